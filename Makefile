@@ -1,0 +1,54 @@
+# Two entry points: `make lab` (install + JupyterLab on the sandbox) and `make test` (install + every test).
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install lab test test-unit test-notebooks test-browser lint lock bench chromium clean
+
+$(STAMP): pyproject.toml requirements.lock
+	@command -v $(PY) >/dev/null 2>&1 || { echo "need $(PY) on PATH (or make PY=python3)"; exit 1; }
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check uv==0.13.9
+	$(BIN)/uv pip install -q --python $(BIN)/python -r requirements.lock
+	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/stnb lab
+
+# Chromium for the browser test and PNG export: Debian's package, never a downloaded browser build.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	      || echo "chromium could not be installed: the browser test will be skipped"; \
+	  else echo "chromium not found and not root: the browser test will be skipped"; fi; }
+
+lint: $(STAMP)
+	$(BIN)/ruff check stnb tests benchmarks scripts
+	$(BIN)/mypy --strict stnb
+	$(BIN)/nbstripout --verify notebooks/*.ipynb
+
+test-unit: $(STAMP)
+	$(BIN)/python -m pytest -p no:nbmake -m "not browser" --timeout=600 --durations=15 tests
+
+test-notebooks: $(STAMP)
+	$(BIN)/python -m pytest -p nbmake --nbmake-timeout=60 --durations=10 notebooks/
+
+test-browser: $(STAMP) chromium
+	$(BIN)/python -m pytest -p no:nbmake -m browser --timeout=900 tests
+
+test: $(STAMP) chromium lint test-unit test-notebooks test-browser
+
+bench: $(STAMP)
+	for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+lock:
+	uv pip compile pyproject.toml --extra dev --python-version 3.11 \
+	  --python-platform x86_64-unknown-linux-gnu -o requirements.lock
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,231 @@
+"""The catalog's typed view over `catalog.json`.
+
+File format (version 1), written by `scripts/generate_catalog.py`:
+
+{
+  "version": 1,
+  "sources": [{"file": "2025-05/tenant-jpm-v2.json", "sha256": "..."}],
+  "resources": [
+    {
+      "key": "jpm/jobs",                 # "<module>/<resource path without tenant prefix and ids>"
+      "module": "jpm",                   # URL slug, exactly as in the path
+      "version": "v2",
+      "name": "jobs",
+      "source": "2025-05/tenant-jpm-v2.json",
+      "fields": {"id": "int64", "jobStatus": {"enum": ["Scheduled", ...]}, "customFields":
+                 {"list": {"struct": {"typeId": "int64", "name": "string", "value": "string"}}}},
+      "list":   {"method": "GET", "path": "/jpm/v2/tenant/{tenant}/jobs", "envelope": "page",
+                 "params": {"page": {"type": "int32"}, "jobStatus": {"type": "string",
+                            "enum": ["Scheduled", ...]}, ...},
+                 "sort": ["Id", "ModifiedOn", "CreatedOn", "Priority"], "schema": "Jpm.V2.JobResponse"},
+      "export": {... "envelope": "export", "path": "/jpm/v2/tenant/{tenant}/export/jobs", "fields": {...}},
+      "get":    {... "envelope": "bare", "path": "/jpm/v2/tenant/{tenant}/jobs/{id}", "id_param": "id"}
+    }
+  ]
+}
+
+Field types: scalars "int32" "int64" "float64" "bool" "string" "datetime" "date" "money" (a decimal
+amount sent as a JSON string, as accounting does) "decimal_string" (a non-money decimal sent as a
+string) "json" (anything else); compounds {"enum": [values]} (a string with known values),
+{"list": T}, {"struct": {name: T}}. Envelopes: "page" ({page,pageSize,hasMore,totalCount,data}),
+"export" ({hasMore,continueFrom,data}), "array" (a bare JSON list), "bare" (one object).
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from importlib import resources as importlib_resources
+from pathlib import Path
+from typing import Any, Literal, TypeAlias
+
+__all__ = [
+    "Catalog",
+    "Endpoint",
+    "FieldType",
+    "Param",
+    "Resource",
+    "UnknownResourceError",
+    "load_catalog",
+]
+
+FieldType: TypeAlias = str | dict[str, Any]
+EndpointKind = Literal["list", "export", "get"]
+PAGING_PARAMS = frozenset({"page", "pageSize", "includeTotal"})
+
+
+class UnknownResourceError(LookupError):
+    """A resource name that is not in the catalog; `suggestions` holds the closest valid names."""
+
+    def __init__(self, name: str, suggestions: list[str], reason: str = "") -> None:
+        self.name = name
+        self.suggestions = suggestions
+        hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
+        super().__init__(f"Unknown resource {name!r}.{(' ' + reason) if reason else ''}{hint}")
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    name: str
+    type: str  # "int32" | "int64" | "float64" | "bool" | "string" | "datetime" | "date"
+    enum: tuple[str, ...] | None = None
+    required: bool = False
+
+    @classmethod
+    def from_json(cls, name: str, data: Mapping[str, Any]) -> Param:
+        enum = data.get("enum")
+        return cls(
+            name=name,
+            type=str(data.get("type", "string")),
+            enum=tuple(enum) if enum else None,
+            required=bool(data.get("required", False)),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    kind: EndpointKind
+    method: str
+    path: str  # "/jpm/v2/tenant/{tenant}/jobs/{id}"
+    envelope: str  # "page" | "export" | "array" | "bare"
+    params: Mapping[str, Param] = field(default_factory=dict)  # query parameters only
+    sort: tuple[str, ...] = ()
+    schema: str | None = None
+    id_param: str | None = None  # "get" endpoints: the path parameter holding the record id
+    fields: Mapping[str, FieldType] | None = None  # when different from the resource's fields
+
+    @property
+    def filters(self) -> dict[str, Param]:
+        """Query parameters other than paging ones."""
+        return {k: v for k, v in self.params.items() if k not in PAGING_PARAMS}
+
+    @property
+    def supports_active(self) -> bool:
+        return "active" in self.params
+
+    @classmethod
+    def from_json(cls, kind: EndpointKind, data: Mapping[str, Any]) -> Endpoint:
+        return cls(
+            kind=kind,
+            method=str(data.get("method", "GET")),
+            path=str(data["path"]),
+            envelope=str(data.get("envelope", "bare")),
+            params={k: Param.from_json(k, v) for k, v in data.get("params", {}).items()},
+            sort=tuple(data.get("sort", ())),
+            schema=data.get("schema"),
+            id_param=data.get("id_param"),
+            fields=data.get("fields"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    key: str
+    module: str
+    version: str
+    name: str
+    source: str
+    fields: Mapping[str, FieldType]
+    list: Endpoint | None = None
+    export: Endpoint | None = None
+    get: Endpoint | None = None
+
+    def endpoint(self, kind: EndpointKind) -> Endpoint:
+        ep: Endpoint | None = getattr(self, kind)
+        if ep is None:
+            have = [k for k in ("list", "export", "get") if getattr(self, k) is not None]
+            raise UnknownResourceError(
+                self.key, [], reason=f"It has no {kind} endpoint (it has: {', '.join(have) or 'none'})."
+            )
+        return ep
+
+    def fields_for(self, kind: EndpointKind) -> Mapping[str, FieldType]:
+        ep = getattr(self, kind)
+        if ep is not None and ep.fields is not None:
+            return ep.fields  # type: ignore[no-any-return]
+        return self.fields
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Resource:
+        return cls(
+            key=str(data["key"]),
+            module=str(data["module"]),
+            version=str(data.get("version", "v2")),
+            name=str(data["name"]),
+            source=str(data.get("source", "")),
+            fields=data.get("fields", {}),
+            list=Endpoint.from_json("list", data["list"]) if data.get("list") else None,
+            export=Endpoint.from_json("export", data["export"]) if data.get("export") else None,
+            get=Endpoint.from_json("get", data["get"]) if data.get("get") else None,
+        )
+
+
+class Catalog:
+    """All resources, addressable by full key (`crm/customers`) or by a unique short name (`customers`)."""
+
+    def __init__(self, resources: list[Resource], sources: list[dict[str, Any]] | None = None) -> None:
+        self._by_key = {r.key: r for r in resources}
+        self.sources = sources or []
+        by_name: dict[str, list[str]] = {}
+        for r in resources:
+            by_name.setdefault(r.name, []).append(r.key)
+        self._by_short = by_name
+
+    def __iter__(self) -> Iterator[Resource]:
+        return iter(self._by_key.values())
+
+    def __len__(self) -> int:
+        return len(self._by_key)
+
+    def __contains__(self, name: object) -> bool:
+        if not isinstance(name, str):
+            return False
+        try:
+            self.resolve(name)
+        except UnknownResourceError:
+            return False
+        return True
+
+    @property
+    def modules(self) -> list[str]:
+        return sorted({r.module for r in self._by_key.values()})
+
+    def in_module(self, module: str) -> list[Resource]:
+        return [r for r in self._by_key.values() if r.module == module]
+
+    def resolve(self, name: str) -> Resource:
+        key = name.strip().strip("/")
+        if key in self._by_key:
+            return self._by_key[key]
+        keys = self._by_short.get(key)
+        if keys and len(keys) == 1:
+            return self._by_key[keys[0]]
+        if keys:
+            raise UnknownResourceError(name, sorted(keys), reason="The short name is ambiguous.")
+        candidates = list(self._by_key) + list(self._by_short)
+        close = difflib.get_close_matches(key, candidates, n=5, cutoff=0.5)
+        raise UnknownResourceError(name, close)
+
+    def search(self, text: str = "", kind: EndpointKind | None = None) -> list[Resource]:
+        text = text.lower()
+        out = []
+        for r in self._by_key.values():
+            if text and text not in r.key.lower():
+                continue
+            if kind and getattr(r, kind) is None:
+                continue
+            out.append(r)
+        return sorted(out, key=lambda r: r.key)
+
+
+def catalog_path() -> Path:
+    return Path(str(importlib_resources.files("stnb.catalog").joinpath("catalog.json")))
+
+
+@functools.lru_cache(maxsize=1)
+def load_catalog() -> Catalog:
+    data = json.loads(catalog_path().read_text(encoding="utf-8"))
+    return Catalog([Resource.from_json(r) for r in data["resources"]], data.get("sources"))

@@ -1,0 +1,1 @@
+"""The `stnb` command line."""
