@@ -1,0 +1,102 @@
+"""One look for every stnb figure: the plotly template "stnb" and a title helper.
+
+Importing this module registers the template; figures opt in with `template="stnb"` (or `themed(fig)`),
+so stnb never changes plotly's global default behind a user's back.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import plotly.graph_objects as go
+import plotly.io as pio
+
+__all__ = ["COLORS", "LIMIT_COLOR", "TEMPLATE", "date_range_text", "register_template", "themed", "titled"]
+
+TEMPLATE = "stnb"
+
+# Okabe-Ito order: distinguishable with the common colour-vision deficiencies.
+COLORS = (
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#CC79A7",
+    "#56B4E9",
+    "#D55E00",
+    "#F0E442",
+    "#000000",
+)
+LIMIT_COLOR = "#B00020"  # limits, anomalies and errors: one red across charts
+_FONT = "Inter, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
+_GRID = "#E5E7EB"
+
+
+def register_template() -> None:
+    """Register (or refresh) the "stnb" template in `plotly.io.templates`."""
+    axis = {
+        "gridcolor": _GRID,
+        "zerolinecolor": _GRID,
+        "linecolor": "#9CA3AF",
+        "ticks": "outside",
+        "tickcolor": "#9CA3AF",
+        "automargin": True,
+        "title": {"standoff": 8},
+    }
+    pio.templates[TEMPLATE] = go.layout.Template(
+        layout={
+            "font": {"family": _FONT, "size": 13, "color": "#1F2937"},
+            "title": {"x": 0.0, "xanchor": "left", "font": {"size": 16}},
+            "colorway": list(COLORS),
+            "paper_bgcolor": "white",
+            "plot_bgcolor": "white",
+            "margin": {"l": 60, "r": 24, "t": 72, "b": 48},
+            "xaxis": axis,
+            "yaxis": axis,
+            "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "left", "x": 0.0},
+            "hoverlabel": {"font": {"family": _FONT}},
+            "hovermode": "x unified",
+            "colorscale": {"sequential": [[0.0, "#F7FBFF"], [0.5, "#6BAED6"], [1.0, "#08306B"]]},
+        }
+    )
+
+
+def themed(fig: go.Figure) -> go.Figure:
+    """Apply the stnb template to `fig` (in place) and return it."""
+    fig.update_layout(template=TEMPLATE)
+    return fig
+
+
+def date_range_text(start: date | datetime | None, end: date | datetime | None) -> str:
+    """`2026-06-01 – 2026-06-30`; open ends read as "…"."""
+
+    def one(value: date | datetime | None) -> str:
+        if value is None:
+            return "…"
+        if isinstance(value, datetime):
+            fmt = "%Y-%m-%d %H:%M" if (value.hour or value.minute) else "%Y-%m-%d"
+            return value.strftime(fmt)
+        return value.isoformat()
+
+    return f"{one(start)} – {one(end)}"
+
+
+def titled(
+    fig: go.Figure,
+    what: str,
+    app: str | None,
+    env: str | None,
+    start: date | datetime | None,
+    end: date | datetime | None,
+) -> go.Figure:
+    """Title `fig` with what it shows plus app, environment and date range, and apply the theme."""
+    context = " · ".join(part for part in (app or "all apps", env or "all environments") if part)
+    fig.update_layout(
+        template=TEMPLATE,
+        title={
+            "text": f"{what}<br><sup>{context} · {date_range_text(start, end)}</sup>",
+        },
+    )
+    return fig
+
+
+register_template()
