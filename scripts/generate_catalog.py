@@ -26,17 +26,16 @@ What the catalog holds and how keys are chosen:
 from __future__ import annotations
 
 import argparse
-import difflib
 import hashlib
 import json
 import re
 import sys
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+import yaml  # type: ignore[import-untyped]
 
 Json = dict[str, Any]
 FieldType = str | dict[str, Any]
@@ -57,8 +56,20 @@ PARAM_SEGMENT = re.compile(r"^\{([^}]+)\}$")
 
 # Accounting sends amounts as JSON strings; these names (and *Amount / *Total) are money there.
 MONEY_NAMES = frozenset(
-    {"total", "subTotal", "salesTax", "balance", "price", "cost", "totalCost", "unappliedAmount",
-     "appliedAmount", "discountTotal", "memberPrice", "amount"}
+    {
+        "total",
+        "subTotal",
+        "salesTax",
+        "balance",
+        "price",
+        "cost",
+        "totalCost",
+        "unappliedAmount",
+        "appliedAmount",
+        "discountTotal",
+        "memberPrice",
+        "amount",
+    }
 )
 DECIMAL_STRING_NAMES = frozenset({"quantity"})
 MONEY_MODULES = frozenset({"accounting"})
@@ -132,7 +143,7 @@ def load_document(specs: Path, path: Path) -> Document:
     if path.suffix == ".json":
         data = json.loads(raw)
     else:
-        data = yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
+        data = yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     if not isinstance(data, dict) or "paths" not in data:
         raise SpecError(f"{path}: not an OpenAPI document")
     if "swagger" in data:
@@ -222,8 +233,7 @@ class FieldConverter:
     def fields(self, schema: Any) -> dict[str, FieldType]:
         node = flatten(self.doc, schema)
         return {
-            name: self.convert(prop, 1, name)
-            for name, prop in sorted(node.get("properties", {}).items())
+            name: self.convert(prop, 1, name) for name, prop in sorted(node.get("properties", {}).items())
         }
 
     def convert(self, schema: Any, depth: int, name: str) -> FieldType:
@@ -544,32 +554,59 @@ def render(catalog: Mapping[str, Any]) -> str:
 # Command line
 
 
-def diff_summary(old: str, new: str, limit: int = 40) -> Iterable[str]:
-    lines = list(difflib.unified_diff(old.splitlines(), new.splitlines(), "committed", "generated", n=0, lineterm=""))
-    yield from lines[:limit]
-    if len(lines) > limit:
-        yield f"... {len(lines) - limit} more diff lines"
+def diff_summary(old_text: str, new: Mapping[str, Any]) -> list[str]:
+    """What changed between the committed catalog and a fresh one, one line per item."""
+    try:
+        old = json.loads(old_text) if old_text else {}
+    except json.JSONDecodeError:
+        return ["the committed file is not valid JSON"]
+    lines: list[str] = []
+    old_sources = {s["file"]: s["sha256"] for s in old.get("sources", [])}
+    new_sources = {s["file"]: s["sha256"] for s in new["sources"]}
+    for file in sorted(old_sources.keys() | new_sources.keys()):
+        if old_sources.get(file) != new_sources.get(file):
+            lines.append(f"source {file}: {'removed' if file not in new_sources else 'new or changed'}")
+    old_res = {r["key"]: r for r in old.get("resources", [])}
+    new_res = {r["key"]: r for r in new["resources"]}
+    for key in sorted(old_res.keys() | new_res.keys()):
+        if key not in new_res:
+            lines.append(f"resource {key}: removed")
+        elif key not in old_res:
+            lines.append(f"resource {key}: added")
+        elif old_res[key] != new_res[key]:
+            parts = sorted(
+                k
+                for k in old_res[key].keys() | new_res[key].keys()
+                if old_res[key].get(k) != new_res[key].get(k)
+            )
+            lines.append(f"resource {key}: {', '.join(parts)} changed")
+    if old.get("skipped") != new["skipped"]:
+        lines.append("the skipped list changed")
+    if not lines:
+        lines.append("formatting differs (same content)")
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--specs", type=Path, default=DEFAULT_SPECS, help="folder of dated spec folders")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="catalog file to write or check")
-    parser.add_argument("--check", action="store_true", help="exit 1 if --out differs from a fresh generation")
+    parser.add_argument("--check", action="store_true", help="exit 1 if --out is stale")
     args = parser.parse_args(argv)
     try:
-        text = render(build_catalog(args.specs))
+        catalog = build_catalog(args.specs)
     except (OSError, SpecError, ValueError, yaml.YAMLError) as exc:
         print(f"generate_catalog: {exc}", file=sys.stderr)
         return 2
+    text = render(catalog)
     if args.check:
         old = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
         if old == text:
             print(f"{args.out} is up to date")
             return 0
         print(f"{args.out} is stale; regenerate with scripts/generate_catalog.py", file=sys.stderr)
-        for line in diff_summary(old, text):
-            print(line, file=sys.stderr)
+        for line in diff_summary(old, catalog):
+            print(f"  {line}", file=sys.stderr)
         return 1
     args.out.write_text(text, encoding="utf-8")
     print(f"wrote {args.out} ({len(text) // 1024} KiB)")

@@ -20,9 +20,26 @@ File format (version 1), written by `scripts/generate_catalog.py`:
                  "sort": ["Id", "ModifiedOn", "CreatedOn", "Priority"], "schema": "Jpm.V2.JobResponse"},
       "export": {... "envelope": "export", "path": "/jpm/v2/tenant/{tenant}/export/jobs", "fields": {...}},
       "get":    {... "envelope": "bare", "path": "/jpm/v2/tenant/{tenant}/jobs/{id}", "id_param": "id"}
+    },
+    {
+      "key": "crm/customers/{id}/contacts",  # a sub-list: the parent id stays in the key as {id}
+      "name": "customers/{id}/contacts",
+      "list": {... "path": "/crm/v2/tenant/{tenant}/customers/{id}/contacts", "parent_param": "id"}
     }
-  ]
+  ],
+  "skipped": [{"path": "/dispatch/v2/tenant/{tenant}/business-hours", "reason": "..."}]
 }
+
+A resource's `name` is its key without the module. When a resource exists in two API versions, the
+version with more of list/export/get keeps the plain key and the other is keyed `<module>/<version>/
+<name>` (`telecom/calls` is v2, `telecom/v3/calls` is v3). `parent_param` names a path parameter the
+caller must supply besides `{tenant}` (and `id_param` for gets). Query parameters: `type` is a scalar
+name below (never "json" or "money"); `enum` lists known values; `array: true` means the parameter
+takes several values; `map: true` means name-value pairs (`customField.Fields`); `required: true`.
+`sort` lists the fields the document names for `?sort=+Field`/`-Field` (absent when it names none,
+even if the `sort` parameter exists). `schema` is the item schema's name in the source document.
+Resource `fields` come from the list item schema (else export, else get); an endpoint carries its own
+`fields` only when its items differ (export items that only add `active` are merged instead).
 
 Field types: scalars "int32" "int64" "float64" "bool" "string" "datetime" "date" "money" (a decimal
 amount sent as a JSON string, as accounting does) "decimal_string" (a non-money decimal sent as a
@@ -73,6 +90,8 @@ class Param:
     type: str  # "int32" | "int64" | "float64" | "bool" | "string" | "datetime" | "date"
     enum: tuple[str, ...] | None = None
     required: bool = False
+    array: bool = False  # takes several values
+    map: bool = False  # takes name-value pairs, e.g. customField.Fields
 
     @classmethod
     def from_json(cls, name: str, data: Mapping[str, Any]) -> Param:
@@ -82,6 +101,8 @@ class Param:
             type=str(data.get("type", "string")),
             enum=tuple(enum) if enum else None,
             required=bool(data.get("required", False)),
+            array=bool(data.get("array", False)),
+            map=bool(data.get("map", False)),
         )
 
 
@@ -96,6 +117,7 @@ class Endpoint:
     schema: str | None = None
     id_param: str | None = None  # "get" endpoints: the path parameter holding the record id
     fields: Mapping[str, FieldType] | None = None  # when different from the resource's fields
+    parent_param: str | None = None  # sub-lists: a path parameter the caller must supply
 
     @property
     def filters(self) -> dict[str, Param]:
@@ -118,6 +140,7 @@ class Endpoint:
             schema=data.get("schema"),
             id_param=data.get("id_param"),
             fields=data.get("fields"),
+            parent_param=data.get("parent_param"),
         )
 
 
