@@ -1,0 +1,391 @@
+"""`UsageLedger`: every attempt the client makes, recorded durably in a local SQLite file.
+
+The ledger is an attempt observer (`stnb.attempts.add_observer`). Recording only puts the attempt on an
+in-memory queue; a daemon writer thread commits queued attempts in one transaction at most
+`flush_interval` seconds after they arrive, so the request path never touches the disk and a row reaches
+the file well within a second. Several kernels and processes can share one file (SQLite WAL with a busy
+timeout). What has been committed survives the process being killed (WAL + `synchronous=NORMAL`); an OS
+crash or power loss may drop the last transactions. Attempts still queued when a process is killed are
+lost; `flush()` forces a commit, and `close()` and interpreter exit flush (a forked worker process
+exits without running exit handlers: close its ledger explicitly).
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import queue
+import secrets
+import sqlite3
+import threading
+import time
+import weakref
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import polars as pl
+
+from stnb.attempts import Attempt, add_observer
+from stnb.clock import SYSTEM_CLOCK, Clock
+from stnb.usage.columns import LEDGER_SCHEMA
+from stnb.usage.store import (
+    DEFAULT_RETENTION_DAYS,
+    INSERT_SQL,
+    LedgerDisabled,
+    LedgerError,
+    apply_retention,
+    connect,
+    ensure_schema,
+    ledger_path,
+    open_existing,
+    read_rows,
+    to_us,
+)
+
+__all__ = [
+    "DEFAULT_RETENTION_DAYS",
+    "LedgerDisabled",
+    "LedgerError",
+    "UsageLedger",
+    "export_ledger",
+    "install_default_ledger",
+    "installed_ledger",
+    "read_ledger",
+    "uninstall_default_ledger",
+]
+
+log = logging.getLogger("stnb.usage")
+
+_WRITE_RETRIES = 6  # a busy file is retried with backoff before a batch is given up
+
+
+@dataclass(frozen=True, slots=True)
+class _Flush:
+    done: threading.Event
+
+
+_STOP = object()
+
+
+class _IdSource:
+    """Attempt ids: a random 40-bit prefix per process (re-drawn after fork) and a 23-bit counter.
+
+    Unique across processes without coordination, and fits SQLite's INTEGER PRIMARY KEY.
+    """
+
+    _COUNTER_BITS = 23
+
+    def __init__(self) -> None:
+        self._reset()
+
+    def _reset(self) -> None:
+        self._prefix = secrets.randbits(40)
+        self._counter = 0
+
+    def next(self) -> int:
+        if self._counter >= 1 << self._COUNTER_BITS:
+            self._reset()
+        self._counter += 1
+        return (self._prefix << self._COUNTER_BITS) | self._counter
+
+
+def _row(attempt_id: int, a: Attempt) -> tuple[object, ...]:
+    return (
+        attempt_id,
+        to_us(a.at),
+        a.env,
+        a.app,
+        a.app_name,
+        a.tenant,
+        a.method,
+        a.module,
+        a.endpoint,
+        a.status,
+        float(a.latency_ms),
+        int(a.bytes),
+        int(a.attempt),
+        float(a.rate_wait_ms),
+        a.error_type,
+    )
+
+
+class UsageLedger:
+    """A durable, multi-process-safe record of API attempts; call it with an `Attempt` to record one.
+
+    `path` defaults to `$STNB_LEDGER` or the platform data dir. `retention_days` (default 400; None keeps
+    everything) deletes older rows when the writer starts.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        flush_interval: float = 0.25,
+        retention_days: int | None = DEFAULT_RETENTION_DAYS,
+        clock: Clock | None = None,
+    ) -> None:
+        if flush_interval <= 0:
+            raise ValueError(f"flush_interval must be > 0 seconds, got {flush_interval}")
+        if retention_days is not None and retention_days < 0:
+            raise ValueError(f"retention_days must be >= 0 or None, got {retention_days}")
+        self.path = ledger_path(path)
+        self.flush_interval = flush_interval
+        self.retention_days = retention_days
+        self._clock = clock or SYSTEM_CLOCK
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise LedgerError(f"cannot create the folder for the usage ledger {self.path}: {exc}") from exc
+        conn = connect(self.path)  # fail here, in the caller, when the file is unusable
+        try:
+            ensure_schema(conn, self.path)
+        finally:
+            conn.close()
+        self._written = 0
+        self._dropped = 0
+        self._cond = threading.Condition()
+        self._closed = False
+        self._start()
+        atexit.register(self._at_exit)
+        self_ref = weakref.ref(self)
+        os.register_at_fork(after_in_child=lambda: _restart_in_child(self_ref))
+
+    def _start(self) -> None:
+        self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
+        self._ids = _IdSource()
+        self._thread = threading.Thread(target=self._run, name="stnb-usage-ledger", daemon=True)
+        self._thread.start()
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else "open"
+        return f"UsageLedger({str(self.path)!r}, {state}, written={self._written})"
+
+    def __call__(self, attempt: Attempt) -> None:
+        """Record one attempt (non-blocking)."""
+        if not self._closed:
+            self._queue.put(attempt)
+
+    record = __call__
+
+    @property
+    def written(self) -> int:
+        """Rows this ledger object has committed."""
+        return self._written
+
+    @property
+    def dropped(self) -> int:
+        """Attempts given up after the file stayed unwritable (logged as warnings)."""
+        return self._dropped
+
+    def wait_written(self, count: int, timeout: float) -> bool:
+        """Block until this ledger has committed at least `count` rows; False on timeout."""
+        with self._cond:
+            return self._cond.wait_for(lambda: self._written >= count, timeout)
+
+    def flush(self, timeout: float = 10.0) -> bool:
+        """Commit everything recorded so far; False if that did not finish within `timeout` seconds."""
+        if self._closed:
+            return not self._thread.is_alive()  # close() already flushed
+        if not self._thread.is_alive():
+            return False  # the writer could not open the file (logged)
+        done = threading.Event()
+        self._queue.put(_Flush(done))
+        return done.wait(timeout)
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Flush, stop the writer thread and stop accepting attempts (idempotent)."""
+        if self._closed:
+            return
+        self._closed = True
+        self._queue.put(_STOP)
+        self._thread.join(timeout)
+        atexit.unregister(self._at_exit)
+
+    def __enter__(self) -> UsageLedger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def read(self, since: datetime | None = None, until: datetime | None = None) -> pl.DataFrame:
+        """Flush, then read this ledger's file (see `read_ledger`)."""
+        self.flush()
+        return read_ledger(self.path, since=since, until=until)
+
+    def _at_exit(self) -> None:
+        self.close(timeout=5.0)
+
+    def _restart_in_child(self) -> None:
+        # The parent's queue and thread do not exist in a forked child: start afresh, drop inherited items.
+        self._cond = threading.Condition()
+        self._written = 0
+        if not self._closed:
+            self._start()
+
+    def _run(self) -> None:
+        try:
+            conn = connect(self.path)
+        except LedgerError as exc:
+            log.warning("usage ledger writer could not start: %s", exc)
+            return
+        try:
+            self._retain(conn)
+            self._loop(conn)
+        finally:
+            conn.close()
+
+    def _retain(self, conn: sqlite3.Connection) -> None:
+        try:
+            deleted = apply_retention(conn, self.retention_days, self._clock.utcnow())
+        except sqlite3.Error as exc:
+            log.warning("usage ledger retention skipped (%s): %s", self.path, exc)
+            return
+        if deleted:
+            log.info("usage ledger: deleted %d attempts older than %s days", deleted, self.retention_days)
+
+    def _loop(self, conn: sqlite3.Connection) -> None:
+        stop = False
+        while not stop:
+            item = self._queue.get()
+            batch: list[Attempt] = []
+            waiters: list[threading.Event] = []
+            deadline = time.monotonic() + self.flush_interval
+            while True:
+                if isinstance(item, Attempt):
+                    batch.append(item)
+                elif isinstance(item, _Flush):
+                    waiters.append(item.done)
+                    break
+                else:
+                    stop = True
+                    break
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                try:
+                    item = self._queue.get(timeout=remaining)
+                except queue.Empty:
+                    break
+            if batch:
+                self._write(conn, batch)
+            for done in waiters:
+                done.set()
+
+    def _write(self, conn: sqlite3.Connection, batch: Sequence[Attempt]) -> None:
+        rows = [_row(self._ids.next(), a) for a in batch]
+        delay = 0.05
+        for attempt in range(_WRITE_RETRIES):
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    conn.executemany(INSERT_SQL, rows)
+                    conn.execute("COMMIT")
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+            except sqlite3.OperationalError as exc:
+                if attempt + 1 < _WRITE_RETRIES:
+                    time.sleep(delay)  # a busy file: rows have ids, so a retried batch never duplicates
+                    delay *= 2
+                    continue
+                self._give_up(rows, exc)
+                return
+            except sqlite3.Error as exc:
+                self._give_up(rows, exc)
+                return
+            with self._cond:
+                self._written += len(rows)
+                self._cond.notify_all()
+            return
+
+    def _give_up(self, rows: Sequence[tuple[object, ...]], exc: Exception) -> None:
+        self._dropped += len(rows)
+        log.warning("usage ledger could not write %d attempts to %s: %s", len(rows), self.path, exc)
+
+
+def _restart_in_child(ref: weakref.ref[UsageLedger]) -> None:
+    ledger = ref()
+    if ledger is not None:
+        ledger._restart_in_child()
+
+
+def read_ledger(
+    path: str | os.PathLike[str] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> pl.DataFrame:
+    """All recorded attempts with `since <= at < until` as a frame (columns: `LEDGER_SCHEMA`)."""
+    file = ledger_path(path)
+    with open_existing(file) as conn:
+        frames = list(read_rows(conn, since, until))
+    if not frames:
+        return pl.DataFrame(schema=LEDGER_SCHEMA)
+    return pl.concat(frames, rechunk=True)
+
+
+def export_ledger(
+    out: str | os.PathLike[str],
+    path: str | os.PathLike[str] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Path:
+    """Write the ledger (or a time window of it) to a Parquet file, atomically; returns the file."""
+    target = Path(out)
+    if target.suffix.lower() != ".parquet":
+        raise ValueError(f"export to a .parquet file, got {target.name!r}")
+    frame = read_ledger(path, since, until)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        frame.write_parquet(tmp)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return target
+
+
+_default: UsageLedger | None = None
+_default_lock = threading.Lock()
+
+
+def install_default_ledger() -> UsageLedger | None:
+    """Create the process-wide ledger once and register it as an attempt observer.
+
+    Returns None when `STNB_LEDGER=off` or the file cannot be used (a warning is logged then): usage
+    recording must never stop API calls. Idempotent.
+    """
+    global _default
+    with _default_lock:
+        if _default is not None:
+            return _default
+        try:
+            ledger = UsageLedger()
+        except LedgerDisabled:
+            return None
+        except LedgerError as exc:
+            log.warning("usage ledger disabled: %s", exc)
+            return None
+        add_observer(ledger)
+        _default = ledger
+        return ledger
+
+
+def installed_ledger() -> UsageLedger | None:
+    """The ledger installed by `install_default_ledger`, if any."""
+    return _default
+
+
+def uninstall_default_ledger() -> None:
+    """Unregister and close the process-wide ledger (mainly for tests and notebooks switching files)."""
+    global _default
+    from stnb.attempts import remove_observer
+
+    with _default_lock:
+        if _default is None:
+            return
+        remove_observer(_default)
+        _default.close()
+        _default = None
