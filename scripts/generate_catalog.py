@@ -44,6 +44,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SPECS = REPO_ROOT.parent / "shared" / "servicetitan-specs"
 DEFAULT_OUT = REPO_ROOT / "stnb" / "catalog" / "catalog.json"
 FORMAT_VERSION = 1
+OPAQUE = "x-stnb-opaque"  # marks a schema with several alternatives, typed as "json"
 MAX_DEPTH = 4  # nesting levels of lists/structs kept typed; deeper values become "json"
 
 TENANT_PATH = re.compile(r"^/(?P<module>[^/]+)/(?P<version>v\d+)/tenant/\{tenant\}/(?P<tail>.+)$")
@@ -183,7 +184,7 @@ def flatten(doc: Document, schema: Any) -> Json:
         if not members:
             continue
         if combo != "allOf" and len(members) > 1:
-            return {"x-stnb-json": True}
+            return {OPAQUE: True}
         for member in members:
             inner = flatten(doc, member)
             props = {**inner.get("properties", {}), **out.get("properties", {})}
@@ -249,7 +250,7 @@ class FieldConverter:
                 self._stack.pop()
 
     def _convert(self, node: Json, depth: int, name: str) -> FieldType:
-        if node.get("x-stnb-json"):
+        if node.get(OPAQUE):
             return "json"
         kind = _schema_type(node)
         if "enum" in node and kind in (None, "string"):
@@ -275,7 +276,7 @@ class FieldConverter:
 
 def param_entry(doc: Document, param: Json) -> Json:
     """A query parameter as `{"type", "enum"?, "array"?, "map"?, "required"?}`."""
-    schema = flatten(doc, param["schema"]) if "schema" in param else param
+    schema = flatten(doc, param.get("schema", param))  # Swagger 2.0 puts the type on the parameter
     entry: Json = {}
     kind = _schema_type(schema)
     if kind == "array":

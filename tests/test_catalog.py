@@ -1,0 +1,597 @@
+"""The endpoint catalog: generated data that is fresh, true to the OpenAPI documents, and resolvable."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from stnb.catalog import Catalog, Resource, UnknownResourceError, load_catalog
+from stnb.catalog.model import catalog_path
+
+REPO = Path(__file__).resolve().parent.parent
+SPECS = REPO.parent / "shared" / "servicetitan-specs"
+needs_specs = pytest.mark.skipif(not SPECS.is_dir(), reason=f"OpenAPI documents not found at {SPECS}")
+
+SCALARS = {
+    "int32",
+    "int64",
+    "float64",
+    "bool",
+    "string",
+    "datetime",
+    "date",
+    "money",
+    "decimal_string",
+    "json",
+}
+PARAM_TYPES = {"int32", "int64", "float64", "bool", "string", "datetime", "date"}
+ENVELOPES = {"list": {"page", "array"}, "export": {"export"}, "get": {"bare"}}
+
+
+@pytest.fixture(scope="module")
+def gen() -> Iterator[ModuleType]:
+    """The generator script, imported in-process."""
+    spec = importlib.util.spec_from_file_location(
+        "generate_catalog", REPO / "scripts" / "generate_catalog.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses resolve annotations through sys.modules
+    try:
+        spec.loader.exec_module(module)
+        yield module
+    finally:
+        del sys.modules[spec.name]
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Catalog:
+    return load_catalog()
+
+
+@pytest.fixture(scope="module")
+def data() -> dict[str, Any]:
+    return json.loads(catalog_path().read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+# --- freshness -----------------------------------------------------------------------------------
+
+
+@needs_specs
+def test_committed_catalog_equals_a_fresh_generation(gen: ModuleType, tmp_path: Path) -> None:
+    out = tmp_path / "catalog.json"
+    assert gen.main(["--specs", str(SPECS), "--out", str(out)]) == 0
+    assert out.read_bytes() == catalog_path().read_bytes(), "run scripts/generate_catalog.py and commit"
+    assert gen.main(["--specs", str(SPECS), "--out", str(catalog_path()), "--check"]) == 0
+
+
+@needs_specs
+def test_check_fails_on_a_stale_file_and_names_the_change(
+    gen: ModuleType, data: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stale = dict(data, resources=[r for r in data["resources"] if r["key"] != "jpm/jobs"])
+    stale["resources"][0] = dict(stale["resources"][0], name="renamed")
+    out = tmp_path / "catalog.json"
+    out.write_text(gen.render(stale), encoding="utf-8")
+    assert gen.main(["--specs", str(SPECS), "--out", str(out), "--check"]) == 1
+    err = capsys.readouterr().err
+    assert "resource jpm/jobs: added" in err
+    assert f"resource {stale['resources'][0]['key']}: name changed" in err
+    assert out.read_text(encoding="utf-8") == gen.render(stale), "--check must not write"
+
+
+def test_generator_fails_clearly_without_documents(gen: ModuleType, tmp_path: Path) -> None:
+    with pytest.raises(gen.SpecError, match="no OpenAPI documents"):
+        gen.build_catalog(tmp_path)
+
+
+@needs_specs
+def test_sources_record_the_documents_used(data: dict[str, Any]) -> None:
+    files = {s["file"]: s["sha256"] for s in data["sources"]}
+    for file, digest in files.items():
+        assert hashlib.sha256((SPECS / file).read_bytes()).hexdigest() == digest
+    newest = {p.relative_to(SPECS).as_posix() for p in (SPECS / "2025-05").glob("*.json")}
+    assert newest <= files.keys()
+    gap_fillers = {f for f in files if f.startswith("2022-04/")}
+    assert gap_fillers == {
+        "2022-04/tenant-marketing-v2.yml",
+        "2022-04/tenant-marketing-ads-v2.yml",
+        "2022-04/tenant-payroll-v2.yml",
+    }
+
+
+# --- facts from the documents and the reference ---------------------------------------------------
+
+
+def test_jobs_have_list_export_and_get(catalog: Catalog) -> None:
+    jobs = catalog.resolve("jpm/jobs")
+    assert (jobs.module, jobs.version, jobs.name) == ("jpm", "v2", "jobs")
+    assert jobs.list is not None and jobs.export is not None and jobs.get is not None
+    assert jobs.list.path == "/jpm/v2/tenant/{tenant}/jobs"
+    assert jobs.export.path == "/jpm/v2/tenant/{tenant}/export/jobs"
+    assert jobs.get.path == "/jpm/v2/tenant/{tenant}/jobs/{id}"
+    assert (jobs.list.envelope, jobs.export.envelope, jobs.get.envelope) == ("page", "export", "bare")
+    assert jobs.get.id_param == "id"
+    status = jobs.list.params["jobStatus"]
+    assert status.enum == ("Scheduled", "Dispatched", "InProgress", "Hold", "Completed", "Canceled")
+    assert jobs.list.params["ids"].type == "string"
+    assert jobs.list.params["modifiedOnOrAfter"].type == "datetime"
+    assert jobs.list.params["page"].type == "int32"
+    assert "page" not in jobs.list.filters and "jobStatus" in jobs.list.filters
+    assert jobs.list.sort == ("Id", "ModifiedOn", "CreatedOn", "Priority")
+    assert set(jobs.export.params) == {"from", "includeRecentChanges"}
+    assert jobs.list.schema == "Jpm.V2.JobResponse"
+    assert jobs.export.schema == "Jpm.V2.ExportJobsResponse"
+    # export items are list items plus `active`, so they share the resource's fields
+    assert jobs.fields["active"] == "bool"
+    assert jobs.export.fields is None
+    assert jobs.fields["customFields"] == {
+        "list": {"struct": {"name": "string", "typeId": "int64", "value": "string"}}
+    }
+
+
+def test_active_tri_state_is_an_enum(catalog: Catalog) -> None:
+    customers = catalog.resolve("crm/customers").endpoint("list")
+    assert customers.supports_active
+    assert customers.params["active"].enum == ("True", "Any", "False")
+
+
+def test_module_slugs_are_the_url_slugs(catalog: Catalog) -> None:
+    assert {
+        "equipmentsystems",
+        "taskmanagement",
+        "service-agreements",
+        "sales",
+        "marketing",
+        "payroll",
+    } <= set(catalog.modules)
+    assert not {"equipment-systems", "task-management", "salestech"} & set(catalog.modules)
+    assert catalog.resolve("taskmanagement/tasks").endpoint("list").path.startswith("/taskmanagement/v2/")
+
+
+def test_accounting_amounts_are_money_strings(catalog: Catalog) -> None:
+    invoices = catalog.resolve("accounting/invoices")
+    for name in ("total", "subTotal", "salesTax", "balance", "discountTotal"):
+        assert invoices.fields[name] == "money", name
+    items: Any = invoices.fields["items"]
+    item = items["list"]["struct"]
+    assert (item["price"], item["total"], item["quantity"]) == ("money", "money", "decimal_string")
+    assert item["skuName"] == "string"
+    payments = catalog.resolve("accounting/payments")
+    assert payments.fields["unappliedAmount"] == "money"
+    # outside accounting money is a JSON number
+    assert catalog.resolve("jpm/jobs").fields["total"] == "float64"
+
+
+def test_nested_objects_become_structs(catalog: Catalog) -> None:
+    customers = catalog.resolve("crm/customers")
+    address = customers.fields["address"]
+    assert isinstance(address, dict)
+    assert address["struct"]["street"] == "string"
+    assert address["struct"]["latitude"] == "float64"
+    assert customers.fields["type"] == {"enum": ["Residential", "Commercial"]}
+    assert customers.fields["tagTypeIds"] == {"list": "int64"}
+    assert customers.fields["createdOn"] == "datetime"
+
+
+def test_sub_lists_name_their_parent_parameter(catalog: Catalog) -> None:
+    contacts = catalog.resolve("crm/customers/{id}/contacts").endpoint("list")
+    assert contacts.path == "/crm/v2/tenant/{tenant}/customers/{id}/contacts"
+    assert contacts.parent_param == "id"
+    methods = catalog.resolve("crm/contacts/{id}/contact-methods")
+    assert methods.endpoint("list").parent_param == "contactId"
+    assert methods.endpoint("get").parent_param == "contactId"
+    assert methods.endpoint("get").id_param == "contactMethodId"
+    assert catalog.resolve("crm/customers").endpoint("list").parent_param is None
+
+
+def test_odd_paths_map_to_their_resource(catalog: Catalog) -> None:
+    estimates = catalog.resolve("sales/estimates")
+    assert estimates.endpoint("export").path == "/sales/v2/tenant/{tenant}/estimates/export"
+    gl = catalog.resolve("accounting/gl-accounts")
+    assert gl.endpoint("list").envelope == "array"
+    assert gl.endpoint("get").id_param == "accountId"
+    telecom_v2 = catalog.resolve("telecom/calls")
+    assert telecom_v2.version == "v2" and telecom_v2.endpoint("list").envelope == "page"
+    assert telecom_v2.endpoint("export").fields is not None  # the export item is a flat call record
+    telecom_v3 = catalog.resolve("telecom/v3/calls")
+    assert telecom_v3.endpoint("list").path == "/telecom/v3/tenant/{tenant}/calls"
+    assert telecom_v3.export is None
+
+
+def test_array_and_map_parameters(catalog: Catalog) -> None:
+    params = catalog.resolve("accounting/invoices").endpoint("list").params
+    assert params["reviewStatuses"].array and params["reviewStatuses"].enum == (
+        "NeedsReview",
+        "OnHold",
+        "Reviewed",
+    )
+    assert params["assignedToIds"].array and params["assignedToIds"].type == "int64"
+    assert params["customField.Fields"].map
+    assert not params["jobId"].array and not params["jobId"].map
+
+
+# --- resolution ------------------------------------------------------------------------------------
+
+
+def test_resolve_by_key_and_short_name(catalog: Catalog) -> None:
+    assert catalog.resolve("customers").key == "crm/customers"
+    assert catalog.resolve(" /crm/customers/ ").key == "crm/customers"
+    assert catalog.resolve("calls").key == "telecom/calls"
+    assert "jobs" in catalog and "no-such-thing" not in catalog
+
+
+def test_ambiguous_short_name_lists_the_keys(catalog: Catalog) -> None:
+    with pytest.raises(UnknownResourceError, match="ambiguous") as info:
+        catalog.resolve("categories")
+    assert info.value.suggestions == ["marketing/categories", "pricebook/categories"]
+
+
+def test_unknown_name_suggests_close_ones(catalog: Catalog) -> None:
+    with pytest.raises(UnknownResourceError) as info:
+        catalog.resolve("custmers")
+    assert "customers" in info.value.suggestions or "crm/customers" in info.value.suggestions
+    assert "custmers" in str(info.value)
+
+
+def test_missing_endpoint_kind_is_explained(catalog: Catalog) -> None:
+    with pytest.raises(UnknownResourceError, match="no export endpoint"):
+        catalog.resolve("jpm/job-types").endpoint("export")
+
+
+# --- whole-catalog invariants ----------------------------------------------------------------------
+
+
+def walk_types(t: Any, where: str) -> Iterator[tuple[str, str]]:
+    if isinstance(t, str):
+        yield where, t
+    elif set(t) == {"struct"}:
+        for name, sub in t["struct"].items():
+            yield from walk_types(sub, f"{where}.{name}")
+    elif set(t) == {"list"}:
+        yield from walk_types(t["list"], f"{where}[]")
+    else:
+        assert set(t) == {"enum"} and t["enum"] and all(isinstance(v, str) for v in t["enum"]), where
+        yield where, "enum"
+
+
+def endpoints(resource: Resource) -> Iterator[tuple[str, Any]]:
+    for kind in ("list", "export", "get"):
+        ep = getattr(resource, kind)
+        if ep is not None:
+            yield kind, ep
+
+
+def test_every_type_is_in_the_type_language(catalog: Catalog) -> None:
+    for resource in catalog:
+        assert resource.fields, f"{resource.key} has no fields"
+        for kind, ep in endpoints(resource):
+            assert ep.envelope in ENVELOPES[kind], (resource.key, kind)
+            assert ep.method == "GET"
+            for name, param in ep.params.items():
+                assert param.type in PARAM_TYPES, (resource.key, name)
+            for name, t in {**resource.fields, **(ep.fields or {})}.items():
+                for where, scalar in walk_types(t, f"{resource.key}:{name}"):
+                    assert scalar in SCALARS | {"enum"}, where
+
+
+def test_keys_names_and_paths_agree(catalog: Catalog) -> None:
+    for resource in catalog:
+        assert resource.key == f"{resource.module}/{resource.name}"
+        for kind, ep in endpoints(resource):
+            assert ep.path.startswith(f"/{resource.module}/{resource.version}/tenant/{{tenant}}/"), ep.path
+            if kind == "get":
+                assert ep.id_param and ep.path.endswith(f"/{{{ep.id_param}}}")
+            if "{id}" in resource.name:
+                assert ep.parent_param and f"{{{ep.parent_param}}}" in ep.path
+            else:
+                assert ep.parent_param is None
+
+
+def test_file_is_stable_and_small(data: dict[str, Any]) -> None:
+    text = catalog_path().read_text(encoding="utf-8")
+    assert text == json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+    assert len(text.encode()) < 2_000_000
+    keys = [r["key"] for r in data["resources"]]
+    assert keys == sorted(keys) and len(keys) == len(set(keys))
+
+
+# --- coverage, computed from the documents independently of the generator -------------------------
+
+
+def deref(doc: dict[str, Any], node: Any) -> Any:
+    while isinstance(node, dict) and "$ref" in node:
+        target: Any = doc
+        for part in node["$ref"][2:].split("/"):
+            target = target[part]
+        node = target
+    return node
+
+
+def documented_gets(file: Path) -> Iterator[tuple[str, str, str | None]]:
+    """(full path, shape, item schema name) for every GET in a 2025 document; shape is
+    "page", "export", "array", "object" or "other"."""
+    doc = json.loads(file.read_text(encoding="utf-8"))
+    prefix = doc["basePath"] if "basePath" in doc else doc["servers"][0]["url"].split(".io", 1)[1]
+    for path, item in doc["paths"].items():
+        if "get" not in item:
+            continue
+        ok = item["get"]["responses"].get("200", {})
+        schema = ok.get("schema") or ok.get("content", {}).get("application/json", {}).get("schema")
+        node = deref(doc, schema) if schema else {}
+        props = node.get("properties", {})
+        data = deref(doc, props.get("data", {}))
+        if node.get("type") == "array":
+            shape, items = "array", node["items"]
+        elif data.get("type") == "array" and {"hasMore", "continueFrom"} <= props.keys():
+            shape, items = "export", data["items"]
+        elif data.get("type") == "array" and {"page", "pageSize", "hasMore"} <= props.keys():
+            shape, items = "page", data["items"]
+        elif props and set(props) != {"data"}:
+            shape, items = "object", schema
+        else:
+            shape, items = "other", None
+        name = items["$ref"].rsplit("/", 1)[1] if isinstance(items, dict) and "$ref" in items else None
+        yield prefix + path, shape, name
+
+
+@needs_specs
+def test_every_documented_list_and_export_is_in_the_catalog(data: dict[str, Any]) -> None:
+    in_catalog: dict[str, tuple[str, Any]] = {}
+    for resource in data["resources"]:
+        for kind in ("list", "export", "get"):
+            if kind in resource:
+                in_catalog[resource[kind]["path"]] = (kind, resource[kind])
+    skipped = {s["path"] for s in data["skipped"]}
+    counts = {"page": 0, "export": 0, "array": 0}
+    included = {"list": 0, "export": 0}
+    for file in sorted((SPECS / "2025-05").glob("*.json")):
+        for path, shape, schema in documented_gets(file):
+            if shape not in counts:
+                continue
+            counts[shape] += 1
+            tail = path.split("/tenant/{tenant}/", 1)[1]
+            parents = tail.count("{")
+            if parents > 1:
+                assert path in skipped, path
+                continue
+            assert path in in_catalog, f"{path} ({shape}) missing from the catalog"
+            kind, ep = in_catalog[path]
+            assert kind == ("export" if shape == "export" else "list"), path
+            included[kind] += 1
+            assert ep["envelope"] == shape and ep.get("schema") == schema, path
+    assert counts["page"] >= 90 and counts["export"] >= 40 and counts["array"] >= 5, counts
+    newest = [r for r in data["resources"] if r["source"].startswith("2025-05/")]
+    assert sum(1 for r in newest if "list" in r) == included["list"]
+    assert sum(1 for r in newest if "export" in r) == included["export"]
+
+
+@needs_specs
+def test_every_catalog_endpoint_is_documented_with_the_same_query_parameters(data: dict[str, Any]) -> None:
+    documented: dict[str, set[str]] = {}
+    for file in sorted(SPECS.glob("*/*")):
+        if file.suffix != ".json":
+            continue
+        doc = json.loads(file.read_text(encoding="utf-8"))
+        prefix = doc["basePath"] if "basePath" in doc else doc["servers"][0]["url"].split(".io", 1)[1]
+        for path, item in doc["paths"].items():
+            if "get" in item:
+                names = {p["name"] for p in item["get"].get("parameters", []) if p.get("in") == "query"}
+                documented[prefix + path] = names
+    for resource in data["resources"]:
+        if not resource["source"].startswith("2025-05/"):
+            continue
+        for kind in ("list", "export", "get"):
+            if kind in resource:
+                ep = resource[kind]
+                assert set(ep["params"]) == documented[ep["path"]], ep["path"]
+
+
+@needs_specs
+def test_item_schema_names_exist_in_their_documents(gen: ModuleType, data: dict[str, Any]) -> None:
+    documents = {
+        file: gen.load_document(SPECS, SPECS / file).data for file in {r["source"] for r in data["resources"]}
+    }
+    for resource in data["resources"]:
+        doc = documents[resource["source"]]
+        names = doc.get("definitions") or doc["components"]["schemas"]
+        for kind in ("list", "export", "get"):
+            if kind in resource:
+                assert resource[kind]["schema"] in names, (resource["key"], kind)
+
+
+# --- generator rules on small synthetic documents ---------------------------------------------------
+
+
+def synthetic(
+    gen: ModuleType, schemas: dict[str, Any], paths: dict[str, Any], prefix: str = "/mod/v2"
+) -> Any:
+    data = {"openapi": "3.0.1", "paths": paths, "components": {"schemas": schemas}}
+    return gen.Document(file="x/doc.json", sha256="0", data=data, prefix=prefix)
+
+
+def page_of(ref: str) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": {
+            "page": {"type": "integer"},
+            "pageSize": {"type": "integer"},
+            "hasMore": {"type": "boolean"},
+            "data": {"type": "array", "items": {"$ref": f"#/components/schemas/{ref}"}},
+        },
+    }
+
+
+def ok(ref: str) -> dict[str, Any]:
+    return {
+        "responses": {
+            "200": {"content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}}
+        }
+    }
+
+
+@pytest.mark.parametrize(
+    ("description", "expected"),
+    [
+        (
+            '"?sort=+FieldName" ...\\\n\\\nAvailable fields are: Id, ModifiedOn, CreatedOn.',
+            ["Id", "ModifiedOn", "CreatedOn"],
+        ),
+        ("Available fields are: Id, From, To, Percent", ["Id", "From", "To", "Percent"]),
+        ('Options: Id, Number, Name.\\\nUse "+" for ascending order', ["Id", "Number", "Name"]),
+        ("The Sorting field, possible values: Id, CreatedOn.\nThe Sorting is ascending", ["Id", "CreatedOn"]),
+        ("Applies sorting by specified fields", []),
+        ("", []),
+    ],
+)
+def test_sort_fields_are_parsed_from_descriptions(
+    gen: ModuleType, description: str, expected: list[str]
+) -> None:
+    assert gen.sort_fields(description) == expected
+
+
+def test_field_types_follow_refs_wrappers_and_the_depth_cap(gen: ModuleType) -> None:
+    schemas = {
+        "Status": {"type": "string", "enum": ["A", "B"]},
+        "Node": {
+            "type": "object",
+            "properties": {"id": {"type": "integer"}, "child": {"$ref": "#/components/schemas/Node"}},
+        },
+        "Item": {
+            "type": "object",
+            "properties": {
+                "count": {"type": "integer", "format": "int32"},
+                "big": {"type": "integer"},
+                "ratio": {"type": "number", "format": "decimal"},
+                "day": {"type": "string", "format": "date"},
+                "status": {"oneOf": [{"$ref": "#/components/schemas/Status"}], "nullable": True},
+                "either": {"oneOf": [{"type": "string"}, {"type": "integer"}]},
+                "tree": {"$ref": "#/components/schemas/Node"},
+                "free": {"type": "object", "additionalProperties": {"type": "string"}},
+                "deep": {
+                    "type": "array",
+                    "items": {
+                        "type": "array",
+                        "items": {
+                            "type": "array",
+                            "items": {
+                                "type": "array",
+                                "items": {"type": "array", "items": {"type": "string"}},
+                            },
+                        },
+                    },
+                },
+                "total": {"type": "string"},
+                "quantity": {"type": "string"},
+            },
+        },
+    }
+    doc = synthetic(gen, schemas, {})
+    fields = gen.FieldConverter(doc, money=False).fields({"$ref": "#/components/schemas/Item"})
+    assert fields["count"] == "int32" and fields["big"] == "int64" and fields["ratio"] == "float64"
+    assert fields["day"] == "date"
+    assert fields["status"] == {"enum": ["A", "B"]}
+    assert fields["either"] == "json"
+    assert fields["tree"] == {"struct": {"child": "json", "id": "int64"}}  # recursion stops at the cycle
+    assert fields["free"] == "json"
+    assert fields["deep"] == {"list": {"list": {"list": {"list": "json"}}}}  # four levels, then "json"
+    assert (fields["total"], fields["quantity"]) == ("string", "string")
+    money = gen.FieldConverter(doc, money=True).fields({"$ref": "#/components/schemas/Item"})
+    assert (money["total"], money["quantity"]) == ("money", "decimal_string")
+
+
+def test_swagger2_parameters_and_description_enums(gen: ModuleType) -> None:
+    doc = gen.Document(
+        file="x/doc.json",
+        sha256="0",
+        data={"swagger": "2.0", "paths": {}, "definitions": {}},
+        prefix="/crm/v2",
+    )
+    entry = gen.param_entry(
+        doc,
+        {
+            "name": "active",
+            "in": "query",
+            "type": "string",
+            "description": "Which ones\\\nValues: [True, Any, False]",
+        },
+    )
+    assert entry == {"enum": ["True", "Any", "False"], "type": "string"}
+    assert gen.param_entry(doc, {"name": "on", "in": "query", "type": "string", "format": "date-time"}) == {
+        "type": "datetime"
+    }
+    required = gen.param_entry(
+        doc, {"name": "x", "in": "query", "type": "number", "format": "double", "required": True}
+    )
+    assert required == {"required": True, "type": "float64"}
+
+
+def test_a_resource_in_two_versions_gets_one_plain_key(gen: ModuleType) -> None:
+    schemas = {
+        "Call": {"type": "object", "properties": {"id": {"type": "integer"}}},
+        "PageOfCall": page_of("Call"),
+    }
+    paths = {
+        "/v2/tenant/{tenant}/calls": {"get": ok("PageOfCall")},
+        "/v2/tenant/{tenant}/calls/{id}": {"get": ok("Call")},
+        "/v3/tenant/{tenant}/calls": {"get": ok("PageOfCall")},
+        "/v3/tenant/{tenant}/things": {"get": ok("PageOfCall")},
+    }
+    doc = synthetic(gen, schemas, paths, prefix="/telecom")
+    candidates = [gen.classify(doc, p, item) for p, item in gen.get_operations(doc)]
+    groups = gen.assign_keys(candidates)
+    assert sorted(groups) == ["telecom/calls", "telecom/things", "telecom/v3/calls"]
+    assert {c.version for c in groups["telecom/calls"]} == {"v2"}
+    assert {c.version for c in groups["telecom/v3/calls"]} == {"v3"}
+    resource = gen.build_resource("telecom/v3/calls", groups["telecom/v3/calls"], [])
+    assert resource["name"] == "v3/calls" and resource["list"]["path"] == "/telecom/v3/tenant/{tenant}/calls"
+
+
+def test_classification_of_paths(gen: ModuleType) -> None:
+    schemas = {
+        "Rec": {"type": "object", "properties": {"id": {"type": "integer"}}},
+        "PageOfRec": page_of("Rec"),
+        "Wrapped": {"type": "object", "properties": {"data": {"$ref": "#/components/schemas/Rec"}}},
+    }
+    paths = {
+        "/tenant/{tenant}/recs/{id}/subs": {"get": ok("PageOfRec")},
+        "/tenant/{tenant}/a/{a}/b/{b}/subs": {"get": ok("PageOfRec")},
+        "/tenant/{tenant}/settings": {"get": ok("Rec")},
+        "/tenant/{tenant}/wrapped/{id}": {"get": ok("Wrapped")},
+        "/tenant/{tenant}/file/{id}": {
+            "get": {
+                "responses": {
+                    "200": {
+                        "content": {
+                            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+                        }
+                    }
+                }
+            }
+        },
+        "/tenant/{tenant}/export/recs": {"get": ok("PageOfRec")},
+    }
+    doc = synthetic(gen, schemas, paths)
+    results = {p: gen.classify(doc, p, item) for p, item in gen.get_operations(doc)}
+    sub = results["/tenant/{tenant}/recs/{id}/subs"]
+    assert (
+        isinstance(sub, gen.Candidate) and sub.name == "recs/{id}/subs" and sub.body["parent_param"] == "id"
+    )
+    skipped = {p: r.reason for p, r in results.items() if isinstance(r, gen.Skip)}
+    assert set(skipped) == {
+        "/tenant/{tenant}/a/{a}/b/{b}/subs",
+        "/tenant/{tenant}/settings",
+        "/tenant/{tenant}/wrapped/{id}",
+        "/tenant/{tenant}/file/{id}",
+        "/tenant/{tenant}/export/recs",
+    }
+    assert "more than one parent id" in skipped["/tenant/{tenant}/a/{a}/b/{b}/subs"]
+    assert "export envelope" in skipped["/tenant/{tenant}/export/recs"]
