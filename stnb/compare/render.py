@@ -1,0 +1,184 @@
+"""Comparison as a compact summary: a polars frame, aligned text, an HTML fragment, an HTML page."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+if TYPE_CHECKING:
+    from stnb.compare.comparison import Comparison
+
+__all__ = ["summary_frame", "to_html_fragment", "to_text", "write_html"]
+
+SUMMARY_SCHEMA = {"aspect": pl.String, "item": pl.String, "a": pl.String, "b": pl.String}
+_TOP_FIELDS = 5  # changed fields listed in the summary line; the full list is in record_diff
+
+
+def _num(value: Any) -> str:
+    return "" if value is None else f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def _ms(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0f}"
+
+
+def _rows(cmp: Comparison) -> list[tuple[str, str, str, str]]:
+    rows: list[tuple[str, str, str, str]] = []
+    for r in cmp.counts.iter_rows(named=True):
+        if r["metric"] != "rows" or cmp.method != "full list":
+            rows.append(("counts", r["metric"], _num(r["a"]), _num(r["b"])))
+    for side in ("a", "b"):
+        only = sorted(cmp.fields_only_in(side))
+        if only:
+            joined = ", ".join(only)
+            rows.append(
+                (
+                    "schema",
+                    f"fields only in {side}",
+                    joined if side == "a" else "",
+                    joined if side == "b" else "",
+                )
+            )
+    for r in cmp.schema_diff.filter(pl.col("change") == "dtype").iter_rows(named=True):
+        rows.append(("schema", f"dtype of {r['field']}", r["dtype_a"], r["dtype_b"]))
+    for r in cmp.schema_diff.filter(pl.col("change") == "null rate").iter_rows(named=True):
+        rows.append(
+            ("schema", f"null rate of {r['field']}", f"{r['null_rate_a']:.0%}", f"{r['null_rate_b']:.0%}")
+        )
+    news_a, news_b = cmp.new_values_in("a"), cmp.new_values_in("b")
+    for name in sorted(set(news_a) | set(news_b)):
+        rows.append(
+            (
+                "values",
+                f"{name} values on one side",
+                ", ".join(sorted(news_a.get(name, ()))),
+                ", ".join(sorted(news_b.get(name, ()))),
+            )
+        )
+    rd = cmp.record_diff
+    if rd.compared or rd.only_in_a.height or rd.only_in_b.height:
+        rows.append(("records", "only on this side", _num(rd.only_in_a.height), _num(rd.only_in_b.height)))
+        top = ", ".join(
+            f"{r['field']} {r['records']}" for r in rd.changed_fields.head(_TOP_FIELDS).iter_rows(named=True)
+        )
+        changed = _num(rd.n_changed) + (f" ({top})" if top else "")
+        rows.append(("records", f"changed of {rd.compared:,} shared", changed, changed))
+        if rd.modified_only:
+            only_fields = "/".join(rd.ignored)
+            rows.append(
+                ("records", f"{only_fields} changed only", _num(rd.modified_only), _num(rd.modified_only))
+            )
+    service = {r["side"]: r for r in cmp.service.iter_rows(named=True)}
+    if service:
+        sa, sb = service.get("a", {}), service.get("b", {})
+        rows.append(("service", "status", _num(sa.get("status")) or "–", _num(sb.get("status")) or "–"))
+        rows.append(
+            (
+                "service",
+                "requests / errors",
+                f"{sa.get('requests', 0)} / {sa.get('errors', 0)}",
+                f"{sb.get('requests', 0)} / {sb.get('errors', 0)}",
+            )
+        )
+        rows.append(
+            (
+                "service",
+                "latency p50 / p95 ms",
+                f"{_ms(sa.get('p50_ms'))} / {_ms(sa.get('p95_ms'))}",
+                f"{_ms(sb.get('p50_ms'))} / {_ms(sb.get('p95_ms'))}",
+            )
+        )
+    for f in cmp.failures:
+        text = f"{f.stage}: {f.error}"
+        rows.append(
+            ("failure", f"side {f.side}", text if f.side == "a" else "", text if f.side == "b" else "")
+        )
+    return rows
+
+
+def summary_frame(cmp: Comparison) -> pl.DataFrame:
+    """The compact summary: one row per aspect that was measured or differs."""
+    return pl.DataFrame(_rows(cmp), schema=SUMMARY_SCHEMA, orient="row")
+
+
+def _title(cmp: Comparison) -> str:
+    filters = ", ".join(f"{k}={v}" for k, v in cmp.filters.items())
+    return (
+        f"{cmp.resource}{f' [{filters}]' if filters else ''}: a = {cmp.a.label} vs b = {cmp.b.label}"
+        f" · {cmp.method}"
+    )
+
+
+def _verdict(cmp: Comparison) -> str:
+    if cmp.failures:
+        return "partial result: " + "; ".join(str(f) for f in cmp.failures)
+    return "differences found" if cmp.has_differences else "no differences"
+
+
+def to_text(cmp: Comparison) -> str:
+    """Aligned plain-text summary (the `repr` and the CLI output)."""
+    rows = [("aspect", "item", "a", "b"), *_rows(cmp)]
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    lines = [_title(cmp), _verdict(cmp)]
+    lines += ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    lines += [f"note: {n}" for n in cmp.notes]
+    return "\n".join(lines)
+
+
+def _table(df: pl.DataFrame, max_rows: int = 50) -> str:
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in df.columns)
+    body = []
+    for row in df.head(max_rows).iter_rows():
+        cells = "".join(f"<td>{html.escape(_num(v) if v is not None else '')}</td>" for v in row)
+        body.append(f"<tr>{cells}</tr>")
+    more = f"<p class='more'>… {df.height - max_rows:,} more rows</p>" if df.height > max_rows else ""
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{more}"
+
+
+_STYLE = (
+    "<style>.stnb-compare table{border-collapse:collapse;font-size:13px}"
+    ".stnb-compare th,.stnb-compare td{padding:2px 10px;text-align:left;border-bottom:1px solid #E5E7EB}"
+    ".stnb-compare .verdict{color:#374151}</style>"
+)
+
+
+def to_html_fragment(cmp: Comparison) -> str:
+    """The compact summary as an HTML fragment (what a notebook shows)."""
+    notes = "".join(f"<p class='note'>{html.escape(n)}</p>" for n in cmp.notes)
+    return (
+        f"{_STYLE}<div class='stnb-compare'><p><b>{html.escape(_title(cmp))}</b></p>"
+        f"<p class='verdict'>{html.escape(_verdict(cmp))}</p>{_table(summary_frame(cmp), 200)}{notes}</div>"
+    )
+
+
+def write_html(cmp: Comparison, path: Path) -> Path:
+    """A self-contained page: summary, detail tables and the figures (plotly.js inlined once)."""
+    sections = [
+        ("Counts", cmp.counts),
+        ("Schema differences", cmp.schema_diff),
+        ("Values seen on one side only", cmp.new_values),
+        ("Changed fields", cmp.record_diff.changed_fields),
+        ("Changed records (detail)", cmp.record_diff.changes),
+        ("Numeric summaries", cmp.numeric),
+        ("Service", cmp.service),
+    ]
+    parts = [to_html_fragment(cmp)]
+    parts += [
+        f"<h3>{html.escape(t)}</h3><div class='stnb-compare'>{_table(df)}</div>"
+        for t, df in sections
+        if df.height
+    ]
+    for i, fig in enumerate(cmp.figures().values()):
+        parts.append(fig.to_html(full_html=False, include_plotlyjs=(i == 0)))
+    doc = (
+        "<!DOCTYPE html><html><head><meta charset='utf-8'>"
+        f"<title>{html.escape(_title(cmp))}</title></head><body>{''.join(parts)}</body></html>"
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(doc, encoding="utf-8")
+    tmp.replace(path)
+    return path
