@@ -1,0 +1,394 @@
+"""OAuth2 client credentials as an `httpx.Auth`: cached tokens, single-flight refresh, one retry on 401.
+
+Tokens are cached process-wide per (environment, tenant, client id) and refreshed 60 s before they
+expire. When many threads or tasks find the token missing at once, exactly one of them asks the token
+endpoint; the rest wait for its answer. Because the flow runs for every attempt, a retried request
+always carries the current token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import weakref
+from collections.abc import AsyncGenerator, Generator
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import httpx
+
+from stnb._redact import get_logger, register_secret
+from stnb.attempts import Attempt, notify
+from stnb.clock import SYSTEM_CLOCK, Clock
+from stnb.config import Credentials, Environment
+from stnb.errors import AuthError, TransportError, body_excerpt
+
+__all__ = ["HOOK_EXTENSION", "AttemptHook", "ClientCredentialsAuth", "TokenCache", "default_token_cache"]
+
+log = get_logger("stnb.auth")
+
+REFRESH_MARGIN = 60.0
+TOKEN_ENDPOINT = "/connect/token"
+HOOK_EXTENSION = "stnb.attempt_hook"  # request extension through which the client follows each send
+
+
+class AttemptHook(Protocol):
+    """What the client hangs on a request (extension `HOOK_EXTENSION`) to see every send the flow makes."""
+
+    def sending(self) -> None: ...
+
+    def rejected(self, response: httpx.Response) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class _Token:
+    value: str
+    refresh_at: float  # clock.monotonic() after which a new token is fetched
+
+
+class _Entry:
+    """One cache slot: the token, and the locks that make its refresh single-flight."""
+
+    def __init__(self) -> None:
+        self.token: _Token | None = None
+        self.state_lock = threading.Lock()
+        self.fetch_lock = threading.Lock()
+        self._async_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def valid(self, now: float) -> _Token | None:
+        token = self.token
+        return token if token is not None and now < token.refresh_at else None
+
+    def store(self, token: _Token) -> None:
+        with self.state_lock:
+            self.token = token
+
+    def invalidate(self, value: str) -> None:
+        # Only the token that was rejected: 32 requests failing with it cause one refresh, not 32.
+        with self.state_lock:
+            if self.token is not None and self.token.value == value:
+                self.token = None
+
+    def async_lock(self) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        with self.state_lock:
+            lock = self._async_locks.get(loop)
+            if lock is None:
+                lock = asyncio.Lock()
+                self._async_locks[loop] = lock
+            return lock
+
+
+class TokenCache:
+    """Access tokens keyed by (environment, token URL, tenant, client id, transport)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: dict[tuple[str, str, int, str, int], _Entry] = {}
+
+    def entry(self, key: tuple[str, str, int, str, int]) -> _Entry:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is None:
+                found = self._entries[key] = _Entry()
+            return found
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def __repr__(self) -> str:
+        return f"<TokenCache entries={len(self._entries)}>"
+
+
+_DEFAULT_CACHE = TokenCache()
+
+
+def default_token_cache() -> TokenCache:
+    """The process-wide cache every client uses unless given its own."""
+    return _DEFAULT_CACHE
+
+
+class ClientCredentialsAuth(httpx.Auth):
+    """Adds `Authorization: Bearer <token>` to each request, fetching tokens with the client credentials.
+
+    The token request uses a separate small httpx client on the same `transport` (so the sandbox and
+    `httpx.MockTransport` work); its failures raise `AuthError` naming the environment and a masked
+    client id.
+    """
+
+    def __init__(
+        self,
+        environment: Environment,
+        credentials: Credentials,
+        *,
+        clock: Clock | None = None,
+        token_cache: TokenCache | None = None,
+        transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
+        timeout: float = 30.0,
+    ) -> None:
+        self.environment = environment
+        self.credentials = credentials
+        self._clock = clock or SYSTEM_CLOCK
+        self._cache = token_cache or _DEFAULT_CACHE
+        self._transport = transport
+        self._timeout = timeout
+        # Explicit transports are shared per test or sandbox: keep their tokens apart from real ones.
+        where = id(transport) if transport is not None else 0
+        self._entry = self._cache.entry(
+            (environment.name, environment.auth_url, credentials.tenant_id, credentials.client_id, where)
+        )
+        self._sync_http: httpx.Client | None = None
+        self._async_http: httpx.AsyncClient | None = None
+        self._http_lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return (
+            f"<ClientCredentialsAuth env={self.environment.name} tenant={self.credentials.tenant_id}"
+            f" client={self.credentials.masked_client_id}>"
+        )
+
+    # -- the flows ---------------------------------------------------------------------------------
+
+    def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        token = self.token()
+        _authorize(request, token)
+        _hook(request, "sending")
+        response = yield request
+        if response.status_code != 401:
+            return
+        response.read()
+        _hook(request, "rejected", response)
+        log.debug("401 from %s: refreshing the token once and resending", self.environment.name)
+        self._entry.invalidate(token)
+        _authorize(request, self.token())
+        _hook(request, "sending")
+        yield request
+
+    async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        token = await self.atoken()
+        _authorize(request, token)
+        _hook(request, "sending")
+        response = yield request
+        if response.status_code != 401:
+            return
+        await response.aread()
+        _hook(request, "rejected", response)
+        log.debug("401 from %s: refreshing the token once and resending", self.environment.name)
+        self._entry.invalidate(token)
+        _authorize(request, await self.atoken())
+        _hook(request, "sending")
+        yield request
+
+    # -- tokens ------------------------------------------------------------------------------------
+
+    def token(self) -> str:
+        """A valid access token, fetching one if needed (one fetch however many threads ask)."""
+        cached = self._entry.valid(self._clock.monotonic())
+        if cached is not None:
+            return cached.value
+        with self._entry.fetch_lock:
+            cached = self._entry.valid(self._clock.monotonic())
+            if cached is not None:
+                return cached.value
+            fresh = self._fetch_sync()
+            self._entry.store(fresh)
+            return fresh.value
+
+    async def atoken(self) -> str:
+        """`token` for asyncio: tasks wait on an asyncio.Lock, never blocking the loop."""
+        cached = self._entry.valid(self._clock.monotonic())
+        if cached is not None:
+            return cached.value
+        async with self._entry.async_lock():
+            cached = self._entry.valid(self._clock.monotonic())
+            if cached is not None:
+                return cached.value
+            fresh = await self._fetch_async()
+            self._entry.store(fresh)
+            return fresh.value
+
+    def invalidate(self) -> None:
+        """Forget the cached token (the next request fetches a new one)."""
+        current = self._entry.token
+        if current is not None:
+            self._entry.invalidate(current.value)
+
+    def _form(self) -> dict[str, str]:
+        return {
+            "grant_type": "client_credentials",
+            "client_id": self.credentials.client_id,
+            "client_secret": self.credentials.client_secret,
+        }
+
+    def _fetch_sync(self) -> _Token:
+        http = self._sync_client()
+        started, at = self._clock.monotonic(), self._clock.utcnow()
+        try:
+            response = http.post(self.environment.auth_url, data=self._form(), headers=_TOKEN_HEADERS)
+        except httpx.TransportError as exc:
+            self._notify(at, started, None, 0, type(exc).__name__)
+            raise self._transport_error(exc) from exc
+        return self._accept(response, at, started)
+
+    async def _fetch_async(self) -> _Token:
+        http = self._async_client()
+        started, at = self._clock.monotonic(), self._clock.utcnow()
+        try:
+            response = await http.post(self.environment.auth_url, data=self._form(), headers=_TOKEN_HEADERS)
+        except httpx.TransportError as exc:
+            self._notify(at, started, None, 0, type(exc).__name__)
+            raise self._transport_error(exc) from exc
+        return self._accept(response, at, started)
+
+    def _accept(self, response: httpx.Response, at: Any, started: float) -> _Token:
+        nbytes = len(response.content)
+        error: AuthError | None = None
+        token: _Token | None = None
+        if response.is_success:
+            token = self._parse(response)
+            if token is None:
+                error = self._auth_error(response, "the token endpoint returned no usable access_token")
+        else:
+            error = self._auth_error(response, None)
+        self._notify(at, started, response.status_code, nbytes, type(error).__name__ if error else None)
+        if error is not None:
+            raise error
+        assert token is not None
+        log.debug(
+            "token for %s tenant %s client %s obtained",
+            self.environment.name,
+            self.credentials.tenant_id,
+            self.credentials.masked_client_id,
+        )
+        return token
+
+    def _parse(self, response: httpx.Response) -> _Token | None:
+        try:
+            body = json.loads(response.content)
+        except ValueError:
+            return None
+        if not isinstance(body, dict):
+            return None
+        value = body.get("access_token")
+        if not isinstance(value, str) or not value:
+            return None
+        register_secret(value)
+        try:
+            expires_in = float(body.get("expires_in", 900))
+        except (TypeError, ValueError):
+            expires_in = 900.0
+        # Short-lived tokens still get used: never refresh sooner than half their life.
+        margin = min(REFRESH_MARGIN, expires_in / 2)
+        return _Token(value, self._clock.monotonic() + expires_in - margin)
+
+    def _auth_error(self, response: httpx.Response, problem: str | None) -> AuthError:
+        title = problem or _oauth_message(response)
+        excerpt = None if problem is None and _is_json(response) else body_excerpt(response)
+        return AuthError(
+            response.status_code,
+            title,
+            env=self.environment.name,
+            client=self.credentials.masked_client_id,
+            method="POST",
+            url_template=TOKEN_ENDPOINT,
+            body_excerpt=excerpt,
+        )
+
+    def _transport_error(self, exc: httpx.TransportError) -> TransportError:
+        kind = "timeout" if isinstance(exc, httpx.TimeoutException) else "connect"
+        return TransportError(
+            f"could not reach the {self.environment.name} token endpoint ({type(exc).__name__})",
+            kind=kind,
+            method="POST",
+            url_template=TOKEN_ENDPOINT,
+        )
+
+    def _notify(self, at: Any, started: float, status: int | None, nbytes: int, error: str | None) -> None:
+        notify(
+            Attempt(
+                at=at,
+                env=self.environment.name,
+                app=self.credentials.app,
+                app_name=self.credentials.app_name,
+                tenant=str(self.credentials.tenant_id),
+                method="POST",
+                module="auth",
+                endpoint=TOKEN_ENDPOINT,
+                status=status,
+                latency_ms=(self._clock.monotonic() - started) * 1000.0,
+                bytes=nbytes,
+                attempt=1,
+                rate_wait_ms=0.0,
+                error_type=error,
+            )
+        )
+
+    # -- the small clients for the token endpoint ----------------------------------------------------
+
+    def _sync_client(self) -> httpx.Client:
+        with self._http_lock:
+            if self._sync_http is None:
+                transport = self._transport if isinstance(self._transport, httpx.BaseTransport) else None
+                self._sync_http = httpx.Client(transport=transport, timeout=self._timeout)
+            return self._sync_http
+
+    def _async_client(self) -> httpx.AsyncClient:
+        with self._http_lock:
+            if self._async_http is None:
+                transport = self._transport if isinstance(self._transport, httpx.AsyncBaseTransport) else None
+                self._async_http = httpx.AsyncClient(transport=transport, timeout=self._timeout)
+            return self._async_http
+
+    def close(self) -> None:
+        """Close the token client's own connections (a shared transport is left to its owner)."""
+        with self._http_lock:
+            http, self._sync_http = self._sync_http, None
+        if http is not None and self._transport is None:
+            http.close()
+
+    async def aclose(self) -> None:
+        with self._http_lock:
+            http, self._async_http = self._async_http, None
+        if http is not None and self._transport is None:
+            await http.aclose()
+
+
+_TOKEN_HEADERS = {"Accept": "application/json"}
+
+
+def _authorize(request: httpx.Request, token: str) -> None:
+    request.headers["Authorization"] = f"Bearer {token}"
+
+
+def _hook(request: httpx.Request, event: str, *args: httpx.Response) -> None:
+    hook = request.extensions.get(HOOK_EXTENSION)
+    if hook is not None:
+        getattr(hook, event)(*args)
+
+
+def _is_json(response: httpx.Response) -> bool:
+    try:
+        json.loads(response.content)
+    except ValueError:
+        return False
+    return True
+
+
+def _oauth_message(response: httpx.Response) -> str:
+    """The OAuth error (`error`/`error_description`), ServiceTitan's `title`, or the status phrase."""
+    try:
+        body = json.loads(response.content)
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        error, description = body.get("error"), body.get("error_description")
+        if error and description:
+            return f"{error}: {description}"
+        for key in ("error", "error_description", "title", "message"):
+            if body.get(key):
+                return str(body[key])
+    return f"the token endpoint refused the client credentials (HTTP {response.status_code})"

@@ -1,0 +1,662 @@
+"""`Client` / `AsyncClient`: one tenant of one environment over HTTP, with typed errors, retries and pacing.
+
+`request("GET", "jpm/v2/tenant/{tenant}/jobs/{id}", path_params={"id": 5})` fills the template, waits for
+the shared pacer, sends with the app key and a current token, retries what is safe to retry, reports every
+attempt to `stnb.attempts` observers, and raises a `stnb.errors` exception for anything but 2xx.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from importlib import metadata
+from types import TracebackType
+from typing import Any, Self
+from urllib.parse import quote
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import httpx
+
+from stnb._redact import get_logger, register_secret
+from stnb.attempts import Attempt, notify
+from stnb.auth import HOOK_EXTENSION, ClientCredentialsAuth
+from stnb.clock import SYSTEM_CLOCK, Clock
+from stnb.config import Credentials, Environment
+from stnb.errors import (
+    ApiError,
+    ConfigError,
+    InvalidResponse,
+    RateLimited,
+    TransportError,
+    ValidationError,
+    WriteForbidden,
+    body_excerpt,
+    error_from_response,
+)
+from stnb.pacing import TokenBucket, shared_bucket
+from stnb.retry import DEFAULT_RETRY, Decision, RetryPolicy, decide
+
+__all__ = ["AsyncClient", "Client"]
+
+log = get_logger("stnb.client")
+
+_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_PLACEHOLDER = re.compile(r"\{([^{}/]*)\}")
+
+Params = Mapping[str, Any] | Sequence[tuple[str, Any]] | None
+
+
+def _user_agent() -> str:
+    try:
+        return f"stnb/{metadata.version('stnb')}"
+    except metadata.PackageNotFoundError:
+        return "stnb"
+
+
+@dataclass(frozen=True, slots=True)
+class _Call:
+    """One logical request: what to send and how it may be retried."""
+
+    method: str
+    template: str  # "/jpm/v2/tenant/{tenant}/jobs/{id}"
+    url: str  # the template filled in and URL-quoted
+    module: str
+    idempotent: bool
+    policy: RetryPolicy
+    params: Any
+    json: Any
+    timeout: float | None
+
+
+class _Trace:
+    """Follows the sends of one attempt (the auth flow may add a resend after a 401) to report each one."""
+
+    def __init__(self, client: _BaseClient, call: _Call) -> None:
+        self._client = client
+        self._call = call
+        self.sends = 0
+        self.rate_wait = 0.0
+        self.started = client._clock.monotonic()
+        self.at = client._clock.utcnow()
+
+    def sending(self) -> None:
+        self.sends += 1
+        self.started = self._client._clock.monotonic()
+        self.at = self._client._clock.utcnow()
+
+    def rejected(self, response: httpx.Response) -> None:
+        self._client._record(self._call, self, response.status_code, len(response.content), "AuthError")
+        self.rate_wait = 0.0
+
+
+class _BaseClient:
+    """Everything the sync and async clients share; only sending and sleeping differ."""
+
+    def __init__(
+        self,
+        environment: Environment,
+        credentials: Credentials,
+        *,
+        transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None,
+        retry: RetryPolicy | None,
+        rate: float | None,
+        timeout: float | None,
+        allow_writes: bool,
+        clock: Clock | None,
+        sandbox: bool,
+        timezone: str | None,
+    ) -> None:
+        if not isinstance(environment, Environment):
+            raise TypeError(f"environment must be an Environment, not {type(environment).__name__}")
+        if not isinstance(credentials, Credentials):
+            raise TypeError(f"credentials must be a Credentials, not {type(credentials).__name__}")
+        self.environment = environment
+        self.credentials = credentials
+        self.env = environment.name
+        self.tenant_id = credentials.tenant_id
+        self.tenant = str(credentials.tenant_id)
+        self.timezone = _check_timezone(timezone or credentials.timezone or "UTC")
+        self.sandbox = sandbox
+        self.allow_writes = allow_writes
+        self._retry = retry or DEFAULT_RETRY
+        self._timeout = timeout
+        self._clock = clock or SYSTEM_CLOCK
+        self._bucket: TokenBucket = shared_bucket(
+            credentials.app_key, credentials.tenant_id, environment.name, rate, clock=self._clock
+        )
+        self._auth = ClientCredentialsAuth(
+            environment, credentials, clock=self._clock, transport=transport, timeout=timeout or 30.0
+        )
+        self._headers = {
+            "ST-App-Key": credentials.app_key,
+            "Accept": "application/json",
+            "User-Agent": _user_agent(),
+        }
+        self._owns_http = True
+        register_secret(credentials.app_key)
+
+    @property
+    def retry(self) -> RetryPolicy:
+        return self._retry
+
+    @property
+    def timeout(self) -> float | None:
+        return self._timeout
+
+    @property
+    def bucket(self) -> TokenBucket:
+        """The pacer shared by every client of this app, tenant and environment in the process."""
+        return self._bucket
+
+    def __repr__(self) -> str:
+        kind = " (sandbox)" if self.sandbox else ""
+        return f"<stnb.{type(self).__name__} env={self.env} tenant={self.tenant}{kind}>"
+
+    # -- building a call -----------------------------------------------------------------------------
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Params,
+        json_body: Any,
+        path_params: Mapping[str, Any] | None,
+        retry: RetryPolicy | None,
+        read_only: bool | None,
+        timeout: float | None,
+    ) -> _Call:
+        verb = method.strip().upper()
+        template, url = self._fill(path, path_params or {})
+        is_write = verb not in _READ_METHODS
+        if is_write and not read_only and not self.environment.writable and not self.allow_writes:
+            raise WriteForbidden(
+                f"{verb} {template} refused: {self.env} is read-only for this client. "
+                "Pass allow_writes=True to write to it, or read_only=True if this call only reads."
+            )
+        idempotent = (not is_write) if read_only is None else read_only
+        if params is not None and not isinstance(params, Mapping):
+            params = list(params)
+        return _Call(
+            method=verb,
+            template=template,
+            url=url,
+            module=template.split("/")[1],
+            idempotent=idempotent,
+            policy=retry or self._retry,
+            params=params,
+            json=json_body,
+            timeout=timeout if timeout is not None else self._timeout,
+        )
+
+    def _fill(self, path: str, path_params: Mapping[str, Any]) -> tuple[str, str]:
+        if "://" in path or path.startswith("//"):
+            raise ValidationError(
+                f"path must be relative to the API base ({self.environment.api_url}), got {path!r}",
+                errors={"path": ["absolute URLs are not accepted"]},
+            )
+        if "?" in path:
+            raise ValidationError(
+                f"path {path!r} contains a query string; pass query parameters with params=",
+                errors={"path": ["query strings go in params="]},
+            )
+        template = "/" + path.strip().lstrip("/")
+        if template == "/":
+            raise ValidationError("path is empty", errors={"path": ["e.g. jpm/v2/tenant/{tenant}/jobs"]})
+        names = _PLACEHOLDER.findall(template)
+        if "tenant" in path_params:
+            raise ValidationError(
+                "path_params must not set 'tenant': it comes from the credentials",
+                errors={"tenant": [f"this client is bound to tenant {self.tenant}"]},
+            )
+        missing = [n for n in names if n != "tenant" and n not in path_params]
+        unused = [k for k in path_params if k not in names]
+        problems: dict[str, list[str]] = {}
+        for name in missing:
+            problems[name] = ["missing path parameter"]
+        for name in unused:
+            problems[name] = [f"not a placeholder in {template}"]
+        values: dict[str, str] = {"tenant": self.tenant}
+        for name in names:
+            if name in path_params:
+                text = str(path_params[name])
+                if not text:
+                    problems[name] = ["empty value"]
+                values[name] = quote(text, safe="")
+        if problems:
+            raise ValidationError(f"path parameters do not match {template}", errors=problems)
+        url = _PLACEHOLDER.sub(lambda m: values[m.group(1)], template)
+        return template, url
+
+    def _send_kwargs(self, call: _Call, trace: _Trace) -> dict[str, Any]:
+        return {
+            "params": call.params,
+            "json": call.json,
+            "timeout": call.timeout,
+            "extensions": {HOOK_EXTENSION: trace},
+        }
+
+    # -- outcomes ------------------------------------------------------------------------------------
+
+    def _record(self, call: _Call, trace: _Trace, status: int | None, nbytes: int, error: str | None) -> None:
+        latency_ms = (self._clock.monotonic() - trace.started) * 1000.0
+        notify(
+            Attempt(
+                at=trace.at,
+                env=self.env,
+                app=self.credentials.app,
+                app_name=self.credentials.app_name,
+                tenant=self.tenant,
+                method=call.method,
+                module=call.module,
+                endpoint=call.template,
+                status=status,
+                latency_ms=latency_ms,
+                bytes=nbytes,
+                attempt=max(1, trace.sends),
+                rate_wait_ms=trace.rate_wait * 1000.0,
+                error_type=error,
+            )
+        )
+        log.debug(
+            "%s %s -> %s in %.1f ms (send %d, waited %.0f ms)%s",
+            call.method,
+            call.template,
+            status if status is not None else "no response",
+            latency_ms,
+            max(1, trace.sends),
+            trace.rate_wait * 1000.0,
+            f" [{error}]" if error else "",
+        )
+
+    def _outcome(
+        self, call: _Call, trace: _Trace, response: httpx.Response, parse_json: bool
+    ) -> tuple[Any, ApiError | None]:
+        """(parsed body or None, None) on success, else (None, the typed error); records the attempt."""
+        status = response.status_code
+        nbytes = len(response.content)
+        if response.is_success:
+            value: Any = None
+            if parse_json and status != 204 and response.content.strip():
+                try:
+                    value = json.loads(response.content)
+                except ValueError:
+                    invalid = InvalidResponse(
+                        "the response body is not valid JSON (truncated or not JSON)",
+                        status=status,
+                        method=call.method,
+                        url_template=call.template,
+                        body_excerpt=body_excerpt(response),
+                    )
+                    self._record(call, trace, status, nbytes, type(invalid).__name__)
+                    return None, invalid
+            self._record(call, trace, status, nbytes, None)
+            return value, None
+        error = error_from_response(
+            response,
+            call.method,
+            call.template,
+            now=self._clock.utcnow(),
+            env=self.env,
+            client=self.credentials.masked_client_id,
+        )
+        self._record(call, trace, status, nbytes, type(error).__name__)
+        if isinstance(error, RateLimited):
+            self._bucket.penalize()
+        return None, error
+
+    def _transport_failure(self, call: _Call, trace: _Trace, exc: Exception) -> TransportError:
+        if isinstance(exc, httpx.TimeoutException):
+            kind = "timeout"
+        elif isinstance(exc, httpx.ConnectError):
+            kind = "connect"
+        elif isinstance(exc, httpx.DecodingError):
+            kind = "invalid_response"
+        elif isinstance(exc, httpx.NetworkError | httpx.RemoteProtocolError):
+            kind = "network"
+        else:
+            kind = "other"
+        self._record(call, trace, None, 0, type(exc).__name__)
+        return TransportError(
+            f"{type(exc).__name__} talking to {self.env}: {exc}" if str(exc) else f"{type(exc).__name__}",
+            kind=kind,
+            method=call.method,
+            url_template=call.template,
+        )
+
+    def _decide(
+        self, call: _Call, tries: int, waited: float, error: ApiError, response: httpx.Response | None
+    ) -> Decision:
+        if isinstance(error, TransportError):
+            decision = decide(
+                call.policy,
+                attempt=tries,
+                waited=waited,
+                idempotent=call.idempotent,
+                now=self._clock.utcnow(),
+                transport_error=error.kind,
+            )
+        else:
+            decision = decide(
+                call.policy,
+                attempt=tries,
+                waited=waited,
+                idempotent=call.idempotent,
+                now=self._clock.utcnow(),
+                status=error.status,
+                retry_after=response.headers.get("Retry-After") if response is not None else None,
+                title=error.title,
+            )
+        if decision.retry:
+            log.debug("%s %s: %s", call.method, call.template, decision.reason)
+        else:
+            log.debug("%s %s failed, not retried: %s", call.method, call.template, decision.reason)
+        return decision
+
+
+_TRANSPORT_ERRORS = (httpx.TransportError, httpx.DecodingError)
+
+
+class Client(_BaseClient):
+    """A synchronous client for one tenant of one environment. Thread-safe; share it between threads."""
+
+    def __init__(
+        self,
+        environment: Environment,
+        credentials: Credentials,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        retry: RetryPolicy | None = None,
+        rate: float | None = None,
+        timeout: float | None = 30.0,
+        allow_writes: bool = False,
+        clock: Clock | None = None,
+        sandbox: bool = False,
+        timezone: str | None = None,
+        max_connections: int = 16,
+    ) -> None:
+        super().__init__(
+            environment,
+            credentials,
+            transport=transport,
+            retry=retry,
+            rate=rate,
+            timeout=timeout,
+            allow_writes=allow_writes,
+            clock=clock,
+            sandbox=sandbox,
+            timezone=timezone,
+        )
+        limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
+        self._http = httpx.Client(
+            base_url=environment.api_url,
+            transport=transport,
+            auth=self._auth,
+            headers=self._headers,
+            timeout=timeout,
+            limits=limits,
+        )
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Params = None,
+        json: Any = None,
+        path_params: Mapping[str, Any] | None = None,
+        retry: RetryPolicy | None = None,
+        read_only: bool | None = None,
+        timeout: float | None = None,
+    ) -> httpx.Response:
+        """Send `method path` (a template such as `jpm/v2/tenant/{tenant}/jobs/{id}`) and return the 2xx
+        response; raises a `stnb.errors.ApiError` subclass otherwise, after retries per `retry`.
+
+        Writes (POST, PUT, PATCH, DELETE) are never retried unless `read_only=True` (POST-as-read), and
+        are refused on a read-only environment unless the client was built with `allow_writes=True`.
+        """
+        call = self._call(
+            method,
+            path,
+            params=params,
+            json_body=json,
+            path_params=path_params,
+            retry=retry,
+            read_only=read_only,
+            timeout=timeout,
+        )
+        response, _ = self._send(call, parse_json=False)
+        return response
+
+    def request_json(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Params = None,
+        json: Any = None,
+        path_params: Mapping[str, Any] | None = None,
+        retry: RetryPolicy | None = None,
+        read_only: bool | None = None,
+        timeout: float | None = None,
+    ) -> Any:
+        """`request` and parse the body as JSON (None for an empty body); a truncated or non-JSON body
+        raises `InvalidResponse` naming the URL template (after retries, for reads)."""
+        call = self._call(
+            method,
+            path,
+            params=params,
+            json_body=json,
+            path_params=path_params,
+            retry=retry,
+            read_only=read_only,
+            timeout=timeout,
+        )
+        _, value = self._send(call, parse_json=True)
+        return value
+
+    def _send(self, call: _Call, *, parse_json: bool) -> tuple[httpx.Response, Any]:
+        tries = 0
+        waited = 0.0  # seconds slept between retries of this call
+        pending = 0.0  # the retry sleep just taken, reported with the next attempt
+        while True:
+            tries += 1
+            trace = _Trace(self, call)
+            trace.rate_wait = pending + self._bucket.acquire()
+            response: httpx.Response | None = None
+            try:
+                response = self._http.request(call.method, call.url, **self._send_kwargs(call, trace))
+            except _TRANSPORT_ERRORS as exc:
+                error: ApiError = self._transport_failure(call, trace, exc)
+                cause: BaseException | None = exc
+            except TransportError as exc:  # the token endpoint could not be reached
+                error, cause = exc, None
+            else:
+                value, failure = self._outcome(call, trace, response, parse_json)
+                if failure is None:
+                    return response, value
+                error, cause = failure, None
+            decision = self._decide(call, tries, waited, error, response)
+            if not decision.retry:
+                raise error from cause
+            self._clock.sleep(decision.wait)
+            waited += decision.wait
+            pending = decision.wait
+
+    def with_options(self, *, retry: RetryPolicy | None = None, timeout: float | None = None) -> Client:
+        """A client sharing this one's connections, token and pacer, with another retry policy or timeout."""
+        clone = copy.copy(self)
+        clone._retry = retry or self._retry
+        clone._timeout = timeout if timeout is not None else self._timeout
+        clone._owns_http = False
+        return clone
+
+    def close(self) -> None:
+        """Close the connection pool (clients made by `with_options` leave it to their parent)."""
+        if self._owns_http:
+            self._http.close()
+            self._auth.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+class AsyncClient(_BaseClient):
+    """The asyncio twin of `Client`: same constructor and methods, awaited."""
+
+    def __init__(
+        self,
+        environment: Environment,
+        credentials: Credentials,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        retry: RetryPolicy | None = None,
+        rate: float | None = None,
+        timeout: float | None = 30.0,
+        allow_writes: bool = False,
+        clock: Clock | None = None,
+        sandbox: bool = False,
+        timezone: str | None = None,
+        max_connections: int = 16,
+    ) -> None:
+        super().__init__(
+            environment,
+            credentials,
+            transport=transport,
+            retry=retry,
+            rate=rate,
+            timeout=timeout,
+            allow_writes=allow_writes,
+            clock=clock,
+            sandbox=sandbox,
+            timezone=timezone,
+        )
+        limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
+        self._http = httpx.AsyncClient(
+            base_url=environment.api_url,
+            transport=transport,
+            auth=self._auth,
+            headers=self._headers,
+            timeout=timeout,
+            limits=limits,
+        )
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Params = None,
+        json: Any = None,
+        path_params: Mapping[str, Any] | None = None,
+        retry: RetryPolicy | None = None,
+        read_only: bool | None = None,
+        timeout: float | None = None,
+    ) -> httpx.Response:
+        """See `Client.request`."""
+        call = self._call(
+            method,
+            path,
+            params=params,
+            json_body=json,
+            path_params=path_params,
+            retry=retry,
+            read_only=read_only,
+            timeout=timeout,
+        )
+        response, _ = await self._send(call, parse_json=False)
+        return response
+
+    async def request_json(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Params = None,
+        json: Any = None,
+        path_params: Mapping[str, Any] | None = None,
+        retry: RetryPolicy | None = None,
+        read_only: bool | None = None,
+        timeout: float | None = None,
+    ) -> Any:
+        """See `Client.request_json`."""
+        call = self._call(
+            method,
+            path,
+            params=params,
+            json_body=json,
+            path_params=path_params,
+            retry=retry,
+            read_only=read_only,
+            timeout=timeout,
+        )
+        _, value = await self._send(call, parse_json=True)
+        return value
+
+    async def _send(self, call: _Call, *, parse_json: bool) -> tuple[httpx.Response, Any]:
+        tries = 0
+        waited = 0.0
+        pending = 0.0
+        while True:
+            tries += 1
+            trace = _Trace(self, call)
+            trace.rate_wait = pending + await self._bucket.aacquire()
+            response: httpx.Response | None = None
+            try:
+                response = await self._http.request(call.method, call.url, **self._send_kwargs(call, trace))
+            except _TRANSPORT_ERRORS as exc:
+                error: ApiError = self._transport_failure(call, trace, exc)
+                cause: BaseException | None = exc
+            except TransportError as exc:
+                error, cause = exc, None
+            else:
+                value, failure = self._outcome(call, trace, response, parse_json)
+                if failure is None:
+                    return response, value
+                error, cause = failure, None
+            decision = self._decide(call, tries, waited, error, response)
+            if not decision.retry:
+                raise error from cause
+            await self._clock.asleep(decision.wait)
+            waited += decision.wait
+            pending = decision.wait
+
+    def with_options(self, *, retry: RetryPolicy | None = None, timeout: float | None = None) -> AsyncClient:
+        """See `Client.with_options`."""
+        clone = copy.copy(self)
+        clone._retry = retry or self._retry
+        clone._timeout = timeout if timeout is not None else self._timeout
+        clone._owns_http = False
+        return clone
+
+    async def close(self) -> None:
+        """Close the connection pool (clients made by `with_options` leave it to their parent)."""
+        if self._owns_http:
+            await self._http.aclose()
+            await self._auth.aclose()
+
+    aclose = close
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+
+def _check_timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"unknown time zone {name!r}: use an IANA name like 'America/New_York'") from None
+    return name
