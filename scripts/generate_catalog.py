@@ -355,16 +355,16 @@ def response_schema(doc: Document, op: Json) -> Any:
     return None
 
 
-def envelope(doc: Document, schema: Any) -> tuple[str, Any] | None:
-    """("page"|"export"|"array"|"bare", item schema) for a 200 response, None when not JSON records."""
+def envelope(doc: Document, schema: Any) -> tuple[str, Any] | str:
+    """("page"|"export"|"array"|"bare", item schema) for a 200 response, or why it holds no records."""
     if schema is None:
-        return None
+        return "the document gives no schema for a 200 response"
     node = flatten(doc, schema)
     kind = _schema_type(node)
     if kind == "array":
         return "array", node.get("items", {})
     if kind == "string" or (kind is None and "properties" not in node):
-        return None
+        return "the response is not a JSON object (a file download)"
     props = node.get("properties", {})
     data = flatten(doc, props["data"]) if "data" in props else {}
     if _schema_type(data) == "array":
@@ -372,9 +372,9 @@ def envelope(doc: Document, schema: Any) -> tuple[str, Any] | None:
             return "export", data.get("items", {})
         if {"page", "pageSize", "hasMore"} <= props.keys():
             return "page", data.get("items", {})
-        return None
+        return "a list wrapped in {data} without paging fields, which no envelope describes"
     if props.keys() == {"data"}:
-        return None  # a record wrapped in {"data": ...}, which no envelope describes
+        return "a record wrapped in {data}, which no envelope describes"
     return "bare", schema
 
 
@@ -399,8 +399,8 @@ def classify(doc: Document, path: str, path_item: Json) -> Candidate | Skip:
     if not match:
         return Skip(full, "not a tenant-scoped path")
     found = envelope(doc, response_schema(doc, op))
-    if found is None:
-        return Skip(full, "no JSON records in the response (binary, or an odd wrapper)")
+    if isinstance(found, str):
+        return Skip(full, found)
     shape, item = found
     segments = match["tail"].split("/")
     params = [m[1] for m in map(PARAM_SEGMENT.match, segments) if m]
