@@ -57,7 +57,7 @@ PARAM_SEGMENT = re.compile(r"^\{([^}]+)\}$")
 
 # Accounting sends amounts as JSON strings; these names (and *Amount / *Total) are money there.
 MONEY_NAMES = frozenset(
-    {
+    [
         "total",
         "subTotal",
         "salesTax",
@@ -70,7 +70,7 @@ MONEY_NAMES = frozenset(
         "discountTotal",
         "memberPrice",
         "amount",
-    }
+    ]
 )
 DECIMAL_STRING_NAMES = frozenset({"quantity"})
 MONEY_MODULES = frozenset({"accounting"})
