@@ -20,7 +20,9 @@ _PATTERNS = (
     re.compile(r"(?i)(\bbearer\s+)[A-Za-z0-9\-._~+/]+=*"),
     re.compile(r"(?i)(\bauthorization[\"']?\s*[:=]\s*[\"']?)[^\s,;\"']+"),
     # OAuth fields in JSON bodies, form bodies and reprs.
-    re.compile(r"(?i)([\"']?(?:access_token|client_secret|refresh_token|st-app-key)[\"']?\s*[:=]\s*[\"']?)[^\s&,;\"']+"),
+    re.compile(
+        r"(?i)([\"']?(?:access_token|client_secret|refresh_token|st-app-key)[\"']?\s*[:=]\s*[\"']?)[^\s&,;\"']+"
+    ),
     # ServiceTitan's credential shapes: secrets cs1./cs2., app keys ak1.
     re.compile(r"()\b(?:cs[0-9]|ak[0-9])\.[A-Za-z0-9]{8,}"),
 )
