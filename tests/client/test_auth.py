@@ -1,0 +1,316 @@
+"""OAuth2 client credentials: single-flight tokens under races, early refresh, 401 handling, token errors."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+from urllib.parse import parse_qs
+
+import httpx
+import pytest
+
+from stnb.attempts import Attempt
+from stnb.auth import ClientCredentialsAuth, TokenCache
+from stnb.client import AsyncClient, Client
+from stnb.clock import FakeClock
+from stnb.config import Credentials, Environment
+from stnb.errors import AuthError, TransportError
+
+from .conftest import CLIENT_ID, CLIENT_SECRET, FakeServiceTitan, page
+
+JOBS = "/jpm/v2/tenant/431848990/jobs"
+RACERS = 32
+
+
+def count_arrivals(auth: ClientCredentialsAuth, name: str, arrived: Callable[[], None]) -> None:
+    """Wrap auth.token / auth.atoken to note each caller arriving before it competes for the token."""
+    original = getattr(auth, name)
+    if asyncio.iscoroutinefunction(original):
+
+        async def wrapped_async() -> str:
+            arrived()
+            return str(await original())
+
+        setattr(auth, name, wrapped_async)
+    else:
+
+        def wrapped() -> str:
+            arrived()
+            return str(original())
+
+        setattr(auth, name, wrapped)
+
+
+def test_token_race_32_threads_one_token_request(
+    server: FakeServiceTitan, env: Environment, creds: Credentials, clock: FakeClock
+) -> None:
+    server.reply(JOBS, page([{"id": 1}]))
+    client = Client(env, creds, transport=server.transport(), clock=clock)
+    everyone_waiting = threading.Event()
+    arrivals = []
+    arrivals_lock = threading.Lock()
+
+    def arrived() -> None:
+        with arrivals_lock:
+            arrivals.append(1)
+            if len(arrivals) == RACERS:
+                everyone_waiting.set()
+
+    count_arrivals(client._auth, "token", arrived)
+    # The token endpoint answers only once all 32 threads are competing for the missing token.
+    server.before_token = lambda: everyone_waiting.wait(timeout=10)
+    results: list[int] = []
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            results.append(client.request("GET", "jpm/v2/tenant/{tenant}/jobs").status_code)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(RACERS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=20)
+    client.close()
+    assert not errors
+    assert everyone_waiting.is_set()
+    assert results == [200] * RACERS
+    assert len(server.token_requests) == 1
+    assert {r.headers["Authorization"] for r in server.api_requests} == {"Bearer tok-001-abcdefghijklmnop"}
+
+
+def test_token_race_32_tasks_one_token_request(
+    server: FakeServiceTitan, env: Environment, creds: Credentials, clock: FakeClock
+) -> None:
+    server.reply(JOBS, page([{"id": 1}]))
+
+    async def main() -> list[int]:
+        everyone_waiting = asyncio.Event()
+        arrivals: list[int] = []
+
+        def arrived() -> None:
+            arrivals.append(1)
+            if len(arrivals) == RACERS:
+                everyone_waiting.set()
+
+        async def handler(request: httpx.Request) -> httpx.Response:
+            if request.url.path == "/connect/token":
+                await asyncio.wait_for(everyone_waiting.wait(), timeout=10)
+            return server.handle(request)
+
+        async with AsyncClient(env, creds, transport=httpx.MockTransport(handler), clock=clock) as client:
+            count_arrivals(client._auth, "atoken", arrived)
+            responses = await asyncio.gather(
+                *(client.request("GET", "jpm/v2/tenant/{tenant}/jobs") for _ in range(RACERS))
+            )
+        assert everyone_waiting.is_set()
+        return [r.status_code for r in responses]
+
+    assert asyncio.run(main()) == [200] * RACERS
+    assert len(server.token_requests) == 1
+
+
+def test_token_refreshed_60_seconds_before_expiry(
+    server: FakeServiceTitan, env: Environment, creds: Credentials, clock: FakeClock
+) -> None:
+    server.reply(JOBS, page([]))
+    with Client(env, creds, transport=server.transport(), clock=clock) as client:
+        client.request("GET", JOBS)
+        clock.advance(900 - 61)
+        client.request("GET", JOBS)
+        assert len(server.token_requests) == 1  # still more than 60 s left
+        clock.advance(2)
+        client.request("GET", JOBS)
+        assert len(server.token_requests) == 2  # inside the last minute: refreshed before use
+    assert server.api_requests[-1].headers["Authorization"] == "Bearer tok-002-abcdefghijklmnop"
+
+
+def test_short_lived_tokens_are_used_for_half_their_life(
+    env: Environment, creds: Credentials, clock: FakeClock
+) -> None:
+    server = FakeServiceTitan(expires_in=40)
+    server.reply(JOBS, page([]))
+    with Client(env, creds, transport=server.transport(), clock=clock) as client:
+        client.request("GET", JOBS)
+        clock.advance(19)
+        client.request("GET", JOBS)
+        assert len(server.token_requests) == 1
+        clock.advance(2)
+        client.request("GET", JOBS)
+        assert len(server.token_requests) == 2
+
+
+def test_401_mid_pull_refreshes_once_and_resends(
+    server: FakeServiceTitan, env: Environment, creds: Credentials, clock: FakeClock, attempts: list[Attempt]
+) -> None:
+    server.reply(JOBS, page([{"id": 1}], has_more=True), page([{"id": 2}], has_more=True), page([{"id": 3}]))
+    ids = []
+    with Client(env, creds, transport=server.transport(), clock=clock) as client:
+        for number in (1, 2, 3):
+            if number == 3:
+                server.revoke_tokens()  # e.g. the secret was rotated or the token revoked mid-pull
+            body = client.request_json("GET", JOBS, params={"page": number})
+            ids += [row["id"] for row in body["data"]]
+    assert ids == [1, 2, 3]
+    assert len(server.token_requests) == 2
+    api = [a for a in attempts if a.module == "jpm"]
+    assert [(a.status, a.attempt, a.error_type) for a in api] == [
+        (200, 1, None),
+        (200, 1, None),
+        (401, 1, "AuthError"),
+        (200, 2, None),
+    ]
+
+
+def test_401_on_async_client_too(server: FakeServiceTitan, env: Environment, creds: Credentials) -> None:
+    server.reply(JOBS, page([{"id": 1}]))
+
+    async def main() -> None:
+        async with AsyncClient(env, creds, transport=server.transport(), clock=FakeClock()) as client:
+            await client.request("GET", JOBS)
+            server.revoke_tokens()
+            assert (await client.request_json("GET", JOBS))["data"] == [{"id": 1}]
+
+    asyncio.run(main())
+    assert len(server.token_requests) == 2
+
+
+def test_persistent_401_raises_after_a_single_refresh(
+    env: Environment, creds: Credentials, clock: FakeClock
+) -> None:
+    server = FakeServiceTitan()
+    server.reply(JOBS, page([]))
+    server.issue_token = lambda: "tok-never-valid-0000000"  # type: ignore[method-assign]
+    with (
+        Client(env, creds, transport=server.transport(), clock=clock) as client,
+        pytest.raises(AuthError) as info,
+    ):
+        client.request("GET", JOBS)
+    assert len(server.token_requests) == 2
+    assert len(server.api_requests) == 2
+    assert info.value.status == 401
+    assert "environment integration" in str(info.value)
+    assert "refreshed once" in str(info.value)
+
+
+def test_oauth_error_becomes_auth_error_naming_env_and_masked_client(
+    server: FakeServiceTitan, production: Environment, creds: Credentials, clock: FakeClock
+) -> None:
+    server.token_reply = httpx.Response(
+        400, json={"error": "invalid_client", "error_description": "Client authentication failed"}
+    )
+    client = Client(production, creds, transport=server.transport(), clock=clock)
+    with client, pytest.raises(AuthError) as info:
+        client.request("GET", JOBS)
+    text = str(info.value)
+    assert "invalid_client: Client authentication failed" in text
+    assert "environment production" in text
+    assert "client cid.cl…0xy" in text
+    assert CLIENT_ID not in text and CLIENT_SECRET not in text
+    assert info.value.url_template == "/connect/token"
+    assert not server.api_requests
+
+
+def test_non_json_token_error_still_explains(
+    server: FakeServiceTitan, env: Environment, creds: Credentials, clock: FakeClock
+) -> None:
+    server.token_reply = httpx.Response(502, text="<html>Bad gateway from the identity server</html>")
+    client = Client(env, creds, transport=server.transport(), clock=clock)
+    with client, pytest.raises(AuthError, match="Bad gateway from the identity server") as info:
+        client.request("GET", JOBS)
+    assert info.value.status == 502
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        httpx.Response(200, text="<html>login page</html>"),
+        httpx.Response(200, json={"token_type": "Bearer"}),
+        httpx.Response(200, json=["not", "an", "object"]),
+    ],
+)
+def test_unusable_token_response(
+    reply: httpx.Response, server: FakeServiceTitan, env: Environment, creds: Credentials, clock: FakeClock
+) -> None:
+    server.token_reply = reply
+    client = Client(env, creds, transport=server.transport(), clock=clock)
+    with client, pytest.raises(AuthError, match="no usable access_token"):
+        client.request("GET", JOBS)
+
+
+def test_token_request_is_form_encoded_client_credentials(
+    server: FakeServiceTitan, env: Environment, creds: Credentials, clock: FakeClock
+) -> None:
+    server.reply(JOBS, page([]))
+    with Client(env, creds, transport=server.transport(), clock=clock) as client:
+        client.request("GET", JOBS)
+    request = server.token_requests[0]
+    assert request.method == "POST"
+    assert str(request.url) == "https://st.invalid/connect/token"
+    assert request.headers["Content-Type"] == "application/x-www-form-urlencoded"
+    assert parse_qs(request.content.decode()) == {
+        "grant_type": ["client_credentials"],
+        "client_id": [CLIENT_ID],
+        "client_secret": [CLIENT_SECRET],
+    }
+
+
+def test_token_attempts_are_reported(
+    server: FakeServiceTitan, env: Environment, creds: Credentials, clock: FakeClock, attempts: list[Attempt]
+) -> None:
+    server.reply(JOBS, page([]))
+    with Client(env, creds, transport=server.transport(), clock=clock) as client:
+        client.request("GET", JOBS)
+    token = [a for a in attempts if a.module == "auth"]
+    assert len(token) == 1
+    assert token[0].endpoint == "/connect/token"
+    assert token[0].method == "POST" and token[0].status == 200
+    assert token[0].tenant == "431848990" and token[0].env == "integration"
+    assert token[0].app == creds.app
+
+
+def test_clients_on_one_transport_share_the_token(
+    server: FakeServiceTitan, env: Environment, creds: Credentials, clock: FakeClock
+) -> None:
+    server.reply(JOBS, page([]))
+    transport = server.transport()
+    with (
+        Client(env, creds, transport=transport, clock=clock) as a,
+        Client(env, creds, transport=transport) as b,
+    ):
+        a.request("GET", JOBS)
+        b.request("GET", JOBS)
+    assert len(server.token_requests) == 1
+
+
+def test_unreachable_token_endpoint_is_a_transport_error_and_reads_retry(
+    server: FakeServiceTitan, env: Environment, creds: Credentials, clock: FakeClock
+) -> None:
+    server.reply(JOBS, page([]))
+    failures = [httpx.ConnectError("connection refused")]
+
+    def flaky(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/connect/token" and failures:
+            raise failures.pop()
+        return server.handle(request)
+
+    with Client(env, creds, transport=httpx.MockTransport(flaky), clock=clock) as client:
+        assert client.request("GET", JOBS).status_code == 200
+        server.token_reply = None
+        client._auth.invalidate()
+        failures.append(httpx.ConnectError("connection refused"))
+        with pytest.raises(TransportError, match="token endpoint") as info:
+            client.request("POST", JOBS)  # a write is not retried
+    assert info.value.kind == "connect"
+
+
+def test_separate_caches_do_not_share(server: FakeServiceTitan, env: Environment, creds: Credentials) -> None:
+    transport = server.transport()
+    first = ClientCredentialsAuth(env, creds, token_cache=TokenCache(), transport=transport)
+    second = ClientCredentialsAuth(env, creds, token_cache=TokenCache(), transport=transport)
+    assert first.token() != second.token()
+    assert len(server.token_requests) == 2
+    assert "cl13nt1d" not in repr(first)
