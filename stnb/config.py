@@ -188,7 +188,7 @@ _SERVICEPYTAN_VARS = {
 _PROFILE_KEYS = frozenset({"app_key", "app_name", "timezone"})
 _SECTION_KEYS = _PROFILE_KEYS | {"client_id", "client_secret", "client_secret_env", "tenant_name"}
 _DOTENV_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
-_OURS = re.compile(r"\b(?:STNB|SERVICETITAN)_")
+_OURS = re.compile(r"\b(?:STNB|SERVICETITAN)")
 
 
 @dataclass(slots=True)
@@ -500,13 +500,14 @@ def resolve_credentials(
 
     explicit_profile = profile is not None
     profile = profile or variables.get("STNB_PROFILE", "").strip() or None
-    section, ambiguity = _choose_section(
-        _load_sections(path), env_name, profile, wanted_tenant, explicit_profile, path
-    )
+    sections = _load_sections(path)
+    section, ambiguity = _choose_section(sections, env_name, profile, wanted_tenant, explicit_profile, path)
     if section is not None:
         layers.append(_section_layer(section, [variables, dotenv]))
-    elif wanted_tenant and not wanted_tenant.isdigit() and any("client_id" in la.values for la in layers):
-        raise ConfigError(f"tenant {wanted_tenant!r} matches no {env_name} profile section in {path}")
+    elif wanted_tenant and not wanted_tenant.isdigit():
+        has_pair = any("client_id" in la.values for la in layers)
+        if has_pair or any(s.env == env_name for s in sections):
+            raise ConfigError(f"tenant {wanted_tenant!r} matches no {env_name} profile section in {path}")
 
     # Client credentials are per tenant: once the tenant is known, other tenants' sources only lend
     # their app-wide values (app key, app name).

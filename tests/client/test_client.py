@@ -73,12 +73,16 @@ def test_attributes(client: Client) -> None:
     assert repr(client) == "<stnb.Client env=integration tenant=431848990>"
 
 
-def test_timezone_from_argument_or_credentials(env: Environment, creds: Credentials) -> None:
+def test_timezone_from_argument_or_credentials(
+    server: FakeServiceTitan, env: Environment, creds: Credentials
+) -> None:
     zoned = Credentials(creds.app_key, creds.client_id, creds.client_secret, 1, timezone="America/Chicago")
-    assert Client(env, zoned).timezone == "America/Chicago"
-    assert Client(env, zoned, timezone="Europe/Paris").timezone == "Europe/Paris"
+    with Client(env, zoned, transport=server.transport()) as client:
+        assert client.timezone == "America/Chicago"
+    with Client(env, zoned, transport=server.transport(), timezone="Europe/Paris") as client:
+        assert client.timezone == "Europe/Paris"
     with pytest.raises(ConfigError, match="Mars/Olympus"):
-        Client(env, creds, timezone="Mars/Olympus")
+        Client(env, creds, transport=server.transport(), timezone="Mars/Olympus")
 
 
 @pytest.mark.parametrize(
