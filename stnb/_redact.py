@@ -16,9 +16,9 @@ MASK = "***"
 _MIN_SECRET_LEN = 6  # shorter values would scrub ordinary words
 
 _PATTERNS = (
-    # Authorization header values and bearer tokens.
+    # Authorization header values (with their scheme), then any other bearer token.
+    re.compile(r"(?i)(\bauthorization[\"']?\s*[:=]\s*[\"']?)(?:bearer\s+)?[^\s,;\"']+"),
     re.compile(r"(?i)(\bbearer\s+)[A-Za-z0-9\-._~+/]+=*"),
-    re.compile(r"(?i)(\bauthorization[\"']?\s*[:=]\s*[\"']?)[^\s,;\"']+"),
     # OAuth fields in JSON bodies, form bodies and reprs.
     re.compile(
         r"(?i)([\"']?(?:access_token|client_secret|refresh_token|st-app-key)[\"']?\s*[:=]\s*[\"']?)[^\s&,;\"']+"
@@ -27,24 +27,24 @@ _PATTERNS = (
     re.compile(r"()\b(?:cs[0-9]|ak[0-9])\.[A-Za-z0-9]{8,}"),
 )
 
-_secrets: set[str] = set()
+_secrets: dict[str, str] = {}
 _lock = threading.Lock()
 
 
-def register_secret(value: str | None) -> None:
-    """Scrub this exact value from everything `redact` sees from now on."""
+def register_secret(value: str | None, replacement: str = MASK) -> None:
+    """Replace this exact value by `replacement` in everything `redact` sees from now on."""
     if value and len(value) >= _MIN_SECRET_LEN:
         with _lock:
-            _secrets.add(value)
+            _secrets[value] = replacement
 
 
 def redact(text: str) -> str:
-    """`text` with registered secrets and token-shaped substrings replaced by ***."""
+    """`text` with registered secrets and token-shaped substrings replaced by *** (or their mask)."""
     with _lock:
-        secrets = sorted(_secrets, key=len, reverse=True)
-    for secret in secrets:
+        secrets = sorted(_secrets.items(), key=lambda item: len(item[0]), reverse=True)
+    for secret, replacement in secrets:
         if secret in text:
-            text = text.replace(secret, MASK)
+            text = text.replace(secret, replacement)
     for pattern in _PATTERNS:
         text = pattern.sub(lambda m: m.group(1) + MASK, text)
     return text

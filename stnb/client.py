@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
 
-from stnb._redact import get_logger, register_secret
+from stnb._redact import get_logger
 from stnb.attempts import Attempt, notify
 from stnb.auth import HOOK_EXTENSION, ClientCredentialsAuth
 from stnb.clock import SYSTEM_CLOCK, Clock
@@ -130,13 +130,15 @@ class _BaseClient:
         self._auth = ClientCredentialsAuth(
             environment, credentials, clock=self._clock, transport=transport, timeout=timeout or 30.0
         )
-        self._headers = {
-            "ST-App-Key": credentials.app_key,
+        self._owns_http = True
+
+    def _default_headers(self) -> dict[str, str]:
+        # Built on demand so the app key lives in the httpx client only, not in this object's state.
+        return {
+            "ST-App-Key": self.credentials.app_key,
             "Accept": "application/json",
             "User-Agent": _user_agent(),
         }
-        self._owns_http = True
-        register_secret(credentials.app_key)
 
     @property
     def retry(self) -> RetryPolicy:
@@ -395,7 +397,7 @@ class Client(_BaseClient):
             base_url=environment.api_url,
             transport=transport,
             auth=self._auth,
-            headers=self._headers,
+            headers=self._default_headers(),
             timeout=timeout,
             limits=limits,
         )
@@ -544,7 +546,7 @@ class AsyncClient(_BaseClient):
             base_url=environment.api_url,
             transport=transport,
             auth=self._auth,
-            headers=self._headers,
+            headers=self._default_headers(),
             timeout=timeout,
             limits=limits,
         )

@@ -141,6 +141,7 @@ class Credentials:
     def __post_init__(self) -> None:
         register_secret(self.client_secret)
         register_secret(self.app_key)
+        register_secret(self.client_id, mask_client_id(self.client_id))
 
     @property
     def app(self) -> str:

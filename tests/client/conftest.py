@@ -36,6 +36,7 @@ class FakeServiceTitan:
         self.api_requests: list[httpx.Request] = []
         self.replies: dict[str, list[Reply]] = {}
         self.valid_tokens: set[str] = set()
+        self.issued: list[str] = []
         self.token_reply: Reply | None = None
         self.before_token: Callable[[], None] | None = None
 
@@ -50,6 +51,7 @@ class FakeServiceTitan:
         with self.lock:
             value = f"tok-{len(self.token_requests):03d}-abcdefghijklmnop"
             self.valid_tokens.add(value)
+            self.issued.append(value)
             return value
 
     def handle(self, request: httpx.Request) -> httpx.Response:
