@@ -72,7 +72,7 @@ class _Call:
 
 
 class _Trace:
-    """Follows the sends of one attempt (the auth flow may add a resend after a 401) to report each one."""
+    """Follows every send of one call (retries, and the auth flow's resend after a 401) to report each."""
 
     def __init__(self, client: _BaseClient, call: _Call) -> None:
         self._client = client
@@ -464,9 +464,9 @@ class Client(_BaseClient):
         tries = 0
         waited = 0.0  # seconds slept between retries of this call
         pending = 0.0  # the retry sleep just taken, reported with the next attempt
+        trace = _Trace(self, call)
         while True:
             tries += 1
-            trace = _Trace(self, call)
             trace.rate_wait = pending + self._bucket.acquire()
             response: httpx.Response | None = None
             try:
@@ -607,9 +607,9 @@ class AsyncClient(_BaseClient):
         tries = 0
         waited = 0.0
         pending = 0.0
+        trace = _Trace(self, call)
         while True:
             tries += 1
-            trace = _Trace(self, call)
             trace.rate_wait = pending + await self._bucket.aacquire()
             response: httpx.Response | None = None
             try:

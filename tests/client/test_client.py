@@ -163,7 +163,7 @@ def test_retries_bounded_by_attempts(
     assert len(server.api_requests) == 4  # RetryPolicy() default max_attempts
     retry_sleeps = [s for s in clock.sleeps if s > 0]
     assert len(retry_sleeps) <= 3 and all(s <= 8.0 for s in retry_sleeps)
-    assert [a.status for a in api_attempts(attempts)] == [503] * 4
+    assert [(a.status, a.attempt) for a in api_attempts(attempts)] == [(503, 1), (503, 2), (503, 3), (503, 4)]
 
 
 def test_retries_bounded_by_total_wait(env: Environment, creds: Credentials, clock: FakeClock) -> None:
@@ -234,6 +234,7 @@ def test_attempts_report_number_template_and_waits(
     server.reply(JOB, problem(429, "Too many", **{"Retry-After": "2"}), page([]))
     client.request("GET", "jpm/v2/tenant/{tenant}/jobs/{id}", path_params={"id": 77})
     first, second = api_attempts(attempts)
+    assert (first.attempt, second.attempt) == (1, 2)
     assert (first.status, first.error_type, second.status, second.error_type) == (
         429,
         "RateLimited",
