@@ -51,6 +51,7 @@ __all__ = [
     "PortalApp",
     "PortalEndpoint",
     "PortalTenant",
+    "app_endpoints",
     "daily_reports",
     "planted_usage",
     "portal_apps",
@@ -193,7 +194,9 @@ class PortalEndpoint:
     api: str
     method: str
     endpoint: str  # as the portal shows it: /tenant/{tenant}/jobs
-    weight: float
+    weight: float  # relative share of the app's calls
+    path: str  # the URL template: /jpm/v2/tenant/{tenant}/jobs
+    kind: str  # "list" | "export" | "get" | "write"
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,9 +292,19 @@ def _endpoints(mix: _Mix, allowed: frozenset[str] | None) -> list[PortalEndpoint
             method, path = ep.method, ep.path
         else:
             method, path = kind.split(" ", 1)
+            kind = "write"
         module = resource.module
-        out.append(PortalEndpoint(module, API_NAMES[module], method, portal_endpoint_name(path), weight))
+        name = portal_endpoint_name(path)
+        out.append(PortalEndpoint(module, API_NAMES[module], method, name, weight, path, kind))
     return out
+
+
+def app_endpoints(
+    index: int, app: PortalApp, *, launched: bool
+) -> tuple[list[PortalEndpoint], list[PortalEndpoint]]:
+    """The endpoints the app at `index` calls: (regular ones, the launched family or [])."""
+    regular = _endpoints(_MIXES[index % len(_MIXES)], app.modules)
+    return regular, (_endpoints(_LAUNCH_MIX, app.modules) if launched else [])
 
 
 def planted_usage(apps: Sequence[PortalApp], end: date) -> PlantedUsage:
@@ -304,6 +317,16 @@ def planted_usage(apps: Sequence[PortalApp], end: date) -> PlantedUsage:
         churn_tenant=apps[0].tenants[-1].tenant_id,
         churn_day=end - timedelta(days=CHURN_DAYS_BEFORE_END),
     )
+
+
+def _bounded_gauss(rng: random.Random) -> float:
+    """A standard normal draw cut at +-2: ordinary days stay ordinary, only planted events stand out."""
+    return max(-2.0, min(2.0, rng.gauss(0.0, 1.0)))
+
+
+def _noise(rng: random.Random, spread: float) -> float:
+    """A day-to-day factor, uniform within +-`spread`: busy and quiet days, none extreme by chance."""
+    return 1.0 + rng.uniform(-spread, spread)
 
 
 def _yesterday_pacific() -> date:
@@ -321,9 +344,7 @@ def daily_reports(
     first = last - timedelta(days=days - 1)
     planted = planted_usage(apps, last)
     for index, app in enumerate(apps):
-        mix = _MIXES[index % len(_MIXES)]
-        regular = _endpoints(mix, app.modules)
-        launched = _endpoints(_LAUNCH_MIX, app.modules) if app.public_id == planted.launch_app else []
+        regular, launched = app_endpoints(index, app, launched=app.public_id == planted.launch_app)
         ordered = sorted(regular + launched, key=lambda e: (e.api, e.endpoint, e.method))
         base = _BASE_CALLS[min(index, len(_BASE_CALLS) - 1)]
         growth = _GROWTH[min(index, len(_GROWTH) - 1)]
@@ -334,7 +355,7 @@ def daily_reports(
             rng = random.Random(f"stnb-portal:{seed}:{app.public_id}:{day.isoformat()}")
             # Levels are anchored at `end` so a shorter run reproduces the same last days.
             trend = (1 + growth) ** (day - last).days
-            level = base * trend * _WEEKDAY[day.weekday()] * math.exp(rng.gauss(0, 0.04))
+            level = base * trend * _WEEKDAY[day.weekday()] * _noise(rng, 0.08)
             if app.public_id == planted.incident_app and day == planted.incident_day:
                 level *= INCIDENT_FACTOR
             ramp = min(1.0, ((day - planted.launch_day).days + 1) / LAUNCH_RAMP_DAYS)
@@ -348,7 +369,8 @@ def daily_reports(
                         if ramp <= 0:
                             continue
                         share *= ramp
-                    calls = round(level * tenant.size * share * math.exp(rng.gauss(0, 0.08)))
+                    mean = level * tenant.size * share
+                    calls = round(mean + math.sqrt(mean) * _bounded_gauss(rng))  # counting noise
                     if calls > 0:
                         rows.append((tenant, ep, calls))
             if rows:  # the portal produces no file for a range without data

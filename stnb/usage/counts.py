@@ -1,0 +1,238 @@
+"""Counting usage: calls per period and group, rates, latency percentiles, peak rate, weekly change.
+
+Every function accepts a ledger frame, a portal frame or usage events, eager or lazy (aggregating
+lazily, so a Parquet scan of a large ledger never loads unused columns), and returns a small eager
+frame. `by` names event columns: app, env, tenant, api, module, endpoint, method (see
+`stnb.usage.events`). Periods are UTC unless `tz` is given. Portal reports have the resolution of their
+files (a day): finer periods put a day's calls at its first hour.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+
+import polars as pl
+
+from stnb.usage.events import Frame, require_ledger, usage_events
+
+__all__ = [
+    "RATE_LIMIT_PER_SECOND",
+    "By",
+    "as_keys",
+    "calls_over_time",
+    "daily_calls",
+    "daily_input",
+    "latency_percentiles",
+    "peak_rps_headroom",
+    "rates",
+    "top_movers",
+    "week_over_week",
+]
+
+RATE_LIMIT_PER_SECOND = 60.0  # ServiceTitan: 60 calls/s per app per tenant (reference §4.1)
+
+By = str | Sequence[str] | None
+
+
+def as_keys(by: By) -> list[str]:
+    """`by` as a list of column names."""
+    if by is None:
+        return []
+    return [by] if isinstance(by, str) else list(by)
+
+
+def _period(every: str, tz: str | None) -> pl.Expr:
+    at = pl.col("at").dt.convert_time_zone(tz) if tz else pl.col("at")
+    return at.dt.truncate(every).alias("period")
+
+
+def _drop_empty_keys(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    # Coverage rows of empty portal files have null keys and zero calls: they mark time, not a group.
+    if not keys:
+        return frame
+    null_key = pl.any_horizontal([pl.col(k).is_null() for k in keys])
+    return frame.filter(~(null_key & (pl.col("calls") == 0)))
+
+
+def calls_over_time(
+    df: Frame,
+    every: str = "1d",
+    by: By = ("app",),
+    *,
+    fill: bool = True,
+    tz: str | None = None,
+) -> pl.DataFrame:
+    """Calls per period (`every`: "1h", "1d", "1w", "1mo", ...) and group: columns period, *by, calls.
+
+    With `fill`, periods without calls get 0: over the whole observed range for ledger data, and only
+    over periods some report covers for portal data (a missing file is unknown, not zero).
+    """
+    keys = as_keys(by)
+    events = usage_events(df).with_columns(_period(every, tz))
+    counts = events.group_by(["period", *keys]).agg(pl.col("calls").sum()).collect()
+    counts = _drop_empty_keys(counts, keys)
+    if fill and counts.height:
+        counts = _fill_zeros(events, counts, keys, every)
+    return counts.sort([*keys, "period"], nulls_last=True).select(["period", *keys, "calls"])
+
+
+def _ledger_grid(ledger: pl.DataFrame, every: str, per_app: bool, dtype: pl.DataType) -> pl.DataFrame:
+    lo, hi = ledger["period"].min(), ledger["period"].max()
+    assert isinstance(lo, datetime) and isinstance(hi, datetime)
+    grid = pl.DataFrame({"period": pl.datetime_range(lo, hi, every, eager=True)}).cast({"period": dtype})
+    if per_app:
+        grid = ledger.select("app").unique().join(grid, how="cross")
+    return grid
+
+
+def _fill_zeros(events: pl.LazyFrame, counts: pl.DataFrame, keys: list[str], every: str) -> pl.DataFrame:
+    per_app = "app" in keys
+    scope = ["app"] if per_app else []
+    observed = events.select(["source", *scope, "period"]).unique().collect()
+    dtype = counts.schema["period"]
+    grids = [observed.filter(pl.col("source") == "portal").select([*scope, "period"])]
+    ledger = observed.filter(pl.col("source") == "ledger")
+    if ledger.height:
+        grids.append(_ledger_grid(ledger, every, per_app, dtype).select([*scope, "period"]))
+    grid = pl.concat(grids, how="vertical").unique()
+    groups = counts.select(keys).unique()
+    full = groups.join(grid, on=scope, how="inner") if per_app else groups.join(grid, how="cross")
+    filled = full.join(counts, on=["period", *keys], how="left", nulls_equal=True)
+    return filled.with_columns(pl.col("calls").fill_null(0))
+
+
+def daily_calls(df: Frame, by: By = ("app",), *, tz: str | None = None) -> pl.DataFrame:
+    """`calls_over_time(df, "1d", by)` with the period as a `date` column named `day`."""
+    keys = as_keys(by)
+    out = calls_over_time(df, "1d", keys, tz=tz)
+    return out.select(pl.col("period").dt.date().alias("day"), *keys, "calls")
+
+
+def daily_input(df: Frame, keys: list[str]) -> pl.DataFrame:
+    """A daily frame (day or period, *keys, calls) as given, or raw usage turned into one."""
+    if isinstance(df, pl.LazyFrame):
+        df = df.collect()
+    if "calls" in df.columns and ("day" in df.columns or "period" in df.columns) and "at" not in df.columns:
+        day = pl.col("day") if "day" in df.columns else pl.col("period").dt.date()
+        return df.select(day.cast(pl.Date).alias("day"), *keys, "calls")
+    return daily_calls(df, keys)
+
+
+def _with_period(events: pl.LazyFrame, every: str | None, tz: str | None) -> tuple[pl.LazyFrame, list[str]]:
+    if every is None:
+        return events, []
+    return events.with_columns(_period(every, tz)), ["period"]
+
+
+def rates(df: Frame, by: By = ("app",), every: str | None = None, *, tz: str | None = None) -> pl.DataFrame:
+    """Attempts and success, error and 429 rates per group (and period): ledger data only.
+
+    Success is a 2xx/3xx status; throttled is 429; every other status, or no response, is an error.
+    Columns: [period], *by, attempts, ok, throttled, errors, success_rate, error_rate, throttle_rate.
+    """
+    keys = as_keys(by)
+    events, period = _with_period(require_ledger(usage_events(df), "rates()"), every, tz)
+    ok = pl.col("status").is_between(200, 399).fill_null(False)
+    throttled = (pl.col("status") == 429).fill_null(False)
+    counts = [pl.len().alias("attempts"), ok.sum().alias("ok"), throttled.sum().alias("throttled"),
+              (~ok & ~throttled).sum().alias("errors")]
+    out = (
+        events.group_by([*period, *keys])
+        .agg(c.cast(pl.Int64) for c in counts)
+        .with_columns(
+            success_rate=pl.col("ok") / pl.col("attempts"),
+            error_rate=pl.col("errors") / pl.col("attempts"),
+            throttle_rate=pl.col("throttled") / pl.col("attempts"),
+        )
+        .collect()
+    )
+    return out.sort([*keys, *period], nulls_last=True)
+
+
+def latency_percentiles(
+    df: Frame,
+    by: By = ("app",),
+    every: str | None = None,
+    *,
+    quantiles: Sequence[float] = (0.5, 0.95, 0.99),
+    tz: str | None = None,
+) -> pl.DataFrame:
+    """Attempts and latency percentiles in ms per group (and period), linear interpolation: ledger only.
+
+    Columns: [period], *by, attempts, p50, p95, p99 (names follow `quantiles`: 0.999 -> p99_9).
+    """
+    keys = as_keys(by)
+    events, period = _with_period(require_ledger(usage_events(df), "latency_percentiles()"), every, tz)
+    latency = pl.col("latency_ms")
+    aggs = [
+        latency.quantile(q, interpolation="linear").alias(f"p{round(q * 100, 1):g}".replace(".", "_"))
+        for q in quantiles
+    ]
+    out = events.group_by([*period, *keys]).agg(pl.len().cast(pl.Int64).alias("attempts"), *aggs).collect()
+    return out.sort([*keys, *period], nulls_last=True)
+
+
+def peak_rps_headroom(
+    df: Frame,
+    limit: float = RATE_LIMIT_PER_SECOND,
+    by: By = ("env", "app", "tenant"),
+) -> pl.DataFrame:
+    """Peak requests in any one clock second per group against the per-app-per-tenant limit: ledger only.
+
+    Token requests (module "auth") are not limited per tenant and are left out. Columns: *by, peak_rps,
+    peak_at (the busiest second, the earliest on ties), headroom (limit - peak), utilisation (peak /
+    limit); the busiest groups first.
+    """
+    keys = as_keys(by)
+    events = require_ledger(usage_events(df), "peak_rps_headroom()").filter(pl.col("module") != "auth")
+    per_second = events.group_by([*keys, pl.col("at").dt.truncate("1s").alias("second")]).agg(n=pl.len())
+    ordered = per_second.sort([*keys, "n", "second"], descending=[*([False] * len(keys)), True, False])
+    out = (
+        ordered.group_by(keys, maintain_order=True)
+        .agg(peak_rps=pl.col("n").first().cast(pl.Int64), peak_at=pl.col("second").first())
+        .with_columns(
+            headroom=pl.lit(limit) - pl.col("peak_rps"),
+            utilisation=pl.col("peak_rps") / pl.lit(limit),
+        )
+        .collect()
+    )
+    return out.sort(["utilisation", *keys], descending=[True, *([False] * len(keys))], nulls_last=True)
+
+
+def week_over_week(df: Frame, by: By = ("app",), *, as_of: date | None = None) -> pl.DataFrame:
+    """Calls in the 7 days ending `as_of` (default: the last day with data) against the 7 days before.
+
+    Columns: *by, this_week, last_week, change, change_pct (null when last week had no calls).
+    `df` may be raw usage or a daily frame (day/period, *by, calls).
+    """
+    keys = as_keys(by)
+    daily = daily_input(df, keys)
+    end = as_of or daily["day"].max()
+    if not isinstance(end, date):  # no data at all
+        end = date.min + timedelta(days=14)
+    this_start, last_start = end - timedelta(days=6), end - timedelta(days=13)
+    day, calls = pl.col("day"), pl.col("calls")
+    this_week = calls.filter(day.is_between(this_start, end)).sum()
+    last_week = calls.filter(day.is_between(last_start, this_start - timedelta(days=1))).sum()
+    aggs = [this_week.cast(pl.Int64).alias("this_week"), last_week.cast(pl.Int64).alias("last_week")]
+    grouped = daily.group_by(keys).agg(aggs) if keys else daily.select(aggs)
+    out = grouped.with_columns(change=pl.col("this_week") - pl.col("last_week")).with_columns(
+        change_pct=pl.when(pl.col("last_week") > 0).then(pl.col("change") / pl.col("last_week") * 100.0)
+    )
+    return out.sort(keys, nulls_last=True) if keys else out
+
+
+def top_movers(
+    df: Frame,
+    by: By = "endpoint",
+    *,
+    n: int = 5,
+    within: By = ("app",),
+    as_of: date | None = None,
+) -> pl.DataFrame:
+    """The `n` groups whose weekly calls changed most in absolute terms (columns of `week_over_week`)."""
+    keys = [*as_keys(within), *as_keys(by)]
+    wow = week_over_week(df, keys, as_of=as_of)
+    order = [pl.col("change").abs(), *keys]
+    return wow.filter(pl.col("change") != 0).sort(order, descending=[True, *([False] * len(keys))]).head(n)
