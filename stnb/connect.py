@@ -1,0 +1,228 @@
+"""`stnb.connect()` / `stnb.connect_async()`: one line from nothing to a working connection.
+
+Credentials come from arguments, then environment variables, then `.env`, then the profiles TOML
+(`stnb.config.resolve_credentials`). `sandbox=None` (the default) uses the built-in sandbox exactly when
+no credentials exist for the asked environment, so the same notebook runs offline and live; a one-line
+notice says so. `sandbox=True` forces the sandbox, `sandbox=False` requires real credentials, and a
+`Sandbox` instance or a `ServerHandle` (from `stnb.sandbox.serve_in_thread`) picks that sandbox.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from stnb.config import (
+    Credentials,
+    Environment,
+    default_env,
+    get_environment,
+    resolve_credentials,
+    sandbox_environment,
+)
+from stnb.connection import AsyncConnection, Connection
+from stnb.errors import ConfigError
+
+if TYPE_CHECKING:
+    from stnb.clock import Clock
+    from stnb.retry import RetryPolicy
+
+__all__ = ["SANDBOX_NOTICE", "connect", "connect_async"]
+
+SANDBOX_NOTICE = (
+    "stnb: no credentials for {env!r} — using the built-in sandbox (demo data). "
+    "Pass sandbox=False to require real credentials."
+)
+
+log = logging.getLogger("stnb")
+
+
+@dataclass(frozen=True, slots=True)
+class _Target:
+    """Who answers: the environment, the credentials, and how to reach it."""
+
+    environment: Environment
+    credentials: Credentials
+    transport: Any
+    sandbox: bool
+    timezone: str | None
+
+
+def connect(
+    env: str | None = None,
+    profile: str | None = None,
+    tenant: str | int | None = None,
+    *,
+    sandbox: Any = None,
+    allow_writes: bool = False,
+    app_key: str | None = None,
+    client_id: str | None = None,
+    client_secret: str | None = None,
+    tenant_id: str | int | None = None,
+    timezone: str | None = None,
+    progress: bool | None = None,
+    transport: httpx.BaseTransport | None = None,
+    retry: RetryPolicy | None = None,
+    rate: float | None = None,
+    timeout: float | None = 30.0,
+    clock: Clock | None = None,
+) -> Connection:
+    """Connect to one tenant of `env` ("integration" by default, or `STNB_ENV`).
+
+    Production is read-only unless `allow_writes=True`. `progress`: True always shows progress bars,
+    False never, None shows them for pulls that take more than a couple of seconds.
+    """
+    from stnb.client import Client
+
+    target = _target(env, profile, tenant, sandbox, app_key, client_id, client_secret, tenant_id, transport)
+    client = Client(
+        target.environment,
+        target.credentials,
+        transport=target.transport,
+        retry=retry,
+        rate=rate,
+        timeout=timeout,
+        allow_writes=allow_writes,
+        clock=clock,
+        sandbox=target.sandbox,
+        timezone=timezone or target.timezone,
+    )
+    _install_ledger()
+    return Connection(client, progress=progress)
+
+
+def connect_async(
+    env: str | None = None,
+    profile: str | None = None,
+    tenant: str | int | None = None,
+    *,
+    sandbox: Any = None,
+    allow_writes: bool = False,
+    app_key: str | None = None,
+    client_id: str | None = None,
+    client_secret: str | None = None,
+    tenant_id: str | int | None = None,
+    timezone: str | None = None,
+    progress: bool | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    retry: RetryPolicy | None = None,
+    rate: float | None = None,
+    timeout: float | None = 30.0,
+    clock: Clock | None = None,
+) -> AsyncConnection:
+    """The asyncio twin of `connect`: `async with stnb.connect_async() as st: await st.frame(...)`."""
+    from stnb.client import AsyncClient
+
+    target = _target(env, profile, tenant, sandbox, app_key, client_id, client_secret, tenant_id, transport)
+    client = AsyncClient(
+        target.environment,
+        target.credentials,
+        transport=target.transport,
+        retry=retry,
+        rate=rate,
+        timeout=timeout,
+        allow_writes=allow_writes,
+        clock=clock,
+        sandbox=target.sandbox,
+        timezone=timezone or target.timezone,
+    )
+    _install_ledger()
+    return AsyncConnection(client, progress=progress)
+
+
+def _target(
+    env: str | None,
+    profile: str | None,
+    tenant: str | int | None,
+    sandbox: Any,
+    app_key: str | None,
+    client_id: str | None,
+    client_secret: str | None,
+    tenant_id: str | int | None,
+    transport: Any,
+) -> _Target:
+    name = get_environment(env).name if env is not None else default_env()
+    if sandbox is None or sandbox is False:
+        credentials = resolve_credentials(
+            name,
+            profile=profile,
+            tenant=tenant,
+            app_key=app_key,
+            client_id=client_id,
+            client_secret=client_secret,
+            tenant_id=tenant_id,
+        )
+        if credentials is not None:
+            return _Target(get_environment(name), credentials, transport, False, None)
+        if sandbox is False:
+            raise ConfigError(
+                f"no credentials for {name!r} and sandbox=False. Set STNB_{name.upper()}_CLIENT_ID, "
+                f"STNB_{name.upper()}_CLIENT_SECRET, STNB_TENANT_ID and STNB_APP_KEY (or a profile); "
+                "`stnb doctor` shows what was found where"
+            )
+        log.warning(SANDBOX_NOTICE.format(env=name))
+        sandbox = True
+    instance = _sandbox_instance(sandbox)
+    credentials = _sandbox_credentials(instance, name, tenant)
+    embedded = callable(getattr(instance, "transport", None))
+    if transport is None and embedded:
+        transport = instance.transport()
+    return _Target(
+        sandbox_environment(name, str(instance.url)),
+        credentials,
+        transport,
+        True,
+        credentials.timezone,
+    )
+
+
+def _sandbox_instance(sandbox: Any) -> Any:
+    if sandbox is True:
+        from stnb.sandbox import default_sandbox
+
+        return default_sandbox()
+    if hasattr(sandbox, "url") and hasattr(sandbox, "credentials"):
+        return sandbox
+    raise ConfigError(
+        f"sandbox={sandbox!r} is not understood: pass None (auto), True, False, a stnb.sandbox.Sandbox "
+        "or the handle returned by stnb.sandbox.serve_in_thread()"
+    )
+
+
+def _sandbox_credentials(instance: Any, env: str, tenant: str | int | None) -> Credentials:
+    chosen = instance.credentials[env]
+    if tenant is not None and str(tenant) != str(chosen.tenant_id):
+        chosen = _sandbox_tenant(instance, env, str(tenant))
+    return Credentials(
+        app_key=chosen.app_key,
+        client_id=chosen.client_id,
+        client_secret=chosen.client_secret,
+        tenant_id=int(chosen.tenant_id),
+        app_name=getattr(chosen, "app_name", None),
+        timezone=getattr(chosen, "timezone", None),
+        source="sandbox",
+    )
+
+
+def _sandbox_tenant(instance: Any, env: str, tenant: str) -> Any:
+    """Another demo tenant of the default app, by id or name."""
+    sandbox = getattr(instance, "sandbox", instance)  # a ServerHandle wraps its Sandbox
+    apps = list(getattr(sandbox, "apps", []) or [])
+    known: list[str] = []
+    for t in getattr(apps[0], "tenants", []) if apps else []:
+        known.append(f"{t.tenant_id} ({t.name})")
+        if tenant in (str(t.tenant_id), str(t.name)):
+            return t.credentials[env]
+    raise ConfigError(f"the sandbox has no tenant {tenant!r}; its tenants: {', '.join(known) or 'none'}")
+
+
+def _install_ledger() -> None:
+    """Record usage when the usage layer is installed (it is optional for the data layer)."""
+    try:
+        from stnb.usage.ledger import install_default_ledger
+    except ImportError:
+        return
+    install_default_ledger()

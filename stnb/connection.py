@@ -1,0 +1,584 @@
+"""`Connection` / `AsyncConnection`: one tenant of one environment, addressed by catalog resource names.
+
+What `stnb.connect()` returns. Every method takes a catalog name (`"crm/customers"`, or `"customers"`
+when unique) and validates filters before sending anything (see `stnb.query`).
+
+`active`: when a resource supports it and the caller omits it, nothing is sent, so the API applies its
+own default and returns active records only. This mirrors the real API exactly (code written against
+a frame behaves like code written against the API). The effective value is always visible: in
+`conn.last_query.active`, in the progress bar's description, and in a one-time log line per resource.
+Pass `active="any"` to include inactive records.
+
+`last_query` describes the last `frame()` / `to_parquet()` (polars frames carry no metadata): which
+resource, environment and tenant answered, the effective filters (including `active`), pages, rows,
+and whether `max_pages` truncated the result.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import threading
+from collections.abc import AsyncIterator, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from stnb.catalog import Catalog, Endpoint, Resource, load_catalog
+from stnb.errors import ValidationError
+from stnb.frames import ParquetSink, polars_schema, to_frame
+from stnb.paging import (
+    DEFAULT_CONCURRENCY,
+    AsyncExportCursor,
+    AsyncPageIterator,
+    ExportCursor,
+    PageIterator,
+)
+from stnb.query import QueryParams, build_query, effective_active, split_path_params
+
+if TYPE_CHECKING:
+    from stnb.client import AsyncClient, Client
+
+__all__ = ["DEFAULT_PAGE_SIZE", "AsyncConnection", "Connection", "QueryInfo"]
+
+DEFAULT_PAGE_SIZE = 500  # the API's own default (50) makes long walks needlessly chatty
+PROGRESS_DELAY = 2.0  # progress=None: a bar appears only for pulls that take longer than this
+
+log = logging.getLogger("stnb")
+_active_noted: set[str] = set()
+_active_lock = threading.Lock()
+
+
+@dataclass(frozen=True, slots=True)
+class QueryInfo:
+    """What answered the last `frame()` / `to_parquet()`, and with which effective filters."""
+
+    resource: str
+    kind: str  # "list" | "export"
+    env: str
+    tenant: str
+    sandbox: bool
+    filters: dict[str, Any] = field(default_factory=dict)  # as sent, `active` included when it applies
+    active: str | None = None  # "True" | "Any" | "False"; None when the resource has no active filter
+    pages: int = 0
+    rows: int = 0
+    truncated: bool = False
+    total_count: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """A list call resolved and validated, before any request."""
+
+    resource: Resource
+    endpoint: Endpoint
+    queries: list[QueryParams]
+    path_params: dict[str, Any]
+    active: str | None
+
+    @property
+    def effective(self) -> dict[str, Any]:
+        shown: dict[str, Any] = dict(self.queries[0])
+        if len(self.queries) > 1:
+            shown["ids"] = ",".join(str(q["ids"]) for q in self.queries)
+        if self.active is not None:
+            shown["active"] = self.active
+        return {**self.path_params, **shown}
+
+    def description(self) -> str:
+        active = f" active={self.active}" if self.active is not None else ""
+        return f"{self.resource.key}{active}"
+
+
+def _progress_flag(value: bool | None, default: bool | None) -> bool | float:
+    chosen = default if value is None else value
+    if chosen is None:
+        return PROGRESS_DELAY
+    return chosen
+
+
+def _note_active(plan: _Plan, filters: Mapping[str, Any]) -> None:
+    if plan.active is None or filters.get("active") is not None:
+        return
+    with _active_lock:
+        if plan.resource.key in _active_noted:
+            return
+        _active_noted.add(plan.resource.key)
+    log.warning(
+        "stnb: %s: active not given, so ServiceTitan returns active records only (active=True); "
+        "pass active='any' to include inactive ones",
+        plan.resource.key,
+    )
+
+
+class _Base:
+    """What both connections share: catalog resolution, query planning, metadata."""
+
+    catalog: Catalog
+    last_query: QueryInfo | None
+
+    def __init__(
+        self,
+        client: Client | AsyncClient,
+        *,
+        catalog: Catalog | None,
+        progress: bool | None,
+        page_size: int,
+        concurrency: int,
+    ) -> None:
+        self._client_any = client
+        self.catalog = catalog or load_catalog()
+        self.last_query = None
+        self._progress = progress
+        self._page_size = page_size
+        self._concurrency = concurrency
+
+    @property
+    def env(self) -> str:
+        """Which environment answers: "integration" or "production" (also for the sandbox)."""
+        return self._client_any.env
+
+    @property
+    def tenant(self) -> str:
+        """Which tenant answers (its id, as text)."""
+        return self._client_any.tenant
+
+    @property
+    def timezone(self) -> str:
+        """The tenant's IANA time zone (UTC when unknown)."""
+        return self._client_any.timezone
+
+    @property
+    def sandbox(self) -> bool:
+        """True when the built-in sandbox answers instead of ServiceTitan."""
+        return self._client_any.sandbox
+
+    def __repr__(self) -> str:
+        kind = " (sandbox)" if self.sandbox else ""
+        return f"<stnb.{type(self).__name__} env={self.env} tenant={self.tenant}{kind}>"
+
+    def resource(self, name: str) -> Resource:
+        """The catalog entry for `name` (UnknownResourceError with suggestions otherwise)."""
+        return self.catalog.resolve(name)
+
+    def _plan(self, name: str, filters: Mapping[str, Any], page_size: int | None) -> _Plan:
+        resource = self.catalog.resolve(name)
+        endpoint = resource.endpoint("list")
+        path_params, rest = split_path_params(endpoint, filters)
+        if page_size is not None and rest.get("pageSize") is not None and rest["pageSize"] != page_size:
+            raise ValidationError(
+                f"{resource.key}: page_size={page_size} and pageSize={rest['pageSize']} disagree; pass one",
+                errors={"pageSize": ["given twice"]},
+                status=None,
+            )
+        if "pageSize" in endpoint.params and rest.get("pageSize") is None:
+            rest["pageSize"] = page_size or self._page_size
+        queries = build_query(endpoint, rest, resource=resource.key)
+        plan = _Plan(resource, endpoint, queries, path_params, effective_active(endpoint, rest))
+        _note_active(plan, rest)
+        return plan
+
+    def _export_endpoint(
+        self, name: str, filters: Mapping[str, Any]
+    ) -> tuple[Resource, Endpoint, QueryParams]:
+        resource = self.catalog.resolve(name)
+        endpoint = resource.endpoint("export")
+        reserved = {"from", "includeRecentChanges"} & set(filters)
+        if reserved:
+            raise ValidationError(
+                f"{resource.key} export: use since=/checkpoint=/include_recent_changes= instead of "
+                f"{', '.join(sorted(reserved))}",
+                errors={k: ["set by the cursor"] for k in reserved},
+                status=None,
+            )
+        (params,) = build_query(endpoint, filters, resource=f"{resource.key} export")
+        return resource, endpoint, params
+
+    def _info(self, plan: _Plan, walk: PageIterator | AsyncPageIterator) -> QueryInfo:
+        return QueryInfo(
+            resource=plan.resource.key,
+            kind="list",
+            env=self.env,
+            tenant=self.tenant,
+            sandbox=self.sandbox,
+            filters=plan.effective,
+            active=plan.active,
+            pages=walk.pages,
+            rows=walk.rows,
+            truncated=walk.truncated,
+            total_count=walk.total_count,
+        )
+
+    def _export_info(self, resource: Resource, params: QueryParams, batches: int, rows: int) -> QueryInfo:
+        return QueryInfo(
+            resource=resource.key,
+            kind="export",
+            env=self.env,
+            tenant=self.tenant,
+            sandbox=self.sandbox,
+            filters=dict(params),
+            active=str(params["active"]) if "active" in params else None,
+            pages=batches,
+            rows=rows,
+        )
+
+    def _reports(self) -> Any:
+        module = importlib.import_module("stnb.reports")  # the analysis layer above; loaded on first use
+        return module.Reports(self)
+
+
+class Connection(_Base):
+    """A synchronous connection; see the module docstring. Thread-safe for concurrent reads."""
+
+    def __init__(
+        self,
+        client: Client,
+        *,
+        catalog: Catalog | None = None,
+        progress: bool | None = None,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        concurrency: int = DEFAULT_CONCURRENCY,
+    ) -> None:
+        super().__init__(
+            client, catalog=catalog, progress=progress, page_size=page_size, concurrency=concurrency
+        )
+        self.client = client
+
+    def pages(
+        self,
+        resource: str,
+        *,
+        max_pages: int | None = None,
+        page_size: int | None = None,
+        progress: bool | None = None,
+        **filters: Any,
+    ) -> PageIterator:
+        """Iterate the pages of a list resource: `for page in conn.pages("jpm/jobs", pageSize=500)`."""
+        plan = self._plan(resource, filters, page_size)
+        return self._iterator(plan, max_pages, progress)
+
+    def items(
+        self,
+        resource: str,
+        *,
+        max_pages: int | None = None,
+        page_size: int | None = None,
+        progress: bool | None = None,
+        **filters: Any,
+    ) -> Iterator[dict[str, Any]]:
+        """Iterate the records of a list resource, page after page."""
+        return self.pages(
+            resource, max_pages=max_pages, page_size=page_size, progress=progress, **filters
+        ).items()
+
+    def frame(
+        self,
+        resource: str,
+        *,
+        max_pages: int | None = None,
+        progress: bool | None = None,
+        page_size: int | None = None,
+        **filters: Any,
+    ) -> pl.DataFrame:
+        """All pages of a list resource as one typed DataFrame; `last_query` tells what answered."""
+        plan = self._plan(resource, filters, page_size)
+        walk = self._iterator(plan, max_pages, progress)
+        fields = plan.resource.fields_for("list")
+        frames = [to_frame(page.items, fields, resource=plan.resource.key) for page in walk]
+        self.last_query = self._info(plan, walk)
+        return _concat(frames, fields)
+
+    def export(
+        self,
+        resource: str,
+        *,
+        since: str | date | datetime | None = None,
+        checkpoint: Mapping[str, Any] | str | os.PathLike[str] | None = None,
+        include_recent_changes: bool = False,
+        progress: bool | None = None,
+        **filters: Any,
+    ) -> ExportCursor:
+        """An export cursor from the beginning, from `since`, or from a saved `checkpoint`."""
+        res, endpoint, params = self._export_endpoint(resource, filters)
+        return ExportCursor(
+            self.client,
+            endpoint,
+            resource=res.key,
+            since=since,
+            checkpoint=_checkpoint(checkpoint),
+            include_recent_changes=include_recent_changes,
+            params={k: str(v) for k, v in params.items()},
+            progress=_progress_flag(progress, self._progress),
+            clock=getattr(self.client, "_clock", None),
+        )
+
+    def get(self, resource: str, id: int | str, **params: Any) -> dict[str, Any]:
+        """One record by id."""
+        res = self.catalog.resolve(resource)
+        endpoint = res.endpoint("get")
+        path_params, rest = split_path_params(endpoint, params)
+        (query,) = build_query(endpoint, rest, resource=res.key)
+        path_params[endpoint.id_param or "id"] = id
+        body = self.client.request_json("GET", endpoint.path, params=query or None, path_params=path_params)
+        return body if isinstance(body, dict) else {"data": body}
+
+    def request(self, method: str, path: str, **kwargs: Any) -> Any:
+        """The escape hatch: any call, parsed JSON back (`stnb.client.Client.request_json`)."""
+        return self.client.request_json(method, path, **kwargs)
+
+    def to_parquet(
+        self,
+        resource: str,
+        path: str | os.PathLike[str],
+        *,
+        export: bool = False,
+        since: str | date | datetime | None = None,
+        max_pages: int | None = None,
+        page_size: int | None = None,
+        progress: bool | None = None,
+        **filters: Any,
+    ) -> Path:
+        """Stream a list (or, with `export=True`, an export feed) page by page into a Parquet file.
+
+        Memory stays bounded by a few pages; the file appears only when complete (atomic rename).
+        A path ending in ".csv" writes CSV instead, nested columns as JSON text.
+        """
+        if export:
+            res, _, params = self._export_endpoint(resource, filters)
+            fields = res.fields_for("export")
+            cursor = self.export(resource, since=since, progress=progress, **filters)
+            with ParquetSink(path, schema=polars_schema(fields), unique_by=_id_key(fields)) as sink:
+                for batch in cursor:
+                    sink.write(to_frame(batch, fields, resource=res.key))
+            self.last_query = self._export_info(res, params, cursor._feed.batches, sink.rows)
+            return sink.path
+        plan = self._plan(resource, filters, page_size)
+        fields = plan.resource.fields_for("list")
+        walk = self._iterator(plan, max_pages, progress)
+        with ParquetSink(path, schema=polars_schema(fields)) as sink:
+            for page in walk:
+                sink.write(to_frame(page.items, fields, resource=plan.resource.key))
+        self.last_query = self._info(plan, walk)
+        return sink.path
+
+    @property
+    def reports(self) -> Any:
+        """The Reporting API for this tenant (`stnb.reports.Reports`)."""
+        return self._reports()
+
+    def close(self) -> None:
+        """Close the HTTP connections."""
+        self.client.close()
+
+    def __enter__(self) -> Connection:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def _iterator(self, plan: _Plan, max_pages: int | None, progress: bool | None) -> PageIterator:
+        return PageIterator(
+            self.client,
+            plan.endpoint,
+            plan.queries,
+            resource=plan.resource.key,
+            path_params=plan.path_params,
+            max_pages=max_pages,
+            concurrency=self._concurrency,
+            progress=_progress_flag(progress, self._progress),
+            description=plan.description(),
+        )
+
+
+class AsyncConnection(_Base):
+    """The asyncio twin of `Connection`: the same methods, awaited (iterators with `async for`)."""
+
+    def __init__(
+        self,
+        client: AsyncClient,
+        *,
+        catalog: Catalog | None = None,
+        progress: bool | None = None,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        concurrency: int = DEFAULT_CONCURRENCY,
+    ) -> None:
+        super().__init__(
+            client, catalog=catalog, progress=progress, page_size=page_size, concurrency=concurrency
+        )
+        self.client = client
+
+    def pages(
+        self,
+        resource: str,
+        *,
+        max_pages: int | None = None,
+        page_size: int | None = None,
+        progress: bool | None = None,
+        **filters: Any,
+    ) -> AsyncPageIterator:
+        """`async for page in conn.pages("jpm/jobs")`."""
+        plan = self._plan(resource, filters, page_size)
+        return self._iterator(plan, max_pages, progress)
+
+    def items(
+        self,
+        resource: str,
+        *,
+        max_pages: int | None = None,
+        page_size: int | None = None,
+        progress: bool | None = None,
+        **filters: Any,
+    ) -> AsyncIterator[dict[str, Any]]:
+        """`async for job in conn.items("jpm/jobs")`."""
+        return self.pages(
+            resource, max_pages=max_pages, page_size=page_size, progress=progress, **filters
+        ).items()
+
+    async def frame(
+        self,
+        resource: str,
+        *,
+        max_pages: int | None = None,
+        progress: bool | None = None,
+        page_size: int | None = None,
+        **filters: Any,
+    ) -> pl.DataFrame:
+        """All pages of a list resource as one typed DataFrame; `last_query` tells what answered."""
+        plan = self._plan(resource, filters, page_size)
+        walk = self._iterator(plan, max_pages, progress)
+        fields = plan.resource.fields_for("list")
+        frames = [to_frame(page.items, fields, resource=plan.resource.key) async for page in walk]
+        self.last_query = self._info(plan, walk)
+        return _concat(frames, fields)
+
+    def export(
+        self,
+        resource: str,
+        *,
+        since: str | date | datetime | None = None,
+        checkpoint: Mapping[str, Any] | str | os.PathLike[str] | None = None,
+        include_recent_changes: bool = False,
+        progress: bool | None = None,
+        **filters: Any,
+    ) -> AsyncExportCursor:
+        """An async export cursor: `async for batch in conn.export("jpm/jobs", since="2025-01-01")`."""
+        res, endpoint, params = self._export_endpoint(resource, filters)
+        return AsyncExportCursor(
+            self.client,
+            endpoint,
+            resource=res.key,
+            since=since,
+            checkpoint=_checkpoint(checkpoint),
+            include_recent_changes=include_recent_changes,
+            params={k: str(v) for k, v in params.items()},
+            progress=_progress_flag(progress, self._progress),
+            clock=getattr(self.client, "_clock", None),
+        )
+
+    async def get(self, resource: str, id: int | str, **params: Any) -> dict[str, Any]:
+        """One record by id."""
+        res = self.catalog.resolve(resource)
+        endpoint = res.endpoint("get")
+        path_params, rest = split_path_params(endpoint, params)
+        (query,) = build_query(endpoint, rest, resource=res.key)
+        path_params[endpoint.id_param or "id"] = id
+        body = await self.client.request_json(
+            "GET", endpoint.path, params=query or None, path_params=path_params
+        )
+        return body if isinstance(body, dict) else {"data": body}
+
+    async def request(self, method: str, path: str, **kwargs: Any) -> Any:
+        """The escape hatch: any call, parsed JSON back."""
+        return await self.client.request_json(method, path, **kwargs)
+
+    async def to_parquet(
+        self,
+        resource: str,
+        path: str | os.PathLike[str],
+        *,
+        export: bool = False,
+        since: str | date | datetime | None = None,
+        max_pages: int | None = None,
+        page_size: int | None = None,
+        progress: bool | None = None,
+        **filters: Any,
+    ) -> Path:
+        """Stream a list or export feed into a Parquet (or CSV) file; see `Connection.to_parquet`."""
+        if export:
+            res, _, params = self._export_endpoint(resource, filters)
+            fields = res.fields_for("export")
+            cursor = self.export(resource, since=since, progress=progress, **filters)
+            with ParquetSink(path, schema=polars_schema(fields), unique_by=_id_key(fields)) as sink:
+                async for batch in cursor:
+                    sink.write(to_frame(batch, fields, resource=res.key))
+            self.last_query = self._export_info(res, params, cursor._feed.batches, sink.rows)
+            return sink.path
+        plan = self._plan(resource, filters, page_size)
+        fields = plan.resource.fields_for("list")
+        walk = self._iterator(plan, max_pages, progress)
+        with ParquetSink(path, schema=polars_schema(fields)) as sink:
+            async for page in walk:
+                sink.write(to_frame(page.items, fields, resource=plan.resource.key))
+        self.last_query = self._info(plan, walk)
+        return sink.path
+
+    @property
+    def reports(self) -> Any:
+        """The Reporting API for this tenant (`stnb.reports.Reports`)."""
+        return self._reports()
+
+    async def aclose(self) -> None:
+        """Close the HTTP connections."""
+        await self.client.close()
+
+    async def close(self) -> None:
+        """Close the HTTP connections (same as `aclose`)."""
+        await self.client.close()
+
+    async def __aenter__(self) -> AsyncConnection:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    def _iterator(self, plan: _Plan, max_pages: int | None, progress: bool | None) -> AsyncPageIterator:
+        return AsyncPageIterator(
+            self.client,
+            plan.endpoint,
+            plan.queries,
+            resource=plan.resource.key,
+            path_params=plan.path_params,
+            max_pages=max_pages,
+            concurrency=self._concurrency,
+            progress=_progress_flag(progress, self._progress),
+            description=plan.description(),
+        )
+
+
+def _concat(frames: list[pl.DataFrame], fields: Mapping[str, Any]) -> pl.DataFrame:
+    if not frames:
+        return pl.DataFrame(schema=polars_schema(fields))
+    if len(frames) == 1:
+        return frames[0]
+    return pl.concat(frames, how="diagonal_relaxed")
+
+
+def _id_key(fields: Mapping[str, Any]) -> str | None:
+    return "id" if "id" in fields else None
+
+
+def _checkpoint(value: Mapping[str, Any] | str | os.PathLike[str] | None) -> Mapping[str, Any] | None:
+    if value is None or isinstance(value, Mapping):
+        return value
+    from stnb.paging import load_checkpoint
+
+    return load_checkpoint(value)

@@ -1,0 +1,895 @@
+"""Page-based lists and export feeds as iterators, sync and async.
+
+`PageIterator` walks `page`/`pageSize`/`hasMore` lists. When the first page reports `totalCount`
+(asked with `includeTotal=true`), the remaining pages are fetched concurrently by a small pool and
+still come out in order; the client's shared pacer keeps the pool under the rate limit. `max_pages`
+stops early with a `TruncationWarning`; a page that is empty although `hasMore` is true stops the walk
+with a `PagingWarning` instead of looping forever.
+
+`ExportCursor` follows an export feed (`from` -> `continueFrom`) until `hasMore` is false, drops
+duplicate ids (keeping the newest `modifiedOn`) and keeps a JSON-able checkpoint that covers every
+batch already handed out: save it after storing a batch, resume later with `ExportCursor.resume`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import math
+import os
+import uuid
+import warnings
+from collections import deque
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from stnb.catalog import Endpoint
+from stnb.clock import SYSTEM_CLOCK, Clock
+from stnb.errors import ConfigError, InvalidResponse, ValidationError
+from stnb.query import QueryParams, format_datetime
+
+__all__ = [
+    "DEFAULT_CONCURRENCY",
+    "AsyncExportCursor",
+    "AsyncPageIterator",
+    "ExportCursor",
+    "ExportTokenRejected",
+    "Page",
+    "PageIterator",
+    "PagingWarning",
+    "TruncationWarning",
+    "load_checkpoint",
+]
+
+DEFAULT_CONCURRENCY = 8
+_WINDOW_PER_WORKER = 2  # pages requested ahead per worker: keeps the pool busy, memory bounded
+
+
+class TruncationWarning(UserWarning):
+    """A walk stopped at `max_pages` although the server had more records."""
+
+
+class PagingWarning(UserWarning):
+    """The server's paging was inconsistent (e.g. `hasMore` true on an empty page); the walk stopped."""
+
+
+class ExportTokenRejected(ValidationError):
+    """The server refused an export continuation token; `checkpoint` is the unchanged last good state."""
+
+    checkpoint: dict[str, Any]
+
+    def __init__(self, message: str, *, checkpoint: dict[str, Any], **kwargs: Any) -> None:
+        self.checkpoint = checkpoint
+        super().__init__(message, **kwargs)
+
+
+class SyncRequester(Protocol):
+    """What the iterators need from `stnb.client.Client`."""
+
+    @property
+    def env(self) -> str: ...
+    @property
+    def tenant(self) -> str: ...
+    def request_json(
+        self, method: str, path: str, *, params: Any = None, path_params: Mapping[str, Any] | None = None
+    ) -> Any: ...
+
+
+class AsyncRequester(Protocol):
+    """What the async iterators need from `stnb.client.AsyncClient`."""
+
+    @property
+    def env(self) -> str: ...
+    @property
+    def tenant(self) -> str: ...
+    async def request_json(
+        self, method: str, path: str, *, params: Any = None, path_params: Mapping[str, Any] | None = None
+    ) -> Any: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of a list: its records and what the server said about the rest."""
+
+    items: list[dict[str, Any]]
+    number: int
+    has_more: bool
+    total_count: int | None = None
+    page_size: int | None = None
+    chunk: int = 0  # which `ids` chunk (query) this page belongs to
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+@dataclass(slots=True)
+class _Walk:
+    """Shared state and decisions of a sync or async page walk (no I/O here)."""
+
+    endpoint: Endpoint
+    queries: list[QueryParams]
+    resource: str
+    max_pages: int | None
+    concurrency: int
+    pages: int = 0
+    rows: int = 0
+    truncated: bool = False
+    total_count: int | None = None
+    stopped: bool = False
+    progress: Any = None
+
+    @property
+    def paged(self) -> bool:
+        return "page" in self.endpoint.params
+
+    def params(self, query: QueryParams, number: int | None, with_total: bool) -> QueryParams:
+        params = dict(query)
+        if number is not None and self.paged:
+            params["page"] = str(number)
+        if with_total:
+            params["includeTotal"] = "true"
+        return params
+
+    def first_page(self, query: QueryParams) -> int:
+        return int(str(query.get("page", 1)))
+
+    def page_size(self, query: QueryParams) -> int | None:
+        size = query.get("pageSize")
+        return int(str(size)) if size is not None else None
+
+    def wants_total(self, query: QueryParams) -> bool:
+        return (
+            self.paged
+            and self.concurrency > 1
+            and "includeTotal" in self.endpoint.params
+            and ("includeTotal" not in query)
+        )
+
+    def budget(self) -> int | None:
+        return None if self.max_pages is None else max(0, self.max_pages - self.pages)
+
+    def decode(self, body: Any, number: int, chunk: int) -> Page:
+        envelope = self.endpoint.envelope
+        if envelope == "array" or (isinstance(body, list) and envelope != "page"):
+            if not isinstance(body, list):
+                raise self._invalid(number, "expected a JSON array")
+            return Page(_records(body, self, number), number, False, len(body), None, chunk)
+        if not isinstance(body, dict):
+            raise self._invalid(number, "expected a JSON object with data and hasMore")
+        data = body.get("data")
+        if not isinstance(data, list):
+            raise self._invalid(number, "the data field is missing or not a list")
+        has_more = body.get("hasMore")
+        if not isinstance(has_more, bool):
+            raise self._invalid(number, "the hasMore field is missing or not true/false")
+        total = body.get("totalCount")
+        size = body.get("pageSize")
+        return Page(
+            _records(data, self, number),
+            number,
+            has_more,
+            total if isinstance(total, int) and not isinstance(total, bool) else None,
+            size if isinstance(size, int) and not isinstance(size, bool) else None,
+            chunk,
+        )
+
+    def _invalid(self, number: int, what: str) -> InvalidResponse:
+        return InvalidResponse(
+            f"{self.resource} page {number}: {what}; pages before it were received "
+            f"(resume with page={number})",
+            method="GET",
+            url_template=self.endpoint.path,
+        )
+
+    def remaining(self, first: Page, query: QueryParams) -> range:
+        """Pages to fetch concurrently after `first`, or an empty range to go one by one."""
+        size = first.page_size or self.page_size(query)
+        if first.total_count is None or not size or self.concurrency <= 1 or not first.has_more:
+            return range(0)
+        last = math.ceil(first.total_count / size)
+        budget = self.budget()
+        if budget is not None:
+            last = min(last, first.number + budget)
+        return range(first.number + 1, last + 1)
+
+    def accept(self, page: Page, more_queries: bool) -> bool:
+        """Count a page about to be yielded; False when the walk must stop after it."""
+        self.pages += 1
+        self.rows += len(page.items)
+        if page.total_count is not None and page.number == self.first_page(self.queries[page.chunk]):
+            self.total_count = (self.total_count or 0) + page.total_count
+        if self.progress is not None:
+            self.progress.update(1)
+            self.progress.set_postfix(rows=self.rows, refresh=False)
+        if page.has_more and not page.items:
+            warnings.warn(
+                f"{self.resource}: page {page.number} is empty although hasMore is true; "
+                "stopping here instead of looping forever",
+                PagingWarning,
+                stacklevel=4,
+            )
+            self.stopped = True
+            return False
+        if page.has_more and not self.paged:
+            self._truncate(f"{self.resource} reports more records but its endpoint takes no page parameter")
+            return False
+        if self.max_pages is not None and self.pages >= self.max_pages and (page.has_more or more_queries):
+            total = f" of {self.total_count} records" if self.total_count is not None else ""
+            self._truncate(
+                f"{self.resource}: stopped after {self.pages} pages (max_pages={self.max_pages}); "
+                f"{self.rows} records{total} fetched, more exist"
+            )
+            return False
+        return page.has_more
+
+    def _truncate(self, message: str) -> None:
+        self.truncated = True
+        self.stopped = True
+        warnings.warn(message, TruncationWarning, stacklevel=5)
+
+    def open_progress(self, setting: bool | float, description: str | None) -> None:
+        self.progress = _progress_bar(setting, description or self.resource, "page")
+
+    def set_progress_total(self, first: Page, extra: int) -> None:
+        if self.progress is not None:
+            self.progress.total = self.pages + extra
+            self.progress.refresh()
+
+    def close_progress(self) -> None:
+        if self.progress is not None:
+            self.progress.close()
+            self.progress = None
+
+
+def _progress_bar(setting: bool | float, description: str, unit: str) -> Any:
+    """A tqdm.auto bar: True shows it at once, a number shows it after that many seconds, False none."""
+    if setting is False:
+        return None
+    from tqdm.auto import tqdm
+
+    delay = 0.0 if setting is True else float(setting)
+    return tqdm(desc=description, unit=unit, leave=False, delay=delay)
+
+
+def _records(data: list[Any], walk: _Walk, number: int) -> list[dict[str, Any]]:
+    if all(isinstance(item, dict) for item in data):
+        return data
+    raise walk._invalid(number, "the data list holds values that are not JSON objects")
+
+
+class PageIterator:
+    """Iterate the pages of a list endpoint (`for page in it`), or its records (`it.items()`).
+
+    After (or during) iteration: `pages`, `rows`, `truncated` and `total_count` describe the walk.
+    """
+
+    def __init__(
+        self,
+        client: SyncRequester,
+        endpoint: Endpoint,
+        queries: Sequence[QueryParams],
+        *,
+        resource: str,
+        path_params: Mapping[str, Any] | None = None,
+        max_pages: int | None = None,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        progress: bool | float = False,
+        description: str | None = None,
+    ) -> None:
+        if max_pages is not None and max_pages < 1:
+            raise ValueError(f"max_pages must be at least 1, got {max_pages}")
+        self._client = client
+        self._path_params = dict(path_params or {})
+        self._walk = _Walk(endpoint, [dict(q) for q in queries], resource, max_pages, max(1, concurrency))
+        self._progress = progress
+        self._description = description
+
+    @property
+    def pages(self) -> int:
+        return self._walk.pages
+
+    @property
+    def rows(self) -> int:
+        return self._walk.rows
+
+    @property
+    def truncated(self) -> bool:
+        return self._walk.truncated
+
+    @property
+    def total_count(self) -> int | None:
+        return self._walk.total_count
+
+    def items(self) -> Iterator[dict[str, Any]]:
+        """Every record of every page, in order."""
+        for page in self:
+            yield from page.items
+
+    def __iter__(self) -> Iterator[Page]:
+        walk = self._walk
+        walk.open_progress(self._progress, self._description)
+        try:
+            for chunk, query in enumerate(walk.queries):
+                more_queries = chunk < len(walk.queries) - 1
+                yield from self._walk_query(chunk, query, more_queries)
+                if walk.stopped:
+                    return
+        finally:
+            walk.close_progress()
+
+    def _fetch(self, query: QueryParams, number: int, chunk: int, with_total: bool = False) -> Page:
+        params = self._walk.params(query, number, with_total)
+        body = self._client.request_json(
+            "GET", self._walk.endpoint.path, params=params, path_params=self._path_params or None
+        )
+        return self._walk.decode(body, number, chunk)
+
+    def _walk_query(self, chunk: int, query: QueryParams, more_queries: bool) -> Iterator[Page]:
+        walk = self._walk
+        number = walk.first_page(query)
+        page = self._fetch(query, number, chunk, walk.wants_total(query))
+        ahead = walk.remaining(page, query)
+        walk.set_progress_total(page, len(ahead) + 1)
+        keep_going = walk.accept(page, more_queries)
+        yield page
+        if not keep_going:
+            return
+        if ahead:
+            last = None
+            for last in self._concurrent(query, chunk, ahead, more_queries):
+                yield last
+            if walk.stopped or last is None or not last.has_more:
+                return
+            number = last.number
+        while True:
+            number += 1
+            page = self._fetch(query, number, chunk)
+            keep_going = walk.accept(page, more_queries)
+            yield page
+            if not keep_going:
+                return
+
+    def _concurrent(
+        self, query: QueryParams, chunk: int, numbers: range, more_queries: bool
+    ) -> Iterator[Page]:
+        """Fetch `numbers` with a bounded pool; yield in order; stop at the first page that ends the walk."""
+        walk = self._walk
+        workers = min(walk.concurrency, len(numbers))
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="stnb-page")
+        pending: deque[Future[Page]] = deque()
+        todo = iter(numbers)
+        try:
+            for n in _take(todo, workers * _WINDOW_PER_WORKER):
+                pending.append(pool.submit(self._fetch, query, n, chunk))
+            while pending:
+                page = pending.popleft().result()
+                for n in _take(todo, 1):
+                    pending.append(pool.submit(self._fetch, query, n, chunk))
+                keep_going = walk.accept(page, more_queries)
+                yield page
+                if not keep_going:
+                    return
+        finally:
+            for future in pending:
+                future.cancel()
+            pool.shutdown(wait=False, cancel_futures=True)
+
+
+class AsyncPageIterator:
+    """The asyncio twin of `PageIterator`: `async for page in it`, `async for item in it.items()`."""
+
+    def __init__(
+        self,
+        client: AsyncRequester,
+        endpoint: Endpoint,
+        queries: Sequence[QueryParams],
+        *,
+        resource: str,
+        path_params: Mapping[str, Any] | None = None,
+        max_pages: int | None = None,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        progress: bool | float = False,
+        description: str | None = None,
+    ) -> None:
+        if max_pages is not None and max_pages < 1:
+            raise ValueError(f"max_pages must be at least 1, got {max_pages}")
+        self._client = client
+        self._path_params = dict(path_params or {})
+        self._walk = _Walk(endpoint, [dict(q) for q in queries], resource, max_pages, max(1, concurrency))
+        self._progress = progress
+        self._description = description
+
+    @property
+    def pages(self) -> int:
+        return self._walk.pages
+
+    @property
+    def rows(self) -> int:
+        return self._walk.rows
+
+    @property
+    def truncated(self) -> bool:
+        return self._walk.truncated
+
+    @property
+    def total_count(self) -> int | None:
+        return self._walk.total_count
+
+    async def items(self) -> AsyncIterator[dict[str, Any]]:
+        """Every record of every page, in order."""
+        async for page in self:
+            for item in page.items:
+                yield item
+
+    async def __aiter__(self) -> AsyncIterator[Page]:
+        walk = self._walk
+        walk.open_progress(self._progress, self._description)
+        try:
+            for chunk, query in enumerate(walk.queries):
+                more_queries = chunk < len(walk.queries) - 1
+                async for page in self._walk_query(chunk, query, more_queries):
+                    yield page
+                if walk.stopped:
+                    return
+        finally:
+            walk.close_progress()
+
+    async def _fetch(self, query: QueryParams, number: int, chunk: int, with_total: bool = False) -> Page:
+        params = self._walk.params(query, number, with_total)
+        body = await self._client.request_json(
+            "GET", self._walk.endpoint.path, params=params, path_params=self._path_params or None
+        )
+        return self._walk.decode(body, number, chunk)
+
+    async def _walk_query(self, chunk: int, query: QueryParams, more_queries: bool) -> AsyncIterator[Page]:
+        walk = self._walk
+        number = walk.first_page(query)
+        page = await self._fetch(query, number, chunk, walk.wants_total(query))
+        ahead = walk.remaining(page, query)
+        walk.set_progress_total(page, len(ahead) + 1)
+        keep_going = walk.accept(page, more_queries)
+        yield page
+        if not keep_going:
+            return
+        if ahead:
+            last = None
+            async for last in self._concurrent(query, chunk, ahead, more_queries):
+                yield last
+            if walk.stopped or last is None or not last.has_more:
+                return
+            number = last.number
+        while True:
+            number += 1
+            page = await self._fetch(query, number, chunk)
+            keep_going = walk.accept(page, more_queries)
+            yield page
+            if not keep_going:
+                return
+
+    async def _concurrent(
+        self, query: QueryParams, chunk: int, numbers: range, more_queries: bool
+    ) -> AsyncIterator[Page]:
+        walk = self._walk
+        width = min(walk.concurrency, len(numbers)) * _WINDOW_PER_WORKER
+        pending: deque[asyncio.Task[Page]] = deque()
+        todo = iter(numbers)
+        try:
+            for n in _take(todo, width):
+                pending.append(asyncio.ensure_future(self._fetch(query, n, chunk)))
+            while pending:
+                page = await pending.popleft()
+                for n in _take(todo, 1):
+                    pending.append(asyncio.ensure_future(self._fetch(query, n, chunk)))
+                keep_going = walk.accept(page, more_queries)
+                yield page
+                if not keep_going:
+                    return
+        finally:
+            for task in pending:
+                task.cancel()
+            for task in pending:
+                with contextlib.suppress(BaseException):
+                    await task
+
+
+def _take(numbers: Iterator[int], count: int) -> list[int]:
+    out: list[int] = []
+    for n in numbers:
+        out.append(n)
+        if len(out) >= count:
+            break
+    return out
+
+
+# -- exports ----------------------------------------------------------------------------------------
+
+_CHECKPOINT_KEYS = ("resource", "env", "tenant", "continue_from", "fetched", "updated_at")
+
+
+def load_checkpoint(source: str | os.PathLike[str] | Mapping[str, Any]) -> dict[str, Any]:
+    """A checkpoint dict from a saved JSON file or a mapping, checked for the expected keys."""
+    if isinstance(source, Mapping):
+        data = dict(source)
+        where = "checkpoint"
+    else:
+        path = Path(source)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"cannot read export checkpoint {path}: {exc}") from None
+        where = str(path)
+        if not isinstance(data, dict):
+            raise ConfigError(f"{path} does not hold an export checkpoint (expected a JSON object)")
+    missing = [k for k in ("resource", "env", "tenant", "continue_from") if k not in data]
+    if missing:
+        raise ConfigError(f"{where} is not an export checkpoint: missing {', '.join(missing)}")
+    return data
+
+
+def _since_text(since: str | date | datetime) -> str:
+    """`from` accepts a date string; datetimes are sent as RFC3339 UTC."""
+    if isinstance(since, datetime):
+        return format_datetime(since)
+    if isinstance(since, date):
+        return since.isoformat()
+    text = since.strip()
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        pass
+    try:
+        return format_datetime(text)
+    except ValueError as exc:
+        raise ValidationError(
+            f"since={since!r}: {exc}", errors={"since": ["expected a date or date-time"]}, status=None
+        ) from None
+
+
+def _instant(value: Any) -> float | None:
+    """A comparable moment for a modifiedOn value, or None when there is none."""
+    if not isinstance(value, str) or len(value) < 10:
+        return None
+    text = value.strip()
+    if "." in text[19:]:
+        dot = text.index(".", 19)
+        end = dot + 1
+        while end < len(text) and text[end].isdigit():
+            end += 1
+        text = text[: min(end, dot + 7)] + text[end:]
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=None).timestamp() - moment.astimezone().utcoffset().total_seconds()  # type: ignore[union-attr]
+    return moment.timestamp()
+
+
+@dataclass(slots=True)
+class _Feed:
+    """State and decisions of an export walk (no I/O): checkpoint, dedupe, parsing."""
+
+    endpoint: Endpoint
+    resource: str
+    env: str
+    tenant: str
+    continue_from: str | None
+    fetched: int
+    clock: Clock
+    base: dict[str, str]
+    updated_at: str | None = None
+    done: bool = False
+    batches: int = 0
+    seen: dict[Any, float | None] = field(default_factory=dict)
+    progress: Any = None
+
+    @property
+    def checkpoint(self) -> dict[str, Any]:
+        return {
+            "resource": self.resource,
+            "env": self.env,
+            "tenant": self.tenant,
+            "continue_from": self.continue_from,
+            "fetched": self.fetched,
+            "updated_at": self.updated_at,
+        }
+
+    def params(self) -> dict[str, str]:
+        params = dict(self.base)
+        if self.continue_from:
+            params["from"] = self.continue_from
+        return params
+
+    def rejected(self, error: ValidationError) -> ExportTokenRejected:
+        token = self.continue_from
+        return ExportTokenRejected(
+            f"{self.resource}: the server rejected the export position from={token!r} ({error.title}). "
+            "The checkpoint is unchanged; resume later, or restart with since=<date> to rebuild from a date",
+            checkpoint=self.checkpoint,
+            errors=error.errors,
+            status=error.status,
+            trace_id=error.trace_id,
+            method="GET",
+            url_template=self.endpoint.path,
+        )
+
+    def parse(self, body: Any) -> tuple[list[dict[str, Any]], bool, str | None]:
+        if not isinstance(body, dict):
+            raise self._invalid("expected a JSON object with data, hasMore and continueFrom")
+        data = body.get("data")
+        has_more = body.get("hasMore")
+        token = body.get("continueFrom")
+        if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
+            raise self._invalid("the data field is missing or not a list of objects")
+        if not isinstance(has_more, bool):
+            raise self._invalid("the hasMore field is missing or not true/false")
+        if token is not None and not isinstance(token, str):
+            raise self._invalid("continueFrom is not a string")
+        return data, has_more, token
+
+    def _invalid(self, what: str) -> InvalidResponse:
+        return InvalidResponse(
+            f"{self.resource} export: {what}; the checkpoint still points at the last good batch",
+            method="GET",
+            url_template=self.endpoint.path,
+        )
+
+    def dedupe(self, data: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Keep each id's newest version, and only if newer than what earlier batches delivered."""
+        newest: dict[Any, float | None] = {}
+        for record in data:
+            key = record.get("id")
+            if key is None:
+                continue
+            moment = _instant(record.get("modifiedOn"))
+            if key not in newest or _newer(moment, newest[key]):
+                newest[key] = moment
+        out: list[dict[str, Any]] = []
+        for record in data:
+            key = record.get("id")
+            if key is None:
+                out.append(record)
+                continue
+            moment = _instant(record.get("modifiedOn"))
+            if key not in newest or moment != newest[key]:
+                continue
+            del newest[key]  # one record per id and batch even if two share the newest modifiedOn
+            if key in self.seen and not _newer(moment, self.seen[key]):
+                continue
+            self.seen[key] = moment
+            out.append(record)
+        return out
+
+    def commit(self, batch: list[dict[str, Any]], token: str | None, has_more: bool) -> None:
+        if token:
+            self.continue_from = token
+        self.fetched += len(batch)
+        self.batches += 1
+        self.updated_at = format_datetime(self.clock.utcnow())
+        self.done = not has_more
+        if self.progress is not None:
+            self.progress.update(len(batch))
+
+    def stalled(self, data: list[dict[str, Any]], has_more: bool, previous: str | None) -> bool:
+        """True when the feed says hasMore but made no progress (empty batch or the same token)."""
+        if not has_more:
+            return False
+        if not data or self.continue_from == previous:
+            warnings.warn(
+                f"{self.resource} export: hasMore is true but the batch was empty or the position did not "
+                "advance; stopping. The checkpoint keeps the last position, so resume later",
+                PagingWarning,
+                stacklevel=4,
+            )
+            return True
+        return False
+
+    def open_progress(self, setting: bool | float, description: str | None) -> None:
+        self.progress = _progress_bar(setting, description or f"{self.resource} export", "rec")
+
+    def close_progress(self) -> None:
+        if self.progress is not None:
+            self.progress.close()
+            self.progress = None
+
+
+def _newer(moment: float | None, than: float | None) -> bool:
+    if moment is None:
+        return False
+    return than is None or moment > than
+
+
+def _new_feed(
+    client: SyncRequester | AsyncRequester,
+    endpoint: Endpoint,
+    resource: str,
+    since: str | date | datetime | None,
+    checkpoint: Mapping[str, Any] | None,
+    include_recent_changes: bool,
+    params: Mapping[str, str] | None,
+    clock: Clock | None,
+) -> _Feed:
+    if since is not None and checkpoint is not None:
+        raise ValidationError(
+            "pass since= or checkpoint=, not both (the checkpoint already holds the position)",
+            errors={"since": ["conflicts with checkpoint"]},
+            status=None,
+        )
+    start: str | None = _since_text(since) if since is not None else None
+    fetched = 0
+    if checkpoint is not None:
+        data = load_checkpoint(checkpoint)
+        mismatch = [
+            f"{key} {data[key]!r} (this cursor: {mine!r})"
+            for key, mine in (("resource", resource), ("env", client.env), ("tenant", client.tenant))
+            if str(data[key]) != mine
+        ]
+        if mismatch:
+            raise ConfigError(f"the checkpoint belongs to another export: {'; '.join(mismatch)}")
+        start = data["continue_from"]
+        fetched = int(data.get("fetched") or 0)
+    base = dict(params or {})
+    if include_recent_changes:
+        base["includeRecentChanges"] = "true"
+    feed = _Feed(endpoint, resource, client.env, client.tenant, start, fetched, clock or SYSTEM_CLOCK, base)
+    if checkpoint is not None:
+        feed.updated_at = checkpoint.get("updated_at") if isinstance(checkpoint, Mapping) else None
+    return feed
+
+
+class _CursorBase:
+    _feed: _Feed
+
+    @property
+    def checkpoint(self) -> dict[str, Any]:
+        """`{resource, env, tenant, continue_from, fetched, updated_at}`, covers batches handed out."""
+        return self._feed.checkpoint
+
+    @property
+    def done(self) -> bool:
+        """True once the server said hasMore=false (caught up; poll again later from the checkpoint)."""
+        return self._feed.done
+
+    @property
+    def fetched(self) -> int:
+        return self._feed.fetched
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the checkpoint as JSON, atomically; returns the path."""
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.tmp")
+        try:
+            tmp.write_text(json.dumps(self.checkpoint, indent=2) + "\n", encoding="utf-8")
+            os.replace(tmp, target)
+        finally:
+            tmp.unlink(missing_ok=True)
+        return target
+
+
+class ExportCursor(_CursorBase):
+    """Iterate an export feed batch by batch (`for batch in cur`), or record by record (`cur.items()`)."""
+
+    def __init__(
+        self,
+        client: SyncRequester,
+        endpoint: Endpoint,
+        *,
+        resource: str,
+        since: str | date | datetime | None = None,
+        checkpoint: Mapping[str, Any] | None = None,
+        include_recent_changes: bool = False,
+        params: Mapping[str, str] | None = None,
+        progress: bool | float = False,
+        clock: Clock | None = None,
+    ) -> None:
+        self._client = client
+        self._feed = _new_feed(
+            client, endpoint, resource, since, checkpoint, include_recent_changes, params, clock
+        )
+        self._progress = progress
+
+    @classmethod
+    def resume(
+        cls, conn: Any, source: str | os.PathLike[str] | Mapping[str, Any], **kwargs: Any
+    ) -> ExportCursor:
+        """Continue a saved export: `ExportCursor.resume(conn, "jobs.checkpoint.json")`."""
+        data = load_checkpoint(source)
+        cursor = conn.export(data["resource"], checkpoint=data, **kwargs)
+        if not isinstance(cursor, ExportCursor):
+            raise TypeError("ExportCursor.resume needs a stnb.Connection; use AsyncExportCursor.resume")
+        return cursor
+
+    def items(self) -> Iterator[dict[str, Any]]:
+        """Every record of every batch."""
+        for batch in self:
+            yield from batch
+
+    def __iter__(self) -> Iterator[list[dict[str, Any]]]:
+        feed = self._feed
+        feed.open_progress(self._progress, None)
+        try:
+            while True:
+                previous = feed.continue_from
+                try:
+                    body = self._client.request_json("GET", feed.endpoint.path, params=feed.params())
+                except ValidationError as exc:
+                    if previous and not isinstance(exc, ExportTokenRejected):
+                        raise feed.rejected(exc) from exc
+                    raise
+                data, has_more, token = feed.parse(body)
+                batch = feed.dedupe(data)
+                feed.commit(batch, token, has_more)
+                if batch:
+                    yield batch
+                if not has_more or feed.stalled(data, has_more, previous):
+                    return
+        finally:
+            feed.close_progress()
+
+
+class AsyncExportCursor(_CursorBase):
+    """The asyncio twin of `ExportCursor`: `async for batch in cur`."""
+
+    def __init__(
+        self,
+        client: AsyncRequester,
+        endpoint: Endpoint,
+        *,
+        resource: str,
+        since: str | date | datetime | None = None,
+        checkpoint: Mapping[str, Any] | None = None,
+        include_recent_changes: bool = False,
+        params: Mapping[str, str] | None = None,
+        progress: bool | float = False,
+        clock: Clock | None = None,
+    ) -> None:
+        self._client = client
+        self._feed = _new_feed(
+            client, endpoint, resource, since, checkpoint, include_recent_changes, params, clock
+        )
+        self._progress = progress
+
+    @classmethod
+    def resume(
+        cls, conn: Any, source: str | os.PathLike[str] | Mapping[str, Any], **kwargs: Any
+    ) -> AsyncExportCursor:
+        """Continue a saved export on an `AsyncConnection`."""
+        data = load_checkpoint(source)
+        cursor = conn.export(data["resource"], checkpoint=data, **kwargs)
+        if not isinstance(cursor, AsyncExportCursor):
+            raise TypeError("AsyncExportCursor.resume needs a stnb.AsyncConnection")
+        return cursor
+
+    async def items(self) -> AsyncIterator[dict[str, Any]]:
+        """Every record of every batch."""
+        async for batch in self:
+            for record in batch:
+                yield record
+
+    async def __aiter__(self) -> AsyncIterator[list[dict[str, Any]]]:
+        feed = self._feed
+        feed.open_progress(self._progress, None)
+        try:
+            while True:
+                previous = feed.continue_from
+                try:
+                    body = await self._client.request_json("GET", feed.endpoint.path, params=feed.params())
+                except ValidationError as exc:
+                    if previous and not isinstance(exc, ExportTokenRejected):
+                        raise feed.rejected(exc) from exc
+                    raise
+                data, has_more, token = feed.parse(body)
+                batch = feed.dedupe(data)
+                feed.commit(batch, token, has_more)
+                if batch:
+                    yield batch
+                if not has_more or feed.stalled(data, has_more, previous):
+                    return
+        finally:
+            feed.close_progress()
