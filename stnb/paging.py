@@ -192,9 +192,9 @@ class _Walk:
         if first.total_count is None or not size or self.concurrency <= 1 or not first.has_more:
             return range(0)
         last = math.ceil(first.total_count / size)
-        budget = self.budget()
+        budget = self.budget()  # `first` is not counted yet, so it takes one page of the budget
         if budget is not None:
-            last = min(last, first.number + budget)
+            last = min(last, first.number + budget - 1)
         return range(first.number + 1, last + 1)
 
     def accept(self, page: Page, more_queries: bool) -> bool:
