@@ -43,7 +43,13 @@ def job(i: int, modified: str = "2025-03-01T10:00:00Z") -> dict[str, Any]:
 
 
 def problem(status: int, title: str, errors: dict[str, list[str]] | None = None) -> httpx.Response:
-    body = {"type": "about:blank", "title": title, "status": status, "traceId": "00-abc", "errors": errors or {}}
+    body = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "traceId": "00-abc",
+        "errors": errors or {},
+    }
     return httpx.Response(status, json=body)
 
 
@@ -82,7 +88,9 @@ class FakeApi:
                 self.token_requests += 1
                 token = f"token-{self.token_requests}-zzzzzzzzzzzz"
                 self.tokens.add(token)
-            return httpx.Response(200, json={"access_token": token, "expires_in": 900, "token_type": "Bearer"})
+            return httpx.Response(
+                200, json={"access_token": token, "expires_in": 900, "token_type": "Bearer"}
+            )
         pairs = parse_qsl(request.url.query.decode(), keep_blank_values=True)
         params = dict(pairs)
         with self.lock:

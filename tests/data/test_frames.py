@@ -73,9 +73,7 @@ def test_schema_maps_every_catalog_type() -> None:
     assert schema["total"] == pl.Decimal(18, 2)
     assert schema["quantity"] == pl.Decimal(18, 6)
     assert schema["tags"] == pl.List(pl.Int64)
-    assert schema["customer"] == pl.Struct(
-        {"id": pl.Int64, "since": DATETIME, "phones": pl.List(pl.String)}
-    )
+    assert schema["customer"] == pl.Struct({"id": pl.Int64, "since": DATETIME, "phones": pl.List(pl.String)})
     assert polars_dtype("json") == pl.String
 
 
@@ -145,7 +143,14 @@ def test_empty_input_gives_an_empty_typed_frame() -> None:
 def test_accounting_money_from_the_catalog_is_decimal() -> None:
     invoices = load_catalog().resolve("accounting/invoices")
     df = to_frame(
-        [{"id": 1, "total": "10.10", "items": [{"id": 2, "price": "3.35"}], "createdOn": "2025-01-01T00:00:00Z"}],
+        [
+            {
+                "id": 1,
+                "total": "10.10",
+                "items": [{"id": 2, "price": "3.35"}],
+                "createdOn": "2025-01-01T00:00:00Z",
+            }
+        ],
         invoices.fields,
     )
     assert df.schema["total"] == MONEY

@@ -82,7 +82,9 @@ def test_caller_params_are_not_mutated(conn: Connection, fake: FakeApi, jobs: li
     assert filters == before
 
 
-def test_ids_over_50_are_chunked_and_merged(conn: Connection, fake: FakeApi, jobs: list[dict[str, Any]]) -> None:
+def test_ids_over_50_are_chunked_and_merged(
+    conn: Connection, fake: FakeApi, jobs: list[dict[str, Any]]
+) -> None:
     df = conn.frame("jpm/jobs", ids=list(range(1, 121)))
     sent = fake.api_requests(JOBS)
     assert len(sent) == 3
@@ -107,7 +109,9 @@ def test_unknown_resource_suggests_names(conn: Connection, fake: FakeApi) -> Non
     assert fake.requests == []
 
 
-def test_max_pages_warns_about_truncation(conn: Connection, fake: FakeApi, jobs: list[dict[str, Any]]) -> None:
+def test_max_pages_warns_about_truncation(
+    conn: Connection, fake: FakeApi, jobs: list[dict[str, Any]]
+) -> None:
     with pytest.warns(TruncationWarning, match="max_pages=3"):
         df = conn.frame("jpm/jobs", pageSize=100, max_pages=3)
     assert df.height == 300
@@ -130,7 +134,13 @@ def test_has_more_with_an_empty_page_stops_with_a_warning(conn: Connection, fake
 
     def empty_but_more(request: httpx.Request, params: dict[str, str]) -> httpx.Response | None:
         if params.get("page", "1") != "1":
-            body = {"page": int(params["page"]), "pageSize": 5, "hasMore": True, "totalCount": None, "data": []}
+            body = {
+                "page": int(params["page"]),
+                "pageSize": 5,
+                "hasMore": True,
+                "totalCount": None,
+                "data": [],
+            }
             return httpx.Response(200, json=body)
         body = {"page": 1, "pageSize": 5, "hasMore": True, "totalCount": None, "data": [job(1)]}
         return httpx.Response(200, json=body)
@@ -214,7 +224,9 @@ def test_export_removes_duplicates_keeping_the_newest(conn: Connection, fake: Fa
     ]
 
 
-def test_export_checkpoint_resume_gives_exactly_the_rest(conn: Connection, fake: FakeApi, tmp_path: Path) -> None:
+def test_export_checkpoint_resume_gives_exactly_the_rest(
+    conn: Connection, fake: FakeApi, tmp_path: Path
+) -> None:
     records = [job(i) for i in range(1, 23)]
     fake.exports[fake.path(EXPORT)] = records
     cursor = conn.export("jpm/jobs", since="2025-01-01")

@@ -1,4 +1,4 @@
-"""Filter validation against the catalog: names, values, page size, ids chunks; the caller's dict is untouched."""
+"""Filter validation against the catalog: names, values, page size, ids chunks; caller dicts untouched."""
 
 from __future__ import annotations
 
