@@ -107,6 +107,7 @@ LAUNCH_MODULE = "sales"
 LAUNCH_DAYS_BEFORE_END = 70
 LAUNCH_RAMP_DAYS = 7
 CHURN_DAYS_BEFORE_END = 30
+_VERSION_IN_PATH = frozenset({"telecom"})  # APIs whose base URL stops before the version
 
 # Mon..Sun: field-service offices run lighter on Saturdays and lightest on Sundays.
 _WEEKDAY = (1.0, 1.03, 1.02, 1.0, 0.93, 0.45, 0.28)
@@ -247,7 +248,14 @@ def report_file_name(app_name: str, public_id: str, first_bin: datetime, last_bi
 
 
 def portal_endpoint_name(path: str) -> str:
-    """`/jpm/v2/tenant/{tenant}/jobs` -> `/tenant/{tenant}/jobs` (the portal drops the API's base path)."""
+    """The path relative to its API's base URL, as the portal names endpoints.
+
+    `/jpm/v2/tenant/{tenant}/jobs` -> `/tenant/{tenant}/jobs`; telecom's base URL is `/telecom` (its paths
+    carry the version), so `/telecom/v2/tenant/{tenant}/calls` -> `/v2/tenant/{tenant}/calls`.
+    """
+    module = path.strip("/").split("/", 1)[0]
+    if module in _VERSION_IN_PATH:
+        return path[len(module) + 1 :]
     return re.sub(r"^/[^/]+/v\d+(?=/)", "", path)
 
 

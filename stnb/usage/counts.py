@@ -135,8 +135,12 @@ def rates(df: Frame, by: By = ("app",), every: str | None = None, *, tz: str | N
     events, period = _with_period(require_ledger(usage_events(df), "rates()"), every, tz)
     ok = pl.col("status").is_between(200, 399).fill_null(False)
     throttled = (pl.col("status") == 429).fill_null(False)
-    counts = [pl.len().alias("attempts"), ok.sum().alias("ok"), throttled.sum().alias("throttled"),
-              (~ok & ~throttled).sum().alias("errors")]
+    counts = [
+        pl.len().alias("attempts"),
+        ok.sum().alias("ok"),
+        throttled.sum().alias("throttled"),
+        (~ok & ~throttled).sum().alias("errors"),
+    ]
     out = (
         events.group_by([*period, *keys])
         .agg(c.cast(pl.Int64) for c in counts)

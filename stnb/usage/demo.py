@@ -42,8 +42,32 @@ SLOW_EXPORTS_DAYS_BEFORE_END = 6
 _ATTEMPTS_PER_DAY = (1500.0, 800.0, 500.0)  # per weekday, for a tenant of size 1
 _WEEKDAY = (1.0, 1.03, 1.02, 1.0, 0.93, 0.45, 0.28)
 # Local hour weights: business hours.
-_HOURS = (0.1, 0.08, 0.08, 0.08, 0.1, 0.2, 0.5, 0.9, 1.0, 1.0, 1.0, 1.0, 0.9, 1.0, 1.0, 1.0, 0.9, 0.8, 0.6,
-          0.45, 0.35, 0.25, 0.2, 0.15)
+_HOURS = (
+    0.1,
+    0.08,
+    0.08,
+    0.08,
+    0.1,
+    0.2,
+    0.5,
+    0.9,
+    1.0,
+    1.0,
+    1.0,
+    1.0,
+    0.9,
+    1.0,
+    1.0,
+    1.0,
+    0.9,
+    0.8,
+    0.6,
+    0.45,
+    0.35,
+    0.25,
+    0.2,
+    0.15,
+)
 _HOURS_CUM = tuple(itertools.accumulate(_HOURS))
 _TOKEN = ("POST", "auth", "/connect/token")
 _LATENCY_MS = {"get": 85.0, "list": 160.0, "export": 600.0, "write": 220.0}
@@ -79,8 +103,14 @@ def _apps(sandbox_or_apps: object) -> list[_App]:
         zones = {int(t.tenant_id): str(getattr(t, "timezone", "America/New_York")) for t in app.tenants}
         regular, launched = sandbox_portal.app_endpoints(index, portal_app, launched=index == 1)
         out.append(
-            _App(portal_app.name, app_fingerprint(key), index, portal_app.tenants, zones,
-                 tuple(regular + launched))
+            _App(
+                portal_app.name,
+                app_fingerprint(key),
+                index,
+                portal_app.tenants,
+                zones,
+                tuple(regular + launched),
+            )
         )
     return out
 
@@ -107,9 +137,25 @@ class _Rows:
         error: str | None = None,
     ) -> None:
         method, module, endpoint = ep
-        self.rows.append((len(self.rows) + 1, to_us(at), env, app.fingerprint, app.name, str(tenant), method,
-                          module, endpoint, status, round(latency_ms, 2), nbytes, attempt, round(wait_ms, 2),
-                          error))
+        self.rows.append(
+            (
+                len(self.rows) + 1,
+                to_us(at),
+                env,
+                app.fingerprint,
+                app.name,
+                str(tenant),
+                method,
+                module,
+                endpoint,
+                status,
+                round(latency_ms, 2),
+                nbytes,
+                attempt,
+                round(wait_ms, 2),
+                error,
+            )
+        )
 
     def frame(self) -> pl.DataFrame:
         raw = pl.DataFrame(self.rows, schema={**LEDGER_SCHEMA, "at": pl.Int64()}, orient="row")
@@ -136,8 +182,17 @@ def _hour_starts(day: date, zone: ZoneInfo) -> list[datetime]:
     return [datetime.combine(day, time(hour), tzinfo=zone).astimezone(UTC) for hour in range(24)]
 
 
-def _calls(rows: _Rows, rng: random.Random, app: _App, tenant: int, zone: ZoneInfo, env: str, day: date,
-           n: int, back: int) -> None:
+def _calls(
+    rows: _Rows,
+    rng: random.Random,
+    app: _App,
+    tenant: int,
+    zone: ZoneInfo,
+    env: str,
+    day: date,
+    n: int,
+    back: int,
+) -> None:
     """`n` ordinary attempts spread over business hours, with errors, 429s and the client's retries."""
     starts = _hour_starts(day, zone)
     cum = list(itertools.accumulate(e.weight for e in app.endpoints))
@@ -151,15 +206,27 @@ def _calls(rows: _Rows, rng: random.Random, app: _App, tenant: int, zone: ZoneIn
         status, error = _outcome(rng, 0.35 if in_outage else 0.008, 0.002)
         slow = 2.2 if ep.kind == "export" and slow_exports else 1.0
         latency = 30_000.0 if status is None else _LATENCY_MS[ep.kind] * slow * math.exp(rng.gauss(0, 0.45))
-        rows.add(at, env, app, tenant, key, status, latency, _BYTES[ep.kind] if status == 200 else 300,
-                 error=error)
+        rows.add(
+            at, env, app, tenant, key, status, latency, _BYTES[ep.kind] if status == 200 else 300, error=error
+        )
         if status is None or status in (429, 500, 502, 503):  # what the client retries
             wait = rng.uniform(500, 2000) if status == 429 else rng.uniform(200, 900)
             again = at + timedelta(milliseconds=latency + wait)
             ok = not (in_outage and rng.random() < 0.5)
             status, size = (200, _BYTES[ep.kind]) if ok else (503, 300)
-            rows.add(again, env, app, tenant, key, status, latency, size, attempt=2, wait_ms=wait,
-                     error=None if ok else "ServerError")
+            rows.add(
+                again,
+                env,
+                app,
+                tenant,
+                key,
+                status,
+                latency,
+                size,
+                attempt=2,
+                wait_ms=wait,
+                error=None if ok else "ServerError",
+            )
 
 
 def _tokens(
@@ -172,8 +239,9 @@ def _tokens(
         rows.add(at, env, app, tenant, _TOKEN, 200, 110 * math.exp(rng.gauss(0, 0.3)), 1200)
 
 
-def _burst(rows: _Rows, rng: random.Random, app: _App, tenant: int, zone: ZoneInfo, day: date,
-           storm: bool) -> None:
+def _burst(
+    rows: _Rows, rng: random.Random, app: _App, tenant: int, zone: ZoneInfo, day: date, storm: bool
+) -> None:
     """The nightly sync: many requests inside one second; on the storm day more than the limit allows."""
     size = 90 if storm else _BURST[min(app.index, len(_BURST) - 1)]
     second = datetime.combine(day, time(2, 0, 5), tzinfo=zone).astimezone(UTC)
@@ -187,8 +255,18 @@ def _burst(rows: _Rows, rng: random.Random, app: _App, tenant: int, zone: ZoneIn
             continue
         rows.add(at, "production", app, tenant, key, 429, 12.0, 300, error="RateLimited")
         wait = rng.uniform(1000, 2000)
-        rows.add(at + timedelta(milliseconds=wait + 12), "production", app, tenant, key, 200, latency,
-                 _BYTES[ep.kind], attempt=2, wait_ms=wait)
+        rows.add(
+            at + timedelta(milliseconds=wait + 12),
+            "production",
+            app,
+            tenant,
+            key,
+            200,
+            latency,
+            _BYTES[ep.kind],
+            attempt=2,
+            wait_ms=wait,
+        )
 
 
 def _day(rows: _Rows, rng: random.Random, app: _App, day: date, end: date) -> None:

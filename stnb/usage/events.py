@@ -47,7 +47,8 @@ def _ledger_events(lf: pl.LazyFrame) -> pl.LazyFrame:
         pl.col("app").alias("app_id"),
         pl.col("tenant"),
         pl.lit(None, pl.String()).alias("tenant_name"),
-        pl.col("module").replace_strict(_API_LABELS, default=pl.col("module"), return_dtype=pl.String())
+        pl.col("module")
+        .replace_strict(_API_LABELS, default=pl.col("module"), return_dtype=pl.String())
         .alias("api"),
         pl.col("module"),
         pl.col("endpoint"),

@@ -192,9 +192,7 @@ def _expand(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]]) ->
     return list(dict.fromkeys(files))
 
 
-def _overlap(
-    kept: _Report, dropped: _Report, why: str, on_overlap: Literal["warn", "error"]
-) -> None:
+def _overlap(kept: _Report, dropped: _Report, why: str, on_overlap: Literal["warn", "error"]) -> None:
     message = f"{dropped.path.name} overlaps {kept.path.name} ({why}); using {kept.path.name} only"
     if on_overlap == "error":
         raise PortalReportError(dropped.path, None, message)

@@ -62,8 +62,10 @@ def _project(
     values: list[float], days: list[date], horizon: int, coverage: float
 ) -> list[tuple[date, float, float, float]]:
     factors = _weekday_factors(values, days)
-    y = [v / factors.get(d.weekday(), 1.0) if factors.get(d.weekday(), 0.0) > 0 else v
-         for v, d in zip(values, days, strict=True)]
+    y = [
+        v / factors.get(d.weekday(), 1.0) if factors.get(d.weekday(), 0.0) > 0 else v
+        for v, d in zip(values, days, strict=True)
+    ]
     line = _fit_line(y)
     residuals = sorted(v - line.at(t) for t, v in enumerate(y))
     tail = (1.0 - coverage) / 2
@@ -74,8 +76,14 @@ def _project(
         day = days[-1] + timedelta(days=h)
         f = factors.get(day.weekday(), 1.0)
         centre, widen = line.at(t), line.widening(t)
-        out.append((day, max(0.0, centre * f), max(0.0, (centre + low * widen) * f),
-                    max(0.0, (centre + high * widen) * f)))
+        out.append(
+            (
+                day,
+                max(0.0, centre * f),
+                max(0.0, (centre + low * widen) * f),
+                max(0.0, (centre + high * widen) * f),
+            )
+        )
     return out
 
 
@@ -96,12 +104,18 @@ def projection(
     Columns: *by, day, forecast, lower, upper. `df` may be raw usage or a daily frame.
     """
     if days < 1 or weeks < 2 or not 0 < coverage < 1:
-        raise ValueError(f"projection needs days >= 1, weeks >= 2, 0 < coverage < 1 (got {days}, {weeks}, "
-                         f"{coverage})")
+        raise ValueError(
+            f"projection needs days >= 1, weeks >= 2, 0 < coverage < 1 (got {days}, {weeks}, {coverage})"
+        )
     keys = as_keys(by)
     daily = daily_input(df, keys).sort([*keys, "day"])
-    schema = {**{k: daily.schema[k] for k in keys}, "day": pl.Date(), "forecast": pl.Float64(),
-              "lower": pl.Float64(), "upper": pl.Float64()}
+    schema = {
+        **{k: daily.schema[k] for k in keys},
+        "day": pl.Date(),
+        "forecast": pl.Float64(),
+        "lower": pl.Float64(),
+        "upper": pl.Float64(),
+    }
     rows: list[tuple[object, ...]] = []
     parts = daily.partition_by(keys, as_dict=True, maintain_order=True) if keys else {(): daily}
     for key, part in parts.items():

@@ -34,18 +34,40 @@ def db(tmp_path: Path) -> Path:
 
 def test_records_every_field_and_reads_back_typed(db: Path) -> None:
     with UsageLedger(db) as led:
-        led(attempt(1, status=429, latency_ms=12.5, nbytes=321, attempt_no=2, rate_wait_ms=1500.0,
-                    error_type="RateLimited"))
-        led(attempt(2, status=None, error_type="ConnectTimeout", app_name=None, module="auth",
-                    endpoint="/connect/token", tenant="", method="POST"))
+        led(
+            attempt(
+                1,
+                status=429,
+                latency_ms=12.5,
+                nbytes=321,
+                attempt_no=2,
+                rate_wait_ms=1500.0,
+                error_type="RateLimited",
+            )
+        )
+        led(
+            attempt(
+                2,
+                status=None,
+                error_type="ConnectTimeout",
+                app_name=None,
+                module="auth",
+                endpoint="/connect/token",
+                tenant="",
+                method="POST",
+            )
+        )
     df = read_ledger(db)
     assert df.schema == pl.Schema(LEDGER_SCHEMA)
     assert df.height == 2
     first, second = df.to_dicts()
     assert first["at"] == T0 + timedelta(milliseconds=1)
     assert (first["status"], first["latency_ms"], first["bytes"], first["attempt"]) == (429, 12.5, 321, 2)
-    assert (first["rate_wait_ms"], first["error_type"], first["app_name"]) == (1500.0, "RateLimited",
-                                                                                "Acme Dispatch Board")
+    assert (first["rate_wait_ms"], first["error_type"], first["app_name"]) == (
+        1500.0,
+        "RateLimited",
+        "Acme Dispatch Board",
+    )
     assert second["status"] is None and second["app_name"] is None and second["tenant"] == ""
     assert second["module"] == "auth" and second["endpoint"] == "/connect/token"
     assert df["id"].n_unique() == 2
