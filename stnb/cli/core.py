@@ -1,10 +1,291 @@
-"""Subcommands (filled in by their area)."""
+"""`stnb resources`, `stnb pull` and `stnb doctor`: the catalog, a pull to a file, a credentials check.
+
+Output never contains secrets: credentials are shown masked (client id `cid.ab…xyz`, app key as its
+fingerprint), tokens and client secrets never.
+"""
 
 from __future__ import annotations
 
 import argparse
-from typing import Any
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO, cast
+
+from stnb.catalog import Catalog, Resource, UnknownResourceError, load_catalog
+from stnb.errors import ApiError, AuthError, PermissionDenied, StnbError, TransportError
+
+if TYPE_CHECKING:
+    from stnb.catalog.model import EndpointKind
+
+__all__ = ["doctor", "pull", "register", "resources"]
+
+_KINDS = ("list", "export", "get")
 
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
-    """Add this area's subcommands."""
+    """Add `resources`, `pull` and `doctor`."""
+    res = subparsers.add_parser("resources", help="list the catalog's resources (filterable)")
+    res.add_argument("text", nargs="?", default="", help="only resources whose key contains TEXT")
+    res.add_argument("--module", help="only this API module (e.g. jpm, crm, accounting)")
+    res.add_argument("--kind", choices=_KINDS, help="only resources with this kind of endpoint")
+    res.set_defaults(func=lambda args: resources(args.text, module=args.module, kind=args.kind))
+
+    pl = subparsers.add_parser("pull", help="pull a resource into a Parquet or CSV file")
+    pl.add_argument("resource", help="catalog name, e.g. jpm/jobs or customers")
+    _connection_arguments(pl)
+    pl.add_argument(
+        "--filter",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a filter, repeatable (e.g. --filter active=any --filter modifiedOnOrAfter=2026-01-01)",
+    )
+    pl.add_argument("--export", action="store_true", help="read the export feed instead of the list")
+    pl.add_argument("--since", help="with --export: start from this date (YYYY-MM-DD)")
+    pl.add_argument("--max-pages", type=int, help="stop after this many pages (a warning says so)")
+    pl.add_argument("--page-size", type=int, help="records per page (at most 5000)")
+    pl.add_argument("--out", required=True, type=Path, help="FILE.parquet or FILE.csv")
+    pl.set_defaults(func=_pull_command)
+
+    doc = subparsers.add_parser(
+        "doctor", help="which credentials were found, can a token be had, which APIs 403"
+    )
+    doc.add_argument("--env", help="only this environment (integration or production)")
+    doc.add_argument("--profile", help="profile name in the profiles TOML")
+    doc.add_argument("--sandbox", action="store_true", help="check the built-in sandbox instead")
+    doc.set_defaults(func=lambda args: doctor(env=args.env, profile=args.profile, sandbox=args.sandbox))
+
+
+def _connection_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--env", help="integration (default, or STNB_ENV) or production")
+    parser.add_argument("--profile", help="profile name in the profiles TOML")
+    parser.add_argument("--tenant", help="tenant id (or a profile's tenant name)")
+    parser.add_argument(
+        "--sandbox",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="force (--sandbox) or forbid (--no-sandbox) the built-in sandbox; default: sandbox when no "
+        "credentials are found",
+    )
+
+
+# -- resources ---------------------------------------------------------------------------------------
+
+
+def resources(
+    text: str = "",
+    *,
+    module: str | None = None,
+    kind: str | None = None,
+    catalog: Catalog | None = None,
+    out: TextIO | None = None,
+) -> int:
+    """Print the matching catalog resources as a table; returns the exit code."""
+    out = out or sys.stdout
+    catalog = catalog or load_catalog()
+    if module and module not in catalog.modules:
+        print(
+            f"stnb resources: unknown module {module!r}; modules: {', '.join(catalog.modules)}",
+            file=sys.stderr,
+        )
+        return 2
+    wanted = cast("EndpointKind | None", kind)
+    found = [r for r in catalog.search(text, kind=wanted) if module is None or r.module == module]
+    rows = [("RESOURCE", "ENDPOINTS", "FILTERS", "ACTIVE")]
+    rows += [(r.key, _endpoints(r), str(_filter_count(r)), _active(r)) for r in found]
+    width = [max(len(row[i]) for row in rows) for i in range(3)]
+    for row in rows:
+        print(f"{row[0]:<{width[0]}}  {row[1]:<{width[1]}}  {row[2]:>{width[2]}}  {row[3]}", file=out)
+    print(f"{len(found)} of {len(catalog)} resources", file=out)
+    return 0
+
+
+def _endpoints(resource: Resource) -> str:
+    return ",".join(k for k in _KINDS if getattr(resource, k) is not None)
+
+
+def _filter_count(resource: Resource) -> int:
+    return len(resource.list.filters) if resource.list is not None else 0
+
+
+def _active(resource: Resource) -> str:
+    return "yes" if resource.list is not None and resource.list.supports_active else "-"
+
+
+# -- pull --------------------------------------------------------------------------------------------
+
+
+def _pull_command(args: argparse.Namespace) -> int:
+    return pull(
+        args.resource,
+        args.out,
+        env=args.env,
+        profile=args.profile,
+        tenant=args.tenant,
+        sandbox=args.sandbox,
+        filters=args.filter,
+        export=args.export,
+        since=args.since,
+        max_pages=args.max_pages,
+        page_size=args.page_size,
+    )
+
+
+def pull(
+    resource: str,
+    out_path: Path,
+    *,
+    env: str | None = None,
+    profile: str | None = None,
+    tenant: str | None = None,
+    sandbox: Any = None,
+    filters: Sequence[str] = (),
+    export: bool = False,
+    since: str | None = None,
+    max_pages: int | None = None,
+    page_size: int | None = None,
+    transport: Any = None,
+    out: TextIO | None = None,
+) -> int:
+    """Pull `resource` into `out_path` (.parquet or .csv); prints one summary line; returns the exit code."""
+    import stnb
+
+    out = out or sys.stdout
+    if out_path.suffix.lower() not in (".parquet", ".csv"):
+        return _fail("pull", f"--out must end in .parquet or .csv, got {out_path.name}")
+    try:
+        parsed = _parse_filters(filters)
+        if since is not None and not export:
+            return _fail("pull", "--since needs --export (list endpoints take modifiedOnOrAfter=...)")
+        with stnb.connect(env, profile, tenant, sandbox=sandbox, transport=transport) as st:
+            started = time.perf_counter()
+            kwargs: dict[str, Any] = dict(parsed)
+            if export:
+                path = st.to_parquet(resource, out_path, export=True, since=since, **kwargs)
+            else:
+                path = st.to_parquet(resource, out_path, max_pages=max_pages, page_size=page_size, **kwargs)
+            info = st.last_query
+            elapsed = time.perf_counter() - started
+    except (StnbError, UnknownResourceError) as exc:
+        return _fail("pull", str(exc))
+    assert info is not None
+    where = f"{info.env} tenant {info.tenant}" + (" (sandbox)" if info.sandbox else "")
+    active = f", active={info.active}" if info.active is not None else ""
+    truncated = ", TRUNCATED by --max-pages" if info.truncated else ""
+    print(
+        f"wrote {info.rows} rows of {info.resource} ({info.kind}{active}{truncated}) from {where} "
+        f"to {path} in {elapsed:.1f} s",
+        file=out,
+    )
+    return 0
+
+
+def _parse_filters(pairs: Sequence[str]) -> dict[str, str]:
+    parsed: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise StnbError(f"--filter {pair!r} is not NAME=VALUE")
+        parsed[name.strip()] = value.strip()
+    return parsed
+
+
+def _fail(command: str, message: str) -> int:
+    print(f"stnb {command}: error: {message}", file=sys.stderr)
+    return 1
+
+
+# -- doctor ------------------------------------------------------------------------------------------
+
+
+def doctor(
+    *,
+    env: str | None = None,
+    profile: str | None = None,
+    sandbox: bool = False,
+    transport: Any = None,
+    out: TextIO | None = None,
+) -> int:
+    """Report credential sources (masked), whether a token can be obtained, and which modules answer 403.
+
+    Returns 0 when every checked environment works, 1 otherwise.
+    """
+    import stnb
+    from stnb.config import ENVIRONMENTS, discover, get_environment, resolve_credentials
+
+    out = out or sys.stdout
+    envs = [get_environment(env).name] if env else list(ENVIRONMENTS)
+    print("Credential sources (secrets masked):", file=out)
+    sources = discover()
+    for source in sources:
+        print(f"  {source}", file=out)
+    if not sources:
+        print("  none found (environment variables, .env, profiles TOML)", file=out)
+    healthy = True
+    for name in envs:
+        print(f"\n{name}:", file=out)
+        try:
+            if sandbox:
+                st = stnb.connect(name, sandbox=True, transport=transport)
+            else:
+                credentials = resolve_credentials(name, profile=profile)
+                if credentials is None:
+                    print("  no credentials: stnb.connect() would use the built-in sandbox", file=out)
+                    continue
+                print(f"  using {credentials!r}", file=out)
+                st = stnb.connect(name, profile, sandbox=False, transport=transport)
+        except StnbError as exc:
+            print(f"  PROBLEM: {exc}", file=out)
+            healthy = False
+            continue
+        with st:
+            healthy = _sweep(st, out) and healthy
+    return 0 if healthy else 1
+
+
+def _sweep(st: Any, out: TextIO) -> bool:
+    """One cheap GET per module; the first call also proves that a token can be obtained."""
+    forbidden: list[str] = []
+    healthy = True
+    for number, resource in enumerate(_probes(st.catalog)):
+        endpoint = resource.endpoint("list")
+        params = {"pageSize": "1"} if "pageSize" in endpoint.params else None
+        started = time.perf_counter()
+        try:
+            st.client.request_json("GET", endpoint.path, params=params)
+        except AuthError as exc:
+            token_step = bool(exc.url_template and "/connect/token" in exc.url_template)
+            print(f"  {'token' if token_step else 'authentication'}: FAILED — {exc}", file=out)
+            return False
+        except TransportError as exc:
+            print(f"  cannot reach the API: {exc}", file=out)
+            return False
+        except PermissionDenied:
+            forbidden.append(resource.module)
+            status = "403 forbidden (the app lacks this API scope, or the tenant did not grant it)"
+        except ApiError as exc:
+            healthy = False
+            status = f"error: {exc.status or ''} {exc.title or type(exc).__name__}".replace("  ", " ")
+        else:
+            status = f"ok ({(time.perf_counter() - started) * 1000:.0f} ms)"
+        if number == 0:
+            print(f"  token: ok ({st!r})", file=out)
+        print(f"  {resource.module:<22} {resource.key:<44} {status}", file=out)
+    if forbidden:
+        print(f"  403 on: {', '.join(forbidden)}", file=out)
+    return healthy
+
+
+def _probes(catalog: Catalog) -> list[Resource]:
+    """Per module, the first plain list resource (no parent id needed)."""
+    chosen: dict[str, Resource] = {}
+    for resource in sorted(catalog, key=lambda r: (r.module, r.key.count("/"), r.key)):
+        endpoint = resource.list
+        if endpoint is None or endpoint.parent_param is not None or resource.module in chosen:
+            continue
+        if any(p.required for p in endpoint.params.values()):
+            continue
+        chosen[resource.module] = resource
+    return list(chosen.values())
