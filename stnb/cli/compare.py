@@ -1,10 +1,123 @@
-"""Subcommands (filled in by their area)."""
+"""`stnb compare RESOURCE --a integration --b production [--filter k=v ...] [--out diff.html]`.
+
+Also `stnb compare --all [--budget N]`: one page of every list resource, ordered by how much differs.
+Exit status: 0 when both sides answered, 1 for a partial result (a side failed), 2 for bad input.
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
+
+import polars as pl
+
+from stnb.catalog import UnknownResourceError
+from stnb.errors import StnbError
+
+__all__ = ["register"]
 
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
-    """Add this area's subcommands."""
+    """Add `stnb compare`."""
+    parser = subparsers.add_parser(
+        "compare",
+        help="compare one resource (or, with --all, every list resource) between two environments",
+        description="Ask two environments the same question and explain what differs.",
+    )
+    parser.add_argument("resource", nargs="?", help="catalog name, e.g. crm/customers or jobs")
+    parser.add_argument(
+        "--a",
+        default="integration",
+        help="side a: ENV, PROFILE.ENV or PROFILE.ENV.TENANT (default integration)",
+    )
+    parser.add_argument("--b", default="production", help="side b, as --a (default production)")
+    parser.add_argument(
+        "--filter",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a filter applied on both sides, repeatable (active defaults to any)",
+    )
+    parser.add_argument("--method", choices=("auto", "list", "export", "sample"), default="auto")
+    parser.add_argument(
+        "--threshold", type=int, help="records per side above which the list is not read in full"
+    )
+    parser.add_argument("--out", type=Path, help="also write an HTML page with tables and charts")
+    parser.add_argument("--all", action="store_true", help="sweep every list resource (one page each)")
+    parser.add_argument("--budget", type=int, default=200, help="with --all: requests allowed in total")
+    parser.add_argument(
+        "--sandbox",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="force (--sandbox) or forbid (--no-sandbox) the built-in sandbox for both sides",
+    )
+    parser.set_defaults(func=run)
+
+
+def _parse_filters(pairs: Sequence[str]) -> dict[str, str]:
+    parsed: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise ValueError(f"--filter {pair!r} is not NAME=VALUE")
+        parsed[name.strip()] = value.strip()
+    return parsed
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the comparison and print a compact text summary."""
+    from stnb.compare import compare, compare_all  # heavy imports only when the command runs
+
+    options: dict[str, Any] = {} if args.sandbox is None else {"sandbox": args.sandbox}
+    try:
+        if args.all:
+            resources = [args.resource] if args.resource else None
+            sweep = compare_all(args.a, args.b, resources, args.budget, connect_options=options)
+            print(_sweep_text(sweep))
+            return 0
+        if not args.resource:
+            return _fail("give a RESOURCE, or --all")
+        filters: dict[str, Any] = _parse_filters(args.filter)
+        extra: dict[str, Any] = {} if args.threshold is None else {"threshold": args.threshold}
+        cmp = compare(
+            args.resource, args.a, args.b, method=args.method, connect_options=options, **extra, **filters
+        )
+    except (StnbError, UnknownResourceError, ValueError) as exc:
+        return _fail(str(exc))
+    print(repr(cmp))
+    if args.out is not None:
+        print(f"wrote {cmp.to_html(args.out)}")
+    return 0 if cmp.ok else 1
+
+
+def _sweep_text(sweep: pl.DataFrame) -> str:
+    def cell(value: Any) -> str:
+        if value is None:
+            return ""
+        return ", ".join(value) if isinstance(value, list) else str(value)
+
+    columns = [
+        "resource",
+        "status_a",
+        "status_b",
+        "count_a",
+        "count_b",
+        "fields_only_a",
+        "fields_only_b",
+        "new_values_a",
+        "new_values_b",
+        "changed",
+        "scope_problem",
+        "note",
+    ]
+    rows = [columns] + [[cell(r[c]) for c in columns] for r in sweep.iter_rows(named=True)]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(columns))]
+    return "\n".join("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in rows)
+
+
+def _fail(message: str) -> int:
+    print(f"stnb compare: error: {message}", file=sys.stderr)
+    return 2

@@ -1,10 +1,23 @@
 """Compare environments: the same question asked of two sides, the differences explained.
 
-Pure analyses on polars frames live in `counts`, `schema`, `values` and `records`; `Comparison`
-holds their results.
+`compare(resource, a, b, **filters) -> Comparison` reads one resource from both sides;
+`compare_all(a, b, resources=None, budget=200) -> pl.DataFrame` sweeps the catalog one page per
+resource. The pure analyses on polars frames live in `counts`, `schema`, `values` and `records`.
 """
 
 from stnb.compare.comparison import Comparison, Failure, SideInfo
 from stnb.compare.records import RecordDiff, record_diff
+from stnb.compare.run import compare
+from stnb.compare.sides import SideSpec
+from stnb.compare.sweep import compare_all
 
-__all__ = ["Comparison", "Failure", "RecordDiff", "SideInfo", "record_diff"]
+__all__ = [
+    "Comparison",
+    "Failure",
+    "RecordDiff",
+    "SideInfo",
+    "SideSpec",
+    "compare",
+    "compare_all",
+    "record_diff",
+]

@@ -53,9 +53,16 @@ def analyse(
     fb = b.frame if b is not None else empty
     counts = count_summary(fa, fb, totals=(info_a.total, info_b.total))
     monthly = monthly_counts(fa, fb)
-    for missing, present in (("a", a), ("b", b)):
+    for missing, present, info in (("a", a, info_a), ("b", b, info_b)):
         if present is None:
             counts, monthly = _one_sided(counts, missing), _one_sided(monthly, missing)
+            if info.total is not None:  # the server's count arrived before the side failed
+                counts = counts.with_columns(
+                    pl.when(pl.col("metric") == "total")
+                    .then(info.total)
+                    .otherwise(pl.col(missing))
+                    .alias(missing)
+                )
     cmp = Comparison(
         resource=resource,
         a=info_a,

@@ -1,0 +1,290 @@
+"""`compare()`: ask two environments the same question and explain what differs."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Collection, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import polars as pl
+
+from stnb.catalog import Resource, load_catalog
+from stnb.compare.analyse import SideData, analyse
+from stnb.compare.comparison import Comparison, Failure, Side, SideInfo
+from stnb.compare.fetch import Fetched, SideReader, sample_page_numbers, with_active
+from stnb.compare.records import DEFAULT_IGNORED
+from stnb.compare.service import AttemptLog, SideService, service_frame
+from stnb.compare.sides import SideSpec, describe_side, open_side
+from stnb.connection import Connection
+from stnb.errors import ApiError, StnbError
+from stnb.query import build_query, split_path_params
+
+__all__ = ["DEFAULT_PAGE_SIZE", "DEFAULT_SAMPLE_PAGES", "DEFAULT_THRESHOLD", "Method", "compare"]
+
+DEFAULT_THRESHOLD = 20_000  # records per side above which the full list is not read
+DEFAULT_PAGE_SIZE = 1000
+DEFAULT_SAMPLE_PAGES = 10
+Method = Literal["auto", "list", "export", "sample"]
+
+
+def _error_text(exc: BaseException) -> str:
+    first = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{type(exc).__name__}: {first}".rstrip(": ")
+
+
+@dataclass
+class _Side:
+    """One side during a comparison: its connection, reader, service log and what it answered."""
+
+    name: Side
+    spec: SideSpec
+    conn: Connection | None = None
+    reader: SideReader | None = None
+    service: SideService | None = None
+    total: int | None = None
+    fetched: Fetched | None = None
+    failure: Failure | None = None
+    keys: set[str] = field(default_factory=set)
+
+    @property
+    def env(self) -> str:
+        return self.conn.env if self.conn is not None else describe_side(self.spec)
+
+    @property
+    def alive(self) -> bool:
+        return self.failure is None and self.reader is not None
+
+    def info(self) -> SideInfo:
+        conn = self.conn
+        return SideInfo(
+            side=self.name,
+            env=self.env,
+            tenant=conn.tenant if conn is not None else "",
+            sandbox=conn.sandbox if conn is not None else False,
+            rows=self.fetched.rows if self.fetched is not None else 0,
+            total=self.total,
+        )
+
+    def fail(self, stage: str, exc: BaseException) -> None:
+        status = exc.status if isinstance(exc, ApiError) else None
+        if self.service is not None and stage in ("count", "fetch"):
+            self.service.record(status)
+        self.failure = Failure(self.name, self.env, stage, _error_text(exc), status)
+
+
+class _Run:
+    """Runs each step on each side, turning a side's `StnbError` into a named failure."""
+
+    def __init__(self, log: AttemptLog) -> None:
+        self.log = log
+
+    @contextmanager
+    def step(self, side: _Side, stage: str) -> Iterator[None]:
+        assert side.service is not None
+        try:
+            with self.log.observing(side.service):
+                yield
+        except StnbError as exc:
+            side.fail(stage, exc)
+
+    def each(self, sides: list[_Side], stage: str, action: Callable[[_Side], None]) -> None:
+        for side in sides:
+            if side.alive:
+                with self.step(side, stage):
+                    action(side)
+
+
+def _choose(
+    method: Method, resource: Resource, totals: list[int | None], threshold: int, filtered: bool
+) -> str:
+    if method != "auto":
+        return method
+    known = [t for t in totals if t is not None]
+    if not known or max(known) <= threshold:
+        return "list"
+    if resource.export is not None and not filtered:
+        return "export"
+    return "sample"
+
+
+def compare(
+    resource: str,
+    a: SideSpec = "integration",
+    b: SideSpec = "production",
+    *,
+    method: Method = "auto",
+    threshold: int = DEFAULT_THRESHOLD,
+    page_size: int = DEFAULT_PAGE_SIZE,
+    sample_pages: int = DEFAULT_SAMPLE_PAGES,
+    seed: int = 0,
+    ignore: Collection[str] = DEFAULT_IGNORED,
+    null_rate_threshold: float = 0.05,
+    connect_options: Mapping[str, Any] | None = None,
+    **filters: Any,
+) -> Comparison:
+    """Run the same query on sides `a` and `b` and compare counts, schema, values, records and service.
+
+    Sides are connections, environment names or profile sections (see `stnb.compare.sides`). Records
+    are fetched with `active=Any` unless `active` is given. Up to `threshold` records per side the full
+    list is read; above it the export feed (when the resource has one and no filters are given),
+    otherwise `sample_pages` pages per side chosen by `seed` (ids seen on one side are then looked up on
+    the other). `method` forces "list", "export" or "sample". A side that fails (403, 404, an error
+    mid-way) yields a partial result whose `failures` name it; bad input (unknown resource or filter)
+    raises before any request.
+    """
+    sides = [_Side("a", a), _Side("b", b)]
+    owned: list[Connection] = []
+    try:
+        for side in sides:
+            try:
+                side.conn, mine = open_side(side.spec, connect_options)
+            except StnbError as exc:
+                side.fail("connect", exc)
+                continue
+            if mine:
+                owned.append(side.conn)
+        with tempfile.TemporaryDirectory(prefix="stnb-compare-") as workdir:
+            return _compare(
+                sides,
+                resource,
+                method,
+                threshold,
+                page_size,
+                sample_pages,
+                seed,
+                ignore,
+                null_rate_threshold,
+                Path(workdir),
+                filters,
+            )
+    finally:
+        for conn in owned:
+            conn.close()
+
+
+def _compare(
+    sides: list[_Side],
+    resource: str,
+    method: Method,
+    threshold: int,
+    page_size: int,
+    sample_pages: int,
+    seed: int,
+    ignore: Collection[str],
+    null_rate_threshold: float,
+    workdir: Path,
+    filters: Mapping[str, Any],
+) -> Comparison:
+    catalog = next((s.conn.catalog for s in sides if s.conn is not None), None) or load_catalog()
+    res = catalog.resolve(resource)
+    query = with_active(res, filters)
+    endpoint = res.endpoint("list")
+    _, rest = split_path_params(endpoint, query)
+    build_query(endpoint, rest, resource=res.key)  # bad filters fail here, before any request
+    for side in sides:
+        if side.conn is not None and side.failure is None:
+            side.reader = SideReader(side.conn, res, query)
+            side.service = SideService(side.name, side.conn.env, side.conn.tenant)
+    run = _Run(AttemptLog())
+
+    def count(side: _Side) -> None:
+        assert side.reader is not None and side.service is not None
+        side.total = side.reader.count()
+        side.service.record(200)
+
+    run.each(sides, "count", count)
+    filtered = bool(set(rest) - {"active"})
+    chosen = _choose(method, res, [s.total for s in sides], threshold, filtered)
+    notes: list[str] = []
+    if chosen == "sample":
+        label = _sample(run, sides, page_size, sample_pages, seed, notes)
+    else:
+        label = _read(run, sides, chosen, page_size, threshold, workdir, notes)
+    if "modifiedOn" in ignore:
+        notes.append("records whose only change is modifiedOn are counted apart, not as changed")
+    return analyse(
+        res.key,
+        *(_data(s) for s in sides),
+        info_a=sides[0].info(),
+        info_b=sides[1].info(),
+        method=label,
+        filters={k: str(v) for k, v in query.items()},
+        enums=[n for n, t in res.fields_for("list").items() if isinstance(t, dict) and "enum" in t],
+        service=service_frame([s.service for s in sides if s.service is not None]),
+        failures=[s.failure for s in sides if s.failure is not None],
+        notes=notes,
+        ignore=ignore,
+        null_rate_threshold=null_rate_threshold,
+    )
+
+
+def _data(side: _Side) -> SideData | None:
+    if side.failure is not None or side.fetched is None:
+        return None
+    return SideData(side.info(), side.fetched.frame, side.fetched.fields)
+
+
+def _read(
+    run: _Run,
+    sides: list[_Side],
+    chosen: str,
+    page_size: int,
+    threshold: int,
+    workdir: Path,
+    notes: list[str],
+) -> str:
+    def read(side: _Side) -> None:
+        assert side.reader is not None
+        if chosen == "export":
+            side.fetched = side.reader.export(workdir / f"{side.name}.parquet")
+        else:
+            cap = threshold if side.total is None else None
+            side.fetched = side.reader.full_list(page_size=page_size, max_rows=cap)
+            if side.fetched.truncated:
+                notes.append(
+                    f"side {side.name}: no total known; read stopped at {side.fetched.rows:,} records"
+                )
+
+    run.each(sides, "fetch", read)
+    return "export" if chosen == "export" else "full list"
+
+
+def _sample(run: _Run, sides: list[_Side], page_size: int, pages: int, seed: int, notes: list[str]) -> str:
+    total = max((s.total or 0 for s in sides), default=0)
+    numbers = sample_page_numbers(total, page_size, pages, seed)
+    frames: dict[Side, pl.DataFrame] = {}
+
+    def read(side: _Side) -> None:
+        assert side.reader is not None
+        frames[side.name], side.keys = side.reader.sample(numbers, page_size=page_size)
+
+    run.each(sides, "fetch", read)
+    size = max((f.height for f in frames.values()), default=0)
+    if all(s.alive for s in sides) and all(s.reader is not None and s.reader.can_lookup for s in sides):
+        ids = {name: set(frame["id"].to_list()) for name, frame in frames.items() if "id" in frame.columns}
+        if len(ids) == 2:
+            wanted = {"a": ids["b"] - ids["a"], "b": ids["a"] - ids["b"]}
+
+            def look_up(side: _Side) -> None:
+                assert side.reader is not None
+                found, keys = side.reader.lookup(sorted(wanted[side.name]))
+                frames[side.name] = pl.concat([frames[side.name], found], how="diagonal_relaxed")
+                side.keys |= keys
+
+            run.each(sides, "lookup", look_up)
+    else:
+        notes.append(
+            "ids cannot be looked up on this endpoint: records only on one side are within the sample"
+        )
+    for side in sides:
+        if side.alive and side.name in frames:
+            frame = frames[side.name]
+            side.fetched = Fetched(frame.lazy(), frozenset(side.keys), frame.height)
+    notes.append(
+        f"sample of {len(numbers)} pages of {page_size} per side (seed {seed}); totals are the servers', "
+        "other counts and distributions describe the sample"
+    )
+    return f"sample({size})"
