@@ -1,10 +1,187 @@
-"""Subcommands (filled in by their area)."""
+"""`stnb lab` (JupyterLab on the notebooks) and `stnb dashboard usage` (the usage notebook as a Voila app).
+
+Both start a server on 127.0.0.1 and a free port, in a child process that inherits the environment
+unchanged: the notebooks call `stnb.connect()`, which finds credentials the usual way and uses the
+embedded sandbox when there are none.
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import os
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
+
+from stnb.config import ENVIRONMENTS, resolve_credentials
+from stnb.errors import ConfigError
+
+__all__ = [
+    "DASHBOARDS",
+    "WELCOME_NOTEBOOK",
+    "credential_summary",
+    "find_notebooks_dir",
+    "free_port",
+    "lab_command",
+    "register",
+    "voila_command",
+]
+
+WELCOME_NOTEBOOK = "00_welcome.ipynb"
+DASHBOARDS = {"usage": "03_api_usage_trends.ipynb"}
+HOST = "127.0.0.1"
+_STOP_TIMEOUT_S = 10.0
 
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
-    """Add this area's subcommands."""
+    """Add `lab` and `dashboard`."""
+    lab = subparsers.add_parser("lab", help="open the notebooks in JupyterLab (sandbox unless credentials)")
+    _add_server_options(lab)
+    lab.set_defaults(func=_run_lab)
+
+    dashboard = subparsers.add_parser("dashboard", help="serve a notebook as a code-free app (Voila)")
+    dashboard.add_argument("name", choices=sorted(DASHBOARDS), help="which dashboard")
+    _add_server_options(dashboard)
+    dashboard.set_defaults(func=_run_dashboard)
+
+
+def _add_server_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    parser.add_argument("--port", type=int, default=None, help="port to listen on (default: a free one)")
+    parser.add_argument("--notebooks", type=Path, default=None, help="notebooks directory (default: found)")
+
+
+def find_notebooks_dir(explicit: Path | None = None, *, cwd: Path | None = None) -> Path:
+    """`explicit`, else ./notebooks, else the notebooks directory next to the stnb package (a checkout)."""
+    if explicit is not None:
+        if not (explicit / WELCOME_NOTEBOOK).is_file():
+            raise ConfigError(f"{explicit} is not a stnb notebooks directory (no {WELCOME_NOTEBOOK} in it)")
+        return explicit.resolve()
+    here = (cwd or Path.cwd()) / "notebooks"
+    checkout = Path(__file__).resolve().parents[2] / "notebooks"
+    for candidate in (here, checkout):
+        if (candidate / WELCOME_NOTEBOOK).is_file():
+            return candidate.resolve()
+    raise ConfigError(
+        f"cannot find the stnb notebooks (looked for {WELCOME_NOTEBOOK} in {here} and {checkout}); "
+        "run from a stnb checkout or pass --notebooks DIR"
+    )
+
+
+def free_port(host: str = HOST) -> int:
+    """A port nobody listens on right now (the OS picks it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def lab_command(notebooks: Path, port: int, *, open_browser: bool) -> list[str]:
+    """The JupyterLab command line: notebooks as root, loopback only, opening the welcome notebook."""
+    command = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        f"--ServerApp.root_dir={notebooks}",
+        f"--ServerApp.ip={HOST}",
+        f"--ServerApp.port={port}",
+        f"--LabApp.default_url=/lab/tree/{WELCOME_NOTEBOOK}",
+    ]
+    if not open_browser:
+        command.append("--no-browser")
+    if _is_root():
+        command.append("--ServerApp.allow_root=True")  # containers run as root; the server is loopback-only
+    return command
+
+
+def _is_root() -> bool:
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def voila_command(notebook: Path, port: int, *, open_browser: bool) -> list[str]:
+    """The Voila command line: one notebook, sources hidden, tracebacks not sent to the page."""
+    command = [
+        sys.executable,
+        "-m",
+        "voila",
+        str(notebook),
+        f"--Voila.ip={HOST}",
+        f"--port={port}",
+        "--strip_sources=True",
+        "--show_tracebacks=False",
+        "--theme=light",
+    ]
+    if not open_browser:
+        command.append("--no-browser")
+    return command
+
+
+def credential_summary(
+    environ: Mapping[str, str] | None = None, *, env_file: Path | None = Path(".env")
+) -> str:
+    """One line per environment: whose credentials the notebooks will use, or that the sandbox answers."""
+    lines = []
+    for env in ENVIRONMENTS:
+        try:
+            found = resolve_credentials(env, env_file=env_file, environ=environ)
+        except ConfigError as exc:
+            lines.append(f"{env}: credentials are misconfigured ({exc}); `stnb doctor` explains")
+            continue
+        if found is None:
+            lines.append(f"{env}: no credentials, the notebooks use the embedded sandbox")
+        else:
+            lines.append(f"{env}: tenant {found.tenant_id}, client {found.masked_client_id} ({found.source})")
+    return "\n".join(lines)
+
+
+def _run_lab(args: argparse.Namespace) -> int:
+    try:
+        notebooks = find_notebooks_dir(args.notebooks)
+    except ConfigError as exc:
+        print(f"stnb lab: {exc}", file=sys.stderr)
+        return 2
+    port = args.port or free_port()
+    print(credential_summary(env_file=notebooks / ".env"))
+    print(f"JupyterLab on http://{HOST}:{port}/lab (notebooks in {notebooks}); Ctrl-C twice stops it")
+    return _serve(lab_command(notebooks, port, open_browser=not args.no_browser))
+
+
+def _run_dashboard(args: argparse.Namespace) -> int:
+    if importlib.util.find_spec("voila") is None:
+        print(
+            "voila is not installed, so the dashboard cannot be served; "
+            "`stnb usage report` writes the same charts as a static HTML report",
+            file=sys.stderr,
+        )
+        return 1
+    try:
+        notebooks = find_notebooks_dir(args.notebooks)
+    except ConfigError as exc:
+        print(f"stnb dashboard: {exc}", file=sys.stderr)
+        return 2
+    port = args.port or free_port()
+    print(credential_summary(env_file=notebooks / ".env"))
+    print(f"{args.name} dashboard on http://{HOST}:{port}/ (Voila); Ctrl-C stops it")
+    return _serve(voila_command(notebooks / DASHBOARDS[args.name], port, open_browser=not args.no_browser))
+
+
+def _serve(command: Sequence[str]) -> int:
+    """Run the server until it exits; on Ctrl-C or SIGTERM make sure it is gone before returning."""
+    child = subprocess.Popen(list(command))
+    previous = signal.signal(signal.SIGTERM, lambda _signum, _frame: child.terminate())
+    try:
+        return child.wait()
+    except KeyboardInterrupt:
+        child.terminate()
+        try:
+            child.wait(timeout=_STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+        raise
+    finally:
+        signal.signal(signal.SIGTERM, previous)
