@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from stnb.catalog import Catalog, Endpoint, Resource, load_catalog
-from stnb.errors import ValidationError
+from stnb.errors import InvalidResponse, ValidationError
 from stnb.frames import ParquetSink, polars_schema, to_frame
 from stnb.paging import (
     DEFAULT_CONCURRENCY,
@@ -85,7 +85,7 @@ class _Plan:
     def effective(self) -> dict[str, Any]:
         shown: dict[str, Any] = dict(self.queries[0])
         if len(self.queries) > 1:
-            shown["ids"] = ",".join(str(q["ids"]) for q in self.queries)
+            shown["ids"] = ",".join(_joined(q["ids"]) for q in self.queries)
         if self.active is not None:
             shown["active"] = self.active
         return {**self.path_params, **shown}
@@ -93,6 +93,10 @@ class _Plan:
     def description(self) -> str:
         active = f" active={self.active}" if self.active is not None else ""
         return f"{self.resource.key}{active}"
+
+
+def _joined(value: str | list[str]) -> str:
+    return value if isinstance(value, str) else ",".join(value)
 
 
 def _progress_flag(value: bool | None, default: bool | None) -> bool | float:
@@ -317,6 +321,32 @@ class Connection(_Base):
             clock=getattr(self.client, "_clock", None),
         )
 
+    def export_frame(
+        self,
+        resource: str,
+        *,
+        since: str | date | datetime | None = None,
+        checkpoint: Mapping[str, Any] | str | os.PathLike[str] | None = None,
+        include_recent_changes: bool = False,
+        progress: bool | None = None,
+        **filters: Any,
+    ) -> pl.DataFrame:
+        """A whole export feed (inactive and deleted rows included) as one typed frame, one row per id."""
+        res, _, params = self._export_endpoint(resource, filters)
+        fields = res.fields_for("export")
+        cursor = self.export(
+            resource,
+            since=since,
+            checkpoint=checkpoint,
+            include_recent_changes=include_recent_changes,
+            progress=progress,
+            **filters,
+        )
+        frames = [to_frame(batch, fields, resource=res.key) for batch in cursor]
+        result = _dedupe_newest(_concat(frames, fields))
+        self.last_query = self._export_info(res, params, cursor.batches, result.height)
+        return result
+
     def get(self, resource: str, id: int | str, **params: Any) -> dict[str, Any]:
         """One record by id."""
         res = self.catalog.resolve(resource)
@@ -325,7 +355,7 @@ class Connection(_Base):
         (query,) = build_query(endpoint, rest, resource=res.key)
         path_params[endpoint.id_param or "id"] = id
         body = self.client.request_json("GET", endpoint.path, params=query or None, path_params=path_params)
-        return body if isinstance(body, dict) else {"data": body}
+        return _record(body, endpoint)
 
     def request(self, method: str, path: str, **kwargs: Any) -> Any:
         """The escape hatch: any call, parsed JSON back (`stnb.client.Client.request_json`)."""
@@ -355,7 +385,7 @@ class Connection(_Base):
             with ParquetSink(path, schema=polars_schema(fields), unique_by=_id_key(fields)) as sink:
                 for batch in cursor:
                     sink.write(to_frame(batch, fields, resource=res.key))
-            self.last_query = self._export_info(res, params, cursor._feed.batches, sink.rows)
+            self.last_query = self._export_info(res, params, cursor.batches, sink.rows)
             return sink.path
         plan = self._plan(resource, filters, page_size)
         fields = plan.resource.fields_for("list")
@@ -482,6 +512,32 @@ class AsyncConnection(_Base):
             clock=getattr(self.client, "_clock", None),
         )
 
+    async def export_frame(
+        self,
+        resource: str,
+        *,
+        since: str | date | datetime | None = None,
+        checkpoint: Mapping[str, Any] | str | os.PathLike[str] | None = None,
+        include_recent_changes: bool = False,
+        progress: bool | None = None,
+        **filters: Any,
+    ) -> pl.DataFrame:
+        """A whole export feed as one typed frame, one row per id (see `Connection.export_frame`)."""
+        res, _, params = self._export_endpoint(resource, filters)
+        fields = res.fields_for("export")
+        cursor = self.export(
+            resource,
+            since=since,
+            checkpoint=checkpoint,
+            include_recent_changes=include_recent_changes,
+            progress=progress,
+            **filters,
+        )
+        frames = [to_frame(batch, fields, resource=res.key) async for batch in cursor]
+        result = _dedupe_newest(_concat(frames, fields))
+        self.last_query = self._export_info(res, params, cursor.batches, result.height)
+        return result
+
     async def get(self, resource: str, id: int | str, **params: Any) -> dict[str, Any]:
         """One record by id."""
         res = self.catalog.resolve(resource)
@@ -492,7 +548,7 @@ class AsyncConnection(_Base):
         body = await self.client.request_json(
             "GET", endpoint.path, params=query or None, path_params=path_params
         )
-        return body if isinstance(body, dict) else {"data": body}
+        return _record(body, endpoint)
 
     async def request(self, method: str, path: str, **kwargs: Any) -> Any:
         """The escape hatch: any call, parsed JSON back."""
@@ -518,7 +574,7 @@ class AsyncConnection(_Base):
             with ParquetSink(path, schema=polars_schema(fields), unique_by=_id_key(fields)) as sink:
                 async for batch in cursor:
                     sink.write(to_frame(batch, fields, resource=res.key))
-            self.last_query = self._export_info(res, params, cursor._feed.batches, sink.rows)
+            self.last_query = self._export_info(res, params, cursor.batches, sink.rows)
             return sink.path
         plan = self._plan(resource, filters, page_size)
         fields = plan.resource.fields_for("list")
@@ -570,6 +626,21 @@ def _concat(frames: list[pl.DataFrame], fields: Mapping[str, Any]) -> pl.DataFra
     if len(frames) == 1:
         return frames[0]
     return pl.concat(frames, how="diagonal_relaxed")
+
+
+def _record(body: Any, endpoint: Endpoint) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise InvalidResponse(
+            f"expected one JSON object, got {type(body).__name__}", method="GET", url_template=endpoint.path
+        )
+    return body
+
+
+def _dedupe_newest(frame: pl.DataFrame) -> pl.DataFrame:
+    """One row per id: the last delivered, which export feeds order by modifiedOn."""
+    if "id" not in frame.columns or frame.height == 0:
+        return frame
+    return frame.unique(subset="id", keep="last", maintain_order=True)
 
 
 def _id_key(fields: Mapping[str, Any]) -> str | None:

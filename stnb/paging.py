@@ -757,7 +757,13 @@ class _CursorBase:
 
     @property
     def fetched(self) -> int:
+        """Records handed out so far, including those before the checkpoint this cursor resumed from."""
         return self._feed.fetched
+
+    @property
+    def batches(self) -> int:
+        """Batches (export requests) this cursor has made."""
+        return self._feed.batches
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the checkpoint as JSON, atomically; returns the path."""
