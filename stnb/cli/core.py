@@ -18,6 +18,7 @@ from stnb.errors import ApiError, AuthError, PermissionDenied, StnbError, Transp
 
 if TYPE_CHECKING:
     from stnb.catalog.model import EndpointKind
+    from stnb.clock import Clock
 
 __all__ = ["doctor", "pull", "register", "resources"]
 
@@ -147,6 +148,7 @@ def pull(
     max_pages: int | None = None,
     page_size: int | None = None,
     transport: Any = None,
+    clock: Clock | None = None,
     out: TextIO | None = None,
 ) -> int:
     """Pull `resource` into `out_path` (.parquet or .csv); prints one summary line; returns the exit code."""
@@ -159,7 +161,7 @@ def pull(
         parsed = _parse_filters(filters)
         if since is not None and not export:
             return _fail("pull", "--since needs --export (list endpoints take modifiedOnOrAfter=...)")
-        with stnb.connect(env, profile, tenant, sandbox=sandbox, transport=transport) as st:
+        with stnb.connect(env, profile, tenant, sandbox=sandbox, transport=transport, clock=clock) as st:
             started = time.perf_counter()
             kwargs: dict[str, Any] = dict(parsed)
             if export:
@@ -206,6 +208,7 @@ def doctor(
     profile: str | None = None,
     sandbox: bool = False,
     transport: Any = None,
+    clock: Clock | None = None,
     out: TextIO | None = None,
 ) -> int:
     """Report credential sources (masked), whether a token can be obtained, and which modules answer 403.
@@ -228,14 +231,14 @@ def doctor(
         print(f"\n{name}:", file=out)
         try:
             if sandbox:
-                st = stnb.connect(name, sandbox=True, transport=transport)
+                st = stnb.connect(name, sandbox=True, transport=transport, clock=clock)
             else:
                 credentials = resolve_credentials(name, profile=profile)
                 if credentials is None:
                     print("  no credentials: stnb.connect() would use the built-in sandbox", file=out)
                     continue
                 print(f"  using {credentials!r}", file=out)
-                st = stnb.connect(name, profile, sandbox=False, transport=transport)
+                st = stnb.connect(name, profile, sandbox=False, transport=transport, clock=clock)
         except StnbError as exc:
             print(f"  PROBLEM: {exc}", file=out)
             healthy = False
