@@ -92,8 +92,12 @@ def comparison_figures(cmp: Comparison) -> dict[str, go.Figure]:
         figures[f"distribution:{name}"] = distribution_bars(
             cmp.value_diff, name, labels=labels, context=context
         )
+    apps = sorted({app for app in (cmp.a.app, cmp.b.app) if app})
     figures["monthly"] = monthly_counts_chart(
-        cmp.monthly, labels=labels, what=f"{cmp.resource}: records per month"
+        cmp.monthly,
+        labels=labels,
+        what=f"{cmp.resource}: records per month",
+        app=" / ".join(apps) or None,
     )
     figures["changed_fields"] = changed_fields_bar(cmp.record_diff.changed_fields, context=context)
     return figures

@@ -32,6 +32,7 @@ class SideInfo:
     sandbox: bool = False
     rows: int = 0  # records fetched and compared
     total: int | None = None  # the server's totalCount, when known
+    app: str | None = None  # the app's friendly name, when the credentials carry one
 
     @property
     def label(self) -> str:

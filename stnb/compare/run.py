@@ -20,7 +20,7 @@ from stnb.compare.service import AttemptLog, SideService, service_frame
 from stnb.compare.sides import SideSpec, describe_side, open_side
 from stnb.connection import Connection
 from stnb.errors import ApiError, StnbError
-from stnb.query import build_query, split_path_params
+from stnb.query import QueryParams, build_query, split_path_params
 
 __all__ = ["DEFAULT_PAGE_SIZE", "DEFAULT_SAMPLE_PAGES", "DEFAULT_THRESHOLD", "Method", "compare"]
 
@@ -66,6 +66,7 @@ class _Side:
             sandbox=conn.sandbox if conn is not None else False,
             rows=self.fetched.rows if self.fetched is not None else 0,
             total=self.total,
+            app=conn.client.credentials.app_name if conn is not None else None,
         )
 
     def fail(self, stage: str, exc: BaseException) -> None:
@@ -182,12 +183,14 @@ def _compare(
     res = catalog.resolve(resource)
     query = with_active(res, filters)
     endpoint = res.endpoint("list")
-    _, rest = split_path_params(endpoint, query)
-    build_query(endpoint, rest, resource=res.key)  # bad filters fail here, before any request
+    parent, rest = split_path_params(endpoint, query)
+    sent = build_query(endpoint, rest, resource=res.key)  # bad filters fail here, before any request
     for side in sides:
         if side.conn is not None and side.failure is None:
             side.reader = SideReader(side.conn, res, query)
-            side.service = SideService(side.name, side.conn.env, side.conn.tenant)
+            side.service = SideService(
+                side.name, side.conn.env, side.conn.tenant, app=side.conn.client.credentials.app
+            )
     run = _Run(AttemptLog())
 
     def count(side: _Side) -> None:
@@ -211,7 +214,7 @@ def _compare(
         info_a=sides[0].info(),
         info_b=sides[1].info(),
         method=label,
-        filters={k: str(v) for k, v in query.items()},
+        filters=_shown_filters(parent, sent),
         enums=[n for n, t in res.fields_for("list").items() if isinstance(t, dict) and "enum" in t],
         service=service_frame([s.service for s in sides if s.service is not None]),
         failures=[s.failure for s in sides if s.failure is not None],
@@ -219,6 +222,16 @@ def _compare(
         ignore=ignore,
         null_rate_threshold=null_rate_threshold,
     )
+
+
+def _shown_filters(parent: Mapping[str, Any], sent: list[QueryParams]) -> dict[str, str]:
+    """The filters as the API receives them (normalised values, every `ids` chunk together)."""
+    shown = {k: str(v) for k, v in parent.items()}
+    for name, value in sent[0].items():
+        shown[name] = ",".join(value) if isinstance(value, list) else str(value)
+    if len(sent) > 1:
+        shown["ids"] = ",".join(str(q["ids"]) for q in sent)
+    return shown
 
 
 def _data(side: _Side) -> SideData | None:

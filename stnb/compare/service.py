@@ -32,6 +32,7 @@ class SideService:
     side: str
     env: str
     tenant: str
+    app: str | None = None  # app key fingerprint (`Credentials.app`); None matches any app
     attempts: list[Attempt] = field(default_factory=list)
     status: int | None = None
 
@@ -45,7 +46,7 @@ class AttemptLog:
     """Collects the client's attempts for the side currently being fetched.
 
     Sides are fetched one after the other, so the log attributes each attempt to the active side; the
-    env and tenant must match too, which keeps other notebook traffic out.
+    env, tenant and app must match too, which keeps other notebook traffic out.
     """
 
     def __init__(self) -> None:
@@ -57,7 +58,9 @@ class AttemptLog:
             target = self._active
         if target is None or attempt.module == "auth":
             return
-        if attempt.env == target.env and attempt.tenant == target.tenant:
+        if (attempt.env, attempt.tenant) != (target.env, target.tenant):
+            return
+        if target.app is None or attempt.app == target.app:
             target.attempts.append(attempt)
 
     @contextmanager
