@@ -1,1 +1,9 @@
-"""stnb.widgets"""
+"""ipywidgets front ends over the package layers: they collect choices, call the layers, and show results.
+
+Every widget keeps its root container in `.widget` and displays itself in a notebook; its callbacks are
+plain methods (`run()`, `test()`, ...) so they can be driven without a browser.
+"""
+
+from stnb.widgets.connection_panel import ConnectionPanel
+
+__all__ = ["ConnectionPanel"]
