@@ -1,0 +1,213 @@
+"""Everything behind authentication: per-tenant worlds, routing, and the list/export/get/write answers.
+
+Reporting: when `stnb.sandbox.reports` is importable, `/reporting/v2/tenant/{t}/<tail>` goes to
+`ReportingService(world).handle(request, env, tenant_id, tail)` (one service per world, kept for the
+sandbox's lifetime); a None answer is a 404.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from stnb.catalog import Resource, load_catalog
+from stnb.sandbox import planted
+from stnb.sandbox.exports import export_response
+from stnb.sandbox.gen_base import GenContext
+from stnb.sandbox.history import TenantHistory
+from stnb.sandbox.identity import TENANT_PROFILES, SandboxCredentials, tenant_id_for
+from stnb.sandbox.listing import list_response
+from stnb.sandbox.messages import JSON_HEADERS, SandboxRequest, SandboxResponse, problem
+from stnb.sandbox.params import QueryView, parse_int
+from stnb.sandbox.routes import API_PATH, Match, Router
+from stnb.sandbox.shapes import output_columns, render_json
+from stnb.sandbox.world import SUB_LISTS, World, label_of
+
+if TYPE_CHECKING:
+    from stnb.sandbox.core import Sandbox
+
+__all__ = ["NO_ACTIVE_IN_ITEMS", "Endpoints"]
+
+# Endpoints whose items lack `active` although the resource's export carries it (from the documents).
+NO_ACTIVE_IN_ITEMS = frozenset(
+    {
+        ("accounting/inventory-bills", "list"),
+        ("accounting/payments", "list"),
+        ("crm/bookings", "list"),
+        ("crm/bookings", "get"),
+        ("crm/customers/contacts", "list"),
+        ("crm/leads", "list"),
+        ("crm/leads", "get"),
+        ("crm/locations/contacts", "list"),
+        ("jpm/appointments", "list"),
+        ("jpm/appointments", "get"),
+        ("jpm/jobs", "list"),
+        ("jpm/jobs", "get"),
+        ("jpm/projects", "list"),
+        ("jpm/projects", "get"),
+        ("memberships/recurring-service-events", "list"),
+        ("service-agreements/service-agreements", "list"),
+        ("service-agreements/service-agreements", "get"),
+    }
+)
+
+
+def _json(body: bytes, status: int = 200) -> SandboxResponse:
+    return SandboxResponse(status, dict(JSON_HEADERS), body)
+
+
+class Endpoints:
+    """The catalog-driven API of one sandbox: worlds per (environment, tenant) and their endpoints."""
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        self.sandbox = sandbox
+        self.catalog = load_catalog()
+        self.router = Router(self.catalog)
+        self._lock = threading.RLock()
+        self._profiles = {tenant_id_for(sandbox.seed, p): p for p in TENANT_PROFILES}
+        self._histories: dict[int, TenantHistory] = {}
+        self._worlds: dict[tuple[str, int], World] = {}
+        self._reports: dict[tuple[str, int], Any] = {}
+        try:
+            self._reports_module: Any | None = importlib.import_module("stnb.sandbox.reports")
+        except ImportError:
+            self._reports_module = None
+
+    def history(self, tenant_id: int) -> TenantHistory:
+        with self._lock:
+            history = self._histories.get(tenant_id)
+            if history is None:
+                profile = self._profiles[tenant_id]
+                s = self.sandbox
+                history = TenantHistory(GenContext(s.seed, s.scale, s.anchor, profile, tenant_id))
+                self._histories[tenant_id] = history
+            return history
+
+    def world(self, env: str, tenant_id: int) -> World:
+        with self._lock:
+            world = self._worlds.get((env, tenant_id))
+            if world is None:
+                profile = self._profiles[tenant_id]
+                world = World(self.history(tenant_id), env, self.catalog, profile.name)
+                self._worlds[(env, tenant_id)] = world
+            return world
+
+    def answer(
+        self,
+        request: SandboxRequest,
+        query: QueryView,
+        creds: SandboxCredentials,
+        module: str,
+        trace: str,
+        record: dict[str, Any],
+    ) -> SandboxResponse:
+        world = self.world(creds.env, creds.tenant_id)
+        if module == "reporting" and self._reports_module is not None:
+            return self._reporting(request, world, creds, trace, record)
+        match, allowed = self.router.match(request.method, request.path)
+        if match is None:
+            if allowed:
+                methods = ", ".join(sorted(set(allowed)))
+                return problem(
+                    405, "Method Not Allowed", trace, {"method": [f"This path accepts {methods}."]}
+                )
+            return problem(404, "Not Found", trace, {"path": [f"No endpoint answers at {request.path}."]})
+        record["endpoint"] = match.route.template
+        route = match.route
+        if route.kind in ("create_customer", "add_job_note", "update_job"):
+            from stnb.sandbox import writes
+
+            return writes.answer(self, world, match, request, trace)
+        assert route.resource is not None
+        if route.kind == "list":
+            return self._list(world, route.resource, match, query)
+        if route.kind == "export":
+            return self._export(world, route.resource, query)
+        return self._get(world, route.resource, match, trace)
+
+    def _reporting(
+        self,
+        request: SandboxRequest,
+        world: World,
+        creds: SandboxCredentials,
+        trace: str,
+        record: dict[str, Any],
+    ) -> SandboxResponse:
+        found = API_PATH.match(request.path)
+        tail = (found.group("tail") if found else "") or ""
+        record["endpoint"] = "/reporting/v2/tenant/{tenant}/" + tail
+        key = (creds.env, creds.tenant_id)
+        with self._lock:
+            service = self._reports.get(key)
+            if service is None:
+                service = self._reports_module.ReportingService(world)  # type: ignore[union-attr]
+                self._reports[key] = service
+        response = service.handle(request, creds.env, creds.tenant_id, tail)
+        if response is None:
+            return problem(
+                404, "Not Found", trace, {"path": [f"No report endpoint answers at {request.path}."]}
+            )
+        return response  # type: ignore[no-any-return]
+
+    def columns(self, world: World, resource: Resource, kind: str, frame: pl.DataFrame) -> list[str]:
+        """The fields an endpoint sends, in table order (production adds its extra fields)."""
+        fields = list(resource.fields_for(kind))  # type: ignore[arg-type]
+        if world.env == "production":
+            fields.extend(planted.PRODUCTION_ONLY_FIELDS.get(resource.key, ()))
+        drop = ("active",) if (resource.key, kind) in NO_ACTIVE_IN_ITEMS else ()
+        return output_columns(frame, fields, drop)
+
+    def _parent_filter(
+        self, resource: Resource, match: Match, frame: pl.DataFrame, kind: str
+    ) -> list[pl.Expr]:
+        endpoint = resource.endpoint(kind)  # type: ignore[arg-type]
+        if endpoint.parent_param is None:
+            return []
+        raw = match.path_params.get(endpoint.parent_param, "")
+        column = SUB_LISTS[resource.key][1] if resource.key in SUB_LISTS else "_parent"
+        if column not in frame.columns:
+            return [pl.lit(False)]
+        if frame.schema[column].is_integer():
+            if not raw.lstrip("-").isdigit():
+                return [pl.lit(False)]
+            return [pl.col(column) == int(raw)]
+        return [pl.col(column) == raw]
+
+    def _list(self, world: World, resource: Resource, match: Match, query: QueryView) -> SandboxResponse:
+        frame = world.resource_frame(resource, "list")
+        endpoint = resource.endpoint("list")
+        extra = self._parent_filter(resource, match, frame, "list")
+        body = list_response(
+            resource.key, frame, query, endpoint, self.columns(world, resource, "list", frame), extra
+        )
+        return _json(body)
+
+    def _export(self, world: World, resource: Resource, query: QueryView) -> SandboxResponse:
+        frame = world.resource_frame(resource, "export")
+        columns = self.columns(world, resource, "export", frame)
+        return _json(export_response(resource.key, frame, query, columns, self.sandbox.export_batch_size))
+
+    def _get(self, world: World, resource: Resource, match: Match, trace: str) -> SandboxResponse:
+        endpoint = resource.endpoint("get")
+        frame = world.resource_frame(resource, "get")
+        raw = match.path_params.get(endpoint.id_param or "id", "")
+        not_found = problem(
+            404, f"{label_of(resource)} not found", trace, {"id": [f"No record has id {raw}."]}
+        )
+        if frame.schema["id"].is_integer():
+            if not raw.lstrip("-").isdigit():
+                return not_found
+            condition = pl.col("id") == parse_int("id", raw)
+        else:
+            condition = pl.col("id") == raw
+        conditions = [condition, *self._parent_filter(resource, match, frame, "get")]
+        columns = self.columns(world, resource, "get", frame)
+        if "active" in frame.columns and "active" not in columns:
+            conditions.append(pl.col("active"))  # deleted records are gone unless the item shows `active`
+        rows = frame.filter(pl.all_horizontal(conditions))
+        if rows.height == 0:
+            return not_found
+        return _json(render_json(rows.head(1), columns)[1:-1])

@@ -1,0 +1,175 @@
+"""One tenant's organic history (everything before the refresh date, shared by both environments).
+
+Tables are built on first use and cached; builders ask for the tables they depend on, so a request for
+customers never builds jobs. Thread-safe: one re-entrant lock per tenant serialises building.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+import polars as pl
+
+from stnb.catalog import Resource
+from stnb.sandbox import gen_accounting, gen_crm, gen_jobs, gen_reference
+from stnb.sandbox.gen_base import GenContext
+from stnb.sandbox.gen_generic import generic_table
+
+__all__ = ["TenantHistory"]
+
+Builder = Callable[["TenantHistory"], pl.DataFrame]
+
+
+def _ordered(frame: pl.DataFrame, first: list[str]) -> pl.DataFrame:
+    """`first` columns (those present) in that order, then the rest as they are."""
+    head = [c for c in first if c in frame.columns]
+    return frame.select(head + [c for c in frame.columns if c not in head])
+
+
+INVOICE_ORDER = [
+    "id", "syncStatus", "summary", "referenceNumber", "invoiceDate", "dueDate", "subTotal", "salesTax",
+    "salesTaxCode", "total", "balance", "invoiceType", "customer", "customerAddress", "location",
+    "locationAddress", "businessUnit", "termName", "createdBy", "batch", "depositedOn", "createdOn",
+    "modifiedOn", "adjustmentToId", "job", "projectId", "employeeInfo", "commissionEligibilityDate",
+    "sentStatus", "reviewStatus", "assignedTo", "items", "customFields", "active", "discountTotal",
+    "importId", "exportId", "materialSkuId", "membershipId", "paidOn",
+]  # fmt: skip
+
+
+class TenantHistory:
+    """The organic tables of one tenant; `get(name)` builds on first use."""
+
+    def __init__(self, ctx: GenContext) -> None:
+        self.ctx = ctx
+        self._tables: dict[str, pl.DataFrame] = {}
+        self._lock = threading.RLock()
+
+    def get(self, name: str) -> pl.DataFrame:
+        table = self._tables.get(name)
+        if table is not None:
+            return table
+        with self._lock:
+            table = self._tables.get(name)
+            if table is None:
+                table = _BUILDERS[name](self)
+                self._tables[name] = table
+        return table
+
+    def generic(self, resource: Resource, parent_ids: list[int] | list[str] | None) -> pl.DataFrame:
+        name = f"generic:{resource.key}"
+        table = self._tables.get(name)
+        if table is not None:
+            return table
+        with self._lock:
+            table = self._tables.get(name)
+            if table is None:
+                table = generic_table(self.ctx, resource, parent_ids)
+                self._tables[name] = table
+        return table
+
+    def built(self) -> list[str]:
+        """Names of the tables built so far."""
+        return sorted(self._tables)
+
+    def ids(self, name: str) -> list[int]:
+        return self.get(name)["id"].to_list()
+
+    def staff_ids(self, *roles: str) -> list[int]:
+        employees = self.get("employees")
+        ids = employees.filter(pl.col("role").is_in(roles))["id"].to_list()
+        return ids or employees["id"].to_list()
+
+    def job_inputs(self) -> gen_jobs.JobInputs:
+        return gen_jobs.JobInputs(
+            customers=self.get("customers"),
+            locations=self.get("locations"),
+            bu_ids=self.ids("business_units"),
+            job_type_ids=self.ids("job_types"),
+            campaign_ids=self.ids("campaigns"),
+            campaign_weights=[w for _n, _c, w in gen_reference.CAMPAIGN_SPECS],
+            technicians=self.get("technicians"),
+            csr_ids=self.staff_ids("CSR"),
+            dispatcher_ids=self.staff_ids("Dispatch"),
+        )
+
+
+def _invoices(h: TenantHistory) -> pl.DataFrame:
+    ctx = h.ctx
+    frame = gen_accounting.invoices(
+        ctx,
+        h.get("jobs"),
+        h.get("customers"),
+        h.get("locations"),
+        h.get("business_units"),
+        h.get("technicians"),
+    )
+    paid = h.get("payments_raw")
+    frame = gen_accounting.apply_payments(frame, paid)
+    frame = gen_accounting.attach_items(frame, h.get("invoice_items"))
+    return _ordered(frame, INVOICE_ORDER)
+
+
+def _invoice_items(h: TenantHistory) -> pl.DataFrame:
+    ctx = h.ctx
+    base = gen_accounting.invoices(
+        ctx,
+        h.get("jobs"),
+        h.get("customers"),
+        h.get("locations"),
+        h.get("business_units"),
+        h.get("technicians"),
+    )
+    return gen_accounting.invoice_items(ctx, base, h.ids("business_units") and _sku_ids(h))
+
+
+def _payments_raw(h: TenantHistory) -> pl.DataFrame:
+    ctx = h.ctx
+    base = gen_accounting.invoices(
+        ctx,
+        h.get("jobs"),
+        h.get("customers"),
+        h.get("locations"),
+        h.get("business_units"),
+        h.get("technicians"),
+    )
+    return gen_accounting.payments(ctx, base, h.ids("payment_types"))
+
+
+def _sku_ids(h: TenantHistory) -> list[int]:
+    from stnb.sandbox.gen_base import ID_BASES
+
+    return [ID_BASES["pricebook_services"] + 4 * i for i in range(60)]
+
+
+def _jobs(h: TenantHistory) -> pl.DataFrame:
+    inputs = h.job_inputs()
+    core = gen_jobs.jobs_core(h.ctx, inputs)
+    return gen_jobs.jobs_public(h.ctx, core, inputs)
+
+
+_BUILDERS: dict[str, Builder] = {
+    "business_units": lambda h: gen_reference.business_units(h.ctx),
+    "zones": lambda h: gen_reference.zones(h.ctx, h.ids("business_units")),
+    "technicians": lambda h: gen_reference.technicians(h.ctx, h.ids("business_units"), h.ids("zones")),
+    "employees": lambda h: gen_reference.employees(h.ctx, h.ids("business_units")),
+    "job_types": lambda h: gen_reference.job_types(h.ctx, h.ids("business_units")),
+    "campaigns": lambda h: gen_reference.campaigns(h.ctx),
+    "tag_types": lambda h: gen_reference.tag_types(h.ctx),
+    "membership_types": lambda h: gen_reference.membership_types(h.ctx),
+    "payment_types": lambda h: gen_reference.payment_types(h.ctx),
+    "customers": lambda h: gen_crm.customers(h.ctx, h.ids("tag_types"), h.staff_ids("CSR")),
+    "locations": lambda h: gen_crm.locations(h.ctx, h.get("customers"), h.ids("zones")),
+    "customer_contacts": lambda h: gen_crm.customer_contacts(h.ctx, h.get("customers")),
+    "location_contacts": lambda h: gen_crm.location_contacts(h.ctx, h.get("locations")),
+    "jobs": _jobs,
+    "appointments": lambda h: gen_jobs.appointments(h.ctx, h.get("jobs")),
+    "assignments": lambda h: gen_jobs.appointment_assignments(
+        h.ctx, h.get("appointments"), h.get("jobs"), h.job_inputs()
+    ),
+    "job_notes": lambda h: gen_jobs.job_notes(h.ctx, h.get("jobs")),
+    "invoices": _invoices,
+    "invoice_items": _invoice_items,
+    "payments_raw": _payments_raw,
+    "payments": lambda h: h.get("payments_raw"),
+}

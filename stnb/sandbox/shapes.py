@@ -1,0 +1,231 @@
+"""Catalog field types -> polars columns: typed placeholder values for fields a builder left out, and the
+projection that turns a table's rows into the JSON an endpoint sends.
+
+Tables keep top-level datetimes as `Datetime("us", "UTC")` (so filters and sorting are polars
+expressions) and nested datetimes as RFC 3339 text; money is text ("12.50"), as accounting sends it.
+Columns whose names start with `_` are internal and never sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+import polars as pl
+
+from stnb.catalog import FieldType
+from stnb.sandbox.rng import Draws, pick, pick_weighted
+
+__all__ = [
+    "DATETIME",
+    "conform",
+    "dtype_of",
+    "placeholder",
+    "render_json",
+]
+
+DATETIME = pl.Datetime("us", "UTC")
+_RFC3339 = "%Y-%m-%dT%H:%M:%SZ"
+_SCALARS: Mapping[str, pl.DataType] = {
+    "int32": pl.Int32(),
+    "int64": pl.Int64(),
+    "float64": pl.Float64(),
+    "bool": pl.Boolean(),
+    "string": pl.String(),
+    "date": pl.String(),
+    "money": pl.String(),
+    "decimal_string": pl.String(),
+    "json": pl.String(),
+}
+
+
+def dtype_of(ftype: FieldType, top: bool = True) -> pl.DataType:
+    """The polars dtype a field of this catalog type is stored as."""
+    if isinstance(ftype, str):
+        if ftype == "datetime":
+            return DATETIME if top else pl.String()
+        return _SCALARS.get(ftype, pl.String())
+    if "enum" in ftype:
+        return pl.String()
+    if "list" in ftype:
+        return pl.List(dtype_of(ftype["list"], top=False))
+    if "struct" in ftype:
+        return pl.Struct({name: dtype_of(sub, top=False) for name, sub in ftype["struct"].items()})
+    return pl.String()
+
+
+def _title(name: str) -> str:
+    out = "".join(f" {c}" if c.isupper() else c for c in name).strip()
+    return out[:1].upper() + out[1:]
+
+
+def _placeholder_text(name: str, key: pl.Expr, label: str) -> pl.Expr:
+    lowered = name.lower()
+    n = (key % 1000).cast(pl.String)
+    if "email" in lowered:
+        return pl.format("user{}@example.com", n)
+    if "phone" in lowered or lowered in ("from", "to"):
+        return pl.format("(555) 010-{}", (key % 10000).cast(pl.String).str.zfill(4))
+    if "url" in lowered or "link" in lowered:
+        return pl.format("https://example.com/{}/{}", pl.lit(name), n)
+    if "color" in lowered:
+        return pl.lit("#1E88E5")
+    if "zip" in lowered:
+        return pl.lit("10601")
+    if lowered in ("state",):
+        return pl.lit("NY")
+    if lowered in ("country",):
+        return pl.lit("USA")
+    if lowered in ("currency",):
+        return pl.lit("USD")
+    if "name" in lowered or lowered in ("title", "description", "summary"):
+        return pl.format("{} {}", pl.lit(label), n)
+    if "code" in lowered or "number" in lowered:
+        return pl.format("{}-{}", pl.lit(name[:3].upper()), (key % 100000).cast(pl.String).str.zfill(5))
+    return pl.format("{} {}", pl.lit(_title(name)), n)
+
+
+def placeholder(
+    name: str,
+    ftype: FieldType,
+    key: pl.Expr,
+    draws: Draws,
+    *,
+    label: str,
+    start: datetime,
+    end: datetime,
+    pools: Mapping[str, list[int]] | None = None,
+    top: bool = True,
+) -> pl.Expr:
+    """A typed, never-null value per row for a field the builder did not provide.
+
+    Integer fields ending in `Id` draw from `pools[name]` when one is given (so generic records point
+    at real technicians, customers, jobs...); lists are empty; enums take one of their values.
+    """
+    salt = f"placeholder:{name}"
+    if isinstance(ftype, dict):
+        if "enum" in ftype:
+            values = list(dict.fromkeys(ftype["enum"])) or [""]
+            return pick_weighted(draws.uniform(key, salt), values)
+        if "list" in ftype:
+            return pl.lit([], dtype=dtype_of(ftype, top=False))
+        if "struct" in ftype:
+            subs = {
+                sub: placeholder(
+                    f"{name}Id" if sub == "id" else sub,
+                    subtype,
+                    key,
+                    draws,
+                    label=label,
+                    start=start,
+                    end=end,
+                    pools=pools,
+                    top=False,
+                )
+                for sub, subtype in ftype["struct"].items()
+            }
+            return (
+                pl.struct([v.alias(k) for k, v in subs.items()])
+                if subs
+                else pl.lit(None, dtype=pl.Struct({}))
+            )
+        return pl.lit(None, dtype=pl.String)
+    if ftype in ("int32", "int64"):
+        dtype = pl.Int32 if ftype == "int32" else pl.Int64
+        pool = (pools or {}).get(name)
+        if pool:
+            return pick(pool, draws.index(key, salt, len(pool))).cast(dtype)
+        return draws.integers(key, salt, 1, 100).cast(dtype)
+    if ftype == "float64":
+        return (draws.uniform(key, salt) * 100).round(2)
+    if ftype == "bool":
+        share = 0.9 if name in ("active", "enabled", "isActive") else 0.2
+        return draws.bernoulli(key, salt, share)
+    if ftype in ("datetime", "date"):
+        seconds = int((end - start).total_seconds())
+        moment = pl.lit(start).dt.cast_time_unit("us") + pl.duration(
+            seconds=draws.integers(key, salt, 0, max(0, seconds))
+        )
+        if ftype == "date":
+            return moment.dt.strftime("%Y-%m-%d")
+        return moment.dt.replace_time_zone("UTC") if top else moment.dt.strftime(_RFC3339)
+    if ftype == "money":
+        cents = draws.integers(key, salt, 100, 50_000)
+        return pl.format("{}.{}", cents // 100, (cents % 100).cast(pl.String).str.zfill(2))
+    if ftype == "decimal_string":
+        return pl.format("{}.00", draws.integers(key, salt, 1, 5))
+    if ftype == "json":
+        return pl.lit(None, dtype=pl.String)
+    return _placeholder_text(name, key, label)
+
+
+def _missing_struct_fields(ftype: Mapping[str, Any], current: pl.Struct) -> dict[str, FieldType]:
+    have = {f.name for f in current.fields}
+    return {k: v for k, v in ftype.items() if k not in have}
+
+
+def conform(
+    frame: pl.DataFrame,
+    fields: Mapping[str, FieldType],
+    draws: Draws,
+    *,
+    label: str,
+    start: datetime,
+    end: datetime,
+    pools: Mapping[str, list[int]] | None = None,
+) -> pl.DataFrame:
+    """Add every catalog field the frame lacks (also inside structs) and normalise stored types."""
+    key = pl.col("id").cast(pl.Int64) if "id" in frame.columns else pl.int_range(0, pl.len(), dtype=pl.Int64)
+    exprs: list[pl.Expr] = []
+    for name, ftype in fields.items():
+        if name not in frame.columns:
+            exprs.append(
+                placeholder(name, ftype, key, draws, label=label, start=start, end=end, pools=pools).alias(
+                    name
+                )
+            )
+            continue
+        current = frame.schema[name]
+        if ftype == "datetime" and isinstance(current, pl.Datetime):
+            exprs.append(pl.col(name).dt.cast_time_unit("us").dt.truncate("1s").alias(name))
+        elif isinstance(ftype, dict) and "struct" in ftype and isinstance(current, pl.Struct):
+            missing = _missing_struct_fields(ftype["struct"], current)
+            if missing:
+                extra = [
+                    placeholder(
+                        f"{name}Id" if sub == "id" else sub,
+                        t,
+                        key,
+                        draws,
+                        label=label,
+                        start=start,
+                        end=end,
+                        pools=pools,
+                        top=False,
+                    ).alias(sub)
+                    for sub, t in missing.items()
+                ]
+                filled = pl.col(name).struct.with_fields(*extra)
+                exprs.append(pl.when(pl.col(name).is_not_null()).then(filled).alias(name))
+    return frame.with_columns(exprs) if exprs else frame
+
+
+def output_columns(frame: pl.DataFrame, fields: Iterable[str], drop: Iterable[str] = ()) -> list[str]:
+    """The frame's columns an endpoint sends, in the frame's order."""
+    wanted = set(fields) - set(drop)
+    return [c for c in frame.columns if c in wanted]
+
+
+def render_json(frame: pl.DataFrame, columns: list[str]) -> bytes:
+    """Rows as a JSON array, datetimes as RFC 3339 UTC text with a Z."""
+    exprs = []
+    for name in columns:
+        dtype = frame.schema[name]
+        if isinstance(dtype, pl.Datetime):
+            exprs.append(pl.col(name).dt.strftime(_RFC3339))
+        else:
+            exprs.append(pl.col(name))
+    if frame.height == 0:
+        return b"[]"
+    return frame.select(exprs).write_json().encode("utf-8")
