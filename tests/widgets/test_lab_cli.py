@@ -1,0 +1,224 @@
+"""`stnb lab` and `stnb dashboard usage`: command lines, notebook discovery, and real servers on loopback."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from stnb.cli.lab import (
+    DASHBOARDS,
+    WELCOME_NOTEBOOK,
+    credential_summary,
+    find_notebooks_dir,
+    free_port,
+    lab_command,
+    voila_command,
+)
+from stnb.cli.main import build_parser, main
+from stnb.errors import ConfigError
+
+REPO = Path(__file__).resolve().parents[2]
+NOTEBOOKS = REPO / "notebooks"
+SERVER_START_TIMEOUT_S = 60.0
+
+
+def _write_notebook(path: Path, *sources: str) -> None:
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell(source) for source in sources]
+    nbformat.write(notebook, path)
+
+
+@pytest.fixture
+def notebooks_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "nb"
+    folder.mkdir()
+    _write_notebook(folder / WELCOME_NOTEBOOK, "print('welcome')")
+    return folder
+
+
+def test_parser_knows_lab_and_dashboard() -> None:
+    parser = build_parser()
+    lab = parser.parse_args(["lab", "--no-browser", "--port", "9123"])
+    assert (lab.no_browser, lab.port, lab.notebooks) == (True, 9123, None)
+    dashboard = parser.parse_args(["dashboard", "usage"])
+    assert (dashboard.name, dashboard.no_browser, dashboard.port) == ("usage", False, None)
+    with pytest.raises(SystemExit):
+        parser.parse_args(["dashboard", "nope"])
+
+
+def test_lab_command_roots_jupyterlab_at_the_notebooks_on_loopback(notebooks_dir: Path) -> None:
+    command = lab_command(notebooks_dir, 9123, open_browser=False)
+    assert command[:3] == [sys.executable, "-m", "jupyterlab"]
+    assert f"--ServerApp.root_dir={notebooks_dir}" in command
+    assert "--ServerApp.ip=127.0.0.1" in command
+    assert "--ServerApp.port=9123" in command
+    assert f"--LabApp.default_url=/lab/tree/{WELCOME_NOTEBOOK}" in command
+    assert "--no-browser" in command
+    assert "--no-browser" not in lab_command(notebooks_dir, 9123, open_browser=True)
+
+
+def test_voila_command_hides_code_and_tracebacks(tmp_path: Path) -> None:
+    notebook = tmp_path / DASHBOARDS["usage"]
+    command = voila_command(notebook, 9124, open_browser=True)
+    assert command[:4] == [sys.executable, "-m", "voila", str(notebook)]
+    assert {"--Voila.ip=127.0.0.1", "--port=9124", "--strip_sources=True", "--show_tracebacks=False"} <= set(
+        command
+    )
+    assert "--no-browser" not in command
+    assert "--no-browser" in voila_command(notebook, 9124, open_browser=False)
+
+
+def test_find_notebooks_dir_prefers_explicit_then_cwd(notebooks_dir: Path, tmp_path: Path) -> None:
+    assert find_notebooks_dir(notebooks_dir) == notebooks_dir.resolve()
+    cwd = tmp_path / "project"
+    (cwd / "notebooks").mkdir(parents=True)
+    _write_notebook(cwd / "notebooks" / WELCOME_NOTEBOOK, "1")
+    assert find_notebooks_dir(cwd=cwd) == (cwd / "notebooks").resolve()
+
+
+def test_find_notebooks_dir_falls_back_to_the_checkout(tmp_path: Path) -> None:
+    assert find_notebooks_dir(cwd=tmp_path) == NOTEBOOKS.resolve()
+
+
+def test_find_notebooks_dir_rejects_a_folder_without_the_welcome_notebook(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=WELCOME_NOTEBOOK):
+        find_notebooks_dir(tmp_path)
+
+
+def test_lab_reports_a_wrong_notebooks_dir_without_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["lab", "--no-browser", "--notebooks", str(tmp_path)]) == 2
+    assert "no 00_welcome.ipynb" in capsys.readouterr().err
+
+
+def test_free_port_is_bindable() -> None:
+    port = free_port()
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", port))
+
+
+def test_credential_summary_says_sandbox_without_credentials(tmp_path: Path) -> None:
+    environ = {"STNB_PROFILES": str(tmp_path / "none.toml")}
+    summary = credential_summary(environ, env_file=tmp_path / ".env")
+    assert summary.splitlines() == [
+        "integration: no credentials, the notebooks use the embedded sandbox",
+        "production: no credentials, the notebooks use the embedded sandbox",
+    ]
+
+
+def test_credential_summary_masks_what_it_finds(tmp_path: Path) -> None:
+    secret = "cs1.supersecretvalue123456"
+    environ = {
+        "STNB_PROFILES": str(tmp_path / "none.toml"),
+        "STNB_INTEGRATION_CLIENT_ID": "cid.abcdefghijklmnop",
+        "STNB_INTEGRATION_CLIENT_SECRET": secret,
+        "STNB_INTEGRATION_TENANT_ID": "12345",
+        "STNB_APP_KEY": "ak1.appkeyvalue98765",
+        "STNB_PRODUCTION_CLIENT_ID": "cid.only-half-configured",
+    }
+    lines = credential_summary(environ, env_file=tmp_path / ".env").splitlines()
+    assert lines[0].startswith("integration: tenant 12345, client cid.ab…nop (")
+    assert lines[1].startswith("production: credentials are misconfigured (")
+    text = "\n".join(lines)
+    assert secret not in text and "appkeyvalue" not in text and "abcdefghijklmnop" not in text
+
+
+# -- real servers ----------------------------------------------------------------------------------
+
+
+def _get(url: str, timeout: float = 30.0) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return int(response.status), response.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as exc:
+        return int(exc.code), exc.read().decode("utf-8", "replace")
+
+
+def _wait_until_listening(process: subprocess.Popen[bytes], port: int) -> None:
+    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"the server exited early with {process.returncode}")
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise AssertionError(f"nothing listened on {port} within {SERVER_START_TIMEOUT_S:.0f} s")
+
+
+def _stop(process: subprocess.Popen[bytes], port: int) -> None:
+    process.terminate()
+    process.wait(timeout=30)
+    with socket.socket() as sock:
+        assert sock.connect_ex(("127.0.0.1", port)) != 0, "the server outlived `stnb`"
+
+
+@pytest.fixture
+def server_env(tmp_path: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env["JUPYTER_RUNTIME_DIR"] = str(tmp_path / "runtime")
+    env["JUPYTER_TOKEN"] = "stnb-test-token"
+    env["STNB_LEDGER"] = str(tmp_path / "ledger.sqlite")
+    return env
+
+
+def _start(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "stnb.cli.main", *args],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+@pytest.mark.slow
+def test_stnb_lab_serves_the_notebooks_dir_and_stops_with_stnb(
+    notebooks_dir: Path, server_env: dict[str, str]
+) -> None:
+    port = free_port()
+    process = _start(
+        ["lab", "--no-browser", "--port", str(port), "--notebooks", str(notebooks_dir)], server_env
+    )
+    try:
+        _wait_until_listening(process, port)
+        status, body = _get(f"http://127.0.0.1:{port}/api/contents?token=stnb-test-token")
+        assert status == 200
+        assert [item["name"] for item in json.loads(body)["content"]] == [WELCOME_NOTEBOOK]
+        status, page = _get(f"http://127.0.0.1:{port}/lab?token=stnb-test-token")
+        assert status == 200 and "JupyterLab" in page
+    finally:
+        _stop(process, port)
+
+
+@pytest.fixture
+def served_dashboard(server_env: dict[str, str]) -> Iterator[str]:
+    port = free_port()
+    process = _start(["dashboard", "usage", "--no-browser", "--port", str(port)], server_env)
+    try:
+        _wait_until_listening(process, port)
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        _stop(process, port)
+
+
+@pytest.mark.slow
+def test_stnb_dashboard_usage_serves_the_executed_usage_notebook_with_voila(served_dashboard: str) -> None:
+    status, page = _get(served_dashboard, timeout=SERVER_START_TIMEOUT_S)
+    assert status == 200
+    assert "There was an error when executing cell" not in page
+    assert "Traceback" not in page
+    assert "API usage" in page  # the dashboard's own heading, rendered from the executed notebook
+    assert "application/vnd.jupyter.widget-view+json" in page
+    assert "stnb.usage" not in page, "code cells must be stripped from the dashboard"
