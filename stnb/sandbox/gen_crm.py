@@ -341,8 +341,9 @@ def _contacts(
         memo=pl.when(pl.col("_kinds") == "Phone")
         .then(pl.lit("home"))
         .otherwise(pl.lit(None, dtype=pl.String)),
-        phoneSettings=pl.when(is_phone).then(
-            pl.struct(phoneNumber=phone.str.replace_all("[^0-9]", ""), doNotText=d.bernoulli(r, "dnt", 0.1))
+        phoneSettings=pl.struct(
+            phoneNumber=pl.when(is_phone).then(phone.str.replace_all("[^0-9]", "")).otherwise(pl.lit("")),
+            doNotText=is_phone & d.bernoulli(r, "dnt", 0.1),
         ),
         modifiedOn=pl.max_horizontal(modified, pl.col("createdOn")),
     )

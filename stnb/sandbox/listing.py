@@ -48,6 +48,8 @@ _COMMON = frozenset(
     }
 )
 _DEFAULT_SORT = ("Id", "CreatedOn", "ModifiedOn")
+# Envelopes whose documents declare totalCount as a plain integer: always counted.
+ALWAYS_TOTAL = frozenset({"telecom/calls", "pricebook/materialsmarkup"})
 
 Column = Callable[[], pl.Expr]
 
@@ -321,7 +323,7 @@ def list_response(
     if endpoint.envelope == "array":
         return rows
     has_more = b"true" if offset + len(chosen) < total else b"false"
-    total_text = str(total).encode() if paging.include_total else b"null"
+    total_text = str(total).encode() if paging.include_total or key in ALWAYS_TOTAL else b"null"
     return (
         b'{"page":%d,"pageSize":%d,"hasMore":%s,"totalCount":%s,"data":'
         % (paging.page, paging.page_size, has_more, total_text)

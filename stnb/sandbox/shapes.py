@@ -176,7 +176,8 @@ def conform(
     pools: Mapping[str, list[int]] | None = None,
 ) -> pl.DataFrame:
     """Add every catalog field the frame lacks (also inside structs) and normalise stored types."""
-    key = pl.col("id").cast(pl.Int64) if "id" in frame.columns else pl.int_range(0, pl.len(), dtype=pl.Int64)
+    numeric_id = "id" in frame.columns and frame.schema["id"].is_integer()
+    key = pl.col("id").cast(pl.Int64) if numeric_id else pl.int_range(0, pl.len(), dtype=pl.Int64)
     exprs: list[pl.Expr] = []
     for name, ftype in fields.items():
         if name not in frame.columns:

@@ -1,0 +1,92 @@
+"""Every list and export endpoint in the catalog answers, and its response validates against the
+endpoint's response schema in the official OpenAPI documents."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jsonschema
+import pytest
+
+from stnb.catalog import Resource, load_catalog
+from stnb.sandbox import Sandbox
+from stnb.sandbox.planted import PRODUCTION_ONLY_FIELDS
+
+from .conftest import Api, make_api
+from .openapi import SPECS, has_response_schema, response_schema
+
+pytestmark = pytest.mark.skipif(not SPECS.is_dir(), reason=f"official OpenAPI documents not found at {SPECS}")
+
+ITEMS_VALIDATED = 25
+
+CATALOG = load_catalog()
+CASES = [
+    pytest.param(resource, kind, id=f"{kind}:{resource.key}")
+    for resource in sorted(CATALOG, key=lambda r: r.key)
+    for kind in ("list", "export")
+    if getattr(resource, kind) is not None
+]
+
+
+@pytest.fixture(scope="module")
+def apis(sandbox: Sandbox) -> dict[str, Api]:
+    return {"embedded": make_api("embedded", sandbox, None)}
+
+
+def _parent_ids(api: Api, resource: Resource) -> list[str]:
+    parent_key = resource.key.split("/{", 1)[0]
+    parent = CATALOG.resolve(parent_key) if parent_key in CATALOG else None
+    if parent is None or parent.key == resource.key or parent.list is None or parent.list.parent_param:
+        return ["1", "2", "3"]
+    params: dict[str, Any] = {"pageSize": 40}
+    if parent.list.supports_active:
+        params["active"] = "Any"
+    data = api.json(parent.list.path, **params)
+    rows = data["data"] if isinstance(data, dict) else data
+    return [str(row["id"]) for row in rows]
+
+
+def _fetch(api: Api, resource: Resource, kind: str, env: str) -> tuple[Any, str]:
+    endpoint = getattr(resource, kind)
+    creds = api.sandbox.credentials[env]
+    params: dict[str, Any] = {"pageSize": 10} if kind == "list" else {}
+    if endpoint.parent_param is None:
+        return api.json(endpoint.path, creds, **params), endpoint.path
+    body: Any = None
+    for parent_id in _parent_ids(api, resource)[:12]:
+        path = endpoint.path.replace("{" + endpoint.parent_param + "}", parent_id)
+        body = api.json(path, creds, **params)
+        rows = body["data"] if isinstance(body, dict) else body
+        if rows:
+            break
+    return body, endpoint.path
+
+
+def _trim(body: Any, env: str, key: str) -> Any:
+    """Keep the first items; drop the fields production carries beyond the documents."""
+    extra = PRODUCTION_ONLY_FIELDS.get(key, ()) if env == "production" else ()
+    rows = body["data"] if isinstance(body, dict) else body
+    rows = [{k: v for k, v in row.items() if k not in extra} for row in rows[:ITEMS_VALIDATED]]
+    if isinstance(body, dict):
+        return {**body, "data": rows}
+    return rows
+
+
+@pytest.mark.parametrize("env", ["integration", "production"])
+@pytest.mark.parametrize(("resource", "kind"), CASES)
+def test_response_validates_against_the_documents(
+    apis: dict[str, Api], resource: Resource, kind: str, env: str
+) -> None:
+    api = apis["embedded"]
+    body, path = _fetch(api, resource, kind, env)
+    if getattr(resource, kind).parent_param is None:
+        rows = body["data"] if isinstance(body, dict) else body
+        assert rows, f"{kind} {resource.key} answered no records"
+    assert has_response_schema(resource.source, path), f"no 200 schema for {path} in {resource.source}"
+    schema = response_schema(resource.source, path)
+    validator = jsonschema.Draft7Validator(schema, format_checker=jsonschema.FormatChecker())
+    errors = sorted(
+        validator.iter_errors(_trim(body, env, resource.key)), key=lambda e: list(e.absolute_path)
+    )
+    messages = [f"{list(e.absolute_path)}: {e.message[:200]}" for e in errors[:5]]
+    assert not errors, f"{kind} {resource.key}:\n" + "\n".join(messages)
