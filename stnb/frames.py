@@ -104,25 +104,15 @@ def to_frame(
     """
     rows: list[dict[str, Any]] = [r for r in records if isinstance(r, dict)]
     extras = unknown_fields(rows, fields)
-    columns: list[pl.Series] = []
     flat = {n: t for n, t in fields.items() if not _is_list(t) and not _has_json(t)}
-    columns.extend(_flat_columns(rows, flat))
+    columns = {s.name: s for s in _flat_columns(rows, flat)}
     for name, ftype in fields.items():
-        if name in flat:
-            continue
-        values = [r.get(name) for r in rows]
-        if _has_json(ftype):
-            values = [_encode_json(v, ftype) for v in values]
-        columns.append(_column(name, values, _raw_dtype(ftype)))
-    by_name = {s.name: s for s in columns}
-    frame = pl.DataFrame([by_name[name] for name in fields])
-    conversions = [
-        expr.alias(name)
-        for name, ftype in fields.items()
-        if (expr := _convert(pl.col(name), ftype)) is not None
-    ]
-    if conversions:
-        frame = frame.with_columns(conversions)
+        if name not in flat:
+            values = [r.get(name) for r in rows]
+            if _has_json(ftype):
+                values = [_encode_json(v, ftype) for v in values]
+            columns[name] = _load(name, values, ftype)
+    frame = pl.DataFrame([columns[name] for name in fields])
     if extras:
         _report_unknown(resource or "records", extras)
         frame = frame.hstack([_inferred(name, [r.get(name) for r in rows]) for name in extras])
@@ -134,20 +124,24 @@ def _flat_columns(records: list[dict[str, Any]], flat: Mapping[str, FieldType]) 
         return []
     raw = {name: _raw_dtype(t) for name, t in flat.items()}
     try:
-        return pl.from_dicts(records, schema=raw).get_columns() if records else _empty(raw)
+        loaded = pl.from_dicts(records, schema=raw).get_columns() if records else _empty(raw)
     except (pl.exceptions.PolarsError, TypeError, ValueError, OverflowError):
         # Some cell has the wrong type: rebuild column by column, where bad cells become null.
-        return [_scalar_or_nested(name, [r.get(name) for r in records], dtype) for name, dtype in raw.items()]
+        loaded = [
+            _scalar_or_nested(name, [r.get(name) for r in records], dtype) for name, dtype in raw.items()
+        ]
+    return [_finish(series, flat[series.name]) for series in loaded]
 
 
 def _empty(schema: Mapping[str, pl.DataType]) -> list[pl.Series]:
     return [pl.Series(name, [], dtype=dtype) for name, dtype in schema.items()]
 
 
-def _column(name: str, values: list[Any], dtype: pl.DataType) -> pl.Series:
-    if isinstance(dtype, pl.List) and not isinstance(dtype.inner, pl.List):
-        return _list_column(name, values, _instance(dtype.inner))
-    return _scalar_or_nested(name, values, dtype)
+def _load(name: str, values: list[Any], ftype: FieldType) -> pl.Series:
+    """One column from its JSON values, in its final dtype."""
+    if isinstance(ftype, dict) and "list" in ftype and not _is_list(ftype["list"]):
+        return _list_column(name, values, ftype["list"])
+    return _finish(_scalar_or_nested(name, values, _raw_dtype(ftype)), ftype)
 
 
 def _scalar_or_nested(name: str, values: list[Any], dtype: pl.DataType) -> pl.Series:
@@ -165,18 +159,67 @@ def _struct_column(name: str, values: list[Any], dtype: pl.Struct) -> pl.Series:
     except (pl.exceptions.PolarsError, TypeError, ValueError, OverflowError):
         dicts = [v if isinstance(v, dict) else None for v in values]
         parts = [
-            _column(f.name, [d.get(f.name) if d else None for d in dicts], _instance(f.dtype))
+            _scalar_or_nested(f.name, [d.get(f.name) if d else None for d in dicts], _instance(f.dtype))
             for f in dtype.fields
         ]
-        valid = pl.Series([d is not None for d in dicts])
-        return pl.DataFrame(parts).select(pl.when(valid).then(pl.struct(pl.all())).alias(name)).to_series()
+        return _restruct(name, parts, pl.Series([d is not None for d in dicts]))
 
 
-def _list_column(name: str, values: list[Any], inner: pl.DataType) -> pl.Series:
+def _restruct(name: str, parts: list[pl.Series], valid: pl.Series) -> pl.Series:
+    """A struct Series from its field Series, null where `valid` is false."""
+    frame = pl.DataFrame(parts) if parts else pl.DataFrame(height=len(valid))
+    return frame.select(pl.when(pl.lit(valid)).then(pl.struct(pl.all())).alias(name)).to_series()
+
+
+def _finish(series: pl.Series, ftype: FieldType) -> pl.Series:
+    """Turn a loaded (raw) column into its final dtype: parse datetimes, dates and decimals, recursively."""
+    if isinstance(ftype, str):
+        if ftype == "datetime":
+            return _datetimes(series)
+        if ftype == "date":
+            return series.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
+        if ftype in ("money", "decimal_string"):
+            return series.cast(_SCALARS[ftype], strict=False)
+        return series
+    if "struct" in ftype:
+        subtypes: Mapping[str, FieldType] = ftype["struct"]
+        if not any(_needs_parsing(t) for t in subtypes.values()):
+            return series
+        parts = [_finish(part, subtypes[part.name]) for part in series.struct.unnest().get_columns()]
+        return _restruct(series.name, parts, series.is_not_null())
+    if "list" in ftype:
+        inner = _convert(pl.element(), ftype["list"])
+        return series if inner is None else series.list.eval(inner)
+    return series
+
+
+def _datetimes(series: pl.Series) -> pl.Series:
+    # Polars infers one RFC3339 layout from the data (fast); values in another layout get a second pass.
+    fast = series.str.to_datetime(time_unit="us", time_zone="UTC", strict=False)
+    if not (fast.is_null() & series.is_not_null()).any():
+        return fast
+    frame = pl.DataFrame({"fast": fast, "raw": series})
+    return frame.select(
+        pl.coalesce(pl.col("fast"), _parse_datetime(pl.col("raw"))).alias(series.name)
+    ).to_series()
+
+
+def _needs_parsing(ftype: FieldType) -> bool:
+    if isinstance(ftype, str):
+        return ftype in _PARSED
+    if "list" in ftype:
+        return _needs_parsing(ftype["list"])
+    if "struct" in ftype:
+        return any(_needs_parsing(t) for t in ftype["struct"].values())
+    return False
+
+
+def _list_column(name: str, values: list[Any], inner_type: FieldType) -> pl.Series:
     """A List column built from one flat inner column plus row offsets: far faster than per-row lists."""
     lengths = [len(v) if type(v) is list else -1 for v in values]
     flat = list(chain.from_iterable(v for v in values if type(v) is list))
-    inner_values = _column("v", flat, inner)
+    inner_values = _load("v", flat, inner_type)
+    inner = inner_values.dtype
     rows = pl.Series("row", range(len(values)), dtype=pl.Int64)
     lens = pl.Series("len", lengths, dtype=pl.Int64)
     grouped = (
