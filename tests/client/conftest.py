@@ -152,3 +152,17 @@ def attempts() -> Iterator[list[Attempt]]:
     add_observer(seen.append)
     yield seen
     remove_observer(seen.append)
+
+
+def from_sandbox(url: str, creds: Any, env: str = "integration") -> tuple[Environment, Credentials]:
+    """The Environment and Credentials a user would build from a sandbox's demo credentials."""
+    demo = creds[env]
+    return sandbox_environment(env, url), Credentials(
+        demo.app_key,
+        demo.client_id,
+        demo.client_secret,
+        demo.tenant_id,
+        app_name=demo.app_name,
+        timezone=demo.timezone,
+        source="sandbox",
+    )

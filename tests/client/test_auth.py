@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable
+from datetime import UTC, datetime
 from urllib.parse import parse_qs
 
 import httpx
@@ -16,8 +17,9 @@ from stnb.client import AsyncClient, Client
 from stnb.clock import FakeClock
 from stnb.config import Credentials, Environment
 from stnb.errors import AuthError, TransportError
+from stnb.sandbox import Sandbox
 
-from .conftest import CLIENT_ID, CLIENT_SECRET, FakeServiceTitan, page
+from .conftest import CLIENT_ID, CLIENT_SECRET, FakeServiceTitan, from_sandbox, page
 
 JOBS = "/jpm/v2/tenant/431848990/jobs"
 RACERS = 32
@@ -279,7 +281,7 @@ def test_clients_on_one_transport_share_the_token(
     transport = server.transport()
     with (
         Client(env, creds, transport=transport, clock=clock) as a,
-        Client(env, creds, transport=transport) as b,
+        Client(env, creds, transport=transport, clock=clock) as b,
     ):
         a.request("GET", JOBS)
         b.request("GET", JOBS)
@@ -314,3 +316,50 @@ def test_separate_caches_do_not_share(server: FakeServiceTitan, env: Environment
     assert first.token() != second.token()
     assert len(server.token_requests) == 2
     assert "cl13nt1d" not in repr(first)
+
+
+# -- over the sandbox ---------------------------------------------------------------------------------
+
+
+def test_sandbox_revocations_mid_pull_cost_one_refresh_each(
+    clock: FakeClock, attempts: list[Attempt]
+) -> None:
+    sandbox = Sandbox(seed=5, scale=0.1, anchor=datetime(2026, 1, 15, tzinfo=UTC), clock=clock)
+    sandbox.faults = "revoke_after=4"
+    env, creds = from_sandbox(sandbox.url, sandbox.credentials)
+    pages = []
+    with Client(env, creds, transport=sandbox.transport(), clock=clock) as client:
+        for number in range(1, 11):
+            body = client.request_json(
+                "GET", "crm/v2/tenant/{tenant}/customers", params={"page": number, "pageSize": 2}
+            )
+            pages.append(body["page"])
+    assert pages == list(range(1, 11))
+    rejected = [a for a in attempts if a.status == 401]
+    tokens = [a for a in attempts if a.module == "auth"]
+    assert rejected, "the fault should have revoked tokens"
+    assert len(tokens) == 1 + len(rejected)  # exactly one refresh per revocation
+
+
+def test_sandbox_tokens_refreshed_before_they_expire(clock: FakeClock, attempts: list[Attempt]) -> None:
+    sandbox = Sandbox(seed=5, scale=0.1, anchor=datetime(2026, 1, 15, tzinfo=UTC), clock=clock, token_ttl=300)
+    env, creds = from_sandbox(sandbox.url, sandbox.credentials)
+    with Client(env, creds, transport=sandbox.transport(), clock=clock) as client:
+        for _ in range(12):
+            client.request("GET", "crm/v2/tenant/{tenant}/customers", params={"pageSize": 1})
+            clock.advance(100)
+    assert not [a for a in attempts if a.status == 401]
+    # Tokens live 300 s and are replaced from 240 s on: new ones at 0, 300, 600 and 900 s.
+    assert len([a for a in attempts if a.module == "auth"]) == 4
+
+
+def test_sandbox_rejects_wrong_secret_with_auth_error(clock: FakeClock) -> None:
+    sandbox = Sandbox(seed=5, scale=0.1, anchor=datetime(2026, 1, 15, tzinfo=UTC), clock=clock)
+    env, good = from_sandbox(sandbox.url, sandbox.credentials)
+    bad = Credentials(good.app_key, good.client_id, "cs1." + "x" * 50, good.tenant_id)
+    client = Client(env, bad, transport=sandbox.transport(), clock=clock)
+    with client, pytest.raises(AuthError) as info:
+        client.request("GET", "crm/v2/tenant/{tenant}/customers")
+    assert "environment integration" in str(info.value)
+    assert good.masked_client_id in str(info.value)
+    assert "x" * 50 not in str(info.value)

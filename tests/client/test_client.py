@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from urllib.parse import unquote
 
 import httpx
@@ -24,8 +25,9 @@ from stnb.errors import (
     WriteForbidden,
 )
 from stnb.retry import NO_RETRY, RetryPolicy
+from stnb.sandbox import Sandbox, serve_in_thread
 
-from .conftest import APP_KEY, FakeServiceTitan, page, problem
+from .conftest import APP_KEY, FakeServiceTitan, from_sandbox, page, problem
 
 JOBS = "/jpm/v2/tenant/431848990/jobs"
 JOB = "/jpm/v2/tenant/431848990/jobs/77"
@@ -365,3 +367,108 @@ def test_async_truncated_body_and_timeouts(
 
     asyncio.run(main())
     assert calls["n"] == 4  # one timeout, then three truncated bodies
+
+
+# -- over the sandbox ---------------------------------------------------------------------------------
+
+
+def small_sandbox(clock: FakeClock, **options: object) -> Sandbox:
+    return Sandbox(seed=3, scale=0.1, anchor=datetime(2026, 1, 15, tzinfo=UTC), clock=clock, **options)  # type: ignore[arg-type]
+
+
+def test_sandbox_lists_gets_and_typed_errors(clock: FakeClock, attempts: list[Attempt]) -> None:
+    sandbox = small_sandbox(clock)
+    env, creds = from_sandbox(sandbox.url, sandbox.credentials, "production")
+    with Client(env, creds, transport=sandbox.transport(), clock=clock, sandbox=True) as client:
+        assert client.timezone == creds.timezone and client.sandbox
+        body = client.request_json("GET", "jpm/v2/tenant/{tenant}/jobs", params={"pageSize": 3})
+        assert len(body["data"]) == 3 and body["hasMore"]
+        job_id = body["data"][0]["id"]
+        job = client.request_json("GET", "jpm/v2/tenant/{tenant}/jobs/{id}", path_params={"id": job_id})
+        assert job["id"] == job_id
+        with pytest.raises(NotFound) as missing:
+            client.request("GET", "jpm/v2/tenant/{tenant}/jobs/{id}", path_params={"id": 1})
+        with pytest.raises(ValidationError) as too_many:
+            client.request(
+                "GET", "jpm/v2/tenant/{tenant}/jobs", params={"ids": ",".join(map(str, range(60)))}
+            )
+    assert missing.value.trace_id and missing.value.url_template == "/jpm/v2/tenant/{tenant}/jobs/{id}"
+    assert "Ids" in too_many.value.errors
+    assert {(a.env, a.tenant, a.module) for a in attempts if a.module != "auth"} == {
+        ("production", str(creds.tenant_id), "jpm")
+    }
+
+
+def test_sandbox_faults_are_retried_on_reads(clock: FakeClock, attempts: list[Attempt]) -> None:
+    sandbox = small_sandbox(clock, faults="503=0.2,502=0.1,409=0.1,429=0.1")
+    env, creds = from_sandbox(sandbox.url, sandbox.credentials)
+    patient = RetryPolicy(max_attempts=8)
+    with Client(env, creds, transport=sandbox.transport(), clock=clock, retry=patient) as client:
+        for _ in range(40):
+            client.request_json("GET", "crm/v2/tenant/{tenant}/customers", params={"page": 1, "pageSize": 1})
+    statuses = [a.status for a in attempts if a.module == "crm"]
+    assert statuses.count(200) == 40
+    assert {409, 429, 502, 503} & set(statuses)  # faults happened and were waited out
+    assert any(s > 0 for s in clock.sleeps)
+
+
+def test_pacing_keeps_under_the_sandbox_limit(clock: FakeClock, attempts: list[Attempt]) -> None:
+    sandbox = small_sandbox(clock, rate_limit=20.0)
+    env, creds = from_sandbox(sandbox.url, sandbox.credentials)
+    start = clock.monotonic()
+    with Client(env, creds, transport=sandbox.transport(), clock=clock, rate=18.0) as client:
+        for _ in range(100):
+            client.request("GET", "crm/v2/tenant/{tenant}/customers", params={"pageSize": 1})
+    assert not [a for a in attempts if a.status == 429]
+    assert clock.monotonic() - start == pytest.approx(90 / 18.0)  # 10 burst tokens, then 18/s
+
+
+def test_sandbox_429s_are_honoured_and_slow_the_pacer(clock: FakeClock, attempts: list[Attempt]) -> None:
+    sandbox = small_sandbox(clock, rate_limit=5.0)
+    env, creds = from_sandbox(sandbox.url, sandbox.credentials)
+    with Client(env, creds, transport=sandbox.transport(), clock=clock) as client:
+        for _ in range(30):
+            client.request("GET", "crm/v2/tenant/{tenant}/customers", params={"pageSize": 1})
+        assert client.bucket.rate < 55.0 / 2
+    limited = [a for a in attempts if a.status == 429]
+    assert limited and all(a.error_type == "RateLimited" for a in limited)
+    assert len([a for a in attempts if a.status == 200 and a.module == "crm"]) == 30
+
+
+def test_async_client_over_the_sandbox(clock: FakeClock) -> None:
+    sandbox = small_sandbox(clock, faults="503=0.3")
+    env, creds = from_sandbox(sandbox.url, sandbox.credentials)
+
+    async def main() -> list[int]:
+        async with AsyncClient(env, creds, transport=sandbox.transport(), clock=clock) as client:
+            bodies = await asyncio.gather(
+                *(
+                    client.request_json(
+                        "GET", "crm/v2/tenant/{tenant}/customers", params={"page": n, "pageSize": 5}
+                    )
+                    for n in range(1, 9)
+                )
+            )
+        return [b["page"] for b in bodies]
+
+    assert asyncio.run(main()) == list(range(1, 9))
+
+
+def test_real_http_on_loopback() -> None:
+    with serve_in_thread(seed=4, scale=0.1) as handle:
+        env, creds = from_sandbox(handle.url, handle.credentials)
+        with Client(env, creds, sandbox=True) as client:
+            assert (
+                client.request_json("GET", "jpm/v2/tenant/{tenant}/jobs", params={"pageSize": 2})["page"] == 1
+            )
+            with pytest.raises(NotFound):
+                client.request("GET", "jpm/v2/tenant/{tenant}/jobs/{id}", path_params={"id": 1})
+
+        async def main() -> int:
+            async with AsyncClient(env, creds) as aclient:
+                body = await aclient.request_json(
+                    "GET", "crm/v2/tenant/{tenant}/customers", params={"pageSize": 2}
+                )
+                return len(body["data"])
+
+        assert asyncio.run(main()) == 2
