@@ -221,7 +221,8 @@ class _Walk:
         if self.max_pages is not None and self.pages >= self.max_pages and (page.has_more or more_queries):
             total = f" of {self.total_count} records" if self.total_count is not None else ""
             self._truncate(
-                f"{self.resource}: stopped after {self.pages} pages (max_pages={self.max_pages}); "
+                f"{self.resource}: stopped after {self.pages} page{'s' if self.pages != 1 else ''} "
+                f"(max_pages={self.max_pages}); "
                 f"{self.rows} records{total} fetched, more exist"
             )
             return False
