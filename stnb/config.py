@@ -6,12 +6,13 @@ always come together from one source. Variables, per environment ENV (INTEGRATIO
 
 - `STNB_ENV_APP_KEY`, `STNB_ENV_CLIENT_ID`, `STNB_ENV_CLIENT_SECRET`, `STNB_ENV_TENANT_ID`,
   `STNB_ENV_TIMEZONE`, `STNB_ENV_APP_NAME` (e.g. `STNB_PRODUCTION_CLIENT_ID`) for that environment;
-- `STNB_CLIENT_ID`, `STNB_CLIENT_SECRET`, `STNB_TENANT_ID`, `STNB_TIMEZONE` for the environment named by
-  `STNB_ENV` (default integration); `STNB_APP_KEY` and `STNB_APP_NAME` for every environment (an app
-  key is not environment specific);
-- servicepytan's `SERVICETITAN_CLIENT_ID`, `_CLIENT_SECRET`, `_TENANT_ID`, `_TIMEZONE` for the
-  environment named by `SERVICETITAN_API_ENVIRONMENT` (default production, as in servicepytan);
-  `SERVICETITAN_APP_KEY` and `SERVICETITAN_APP_ID` (used as the app name) for every environment.
+- `STNB_CLIENT_ID` and `STNB_CLIENT_SECRET` for the environment named by `STNB_ENV` (default
+  integration: client credentials are environment specific); `STNB_APP_KEY`, `STNB_TENANT_ID`,
+  `STNB_TIMEZONE` and `STNB_APP_NAME` for every environment;
+- servicepytan's `SERVICETITAN_CLIENT_ID` and `SERVICETITAN_CLIENT_SECRET` for the environment named by
+  `SERVICETITAN_API_ENVIRONMENT` (default production, as in servicepytan); `SERVICETITAN_APP_KEY`,
+  `SERVICETITAN_TENANT_ID`, `SERVICETITAN_TIMEZONE` and `SERVICETITAN_APP_ID` (used as the app name)
+  for every environment.
 
 Profiles live in `profiles.toml` under the platform's config directory (override: `STNB_PROFILES`);
 one table per profile, environment and tenant, outer tables giving shared values::
@@ -176,7 +177,7 @@ _FIELD_LABELS = {
 }
 _SECRET_FIELDS = frozenset({"app_key", "client_id", "client_secret"})
 _APP_FIELDS = ("app_key", "app_name")  # the same app in every environment
-_TENANT_FIELDS = ("client_id", "client_secret", "tenant_id", "timezone")
+_SHARED_FIELDS = (*_APP_FIELDS, "tenant_id", "timezone")  # plain variables that apply to every environment
 _VAR_SUFFIX = {f: f.upper() for f in _FIELD_LABELS}
 _SERVICEPYTAN_VARS = {
     "app_key": "SERVICETITAN_APP_KEY",
@@ -333,12 +334,12 @@ def _variable_layers(variables: Mapping[str, str], env: str, where: str, stnb_en
     for name, suffix in _VAR_SUFFIX.items():
         qualified.set(name, f"STNB_{env.upper()}_{suffix}", variables.get(f"STNB_{env.upper()}_{suffix}"))
     plain = _Layer(f"{where} (STNB_*)")
-    plain_fields = _APP_FIELDS + (_TENANT_FIELDS if stnb_env == env else ())
+    plain_fields = _SHARED_FIELDS + (_PAIR if stnb_env == env else ())
     for name in plain_fields:
         plain.set(name, f"STNB_{_VAR_SUFFIX[name]}", variables.get(f"STNB_{_VAR_SUFFIX[name]}"))
     servicepytan = _Layer(f"{where} (SERVICETITAN_*)")
     spy_env = variables.get("SERVICETITAN_API_ENVIRONMENT", "").strip().lower() or _SERVICEPYTAN_DEFAULT_ENV
-    spy_fields = _APP_FIELDS + (_TENANT_FIELDS if spy_env == env else ())
+    spy_fields = _SHARED_FIELDS + (_PAIR if spy_env == env else ())
     for name in spy_fields:
         servicepytan.set(name, _SERVICEPYTAN_VARS[name], variables.get(_SERVICEPYTAN_VARS[name]))
     return [layer for layer in (qualified, plain, servicepytan) if layer.values]
@@ -676,7 +677,7 @@ def discover(
         layers = _variable_layers(variables, env, "environment variables", stnb_env)
         layers += _variable_layers(dotenv, env, dotenv_where, stnb_env)
         for layer in layers:
-            if any(f in layer.values for f in _TENANT_FIELDS):
+            if any(f in layer.values for f in _PAIR):
                 found.append(_describe(env, layer, layer.pair_problem()))
         for section in (s for s in sections if s.env == env):
             problem: str | None

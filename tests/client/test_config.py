@@ -147,6 +147,26 @@ def test_environment_qualified_variables() -> None:
     assert prod.app_key == AK
 
 
+def test_plain_tenant_app_key_and_zone_serve_every_environment() -> None:
+    c, s = ids(3)
+    environ = {
+        "STNB_APP_KEY": AK,
+        "STNB_TENANT_ID": "431848990",
+        "STNB_TIMEZONE": "America/Phoenix",
+        "STNB_PRODUCTION_CLIENT_ID": c,
+        "STNB_PRODUCTION_CLIENT_SECRET": s,
+    }
+    got = resolve("production", environ=environ)
+    assert got is not None and (got.tenant_id, got.timezone, got.app_key) == (
+        431848990,
+        "America/Phoenix",
+        AK,
+    )
+    assert resolve("integration", environ=environ) is None  # no client credentials for integration
+    found = discover(environ, env_file=None, profiles_path=Path("/nonexistent/profiles.toml"))
+    assert [(f.env, f.where) for f in found] == [("production", "environment variables (STNB_PRODUCTION_*)")]
+
+
 def test_servicepytan_variables_default_to_production() -> None:
     c, s = ids(5)
     environ = {
