@@ -11,7 +11,16 @@ from datetime import date, datetime
 import plotly.graph_objects as go
 import plotly.io as pio
 
-__all__ = ["COLORS", "LIMIT_COLOR", "TEMPLATE", "date_range_text", "register_template", "themed", "titled"]
+__all__ = [
+    "COLORS",
+    "LIMIT_COLOR",
+    "TEMPLATE",
+    "date_range_text",
+    "register_template",
+    "rgba",
+    "themed",
+    "titled",
+]
 
 TEMPLATE = "stnb"
 
@@ -31,6 +40,12 @@ _FONT = "Inter, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
 _GRID = "#E5E7EB"
 
 
+def rgba(color: str, alpha: float) -> str:
+    """`#RRGGBB` as a CSS rgba() string with the given opacity (for bands and fills)."""
+    red, green, blue = (int(color[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({red},{green},{blue},{alpha})"
+
+
 def register_template() -> None:
     """Register (or refresh) the "stnb" template in `plotly.io.templates`."""
     axis = {
@@ -45,14 +60,24 @@ def register_template() -> None:
     pio.templates[TEMPLATE] = go.layout.Template(
         layout={
             "font": {"family": _FONT, "size": 13, "color": "#1F2937"},
-            "title": {"x": 0.0, "xanchor": "left", "font": {"size": 16}},
+            # Title at the very top, legend just above the plot: they never overlap.
+            "title": {
+                "x": 0.0,
+                "xanchor": "left",
+                "xref": "container",
+                "y": 1.0,
+                "yanchor": "top",
+                "yref": "container",
+                "pad": {"t": 12, "l": 12},
+                "font": {"size": 16},
+            },
             "colorway": list(COLORS),
             "paper_bgcolor": "white",
             "plot_bgcolor": "white",
-            "margin": {"l": 60, "r": 24, "t": 72, "b": 48},
+            "margin": {"l": 60, "r": 24, "t": 104, "b": 48},
             "xaxis": axis,
             "yaxis": axis,
-            "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "left", "x": 0.0},
+            "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.01, "xanchor": "left", "x": 0.0},
             "hoverlabel": {"font": {"family": _FONT}},
             "hovermode": "x unified",
             "colorscale": {"sequential": [[0.0, "#F7FBFF"], [0.5, "#6BAED6"], [1.0, "#08306B"]]},

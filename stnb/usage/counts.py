@@ -161,13 +161,18 @@ def latency_percentiles(
     *,
     quantiles: Sequence[float] = (0.5, 0.95, 0.99),
     tz: str | None = None,
+    responses_only: bool = True,
 ) -> pl.DataFrame:
     """Attempts and latency percentiles in ms per group (and period), linear interpolation: ledger only.
 
+    With `responses_only`, attempts that got no response (timeouts, dropped connections: counted as
+    errors by `rates`) are left out, so a timeout setting does not pass for a latency.
     Columns: [period], *by, attempts, p50, p95, p99 (names follow `quantiles`: 0.999 -> p99_9).
     """
     keys = as_keys(by)
     events, period = _with_period(require_ledger(usage_events(df), "latency_percentiles()"), every, tz)
+    if responses_only:
+        events = events.filter(pl.col("status").is_not_null())
     latency = pl.col("latency_ms")
     aggs = [
         latency.quantile(q, interpolation="linear").alias(f"p{round(q * 100, 1):g}".replace(".", "_"))

@@ -127,11 +127,21 @@ def test_rates(ledger: pl.DataFrame) -> None:
 def test_latency_percentiles_linear(ledger: pl.DataFrame) -> None:
     out = A.latency_percentiles(ledger)
     alpha = out.filter(pl.col("app") == "Alpha").row(0, named=True)
-    # Sorted: 10 20 30 40 50 100 1000; position q*(n-1): p50 -> 3 -> 40, p95 -> 5.7, p99 -> 5.94.
-    assert alpha["attempts"] == 7
-    assert alpha["p50"] == pytest.approx(40.0)
-    assert alpha["p95"] == pytest.approx(100 + 0.7 * 900)
-    assert alpha["p99"] == pytest.approx(100 + 0.94 * 900)
+    # Responses only (the 1000 ms attempt got none). Sorted: 10 20 30 40 50 100; position q*(n-1).
+    assert alpha["attempts"] == 6
+    assert alpha["p50"] == pytest.approx(35.0)
+    assert alpha["p95"] == pytest.approx(50 + 0.75 * 50)
+    assert alpha["p99"] == pytest.approx(50 + 0.95 * 50)
+    everything = (
+        A.latency_percentiles(ledger, responses_only=False)
+        .filter(pl.col("app") == "Alpha")
+        .row(0, named=True)
+    )
+    # Sorted: 10 20 30 40 50 100 1000: p50 -> 40, p95 -> position 5.7, p99 -> 5.94.
+    assert everything["attempts"] == 7
+    assert everything["p50"] == pytest.approx(40.0)
+    assert everything["p95"] == pytest.approx(100 + 0.7 * 900)
+    assert everything["p99"] == pytest.approx(100 + 0.94 * 900)
     other = out.filter(pl.col("app") == "bbbb0000").row(0, named=True)
     assert (other["p50"], other["p95"]) == (pytest.approx(10.0), pytest.approx(14.5))
     assert "p99_9" in A.latency_percentiles(ledger, quantiles=(0.999,)).columns

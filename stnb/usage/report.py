@@ -1,0 +1,342 @@
+"""The usage report: one self-contained HTML file (plotly.js inlined once) with a summary and charts.
+
+`build_report` computes everything; `UsageReport.write_html` writes the page (it opens offline) and
+`UsageReport.write_pngs` writes each chart as a PNG through kaleido, which needs a Chromium browser.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import shutil
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import plotly.graph_objects as go
+import plotly.io as pio
+import plotly.offline
+import polars as pl
+
+import stnb
+from stnb.charts import usage as charts
+from stnb.usage import analytics
+from stnb.usage.events import usage_events
+from stnb.usage.ledger import read_ledger
+from stnb.usage.portal import import_portal_reports
+from stnb.usage.summary import app_summary
+
+__all__ = [
+    "ChromiumNotFound",
+    "UsageReport",
+    "build_report",
+    "chromium_path",
+    "write_html_report",
+]
+
+PathLike = str | os.PathLike[str]
+
+
+class ChromiumNotFound(RuntimeError):
+    """PNG export needs Chromium (kaleido drives it) and none was found."""
+
+
+def chromium_path() -> str | None:
+    """The Chromium kaleido will use: `$BROWSER_PATH`, else chromium/chrome on PATH, else None."""
+    env = os.environ.get("BROWSER_PATH")
+    if env and Path(env).is_file():
+        return env
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+@dataclass
+class UsageReport:
+    """A computed usage report: summary table, anomaly table and titled figures (in page order)."""
+
+    title: str
+    start: date | None
+    end: date | None
+    sources: list[str]
+    summary: pl.DataFrame
+    anomalies: pl.DataFrame
+    figures: list[tuple[str, go.Figure]] = field(default_factory=list)  # (slug, figure)
+
+    def to_html(self) -> str:
+        """The whole page as text: plotly.js inlined once, no external resources."""
+        parts = [_HEAD.format(title=html.escape(self.title), plotlyjs=plotly.offline.get_plotlyjs())]
+        parts.append(f"<h1>{html.escape(self.title)}</h1>")
+        span = f"{self.start or '…'} – {self.end or '…'}"
+        generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        parts.append(
+            f"<p class='meta'>{html.escape(span)} · generated {generated} by stnb {stnb.__version__}<br>"
+            f"Sources: {html.escape('; '.join(self.sources))}</p>"
+        )
+        parts.append("<h2>Summary per app</h2>")
+        parts.append(_table(_SUMMARY_HEADINGS, [_summary_row(r) for r in self.summary.iter_rows(named=True)]))
+        parts.append(_NOTES)
+        if self.anomalies.height:
+            parts.append("<h2>Anomalous days</h2>")
+            parts.append(_anomaly_table(self.anomalies))
+        for slug, fig in self.figures:
+            div = fig.to_html(
+                full_html=False,
+                include_plotlyjs=False,
+                div_id=f"chart-{slug}",
+                config={"displaylogo": False, "responsive": True},
+            )
+            parts.append(f"<section class='chart'>{div}</section>")
+        parts.append("</body></html>")
+        return "\n".join(parts)
+
+    def write_html(self, out: PathLike) -> Path:
+        """Write the page (atomically) and return its path."""
+        target = Path(out)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        try:
+            tmp.write_text(self.to_html(), encoding="utf-8")
+            os.replace(tmp, target)
+        finally:
+            tmp.unlink(missing_ok=True)
+        return target
+
+    def write_pngs(self, folder: PathLike, *, width: int = 1200, height: int = 600) -> list[Path]:
+        """Write every chart as `<folder>/<slug>.png`; raises `ChromiumNotFound` without Chromium."""
+        browser = chromium_path()
+        if browser is None:
+            raise ChromiumNotFound(
+                "PNG export needs Chromium (kaleido renders with it) and none was found: install it "
+                "(Debian: apt-get install chromium) or set BROWSER_PATH; the HTML report needs no browser"
+            )
+        os.environ.setdefault("BROWSER_PATH", browser)
+        target = Path(folder)
+        target.mkdir(parents=True, exist_ok=True)
+        files = [target / f"{slug}.png" for slug, _ in self.figures]
+        if files:
+            pio.write_images([fig for _, fig in self.figures], files, width=width, height=height)
+        return files
+
+
+_HEAD = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>
+body {{ font-family: Inter, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; color: #1F2937;
+       margin: 24px auto; max-width: 1280px; padding: 0 16px; }}
+h1 {{ font-size: 24px; margin-bottom: 4px; }} h2 {{ font-size: 18px; margin-top: 28px; }}
+.meta {{ color: #6B7280; font-size: 13px; }}
+table {{ border-collapse: collapse; font-size: 13px; margin: 8px 0; }}
+th, td {{ border-bottom: 1px solid #E5E7EB; padding: 6px 10px; text-align: right; white-space: nowrap; }}
+th {{ background: #F9FAFB; font-weight: 600; white-space: normal; vertical-align: bottom; }}
+td:first-child, th:first-child {{ text-align: left; }}
+.scroll {{ overflow-x: auto; }}
+.notes {{ color: #6B7280; font-size: 12px; max-width: 960px; }}
+section.chart {{ margin: 24px 0; }}
+</style>
+<script type="text/javascript">{plotlyjs}</script>
+</head><body>"""
+
+_NOTES = (
+    "<p class='notes'>Successful calls come from the developer portal's API Usage Reports (production, "
+    "2xx only, Pacific days). Attempts, errors, 429s, latency and peak requests per second come from "
+    "the local ledger of calls made through stnb (token requests and retries included). Anomalies: "
+    "robust z-score of daily calls against trend and weekday pattern, |z| &gt; 3.5. Projection: a "
+    "linear trend over the last 8 weeks with the weekly pattern; the range is a 90% band from the "
+    "fit's residuals that widens with the horizon. Headroom: 60 requests/s per app and tenant minus "
+    "the busiest second seen.</p>"
+)
+
+
+def _num(value: object, fmt: str = "{:,}") -> str:
+    return "–" if value is None else fmt.format(value)
+
+
+def _summary_row(row: dict[str, object]) -> list[str]:
+    worst = "–"
+    if row["worst_day"] is not None:
+        worst = f"{row['worst_day']} ({_num(row['worst_pct'], '{:+.0f}')}%)"
+    projected = "–"
+    if row["projected_30d"] is not None:
+        low, high = _num(row["projected_low"]), _num(row["projected_high"])
+        projected = f"{_num(row['projected_30d'])} ({low} – {high})"
+    return [
+        html.escape(str(row["app"])),
+        _num(row["calls"]),
+        _num(row["last_7_days"]),
+        _num(row["wow_pct"], "{:+.1f}%"),
+        _num(row["anomalies"]),
+        worst,
+        projected,
+        _num(row["attempts"]),
+        _num(row["success_rate"], "{:.2%}"),
+        _num(row["error_rate"], "{:.2%}"),
+        _num(row["throttle_rate"], "{:.2%}"),
+        _num(row["p95_ms"], "{:,.0f} ms"),
+        _num(row["peak_rps"], "{}/s"),
+        _num(row["headroom"], "{:+.0f}/s"),
+    ]
+
+
+_SUMMARY_HEADINGS = (
+    "App",
+    "Calls",
+    "Last 7 days",
+    "Week over week",
+    "Anomalous days",
+    "Largest anomaly",
+    "Next 30 days (90% band)",
+    "Ledger attempts",
+    "Success",
+    "Errors",
+    "429s",
+    "p95 latency",
+    "Peak per tenant",
+    "Headroom to 60/s",
+)
+
+
+def _table(headings: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headings)
+    body = "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows)
+    return f"<div class='scroll'><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
+
+
+def _anomaly_table(found: pl.DataFrame) -> str:
+    rows = [
+        [
+            html.escape(str(r["app"])),
+            str(r["day"]),
+            html.escape(str(r["kind"])),
+            _num(r["calls"]),
+            _num(round(float(r["expected"]))),
+            _num(r["deviation_pct"], "{:+.1f}%"),
+            _num(r["z"], "{:.1f}"),
+        ]
+        for r in found.iter_rows(named=True)
+    ]
+    return _table(("App", "Day", "Kind", "Calls", "Expected", "Deviation", "z"), rows)
+
+
+def _load_ledger(ledger: PathLike | pl.DataFrame | pl.LazyFrame | None) -> pl.DataFrame | None:
+    if ledger is None:
+        return None
+    if isinstance(ledger, pl.LazyFrame):
+        return ledger.collect()
+    if isinstance(ledger, pl.DataFrame):
+        return ledger
+    return read_ledger(ledger)
+
+
+def _load_portal(
+    portal: PathLike | Iterable[PathLike] | pl.DataFrame | pl.LazyFrame | None,
+) -> pl.DataFrame | None:
+    if portal is None:
+        return None
+    if isinstance(portal, pl.LazyFrame):
+        return portal.collect()
+    if isinstance(portal, pl.DataFrame):
+        return portal
+    return import_portal_reports(portal)
+
+
+def _window(
+    frame: pl.DataFrame | None, start: date | None, end: date | None, apps: Sequence[str] | None
+) -> pl.DataFrame | None:
+    """Rows of `frame` within [start, end] (UTC days, inclusive) and of the named apps (name or id)."""
+    if frame is None:
+        return None
+    at = "start" if "start" in frame.columns else "at"
+    keep = pl.lit(True)
+    if start is not None:
+        keep &= pl.col(at) >= datetime.combine(start, datetime.min.time(), tzinfo=UTC)
+    if end is not None:
+        keep &= pl.col(at) < datetime.combine(end + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+    if apps:
+        wanted = list(apps)
+        ids = "app_id" if "app_id" in frame.columns else "app"
+        keep &= pl.col("app_name").is_in(wanted) | pl.col(ids).is_in(wanted)
+    out = frame.filter(keep)
+    return out if out.height else None
+
+
+def build_report(
+    *,
+    ledger: PathLike | pl.DataFrame | pl.LazyFrame | None = None,
+    portal: PathLike | Iterable[PathLike] | pl.DataFrame | pl.LazyFrame | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    apps: Sequence[str] | None = None,
+    title: str = "API usage report",
+) -> UsageReport:
+    """Compute the report from a ledger (path or frame) and/or portal reports (paths or frame)."""
+    if ledger is None and portal is None:
+        raise ValueError("a usage report needs a ledger, portal reports, or both")
+    if start and end and end < start:
+        raise ValueError(f"the report ends ({end}) before it starts ({start})")
+    sources = []
+    if portal is not None:
+        sources.append(
+            "developer portal usage reports"
+            if not isinstance(portal, (str, os.PathLike))
+            else f"portal reports in {portal}"
+        )
+    if ledger is not None:
+        sources.append("usage ledger" if not isinstance(ledger, (str, os.PathLike)) else f"ledger {ledger}")
+    portal_frame = _window(_load_portal(portal), start, end, apps)
+    ledger_frame = _window(_load_ledger(ledger), start, end, apps)
+    if portal_frame is None and ledger_frame is None:
+        raise ValueError("no usage in the chosen range and apps")
+    volume = portal_frame if portal_frame is not None else ledger_frame
+    assert volume is not None
+    ctx = charts.context(volume)
+    figures: list[tuple[str, go.Figure]] = [
+        ("trend", charts.trend(volume)),
+        ("families", charts.family_area(volume)),
+        ("endpoints", charts.endpoint_heatmap(volume)),
+        ("tenants", charts.tenants_ranked(volume)),
+        ("projection", charts.projection(volume)),
+    ]
+    if ledger_frame is not None:
+        figures += [
+            ("errors", charts.error_rates(ledger_frame)),
+            ("latency", charts.latency(ledger_frame)),
+            ("headroom", charts.headroom(ledger_frame)),
+        ]
+    found = analytics.anomalies(analytics.daily_calls(usage_events(volume)))
+    return UsageReport(
+        title=title,
+        start=start or ctx.start,
+        end=end or ctx.end,
+        sources=sources,
+        summary=app_summary(portal_frame, ledger_frame),
+        anomalies=found,
+        figures=figures,
+    )
+
+
+def write_html_report(
+    out: PathLike,
+    *,
+    ledger: PathLike | pl.DataFrame | pl.LazyFrame | None = None,
+    portal: PathLike | Iterable[PathLike] | pl.DataFrame | pl.LazyFrame | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    apps: Sequence[str] | None = None,
+    png_dir: PathLike | None = None,
+) -> Path:
+    """Write the self-contained HTML report to `out` (and PNGs to `png_dir` when Chromium is present).
+
+    Without Chromium the HTML is still written and `ChromiumNotFound` is raised afterwards, so callers
+    can say that the images were skipped.
+    """
+    report = build_report(ledger=ledger, portal=portal, start=start, end=end, apps=apps)
+    path = report.write_html(out)
+    if png_dir is not None:
+        report.write_pngs(png_dir)
+    return path

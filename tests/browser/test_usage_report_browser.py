@@ -1,0 +1,56 @@
+"""The HTML usage report opens in headless Chromium, offline, without errors, and draws every chart."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from conftest import WatchedPage
+
+from stnb.usage.demo import build_demo_usage
+from stnb.usage.report import build_report
+
+
+@pytest.fixture(scope="module")
+def report_file(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
+    folder = tmp_path_factory.mktemp("usage-report")
+    demo = build_demo_usage(folder / "demo", end=date(2026, 11, 27))
+    report = build_report(ledger=demo.ledger_path, portal=demo.portal_dir)
+    return report.write_html(folder / "usage.html"), len(report.figures)
+
+
+def test_report_renders_offline_without_errors(
+    report_file: tuple[Path, int], watched_page: WatchedPage
+) -> None:
+    path, charts = report_file
+    url = path.resolve().as_uri()
+    watched_page.go(url, offline=True)
+    page = watched_page.page
+    page.wait_for_function(
+        f"document.querySelectorAll('.js-plotly-plot .main-svg').length >= {charts}", timeout=30_000
+    )
+    assert page.locator(".js-plotly-plot").count() == charts
+    assert watched_page.blocked == []  # everything it needs is inside the file
+    assert watched_page.errors == []
+    titles = page.locator(".gtitle").all_text_contents()  # SVG text has no innerText
+    assert len(titles) == charts
+    assert all("Acme Dispatch Board" in t and "2026-" in t for t in titles)
+    assert page.locator("table").first.inner_text().count("Acme Dispatch Board") == 1
+    anomaly_points = page.evaluate(
+        "() => document.getElementById('chart-trend').data.filter(t => t.name === 'anomaly')[0].x"
+    )
+    assert "2026-10-11" in [str(x)[:10] for x in anomaly_points]  # the planted incident is marked
+
+
+def test_report_screenshot_is_not_blank(
+    report_file: tuple[Path, int], watched_page: WatchedPage, tmp_path: Path
+) -> None:
+    path, charts = report_file
+    watched_page.go(path.resolve().as_uri(), offline=True)
+    watched_page.page.wait_for_function(
+        f"document.querySelectorAll('.js-plotly-plot .main-svg').length >= {charts}", timeout=30_000
+    )
+    shot = watched_page.page.locator("#chart-trend").screenshot(path=str(tmp_path / "trend.png"))
+    assert len(shot) > 10_000  # a drawn chart, not an empty box
+    assert watched_page.errors == []
