@@ -13,10 +13,13 @@ def _side_counts(lf: pl.LazyFrame) -> dict[str, int | None]:
     schema = lf.collect_schema()
     exprs = [pl.len().cast(pl.Int64).alias("total")]
     if "active" in schema and schema["active"] == pl.Boolean:
+        exprs.append(pl.col("active").count().cast(pl.Int64).alias("sent"))
         exprs.append(pl.col("active").sum().cast(pl.Int64).alias("active"))
         exprs.append((~pl.col("active")).sum().cast(pl.Int64).alias("inactive"))
     row = lf.select(exprs).collect().row(0, named=True)
-    return {"total": row["total"], "active": row.get("active"), "inactive": row.get("inactive")}
+    if not row.get("sent"):  # a typed frame holds an all-null column when the API never sent `active`
+        return {"total": row["total"], "active": None, "inactive": None}
+    return {"total": row["total"], "active": row["active"], "inactive": row["inactive"]}
 
 
 def count_summary(
@@ -28,7 +31,7 @@ def count_summary(
     """Rows fetched, server totals, active and inactive records per side (`metric`, `a`, `b`, `delta`).
 
     `totals` are the servers' `totalCount`s when known; without them the fetched row count stands in.
-    A side without a boolean `active` column reports null for active and inactive.
+    A side without `active` values (column missing or all null) reports null for active and inactive.
     """
     ca, cb = _side_counts(a.lazy()), _side_counts(b.lazy())
     rows = [

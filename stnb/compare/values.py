@@ -56,13 +56,13 @@ def categorical_columns(
     *,
     enums: Collection[str] = (),
     max_values: int = 25,
-    max_share: float = 0.5,
+    min_repeats: float = 3.0,
 ) -> dict[str, str]:
     """Columns present on both sides that hold categories, mapped to their kind ("bool", "enum", "string").
 
     Booleans and known enums (`enums`, from the catalog) always qualify; other string columns qualify when
-    both sides together hold at most `max_values` distinct values and distinct values are at most
-    `max_share` of the rows (so names and numbers, mostly unique, are left out).
+    both sides together hold at most `max_values` distinct values, each seen `min_repeats` times on
+    average (names, numbers and PO references, mostly unique, are left out).
     """
     la, lb = a.lazy(), b.lazy()
     sa, sb = la.collect_schema(), lb.collect_schema()
@@ -76,14 +76,12 @@ def categorical_columns(
     strings = [n for n, k in kinds.items() if k == "string"]
     if strings:
         both = pl.concat([la.select(strings), lb.select(strings)])
-        stats = (
-            both.select([pl.col(c).n_unique().alias(c) for c in strings] + [pl.len().alias("__rows")])
-            .collect()
-            .row(0, named=True)
-        )
-        rows = stats.pop("__rows")
-        for name, distinct in stats.items():
-            if distinct > max_values or distinct > max_share * rows:
+        distinct = both.select([pl.col(c).drop_nulls().n_unique().alias(c) for c in strings])
+        present = both.select([pl.col(c).count().alias(c) for c in strings])
+        counts, filled = pl.collect_all([distinct, present])
+        for name in strings:
+            values, rows = counts[name][0], filled[name][0]
+            if values == 0 or values > max_values or rows < min_repeats * values:
                 del kinds[name]
     return kinds
 

@@ -74,10 +74,14 @@ def test_count_summary_counts_totals_active_and_inactive() -> None:
     }
 
 
-def test_count_summary_without_active_column_reports_null() -> None:
-    counts = count_summary(pl.DataFrame({"id": [1]}), pl.DataFrame({"id": [1, 2]}))
-    row = counts.filter(pl.col("metric") == "active").row(0, named=True)
-    assert (row["a"], row["b"]) == (None, None)
+def test_count_summary_without_active_values_reports_null() -> None:
+    never_sent = pl.DataFrame(
+        {"id": [1, 2], "active": [None, None]}, schema={"id": pl.Int64, "active": pl.Boolean}
+    )
+    counts = count_summary(pl.DataFrame({"id": [1]}), never_sent)
+    for metric in ("active", "inactive"):
+        row = counts.filter(pl.col("metric") == metric).row(0, named=True)
+        assert (row["a"], row["b"]) == (None, None)
 
 
 def test_monthly_counts_created_and_modified_per_month() -> None:
