@@ -5,6 +5,8 @@ Credentials come from arguments, then environment variables, then `.env`, then t
 no credentials exist for the asked environment, so the same notebook runs offline and live; a one-line
 notice says so. `sandbox=True` forces the sandbox, `sandbox=False` requires real credentials, and a
 `Sandbox` instance or a `ServerHandle` (from `stnb.sandbox.serve_in_thread`) picks that sandbox.
+When the sandbox answers, `profile=` may name one of its demo apps (e.g. "Fleet Insights", which lacks
+some API scopes) and `tenant=` one of its demo tenants, by id or name.
 """
 
 from __future__ import annotations
@@ -166,7 +168,7 @@ def _target(
         log.warning(SANDBOX_NOTICE.format(env=name))
         sandbox = True
     instance = _sandbox_instance(sandbox)
-    credentials = _sandbox_credentials(instance, name, tenant)
+    credentials = _sandbox_credentials(instance, name, tenant, profile)
     embedded = callable(getattr(instance, "transport", None))
     if transport is None and embedded:
         transport = instance.transport()
@@ -192,10 +194,12 @@ def _sandbox_instance(sandbox: Any) -> Any:
     )
 
 
-def _sandbox_credentials(instance: Any, env: str, tenant: str | int | None) -> Credentials:
+def _sandbox_credentials(
+    instance: Any, env: str, tenant: str | int | None, profile: str | None
+) -> Credentials:
     chosen = instance.credentials[env]
-    if tenant is not None and str(tenant) != str(chosen.tenant_id):
-        chosen = _sandbox_tenant(instance, env, str(tenant))
+    if profile is not None or (tenant is not None and str(tenant) != str(chosen.tenant_id)):
+        chosen = _sandbox_choice(instance, env, profile, None if tenant is None else str(tenant))
     return Credentials(
         app_key=chosen.app_key,
         client_id=chosen.client_id,
@@ -207,16 +211,27 @@ def _sandbox_credentials(instance: Any, env: str, tenant: str | int | None) -> C
     )
 
 
-def _sandbox_tenant(instance: Any, env: str, tenant: str) -> Any:
-    """Another demo tenant of the default app, by id or name."""
+def _sandbox_choice(instance: Any, env: str, app_name: str | None, tenant: str | None) -> Any:
+    """A demo app's credentials for a demo tenant: `profile=` names the app, `tenant=` its id or name."""
     sandbox = getattr(instance, "sandbox", instance)  # a ServerHandle wraps its Sandbox
-    apps = list(getattr(sandbox, "apps", []) or [])
-    known: list[str] = []
-    for t in getattr(apps[0], "tenants", []) if apps else []:
-        known.append(f"{t.tenant_id} ({t.name})")
+    apps = list(getattr(sandbox, "apps", None) or [])
+    if not apps:
+        raise ConfigError("this sandbox offers only its default app and tenant")
+    app = apps[0]
+    if app_name is not None:
+        matches = [a for a in apps if str(a.name).lower() == app_name.strip().lower()]
+        if not matches:
+            names = ", ".join(repr(a.name) for a in apps)
+            raise ConfigError(f"the sandbox has no app {app_name!r}; its apps: {names}")
+        app = matches[0]
+    tenants = list(app.tenants)
+    if tenant is None:
+        return tenants[0].credentials[env]
+    for t in tenants:
         if tenant in (str(t.tenant_id), str(t.name)):
             return t.credentials[env]
-    raise ConfigError(f"the sandbox has no tenant {tenant!r}; its tenants: {', '.join(known) or 'none'}")
+    known = ", ".join(f"{t.tenant_id} ({t.name})" for t in tenants)
+    raise ConfigError(f"the sandbox app {app.name!r} has no tenant {tenant!r}; its tenants: {known}")
 
 
 def _install_ledger() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 from collections.abc import Iterator
@@ -145,3 +146,37 @@ def test_cli_pull_and_doctor_never_print_the_secret(
     assert "token: ok" in text
     assert secret not in text
     assert sandbox.credentials["integration"].app_key not in text
+
+
+def test_sandbox_apps_and_tenants_by_profile_and_tenant(sandbox: Sandbox, clock: FakeClock) -> None:
+    other = sandbox.apps[0].tenants[1]
+    with stnb.connect(sandbox=sandbox, tenant=other.name, clock=clock) as st:
+        assert st.tenant == str(other.tenant_id) and st.timezone == other.timezone
+    with stnb.connect(sandbox=sandbox, profile="Fleet Insights", clock=clock) as st:
+        with pytest.raises(stnb.PermissionDenied):
+            st.frame("accounting/invoices", max_pages=1)
+        with pytest.warns(TruncationWarning):
+            assert st.frame("crm/customers", pageSize=5, max_pages=1).height == 5
+    with pytest.raises(stnb.ConfigError, match="Acme Dispatch Board"):
+        stnb.connect(sandbox=sandbox, profile="Nope")
+    with pytest.raises(stnb.ConfigError, match="its tenants"):
+        stnb.connect(sandbox=sandbox, tenant=42)
+
+
+@pytest.mark.filterwarnings("ignore::stnb.frames.SchemaDriftWarning")  # production's extra job field
+def test_a_served_sandbox_answers_over_loopback_http_sync_and_async() -> None:
+    from stnb.sandbox import serve_in_thread
+
+    with serve_in_thread(seed=3) as server:
+        assert server.url.startswith("http://127.0.0.1:")
+        with stnb.connect(sandbox=server, progress=False) as st:
+            frame = st.frame("settings/business-units")
+            assert frame.height > 0 and st.sandbox
+
+        async def run() -> int:
+            async with stnb.connect_async("production", sandbox=server, progress=False) as ast:
+                jobs = await ast.frame("jpm/jobs", pageSize=200, max_pages=3)
+                return jobs.height
+
+        with pytest.warns(TruncationWarning):
+            assert asyncio.run(run()) == 600
