@@ -140,6 +140,12 @@ class Credentials:
     source: str = "arguments"
 
     def __post_init__(self) -> None:
+        for name in ("app_key", "client_id", "client_secret"):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not value.strip():
+                raise ConfigError(f"Credentials.{name} must be a non-empty string")
+        if isinstance(self.tenant_id, bool) or not isinstance(self.tenant_id, int) or self.tenant_id <= 0:
+            raise ConfigError(f"Credentials.tenant_id must be a positive integer, got {self.tenant_id!r}")
         register_secret(self.client_secret)
         register_secret(self.app_key)
         register_secret(self.client_id, mask_client_id(self.client_id))

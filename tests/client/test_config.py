@@ -44,6 +44,15 @@ def resolve(
 # -- environments -------------------------------------------------------------------------------------
 
 
+def test_credentials_check_their_fields() -> None:
+    c, s = ids(1)
+    with pytest.raises(ConfigError, match="tenant_id must be a positive integer, got '431848990'"):
+        Credentials(AK, c, s, "431848990")  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="client_secret must be a non-empty string"):
+        Credentials(AK, c, " ", 5)
+    assert Credentials(AK, c, s, 5).tenant_id == 5
+
+
 def test_real_environments() -> None:
     prod, integ = ENVIRONMENTS["production"], ENVIRONMENTS["integration"]
     assert prod.auth_url == "https://auth.servicetitan.io/connect/token"
