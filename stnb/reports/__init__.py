@@ -1,0 +1,34 @@
+"""The Reporting API: discover, describe and run ServiceTitan reports into polars frames (`st.reports`)."""
+
+from stnb.reports.casting import ReportCastWarning
+from stnb.reports.client import Reports, ReportTimeout, RunInfo
+from stnb.reports.limiter import ReportLimiter, shared_limiter
+from stnb.reports.model import (
+    Choice,
+    ReportCategory,
+    ReportDescription,
+    ReportField,
+    ReportMetadataError,
+    ReportMetadataWarning,
+    ReportParameter,
+    ReportSummary,
+)
+from stnb.reports.progress import ProgressSink
+
+__all__ = [
+    "Choice",
+    "ProgressSink",
+    "ReportCastWarning",
+    "ReportCategory",
+    "ReportDescription",
+    "ReportField",
+    "ReportLimiter",
+    "ReportMetadataError",
+    "ReportMetadataWarning",
+    "ReportParameter",
+    "ReportSummary",
+    "ReportTimeout",
+    "Reports",
+    "RunInfo",
+    "shared_limiter",
+]
