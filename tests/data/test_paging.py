@@ -344,3 +344,15 @@ def test_async_max_pages_and_empty_page(aconn: AsyncConnection, fake: FakeApi) -
 
     with pytest.warns(TruncationWarning):
         assert asyncio.run(run()) == 100
+
+
+def test_progress_bar_names_the_resource_and_active(
+    conn: Connection, fake: FakeApi, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake.lists[fake.path("/crm/v2/tenant/{tenant}/customers")] = [{"id": i} for i in range(1, 101)]
+    conn.frame("crm/customers", pageSize=10, progress=True)
+    err = capsys.readouterr().err
+    assert "crm/customers active=True" in err
+    assert "/10 " in err  # the total is known from totalCount
+    conn.frame("crm/customers", pageSize=10, progress=False)
+    assert capsys.readouterr().err == ""
