@@ -54,3 +54,20 @@ def test_report_screenshot_is_not_blank(
     shot = watched_page.page.locator("#chart-trend").screenshot(path=str(tmp_path / "trend.png"))
     assert len(shot) > 10_000  # a drawn chart, not an empty box
     assert watched_page.errors == []
+
+
+def test_png_export_with_chromium(
+    chromium_executable: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from stnb.usage.report import UsageReport, chromium_path
+
+    monkeypatch.setenv("BROWSER_PATH", chromium_executable)
+    assert chromium_path() == chromium_executable
+    demo = build_demo_usage(tmp_path / "demo", end=date(2026, 11, 27), days=30, ledger_days=2)
+    full = build_report(portal=demo.portal_dir)
+    one = UsageReport(
+        full.title, full.start, full.end, full.sources, full.summary, full.anomalies, full.figures[:1]
+    )
+    files = one.write_pngs(tmp_path / "png", width=800, height=400)
+    assert [f.name for f in files] == ["trend.png"]
+    assert files[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and files[0].stat().st_size > 10_000
