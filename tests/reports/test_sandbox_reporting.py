@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+import polars as pl
 import pytest
 
 from stnb.clock import FakeClock
@@ -319,3 +320,38 @@ def test_every_report_runs(service: ReportingService, clock: FakeClock) -> None:
             assert body["data"], f"{report['name']} returned no rows"
             assert [f["name"] for f in body["fields"]] == [f["name"] for f in described["fields"]]
             assert all(len(row) == len(body["fields"]) for row in body["data"])
+
+
+@pytest.mark.parametrize(
+    ("tz", "day", "inside", "outside"),
+    [
+        # New York springs forward on 8 March 2026: the local day is 05:00Z .. 04:00Z next day (23 h).
+        (
+            "America/New_York",
+            "2026-03-08",
+            ["2026-03-08T05:00:00", "2026-03-09T03:59:59"],
+            ["2026-03-08T04:59:59", "2026-03-09T04:00:00"],
+        ),
+        # Los Angeles falls back on 1 November 2026: 07:00Z .. 08:00Z next day (25 h).
+        (
+            "America/Los_Angeles",
+            "2026-11-01",
+            ["2026-11-01T07:00:00", "2026-11-02T07:59:59"],
+            ["2026-11-01T06:59:59", "2026-11-02T08:00:00"],
+        ),
+    ],
+)
+def test_report_days_are_tenant_local_across_dst(
+    shared_source: ReportSource, tz: str, day: str, inside: list[str], outside: list[str]
+) -> None:
+    stamps = [datetime.fromisoformat(t).replace(tzinfo=UTC) for t in inside + outside]
+    invoices = shared_source.invoices.head(len(stamps)).with_columns(
+        pl.Series("invoice_date", stamps, dtype=pl.Datetime("us", "UTC")),
+        pl.Series("total_cents", [100, 200, 10_000, 20_000], dtype=pl.Int64),
+        pl.Series("business_unit_id", [1, 1, 1, 1], dtype=pl.Int64),
+    )
+    source = dataclasses.replace(shared_source, timezone=tz, invoices=invoices)
+    body = {"parameters": [{"name": "From", "value": day}, {"name": "To", "value": day}]}
+    rows = call(ReportingService(source, clock=FakeClock()), "POST", f"{REVENUE}/data", body).json()["data"]
+    hvac = next(row for row in rows if row[1] == "HVAC")
+    assert (hvac[2], hvac[3]) == (2, 3.0)
