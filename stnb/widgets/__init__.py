@@ -5,5 +5,6 @@ plain methods (`run()`, `test()`, ...) so they can be driven without a browser.
 """
 
 from stnb.widgets.connection_panel import ConnectionPanel
+from stnb.widgets.explorer import ResourceExplorer
 
-__all__ = ["ConnectionPanel"]
+__all__ = ["ConnectionPanel", "ResourceExplorer"]

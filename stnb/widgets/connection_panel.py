@@ -51,6 +51,7 @@ class ConnectionPanel:
         self._connection: Connection | None = None
         self._connection_key: tuple[str, str | None, str | None] | None = None
         self._uses_sandbox = False
+        self._quiet = False
 
         self.env = widgets.Dropdown(options=list(ENVIRONMENTS), value=env or default_env(), description="Env")
         profiles = profile_names()
@@ -127,7 +128,8 @@ class ConnectionPanel:
         self._refresh_tenants(self.tenant.value)
 
     def _on_tenant(self, _change: dict[str, Any]) -> None:
-        self._refresh_status()
+        if not self._quiet:
+            self._refresh_status()
 
     def _refresh_tenants(self, keep: str | None) -> None:
         choices, from_sandbox = tenant_choices(
@@ -138,9 +140,12 @@ class ConnectionPanel:
         known = {value for _, value in options}
         if keep is not None and keep not in known:
             options.append((keep, keep))
-        with self.tenant.hold_trait_notifications():
+        self._quiet = True  # one status refresh below, not one per intermediate dropdown value
+        try:
             self.tenant.options = options
             self.tenant.value = keep
+        finally:
+            self._quiet = False
         self._refresh_status()
 
     def _refresh_status(self) -> None:

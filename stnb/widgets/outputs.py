@@ -14,8 +14,6 @@ from typing import Any
 import ipywidgets
 import plotly.graph_objects as go
 import polars as pl
-from itables import javascript as itables_js
-from itables import options as itables_options
 
 __all__ = [
     "PLOTLY_MIME",
@@ -46,7 +44,9 @@ def html_output(html: str) -> Output:
 
 @cache
 def _assets_html() -> str:
-    return itables_js.generate_init_offline_itables_html(itables_options.dt_bundle)
+    from itables import javascript, options  # itables imports pandas when present: load on first use
+
+    return javascript.generate_init_offline_itables_html(options.dt_bundle)
 
 
 def datatable_assets() -> Output:
@@ -56,7 +56,9 @@ def datatable_assets() -> Output:
 
 def table_output(frame: pl.DataFrame, caption: str | None = None) -> Output:
     """`frame` as an interactive table (sort, search, pages); a plain HTML table without JavaScript."""
-    html = itables_js.to_html_datatable(
+    from itables import javascript
+
+    html = javascript.to_html_datatable(
         frame,
         caption=caption,
         connected=False,

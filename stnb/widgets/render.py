@@ -77,7 +77,7 @@ def error_html(exc: BaseException) -> str:
         lines = str(exc).strip().splitlines() or [""]
         headline = f"{type(exc).__name__}: {lines[0]}".rstrip(": ")
         details = [line.strip() for line in lines[1:] if line.strip()]
-    items = "".join(f"<li>{text_html(d)}</li>" for d in details)
+    items = "".join(f"<li>{text_html(d)}</li>" for d in details if d not in headline)
     body = f'<ul style="margin:4px 0 0 16px;padding:0">{items}</ul>' if items else ""
     return (
         f'<div class="stnb-error" style="{_BANNER_STYLES["error"]};padding:6px 10px;border-radius:4px">'

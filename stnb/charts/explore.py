@@ -1,0 +1,102 @@
+"""Small figures and summaries for exploring one frame: a quick column profile, completeness, monthly bars."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import polars as pl
+
+from stnb.charts.theme import COLORS, themed
+
+__all__ = ["completeness_chart", "frame_profile", "monthly_bars"]
+
+_NESTED = (pl.Struct, pl.List, pl.Array, pl.Object)
+
+
+def _subtitle(fig: go.Figure, what: str, context: str) -> go.Figure:
+    text = f"{what}<br><sup>{context}</sup>" if context else what
+    fig.update_layout(title={"text": text})
+    return themed(fig)
+
+
+def frame_profile(frame: pl.DataFrame) -> pl.DataFrame:
+    """One row per column: dtype, nulls, filled share, distinct values, min and max (as text)."""
+    rows = []
+    height = frame.height
+    for name, dtype in frame.schema.items():
+        column = frame.get_column(name)
+        nested = isinstance(dtype, _NESTED)
+        nulls = column.null_count()
+        comparable = not nested and (dtype.is_numeric() or dtype.is_temporal() or dtype == pl.String)
+        rows.append(
+            {
+                "column": name,
+                "dtype": str(dtype),
+                "nulls": nulls,
+                "filled": (height - nulls) / height if height else 0.0,
+                "distinct": None if nested else column.n_unique(),
+                "min": _text(column.min()) if comparable and nulls < height else None,
+                "max": _text(column.max()) if comparable and nulls < height else None,
+            }
+        )
+    schema = {
+        "column": pl.String,
+        "dtype": pl.String,
+        "nulls": pl.Int64,
+        "filled": pl.Float64,
+        "distinct": pl.Int64,
+        "min": pl.String,
+        "max": pl.String,
+    }
+    return pl.DataFrame(rows, schema=schema)
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def completeness_chart(profile: pl.DataFrame, *, context: str = "") -> go.Figure:
+    """Horizontal bars: the share of rows where each column is filled (from `frame_profile`)."""
+    rows = profile.sort("filled", "column", descending=[False, True])
+    fig = go.Figure(
+        go.Bar(
+            x=rows["filled"].to_list(),
+            y=rows["column"].to_list(),
+            orientation="h",
+            marker_color=COLORS[0],
+            customdata=rows["nulls"].to_list(),
+            hovertemplate="%{y}: %{x:.0%} filled (%{customdata:,} nulls)<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        xaxis={"title": "rows filled", "tickformat": ".0%", "range": [0, 1]},
+        yaxis_title=None,
+        hovermode="closest",
+        height=max(300, 22 * rows.height + 120),
+    )
+    return _subtitle(fig, "How complete is each column", context)
+
+
+def monthly_bars(
+    frame: pl.DataFrame,
+    *,
+    month: str,
+    value: str,
+    group: str | None = None,
+    what: str,
+    value_title: str,
+    context: str = "",
+) -> go.Figure:
+    """Stacked bars of `value` per `month`, one colour per `group` (a long frame, one row per bar part)."""
+    fig = go.Figure()
+    groups = frame.get_column(group).unique(maintain_order=True).sort().to_list() if group else [None]
+    for index, name in enumerate(groups):
+        rows = frame.filter(pl.col(group) == name) if group else frame
+        rows = rows.sort(month)
+        fig.add_bar(
+            name=str(name) if name is not None else value_title,
+            x=rows.get_column(month).to_list(),
+            y=rows.get_column(value).to_list(),
+            marker_color=COLORS[index % len(COLORS)],
+        )
+    fig.update_layout(barmode="stack", xaxis_title=month, yaxis_title=value_title)
+    return _subtitle(fig, what, context)

@@ -1,0 +1,77 @@
+"""stnb.charts.explore: the quick profile, the completeness chart and monthly stacked bars."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import polars as pl
+
+from stnb.charts.explore import completeness_chart, frame_profile, monthly_bars
+
+
+def sample() -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "id": [3, 1, 2, 4],
+            "name": ["b", None, "a", "b"],
+            "total": [Decimal("10.50"), None, None, Decimal("2.25")],
+            "at": [datetime(2026, 1, d, tzinfo=UTC) for d in (5, 1, 9, 3)],
+            "address": [{"city": "X"}, None, {"city": "Y"}, {"city": "X"}],
+            "tags": [[1], [], None, [2, 3]],
+        }
+    )
+
+
+def test_profile_counts_nulls_distinct_and_range() -> None:
+    profile = frame_profile(sample())
+    rows = {row["column"]: row for row in profile.iter_rows(named=True)}
+    assert rows["id"] == {
+        "column": "id",
+        "dtype": "Int64",
+        "nulls": 0,
+        "filled": 1.0,
+        "distinct": 4,
+        "min": "1",
+        "max": "4",
+    }
+    assert (rows["name"]["nulls"], rows["name"]["distinct"], rows["name"]["min"]) == (1, 3, "a")
+    assert (rows["total"]["filled"], rows["total"]["min"], rows["total"]["max"]) == (0.5, "2.25", "10.50")
+    assert rows["at"]["min"].startswith("2026-01-01") and rows["at"]["max"].startswith("2026-01-09")
+    for nested in ("address", "tags"):
+        assert (rows[nested]["distinct"], rows[nested]["min"]) == (None, None)
+        assert rows[nested]["nulls"] == 1
+
+
+def test_profile_of_an_empty_or_all_null_frame() -> None:
+    assert frame_profile(pl.DataFrame()).height == 0
+    empty = frame_profile(pl.DataFrame({"x": pl.Series([], dtype=pl.Int64)}))
+    assert empty.row(0, named=True)["filled"] == 0.0
+    nulls = frame_profile(pl.DataFrame({"x": pl.Series([None, None], dtype=pl.Int64)}))
+    assert nulls.row(0, named=True)["min"] is None
+
+
+def test_completeness_chart_puts_the_emptiest_columns_first_and_carries_context() -> None:
+    fig = completeness_chart(frame_profile(sample()), context="crm/customers · integration · tenant 1")
+    bar = fig.data[0]
+    assert list(bar.y)[:2] == ["total", "tags"]
+    assert list(bar.x)[:2] == [0.5, 0.75]
+    assert "integration · tenant 1" in fig.layout.title.text
+    assert fig.layout.template.layout.font.family is not None  # the stnb theme is applied
+
+
+def test_monthly_bars_stack_one_trace_per_group_in_month_order() -> None:
+    frame = pl.DataFrame(
+        {
+            "month": [date(2026, 2, 1), date(2026, 1, 1), date(2026, 1, 1)],
+            "unit": ["HVAC", "HVAC", "Plumbing"],
+            "revenue": [5.0, 3.0, 4.0],
+        }
+    )
+    fig = monthly_bars(frame, month="month", value="revenue", group="unit", what="Revenue", value_title="USD")
+    assert fig.layout.barmode == "stack"
+    assert [trace.name for trace in fig.data] == ["HVAC", "Plumbing"]
+    assert list(fig.data[0].x) == [date(2026, 1, 1), date(2026, 2, 1)]
+    assert list(fig.data[0].y) == [3.0, 5.0]
+    single = monthly_bars(frame, month="month", value="revenue", what="Revenue", value_title="USD")
+    assert len(single.data) == 1 and single.data[0].name == "USD"
