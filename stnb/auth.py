@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import threading
 import weakref
 from collections.abc import AsyncGenerator, Generator
 from dataclasses import dataclass
-from typing import Any, Protocol
+from datetime import datetime
+from typing import Protocol
 
 import httpx
 
@@ -29,6 +31,7 @@ __all__ = ["HOOK_EXTENSION", "AttemptHook", "ClientCredentialsAuth", "TokenCache
 log = get_logger("stnb.auth")
 
 REFRESH_MARGIN = 60.0
+_DEFAULT_EXPIRES_IN = 900.0  # ServiceTitan's documented token lifetime, if the response omits it
 TOKEN_ENDPOINT = "/connect/token"
 HOOK_EXTENSION = "stnb.attempt_hook"  # request extension through which the client follows each send
 
@@ -244,27 +247,22 @@ class ClientCredentialsAuth(httpx.Auth):
             raise self._transport_error(exc) from exc
         return self._accept(response, at, started)
 
-    def _accept(self, response: httpx.Response, at: Any, started: float) -> _Token:
+    def _accept(self, response: httpx.Response, at: datetime, started: float) -> _Token:
         nbytes = len(response.content)
-        error: AuthError | None = None
-        token: _Token | None = None
-        if response.is_success:
-            token = self._parse(response)
-            if token is None:
-                error = self._auth_error(response, "the token endpoint returned no usable access_token")
-        else:
-            error = self._auth_error(response, None)
-        self._notify(at, started, response.status_code, nbytes, type(error).__name__ if error else None)
-        if error is not None:
-            raise error
-        assert token is not None
-        log.debug(
-            "token for %s tenant %s client %s obtained",
-            self.environment.name,
-            self.credentials.tenant_id,
-            self.credentials.masked_client_id,
-        )
-        return token
+        token = self._parse(response) if response.is_success else None
+        if token is not None:
+            self._notify(at, started, response.status_code, nbytes, None)
+            log.debug(
+                "token for %s tenant %s client %s obtained",
+                self.environment.name,
+                self.credentials.tenant_id,
+                self.credentials.masked_client_id,
+            )
+            return token
+        problem = "the token endpoint returned no usable access_token" if response.is_success else None
+        error = self._auth_error(response, problem)
+        self._notify(at, started, response.status_code, nbytes, type(error).__name__)
+        raise error
 
     def _parse(self, response: httpx.Response) -> _Token | None:
         try:
@@ -278,9 +276,11 @@ class ClientCredentialsAuth(httpx.Auth):
             return None
         register_secret(value)
         try:
-            expires_in = float(body.get("expires_in", 900))
+            expires_in = float(body.get("expires_in", _DEFAULT_EXPIRES_IN))
         except (TypeError, ValueError):
-            expires_in = 900.0
+            expires_in = _DEFAULT_EXPIRES_IN
+        if not math.isfinite(expires_in):
+            expires_in = _DEFAULT_EXPIRES_IN
         # Short-lived tokens still get used: never refresh sooner than half their life.
         margin = min(REFRESH_MARGIN, expires_in / 2)
         return _Token(value, self._clock.monotonic() + expires_in - margin)
@@ -307,7 +307,9 @@ class ClientCredentialsAuth(httpx.Auth):
             url_template=TOKEN_ENDPOINT,
         )
 
-    def _notify(self, at: Any, started: float, status: int | None, nbytes: int, error: str | None) -> None:
+    def _notify(
+        self, at: datetime, started: float, status: int | None, nbytes: int, error: str | None
+    ) -> None:
         notify(
             Attempt(
                 at=at,
