@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from stnb.clock import SYSTEM_CLOCK, Clock
@@ -135,6 +136,11 @@ class TenantClock:
 
     def __post_init__(self) -> None:
         zone(self.tz)  # fail at construction, not at first use
+
+    @classmethod
+    def of(cls, conn: Any, clock: Clock | None = None) -> TenantClock:
+        """The tenant clock of a connection (anything with a `.timezone`), e.g. `TenantClock.of(st)`."""
+        return cls(str(conn.timezone), clock or SYSTEM_CLOCK)
 
     def now(self) -> datetime:
         """The current instant in the tenant's zone."""

@@ -162,6 +162,15 @@ def test_tenant_clock_uses_its_clock() -> None:
     assert tenant.day_bounds(date(2026, 3, 8)) == (utc(2026, 3, 8, 8), utc(2026, 3, 9, 7))
 
 
+def test_tenant_clock_of_a_connection() -> None:
+    class Conn:
+        timezone = LA
+
+    clock = FakeClock(start=utc(2026, 3, 8, 20))
+    assert TenantClock.of(Conn(), clock).local_dates("today") == ("2026-03-08", "2026-03-08")
+    assert TenantClock.of(Conn()).clock is not clock
+
+
 def test_default_now_is_the_current_instant() -> None:
     start, end = preset("today", "UTC")
     assert start <= datetime.now(UTC) < end
