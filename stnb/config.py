@@ -531,13 +531,13 @@ def resolve_credentials(
         )
         layers = [la if la is arguments else _for_tenant(la, target) for la in layers]
 
+    # A half-configured source is an error when it would have been used; lower ones are ignored.
     for layer in layers:
         problem = layer.pair_problem()
         if problem:
             raise ConfigError(f"{env_name} credentials: {problem}")
-    pair_layer = next((layer for layer in layers if "client_id" in layer.values), None)
-    if pair_layer is not None:
-        return _build(env_name, layers, pair_layer, dotenv_where, path)
+        if "client_id" in layer.values:
+            return _build(env_name, layers, layer, dotenv_where, path)
     if ambiguity is not None:
         raise ConfigError(ambiguity)
     if skipped:

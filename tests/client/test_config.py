@@ -341,6 +341,11 @@ def test_client_id_without_secret() -> None:
         ConfigError, match=r"client secret is set .client_secret= in arguments. but the client id is not"
     ):
         resolve(client_secret=ids(1)[1])
+    c, s = ids(2)
+    complete = {"STNB_APP_KEY": AK, "STNB_CLIENT_ID": c, "STNB_CLIENT_SECRET": s, "STNB_TENANT_ID": "5"}
+    broken_below = {**complete, "SERVICETITAN_API_ENVIRONMENT": "integration", "SERVICETITAN_CLIENT_ID": c}
+    got = resolve(environ=broken_below)
+    assert got is not None and got.client_id == c  # a broken source below the one used is not in the way
 
 
 def test_incomplete_says_what_and_where() -> None:
