@@ -1,5 +1,6 @@
 """The Reporting API: discover, describe and run ServiceTitan reports into polars frames (`st.reports`)."""
 
+from stnb.reports.backfill import BackfillCheckpointError
 from stnb.reports.casting import ReportCastWarning
 from stnb.reports.client import Reports, ReportTimeout, RunInfo
 from stnb.reports.limiter import ReportLimiter, shared_limiter
@@ -16,6 +17,7 @@ from stnb.reports.model import (
 from stnb.reports.progress import ProgressSink
 
 __all__ = [
+    "BackfillCheckpointError",
     "Choice",
     "ProgressSink",
     "ReportCastWarning",

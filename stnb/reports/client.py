@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import inspect
 import threading
 import warnings
 import weakref
@@ -472,8 +473,6 @@ class Reports:
 
 
 def _is_async(client: Any) -> bool:
-    import inspect
-
     return inspect.iscoroutinefunction(client.request)
 
 
