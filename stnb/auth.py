@@ -26,7 +26,14 @@ from stnb.clock import SYSTEM_CLOCK, Clock
 from stnb.config import Credentials, Environment
 from stnb.errors import AuthError, TransportError, body_excerpt
 
-__all__ = ["HOOK_EXTENSION", "AttemptHook", "ClientCredentialsAuth", "TokenCache", "default_token_cache"]
+__all__ = [
+    "HOOK_EXTENSION",
+    "TOKEN_ENDPOINT",
+    "AttemptHook",
+    "ClientCredentialsAuth",
+    "TokenCache",
+    "default_token_cache",
+]
 
 log = get_logger("stnb.auth")
 

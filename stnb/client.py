@@ -22,11 +22,12 @@ import httpx
 
 from stnb._redact import get_logger
 from stnb.attempts import Attempt, notify
-from stnb.auth import HOOK_EXTENSION, ClientCredentialsAuth
+from stnb.auth import HOOK_EXTENSION, TOKEN_ENDPOINT, ClientCredentialsAuth
 from stnb.clock import SYSTEM_CLOCK, Clock
 from stnb.config import Credentials, Environment
 from stnb.errors import (
     ApiError,
+    AuthError,
     ConfigError,
     InvalidResponse,
     RateLimited,
@@ -332,7 +333,17 @@ class _BaseClient:
     def _decide(
         self, call: _Call, tries: int, waited: float, error: ApiError, response: httpx.Response | None
     ) -> Decision:
-        if isinstance(error, TransportError):
+        if _token_unavailable(error):
+            # The API request was never sent, so even a write may be tried again.
+            decision = decide(
+                call.policy,
+                attempt=tries,
+                waited=waited,
+                idempotent=True,
+                now=self._clock.utcnow(),
+                transport_error="connect",
+            )
+        elif isinstance(error, TransportError):
             decision = decide(
                 call.policy,
                 attempt=tries,
@@ -360,6 +371,15 @@ class _BaseClient:
 
 
 _TRANSPORT_ERRORS = (httpx.TransportError, httpx.DecodingError)
+
+
+def _token_unavailable(error: ApiError) -> bool:
+    """The token endpoint failed transiently (unreachable, 429 or 5xx) before the API request was sent."""
+    if error.url_template != TOKEN_ENDPOINT:
+        return False
+    if isinstance(error, TransportError):
+        return True
+    return error.status is not None and (error.status == 429 or error.status >= 500)
 
 
 class Client(_BaseClient):
@@ -474,7 +494,9 @@ class Client(_BaseClient):
             except _TRANSPORT_ERRORS as exc:
                 error: ApiError = self._transport_failure(call, trace, exc)
                 cause: BaseException | None = exc
-            except TransportError as exc:  # the token endpoint could not be reached
+            except (TransportError, AuthError) as exc:
+                if not _token_unavailable(exc):
+                    raise
                 error, cause = exc, None
             else:
                 value, failure = self._outcome(call, trace, response, parse_json)
@@ -617,7 +639,9 @@ class AsyncClient(_BaseClient):
             except _TRANSPORT_ERRORS as exc:
                 error: ApiError = self._transport_failure(call, trace, exc)
                 cause: BaseException | None = exc
-            except TransportError as exc:
+            except (TransportError, AuthError) as exc:
+                if not _token_unavailable(exc):
+                    raise
                 error, cause = exc, None
             else:
                 value, failure = self._outcome(call, trace, response, parse_json)

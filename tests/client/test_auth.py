@@ -17,6 +17,7 @@ from stnb.client import AsyncClient, Client
 from stnb.clock import FakeClock
 from stnb.config import Credentials, Environment
 from stnb.errors import AuthError, TransportError
+from stnb.retry import RetryPolicy
 from stnb.sandbox import Sandbox
 
 from .conftest import CLIENT_ID, CLIENT_SECRET, FakeServiceTitan, from_sandbox, page
@@ -288,7 +289,7 @@ def test_clients_on_one_transport_share_the_token(
     assert len(server.token_requests) == 1
 
 
-def test_unreachable_token_endpoint_is_a_transport_error_and_reads_retry(
+def test_unreachable_token_endpoint_is_retried_even_for_writes(
     server: FakeServiceTitan, env: Environment, creds: Credentials, clock: FakeClock
 ) -> None:
     server.reply(JOBS, page([]))
@@ -301,12 +302,43 @@ def test_unreachable_token_endpoint_is_a_transport_error_and_reads_retry(
 
     with Client(env, creds, transport=httpx.MockTransport(flaky), clock=clock) as client:
         assert client.request("GET", JOBS).status_code == 200
-        server.token_reply = None
         client._auth.invalidate()
         failures.append(httpx.ConnectError("connection refused"))
-        with pytest.raises(TransportError, match="token endpoint") as info:
-            client.request("POST", JOBS)  # a write is not retried
+        # The API request was never sent, so retrying the write cannot duplicate it.
+        assert client.request("POST", JOBS, json={}).status_code == 200
+        assert len(server.api_requests) == 2
+        client._auth.invalidate()
+        failures.extend([httpx.ConnectError("connection refused")] * 4)
+        with pytest.raises(TransportError, match="could not reach the integration token endpoint") as info:
+            client.request("GET", JOBS)
     assert info.value.kind == "connect"
+    assert info.value.url_template == "/connect/token"
+
+
+@pytest.mark.parametrize(("status", "retried"), [(503, True), (500, True), (429, True), (400, False)])
+def test_token_endpoint_failures_retried_only_when_transient(
+    status: int,
+    retried: bool,
+    server: FakeServiceTitan,
+    env: Environment,
+    creds: Credentials,
+    clock: FakeClock,
+) -> None:
+    server.reply(JOBS, page([]))
+    replies = [httpx.Response(status, json={"error": "temporarily_unavailable"})]
+    server.token_reply = lambda request: replies.pop() if replies else server_token(server)
+    client = Client(env, creds, transport=server.transport(), clock=clock)
+    with client:
+        if retried:
+            assert client.request("GET", JOBS).status_code == 200
+        else:
+            with pytest.raises(AuthError, match="temporarily_unavailable"):
+                client.request("GET", JOBS)
+    assert len(server.token_requests) == (2 if retried else 1)
+
+
+def server_token(server: FakeServiceTitan) -> httpx.Response:
+    return httpx.Response(200, json={"access_token": server.issue_token(), "expires_in": 900})
 
 
 def test_separate_caches_do_not_share(server: FakeServiceTitan, env: Environment, creds: Credentials) -> None:
@@ -363,3 +395,18 @@ def test_sandbox_rejects_wrong_secret_with_auth_error(clock: FakeClock) -> None:
     assert "environment integration" in str(info.value)
     assert good.masked_client_id in str(info.value)
     assert "x" * 50 not in str(info.value)
+
+
+def test_sandbox_token_endpoint_outages_are_ridden_out(clock: FakeClock, attempts: list[Attempt]) -> None:
+    sandbox = Sandbox(seed=5, scale=0.1, anchor=datetime(2026, 1, 15, tzinfo=UTC), clock=clock, token_ttl=120)
+    sandbox.faults = "token500=0.5"
+    env, creds = from_sandbox(sandbox.url, sandbox.credentials)
+    with Client(
+        env, creds, transport=sandbox.transport(), clock=clock, retry=RetryPolicy(max_attempts=10)
+    ) as client:
+        for _ in range(10):
+            client.request("GET", "crm/v2/tenant/{tenant}/customers", params={"pageSize": 1})
+            clock.advance(100)
+    token_statuses = [a.status for a in attempts if a.module == "auth"]
+    assert 500 in token_statuses and token_statuses.count(200) == 10
+    assert len([a for a in attempts if a.module == "crm" and a.status == 200]) == 10
