@@ -141,6 +141,7 @@ class _Base:
         self._progress = progress
         self._page_size = page_size
         self._concurrency = concurrency
+        self._reports_api: Any = None
 
     @property
     def env(self) -> str:
@@ -232,8 +233,10 @@ class _Base:
         )
 
     def _reports(self) -> Any:
-        module = importlib.import_module("stnb.reports")  # the analysis layer above; loaded on first use
-        return module.Reports(self)
+        if self._reports_api is None:
+            module = importlib.import_module("stnb.reports")  # the analysis layer above; loaded on first use
+            self._reports_api = module.Reports(self)
+        return self._reports_api
 
 
 class Connection(_Base):

@@ -139,8 +139,13 @@ def build_query(
         except ValidationError as exc:
             problems.update(exc.errors)
     if problems:
-        details = "; ".join(f"{k}: {' '.join(v)}" for k, v in problems.items())
-        raise ValidationError(f"Invalid filters for {where}: {details}", errors=problems, status=None)
+        unknown = [k for k in problems if k not in params]
+        note = (
+            " (ServiceTitan would silently ignore the unknown ones and return unfiltered data)"
+            if unknown
+            else ""
+        )
+        raise ValidationError(f"Invalid filters for {where}{note}", errors=problems, status=None)
     if ids is None:
         return [query]
     if not ids:
@@ -337,4 +342,4 @@ def _unknown_message(name: str, params: Mapping[str, Param]) -> str:
     same_case = [p for p in valid if p.lower() == name.lower()]
     close = same_case or difflib.get_close_matches(name, valid, n=3, cutoff=0.6)
     hint = f"did you mean {' or '.join(close)}?" if close else f"valid filters: {', '.join(sorted(valid))}"
-    return f"unknown filter (ServiceTitan would silently ignore it); {hint}"
+    return f"unknown filter; {hint}"

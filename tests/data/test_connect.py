@@ -173,3 +173,11 @@ def test_connect_async_twin(isolated: None, fake: FakeApi) -> None:
     text, height, count = asyncio.run(run())
     assert text == f"<stnb.AsyncConnection env=integration tenant={TENANT} (sandbox)>"
     assert (height, count) == (30, 30)
+
+
+def test_reports_is_the_reporting_api_of_this_connection(isolated: None, fake: FakeApi) -> None:
+    from stnb.reports import Reports
+
+    with stnb.connect(sandbox=DuckSandbox(fake), clock=FakeClock()) as st:
+        assert isinstance(st.reports, Reports)
+        assert st.reports is st.reports
