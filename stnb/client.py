@@ -505,7 +505,9 @@ class Client(_BaseClient):
                 error, cause = failure, None
             decision = self._decide(call, tries, waited, error, response)
             if not decision.retry:
-                raise error from cause
+                if cause is not None:
+                    raise error from cause
+                raise error  # keeps a cause set where it was raised (the auth flow)
             self._clock.sleep(decision.wait)
             waited += decision.wait
             pending = decision.wait
@@ -650,7 +652,9 @@ class AsyncClient(_BaseClient):
                 error, cause = failure, None
             decision = self._decide(call, tries, waited, error, response)
             if not decision.retry:
-                raise error from cause
+                if cause is not None:
+                    raise error from cause
+                raise error  # keeps a cause set where it was raised (the auth flow)
             await self._clock.asleep(decision.wait)
             waited += decision.wait
             pending = decision.wait

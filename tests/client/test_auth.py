@@ -313,6 +313,7 @@ def test_unreachable_token_endpoint_is_retried_even_for_writes(
             client.request("GET", JOBS)
     assert info.value.kind == "connect"
     assert info.value.url_template == "/connect/token"
+    assert isinstance(info.value.__cause__, httpx.ConnectError)
 
 
 @pytest.mark.parametrize(("status", "retried"), [(503, True), (500, True), (429, True), (400, False)])
