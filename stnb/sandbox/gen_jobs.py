@@ -192,10 +192,12 @@ def jobs_core(ctx: GenContext, inputs: JobInputs) -> pl.DataFrame:
         .then((ticket * factor).round(0).cast(pl.Int64))
         .otherwise(pl.lit(0, dtype=pl.Int64)),
         _from_call=d.bernoulli(k, "from_call", 0.62),
+        _in_project=install & d.bernoulli(k, "project", 0.35),
     ).with_columns(_tax_cents=tax_cents(ctx, pl.col("_subtotal_cents"), pl.col("_install")))
     frame = frame.with_columns(
         _first_appt=pl.col("_appointments").cum_sum() - pl.col("_appointments"),
         _call_idx=pl.col("_from_call").cast(pl.Int64).cum_sum() - 1,
+        _project_idx=pl.when(pl.col("_in_project")).then(pl.col("_in_project").cast(pl.Int64).cum_sum() - 1),
     )
     modified_span = pl.min_horizontal(
         pl.when(pl.col("jobStatus") == "Completed")
@@ -263,7 +265,7 @@ def jobs_public(ctx: GenContext, core: pl.DataFrame, inputs: JobInputs) -> pl.Da
     commercial_po = pl.format("PO-{}", d.integers(k, "po", 10000, 99999))
     return frame.with_columns(
         jobNumber=pl.col("id").cast(pl.String),
-        projectId=pl.lit(None, dtype=pl.Int64),
+        projectId=entity_ids("projects", pl.col("_project_idx"), ctx.draws("projects")),
         businessUnitId=pl.col("_bu_id"),
         jobTypeId=pick(list(inputs.job_type_ids), pl.col("_type")),
         priority=pick(list(PRIORITIES), d.index(k, "priority", len(PRIORITIES), PRIORITY_SHARES)),

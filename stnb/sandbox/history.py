@@ -12,7 +12,16 @@ from collections.abc import Callable
 import polars as pl
 
 from stnb.catalog import Resource
-from stnb.sandbox import gen_accounting, gen_crm, gen_jobs, gen_reference
+from stnb.sandbox import (
+    gen_accounting,
+    gen_calls,
+    gen_crm,
+    gen_jobs,
+    gen_leads,
+    gen_pricebook,
+    gen_reference,
+    gen_sales,
+)
 from stnb.sandbox.gen_base import GenContext
 from stnb.sandbox.gen_generic import generic_table
 
@@ -94,58 +103,40 @@ class TenantHistory:
         )
 
 
-def _invoices(h: TenantHistory) -> pl.DataFrame:
-    ctx = h.ctx
-    frame = gen_accounting.invoices(
-        ctx,
+def _invoices_base(h: TenantHistory) -> pl.DataFrame:
+    return gen_accounting.invoices(
+        h.ctx,
         h.get("jobs"),
         h.get("customers"),
         h.get("locations"),
         h.get("business_units"),
         h.get("technicians"),
     )
-    paid = h.get("payments_raw")
-    frame = gen_accounting.apply_payments(frame, paid)
+
+
+def _invoices(h: TenantHistory) -> pl.DataFrame:
+    frame = gen_accounting.apply_payments(h.get("invoices_base"), h.get("payments"))
     frame = gen_accounting.attach_items(frame, h.get("invoice_items"))
     return _ordered(frame, INVOICE_ORDER)
-
-
-def _invoice_items(h: TenantHistory) -> pl.DataFrame:
-    ctx = h.ctx
-    base = gen_accounting.invoices(
-        ctx,
-        h.get("jobs"),
-        h.get("customers"),
-        h.get("locations"),
-        h.get("business_units"),
-        h.get("technicians"),
-    )
-    return gen_accounting.invoice_items(ctx, base, h.ids("business_units") and _sku_ids(h))
-
-
-def _payments_raw(h: TenantHistory) -> pl.DataFrame:
-    ctx = h.ctx
-    base = gen_accounting.invoices(
-        ctx,
-        h.get("jobs"),
-        h.get("customers"),
-        h.get("locations"),
-        h.get("business_units"),
-        h.get("technicians"),
-    )
-    return gen_accounting.payments(ctx, base, h.ids("payment_types"))
-
-
-def _sku_ids(h: TenantHistory) -> list[int]:
-    from stnb.sandbox.gen_base import ID_BASES
-
-    return [ID_BASES["pricebook_services"] + 4 * i for i in range(60)]
 
 
 def _jobs(h: TenantHistory) -> pl.DataFrame:
     inputs = h.job_inputs()
     core = gen_jobs.jobs_core(h.ctx, inputs)
     return gen_jobs.jobs_public(h.ctx, core, inputs)
+
+
+def _calls_base(h: TenantHistory) -> pl.DataFrame:
+    return gen_calls.calls(
+        h.ctx,
+        h.get("jobs"),
+        h.get("customers"),
+        h.get("locations"),
+        h.get("campaigns"),
+        h.get("business_units"),
+        h.get("job_types"),
+        h.staff_ids("CSR"),
+    )
 
 
 _BUILDERS: dict[str, Builder] = {
@@ -168,8 +159,56 @@ _BUILDERS: dict[str, Builder] = {
         h.ctx, h.get("appointments"), h.get("jobs"), h.job_inputs()
     ),
     "job_notes": lambda h: gen_jobs.job_notes(h.ctx, h.get("jobs")),
+    "invoices_base": _invoices_base,
     "invoices": _invoices,
-    "invoice_items": _invoice_items,
-    "payments_raw": _payments_raw,
-    "payments": lambda h: h.get("payments_raw"),
+    "invoice_items": lambda h: gen_accounting.invoice_items(
+        h.ctx, h.get("invoices_base"), h.ids("pricebook_services")
+    ),
+    "payments": lambda h: gen_accounting.payments(h.ctx, h.get("invoices_base"), h.ids("payment_types")),
+    "calls_base": _calls_base,
+    "calls": lambda h: gen_calls.calls_list(
+        h.get("calls_base"),
+        h.get("customers"),
+        h.get("campaigns"),
+        h.get("business_units"),
+        h.get("job_types"),
+        h.get("employees"),
+    ),
+    "calls_export": lambda h: gen_calls.calls_export(
+        h.get("calls_base"), h.get("customers"), h.get("locations"), h.get("campaigns"), h.get("employees")
+    ),
+    "estimates": lambda h: gen_sales.estimates(h.ctx, h.get("jobs"), h.get("business_units")),
+    "memberships": lambda h: gen_sales.memberships(
+        h.ctx,
+        h.get("customers"),
+        h.get("locations"),
+        h.get("membership_types"),
+        h.get("business_units"),
+        h.get("technicians"),
+        h.staff_ids("CSR"),
+    ),
+    "pricebook_categories": lambda h: gen_pricebook.categories(h.ctx, h.ids("business_units")),
+    "pricebook_services": lambda h: gen_pricebook.services(
+        h.ctx, h.ids("pricebook_categories"), h.ids("business_units")
+    ),
+    "pricebook_materials": lambda h: gen_pricebook.materials(
+        h.ctx, h.ids("pricebook_categories"), h.ids("business_units")
+    ),
+    "pricebook_equipment": lambda h: gen_pricebook.equipment(h.ctx, h.ids("pricebook_categories")),
+    "installed_equipment": lambda h: gen_pricebook.installed_equipment(
+        h.ctx, h.get("jobs"), h.get("pricebook_equipment")
+    ),
+    "leads": lambda h: gen_leads.leads(
+        h.ctx,
+        h.get("customers"),
+        h.get("locations"),
+        h.ids("campaigns"),
+        h.ids("business_units"),
+        h.ids("job_types"),
+        h.staff_ids("CSR"),
+    ),
+    "bookings": lambda h: gen_leads.bookings(
+        h.ctx, h.get("jobs"), h.ids("campaigns"), h.ids("business_units"), h.ids("job_types")
+    ),
+    "projects": lambda h: gen_leads.projects(h.ctx, h.get("jobs"), h.get("customers")),
 }

@@ -7,6 +7,7 @@ a Random seeded per (seed, tenant, environment), then appended to the organic ta
 
 from __future__ import annotations
 
+import bisect
 import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -28,6 +29,7 @@ from stnb.sandbox.names import (
     STREET_NAMES,
     STREET_SUFFIXES,
 )
+from stnb.sandbox.rng import Draws
 
 __all__ = ["EnvPlan", "plan_for"]
 
@@ -76,6 +78,8 @@ class _Planner:
         tester = env == "integration"
         self.offset = planted.TESTER_ID_OFFSET if tester else 0
         self.counters: dict[str, int] = {}
+        self.draws: dict[str, Draws] = {}
+        self.csr_ids = history.staff_ids("CSR")
         # Production continues each sequence past the largest index the organic builders can use.
         customers, jobs = self.ctx.count(CUSTOMERS_BASE), self.ctx.count(JOBS_BASE)
         self.organic = (
@@ -95,7 +99,10 @@ class _Planner:
         n = self.counters.get(counter_name, 0)
         self.counters[counter_name] = n + 1
         index = self.organic.get(counter_name, 0) + n
-        return entity_id_py(entity, index, self.ctx.draws(entity), self.offset)
+        draws = self.draws.get(entity)
+        if draws is None:
+            draws = self.draws[entity] = self.ctx.draws(entity)
+        return entity_id_py(entity, index, draws, self.offset)
 
     def add(self, table: str, row: dict[str, Any]) -> None:
         self.plan.new_rows.setdefault(table, []).append(row)
@@ -141,7 +148,7 @@ def _new_customers(
         modified = created + timedelta(minutes=rng.randrange(1, 600))
         customer_id = p.next_id("customers")
         location_id = p.next_id("locations")
-        created_by = rng.choice(p.h.staff_ids("CSR"))
+        created_by = rng.choice(p.csr_ids)
         p.add(
             "customers",
             {
@@ -244,12 +251,13 @@ def _new_jobs(
     ]
     emergencies = 0 if test else ctx.planted(planted.PRODUCTION_EMERGENCY_JOBS)
     created_list = sorted(_moment(rng, low, high - timedelta(hours=2)) for _ in range(count))
-    csr_ids = h.staff_ids("CSR")
+    csr_ids = p.csr_ids
+    new_created = [c[3] for c in new_customers]  # new_customers is in creation order
     tax_rate = TAX_RATES.get(ctx.profile.key, 0.08)
     for n, created in enumerate(created_list):
-        eligible = [c for c in new_customers if c[3] <= created]
+        eligible = bisect.bisect_right(new_created, created)
         if eligible and (test or rng.random() < 0.4):
-            customer_id, location_id, customer_name, _c = rng.choice(eligible)
+            customer_id, location_id, customer_name, _c = new_customers[rng.randrange(eligible)]
         else:
             customer_id, location_id, customer_name = rng.choice(existing_pairs)
         type_index = rng.randrange(len(JOB_TYPE_SPECS))

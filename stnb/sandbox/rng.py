@@ -47,9 +47,13 @@ class Draws:
 
     def __init__(self, seed: int, *stream: object) -> None:
         self._stream = (seed, *stream)
+        self._salts: dict[str, int] = {}
 
     def salt(self, name: str) -> int:
-        return salt_of(*self._stream, name)
+        salt = self._salts.get(name)
+        if salt is None:
+            salt = self._salts[name] = salt_of(*self._stream, name)
+        return salt
 
     def uniform(self, key: pl.Expr, name: str) -> pl.Expr:
         """Float64 in [0, 1)."""

@@ -9,6 +9,7 @@ Columns whose names start with `_` are internal and never sent.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -160,9 +161,62 @@ def placeholder(
     return _placeholder_text(name, key, label)
 
 
-def _missing_struct_fields(ftype: Mapping[str, Any], current: pl.Struct) -> dict[str, FieldType]:
-    have = {f.name for f in current.fields}
-    return {k: v for k, v in ftype.items() if k not in have}
+@dataclass(frozen=True, slots=True)
+class _Fill:
+    """What placeholders need besides the field: row key, draws and the record's time span."""
+
+    key: pl.Expr
+    draws: Draws
+    label: str
+    start: datetime
+    end: datetime
+    pools: Mapping[str, list[int]] | None
+
+    def value(self, name: str, ftype: FieldType, top: bool) -> pl.Expr:
+        return placeholder(
+            name,
+            ftype,
+            self.key,
+            self.draws,
+            label=self.label,
+            start=self.start,
+            end=self.end,
+            pools=self.pools,
+            top=top,
+        )
+
+    def constant(self) -> _Fill:
+        """The same, for values inside lists (one value for every element)."""
+        return _Fill(pl.lit(0, dtype=pl.Int64), self.draws, self.label, self.start, self.end, None)
+
+
+def _fit(expr: pl.Expr, name: str, ftype: FieldType, dtype: Any, fill: _Fill) -> pl.Expr | None:
+    """`expr` reshaped to the catalog type (missing struct fields added, unknown ones dropped, at any
+    depth), or None when it already fits."""
+    if not isinstance(ftype, dict):
+        return None
+    if "struct" in ftype and isinstance(dtype, pl.Struct):
+        wanted: dict[str, FieldType] = ftype["struct"]
+        have = {f.name: f.dtype for f in dtype.fields}
+        parts: list[pl.Expr] = []
+        changed = any(sub not in wanted for sub in have)
+        for sub, sub_dtype in have.items():
+            if sub not in wanted:
+                continue
+            inner = _fit(expr.struct.field(sub), sub, wanted[sub], sub_dtype, fill)
+            changed = changed or inner is not None
+            parts.append((inner if inner is not None else expr.struct.field(sub)).alias(sub))
+        for sub, subtype in wanted.items():
+            if sub not in have:
+                changed = True
+                parts.append(fill.value(f"{name}Id" if sub == "id" else sub, subtype, top=False).alias(sub))
+        if not changed:
+            return None
+        return pl.when(expr.is_not_null()).then(pl.struct(parts) if parts else expr)
+    if "list" in ftype and isinstance(dtype, pl.List):
+        inner = _fit(pl.element(), name, ftype["list"], dtype.inner, fill.constant())
+        return None if inner is None else expr.list.eval(inner)
+    return None
 
 
 def conform(
@@ -175,40 +229,23 @@ def conform(
     end: datetime,
     pools: Mapping[str, list[int]] | None = None,
 ) -> pl.DataFrame:
-    """Add every catalog field the frame lacks (also inside structs) and normalise stored types."""
+    """Shape a table to an endpoint's fields: add the fields it lacks (at any depth, as placeholders),
+    drop nested fields the endpoint does not send, and store datetimes in whole seconds."""
     numeric_id = "id" in frame.columns and frame.schema["id"].is_integer()
     key = pl.col("id").cast(pl.Int64) if numeric_id else pl.int_range(0, pl.len(), dtype=pl.Int64)
+    fill = _Fill(key, draws, label, start, end, pools)
     exprs: list[pl.Expr] = []
     for name, ftype in fields.items():
         if name not in frame.columns:
-            exprs.append(
-                placeholder(name, ftype, key, draws, label=label, start=start, end=end, pools=pools).alias(
-                    name
-                )
-            )
+            exprs.append(fill.value(name, ftype, top=True).alias(name))
             continue
         current = frame.schema[name]
         if ftype == "datetime" and isinstance(current, pl.Datetime):
             exprs.append(pl.col(name).dt.cast_time_unit("us").dt.truncate("1s").alias(name))
-        elif isinstance(ftype, dict) and "struct" in ftype and isinstance(current, pl.Struct):
-            missing = _missing_struct_fields(ftype["struct"], current)
-            if missing:
-                extra = [
-                    placeholder(
-                        f"{name}Id" if sub == "id" else sub,
-                        t,
-                        key,
-                        draws,
-                        label=label,
-                        start=start,
-                        end=end,
-                        pools=pools,
-                        top=False,
-                    ).alias(sub)
-                    for sub, t in missing.items()
-                ]
-                filled = pl.col(name).struct.with_fields(*extra)
-                exprs.append(pl.when(pl.col(name).is_not_null()).then(filled).alias(name))
+            continue
+        fitted = _fit(pl.col(name), name, ftype, current, fill)
+        if fitted is not None:
+            exprs.append(fitted.alias(name))
     return frame.with_columns(exprs) if exprs else frame
 
 

@@ -21,7 +21,14 @@ and may change):
 - `business_units()` (id, name, `_trade`), `technicians()` (id, name, businessUnitId, active),
   `employees()` (id, name, role), `job_types()` (id, name, businessUnitIds, class), `campaigns()`
   (id, name, category{id,name,active}), `tag_types()`, `zones()`, `membership_types()`,
-  `payment_types()`, and, as they are modelled, `calls()`, `memberships()`, `estimates()`.
+  `payment_types()`.
+- `calls()`: the list shape (id, jobNumber, businessUnit{...}, type{id,name}, leadCall{id, receivedOn
+  (RFC 3339 text), duration ("HH:MM:SS"), callType, direction, campaign{id,name}, customer{id,name,...},
+  agent{id,name}}) plus `_received`, `_campaign`, `_customer`, `_job`, `_call_type`, `_seconds`.
+- `memberships()`: id, customerId, locationId, membershipTypeId, businessUnitId, soldById, status,
+  billingFrequency, from, to, initialDeferredRevenue (float dollars), createdOn, modifiedOn, active.
+- `estimates()` (jobId, status{value,name}, soldOn, soldBy, subtotal, items), `installed_equipment()`,
+  `leads()`, `bookings()`, `projects()` (jobIds).
 - `table(resource_key, kind="list")`: any catalog resource's records as the endpoint sends them
   (e.g. `world.table("telecom/calls")`).
 
@@ -43,7 +50,7 @@ from stnb.sandbox.history import TenantHistory
 from stnb.sandbox.planting import EnvPlan, plan_for
 from stnb.sandbox.shapes import DATETIME, conform
 
-__all__ = ["RICH_TABLES", "SUB_LISTS", "World", "label_of"]
+__all__ = ["RICH_TABLES", "SUB_LISTS", "World", "append_rows", "label_of"]
 
 # Catalog resources backed by a hand-modelled table (catalog key -> history table).
 RICH_TABLES: Mapping[str, str] = {
@@ -67,7 +74,22 @@ RICH_TABLES: Mapping[str, str] = {
     "accounting/invoices": "invoices",
     "accounting/invoice-items": "invoice_items",
     "accounting/payments": "payments",
+    "telecom/calls": "calls",
+    "telecom/v3/calls": "calls",
+    "sales/estimates": "estimates",
+    "memberships/memberships": "memberships",
+    "pricebook/categories": "pricebook_categories",
+    "pricebook/services": "pricebook_services",
+    "pricebook/materials": "pricebook_materials",
+    "pricebook/equipment": "pricebook_equipment",
+    "equipmentsystems/installed-equipment": "installed_equipment",
+    "crm/leads": "leads",
+    "crm/bookings": "bookings",
+    "jpm/projects": "projects",
 }
+
+# Endpoints whose records have another shape than the resource's list (same records, other table).
+KIND_TABLES: Mapping[tuple[str, str], str] = {("telecom/calls", "export"): "calls_export"}
 
 # Sub-lists served from another resource's records: key -> (resource key, column holding the parent id).
 SUB_LISTS: Mapping[str, tuple[str, str]] = {
@@ -95,6 +117,13 @@ _POOL_TABLES: Mapping[str, str] = {
     "tagTypeId": "tag_types",
     "membershipTypeId": "membership_types",
     "paymentTypeId": "payment_types",
+    "projectId": "projects",
+    "estimateId": "estimates",
+    "membershipId": "memberships",
+    "leadId": "leads",
+    "bookingId": "bookings",
+    "callId": "calls",
+    "installedEquipmentId": "installed_equipment",
 }
 _POOL_LIMIT = 2000
 
@@ -191,10 +220,7 @@ class World:
         if plan is not None and table == "customers" and plan.customer_changes:
             frame = _apply_customer_changes(frame, plan.customer_changes)
         if plan is not None and plan.rows(table):
-            schema = _schema_for(frame, plan.rows(table))
-            rows = [{k: v for k, v in row.items() if k in schema} for row in plan.rows(table)]
-            extra = pl.DataFrame(rows, schema=schema)
-            frame = pl.concat([frame, extra], how="diagonal_relaxed")
+            frame = append_rows(frame, plan.rows(table))
         if self.env == "production":
             frame = _production_fields(frame, table, self.history)
         return frame
@@ -207,7 +233,7 @@ class World:
             for extra in planted.PRODUCTION_ONLY_FIELDS.get(key, ()):
                 fields.setdefault(extra, "bool")
         source_key, _parent_col = SUB_LISTS.get(key, (key, ""))
-        table = RICH_TABLES.get(source_key)
+        table = KIND_TABLES.get((source_key, kind)) or RICH_TABLES.get(source_key)
         cache_key = (key, kind if resource.endpoint(kind).fields is not None else "*")  # type: ignore[arg-type]
         version = self.version(table) if table else 0
         cached = self._conformed.get(cache_key)
@@ -303,6 +329,27 @@ class World:
     def payment_types(self) -> pl.DataFrame:
         return self.base("payment_types")
 
+    def calls(self) -> pl.DataFrame:
+        return self.base("calls")
+
+    def memberships(self) -> pl.DataFrame:
+        return self.base("memberships")
+
+    def estimates(self) -> pl.DataFrame:
+        return self.base("estimates")
+
+    def installed_equipment(self) -> pl.DataFrame:
+        return self.base("installed_equipment")
+
+    def leads(self) -> pl.DataFrame:
+        return self.base("leads")
+
+    def bookings(self) -> pl.DataFrame:
+        return self.base("bookings")
+
+    def projects(self) -> pl.DataFrame:
+        return self.base("projects")
+
 
 def label_of(resource: Resource) -> str:
     last = resource.name.rsplit("/", 1)[-1].replace("-", " ").strip("{}")
@@ -313,9 +360,12 @@ def label_of(resource: Resource) -> str:
     return last.title()
 
 
-def _schema_for(frame: pl.DataFrame, rows: list[dict[str, Any]]) -> dict[str, pl.DataType]:
-    keys = {k for row in rows for k in row}
-    return {name: dtype for name, dtype in frame.schema.items() if name in keys}
+def append_rows(frame: pl.DataFrame, rows: list[dict[str, Any]]) -> pl.DataFrame:
+    """`frame` plus rows given as dicts (missing columns null, unknown keys ignored), without copying it."""
+    columns = set(frame.columns)
+    known = [{k: v for k, v in row.items() if k in columns} for row in rows]
+    extra = pl.DataFrame(known, schema=frame.schema)
+    return pl.concat([frame, extra], how="vertical")
 
 
 def _apply_customer_changes(frame: pl.DataFrame, changes: Mapping[int, Mapping[str, Any]]) -> pl.DataFrame:

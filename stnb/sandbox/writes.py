@@ -25,6 +25,7 @@ from stnb.sandbox.messages import JSON_HEADERS, SandboxRequest, SandboxResponse,
 from stnb.sandbox.params import BadRequest
 from stnb.sandbox.routes import Match
 from stnb.sandbox.shapes import render_json
+from stnb.sandbox.world import append_rows
 
 if TYPE_CHECKING:
     from stnb.sandbox.endpoints import Endpoints
@@ -301,11 +302,7 @@ def _max_id(frame: pl.DataFrame) -> int:
 
 
 def _append(frame: pl.DataFrame, rows: list[dict[str, Any]]) -> pl.DataFrame:
-    if not rows:
-        return frame
-    schema = {name: dtype for name, dtype in frame.schema.items() if name in rows[0]}
-    extra = pl.DataFrame([{k: v for k, v in row.items() if k in schema} for row in rows], schema=schema)
-    return pl.concat([frame, extra], how="diagonal_relaxed")
+    return append_rows(frame, rows) if rows else frame
 
 
 def _set(frame: pl.DataFrame, row_id: int, changes: Mapping[str, Any]) -> pl.DataFrame:
