@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import math
+import tempfile
 from collections.abc import Collection
 from dataclasses import dataclass
+from pathlib import Path
 
 import polars as pl
 
 __all__ = ["DEFAULT_IGNORED", "RecordDiff", "record_diff"]
 
+PARTITION_ROWS = 250_000  # records per side compared at once; larger sides are split by id hash
 DEFAULT_IGNORED = ("modifiedOn",)  # bookkeeping that moves with any write; reported apart from real changes
 
 
@@ -68,12 +72,13 @@ def _json_text(column: str, suffix: str) -> pl.Expr:
     return wrapped.str.slice(prefix, wrapped.str.len_chars() - prefix - 1)
 
 
-def _differs(column: str, dtype_a: pl.DataType, dtype_b: pl.DataType) -> pl.Expr:
-    if dtype_a == dtype_b and not dtype_a.is_nested():
-        return pl.col(column).ne_missing(pl.col(column + "__b"))
-    if dtype_a.is_numeric() and dtype_b.is_numeric():  # 3 and 3.0 are the same amount
-        return pl.col(column).cast(pl.Float64).ne_missing(pl.col(column + "__b").cast(pl.Float64))
-    return _json_text(column, "").ne_missing(_json_text(column, "__b"))
+def _hashed(column: str, own: pl.DataType, other: pl.DataType) -> pl.Expr:
+    """A 64-bit hash of each value, in a form both sides share even when their dtypes differ."""
+    if own == other:  # structs and lists hash element-wise
+        return pl.col(column).hash()
+    if own.is_numeric() and other.is_numeric():  # 3 and 3.0 are the same amount
+        return pl.col(column).cast(pl.Float64).hash()
+    return _json_text(column, "").hash()
 
 
 def record_diff(
@@ -84,12 +89,16 @@ def record_diff(
     fields: Collection[str] | None = None,
     ignore: Collection[str] = DEFAULT_IGNORED,
     max_detail: int = 1000,
+    partition_rows: int = PARTITION_ROWS,
 ) -> RecordDiff:
     """Compare records with equal ids field by field.
 
     `fields` limits the comparison (default: every column both sides have); fields on one side only
-    are a schema difference and are not compared here. Nested values compare as JSON text. Records
-    whose only differences are in `ignore` count as `modified_only`, not as changed.
+    are a schema difference and are not compared here. Values are compared through 64-bit hashes
+    (a collision, about 1 in 2**64, could hide one change); values of different dtypes compare as
+    JSON text, numbers as numbers. `changes` shows old and new values as JSON text. Records whose
+    only differences are in `ignore` count as `modified_only`, not as changed. Sides larger than
+    `partition_rows` are compared in id partitions, so memory follows the partition, not the side.
     """
     la, lb = a.lazy(), b.lazy()
     sa, sb = la.collect_schema(), lb.collect_schema()
@@ -99,41 +108,29 @@ def record_diff(
     ignored = tuple(c for c in ignore if c in names)
     compared = [c for c in names if c not in ignored]
     ids_a, ids_b = la.select(id_column), lb.select(id_column)
-    joined = la.select(id_column, *names).join(
-        lb.select(id_column, *names), on=id_column, how="inner", suffix="__b"
+    sizes, only_a, only_b = pl.collect_all(
+        [
+            pl.concat([ids_a.select(pl.len()), ids_b.select(pl.len())]),
+            ids_a.join(ids_b, on=id_column, how="anti").sort(id_column),
+            ids_b.join(ids_a, on=id_column, how="anti").sort(id_column),
+        ]
     )
-    flags = joined.select(
-        id_column,
-        *[_differs(c, sa[c], sb[c]).alias(c) for c in compared],
-        pl.any_horizontal([_differs(c, sa[c], sb[c]) for c in ignored] or [pl.lit(False)]).alias("__ignored"),
-        *[pl.col(c).alias(f"{c}__a") for c in compared],
-        *[pl.col(f"{c}__b") for c in compared],
-    )
-    any_change = pl.any_horizontal([pl.col(c) for c in compared] or [pl.lit(False)])
-    changed_lf = (
-        flags.filter(any_change)
-        .select(
-            id_column,
-            pl.concat_list([pl.when(pl.col(c)).then(pl.lit(c)) for c in compared])
-            .list.drop_nulls()
-            .alias("fields")
-            if compared
-            else pl.lit([], dtype=pl.List(pl.String)).alias("fields"),
-        )
-        .with_columns(n_fields=pl.col("fields").list.len().cast(pl.Int64))
-        .sort(id_column)
-    )
-    counts_lf = flags.select(
-        pl.len().alias("__compared"),
-        (~any_change & pl.col("__ignored")).sum().alias("__modified_only"),
-        *[pl.col(c).sum().alias(c) for c in compared],
-    )
-    only_a_lf = ids_a.join(ids_b, on=id_column, how="anti").sort(id_column)
-    only_b_lf = ids_b.join(ids_a, on=id_column, how="anti").sort(id_column)
-    detail_lf = _changes(flags.filter(any_change).sort(id_column).head(max_detail), id_column, compared)
-    changed, counts, only_a, only_b, changes = pl.collect_all(
-        [changed_lf, counts_lf, only_a_lf, only_b_lf, detail_lf]
-    )
+    parts = max(1, math.ceil(int(sizes["len"].max() or 0) / partition_rows))  # type: ignore[arg-type]
+    # Each side shrinks to ids and one hash per field; values are re-read for the detail only.
+    hashes_a = la.select(id_column, *[_hashed(c, sa[c], sb[c]).alias(c) for c in names])
+    hashes_b = lb.select(id_column, *[_hashed(c, sb[c], sa[c]).alias(c) for c in names])
+    with tempfile.TemporaryDirectory(prefix="stnb-records-") as tmp:
+        if parts > 1:  # hash once, streaming to disk, then join one id partition at a time
+            hashes_a.sink_parquet(Path(tmp) / "a.parquet")
+            hashes_b.sink_parquet(Path(tmp) / "b.parquet")
+            hashes_a = pl.scan_parquet(Path(tmp) / "a.parquet")
+            hashes_b = pl.scan_parquet(Path(tmp) / "b.parquet")
+        pieces = [
+            _compare_part(hashes_a, hashes_b, id_column, compared, ignored, part, parts)
+            for part in range(parts)
+        ]
+    changed = pl.concat([c for c, _ in pieces]).sort(id_column)
+    counts = pl.concat([n for _, n in pieces]).sum()
     totals = counts.row(0, named=True)
     changed_fields = (
         pl.DataFrame(
@@ -146,28 +143,83 @@ def record_diff(
     )
     return RecordDiff(
         id_column=id_column,
-        compared=int(totals["__compared"]),
+        compared=int(totals["__compared"] or 0),
         only_in_a=only_a,
         only_in_b=only_b,
         changed=changed,
         changed_fields=changed_fields,
-        changes=changes,
+        changes=_changes(la, lb, changed.head(max_detail), id_column),
         modified_only=int(totals["__modified_only"] or 0),
         ignored=ignored,
         fields=tuple(compared),
     )
 
 
-def _changes(flags: pl.LazyFrame, id_column: str, compared: list[str]) -> pl.LazyFrame:
-    parts = [
-        flags.filter(pl.col(c)).select(
+def _compare_part(
+    hashes_a: pl.LazyFrame,
+    hashes_b: pl.LazyFrame,
+    id_column: str,
+    compared: list[str],
+    ignored: tuple[str, ...],
+    part: int,
+    parts: int,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Changed records (id, fields, n_fields) and per-field counts for the ids of one partition."""
+    if parts > 1:
+        mine = (pl.col(id_column).hash() % parts) == part
+        hashes_a, hashes_b = hashes_a.filter(mine), hashes_b.filter(mine)
+
+    def differs(c: str) -> pl.Expr:
+        return pl.col(c) != pl.col(c + "__b")
+
+    flags = (
+        hashes_a.join(hashes_b, on=id_column, how="inner", suffix="__b")
+        .select(
             id_column,
-            pl.lit(c).alias("field"),
-            _json_text(c, "__a").alias("a"),
-            _json_text(c, "__b").alias("b"),
+            *[differs(c).alias(c) for c in compared],
+            pl.any_horizontal([differs(c) for c in ignored] or [pl.lit(False)]).alias("__ignored"),
         )
-        for c in compared
-    ]
-    if not parts:
-        return pl.LazyFrame(schema=_changes_schema(id_column))
-    return pl.concat(parts).sort(id_column, "field")
+        .collect()
+    )
+    any_change = pl.any_horizontal([pl.col(c) for c in compared] or [pl.lit(False)])
+    changed = (
+        flags.filter(any_change)
+        .select(
+            id_column,
+            pl.concat_list([pl.when(pl.col(c)).then(pl.lit(c)) for c in compared])
+            .list.drop_nulls()
+            .alias("fields")
+            if compared
+            else pl.lit([], dtype=pl.List(pl.String)).alias("fields"),
+        )
+        .with_columns(n_fields=pl.col("fields").list.len().cast(pl.Int64))
+    )
+    counts = flags.select(
+        pl.len().cast(pl.Int64).alias("__compared"),
+        (~any_change & pl.col("__ignored")).sum().cast(pl.Int64).alias("__modified_only"),
+        *[pl.col(c).sum().cast(pl.Int64).alias(c) for c in compared],
+    )
+    return changed, counts
+
+
+def _changes(la: pl.LazyFrame, lb: pl.LazyFrame, changed: pl.DataFrame, id_column: str) -> pl.DataFrame:
+    """Old and new values (JSON text) of the changed fields of a few records, read back by id."""
+    if changed.is_empty():
+        return pl.DataFrame(schema=_changes_schema(id_column))
+    ids = changed[id_column].implode()
+    names = sorted(set(changed["fields"].explode().drop_nulls().to_list()))
+
+    def values(lf: pl.LazyFrame, side: str) -> pl.LazyFrame:
+        return (
+            lf.filter(pl.col(id_column).is_in(ids))
+            .select(id_column, *[_json_text(c, "").alias(c) for c in names])
+            .unpivot(index=id_column, variable_name="field", value_name=side)
+        )
+
+    wanted = changed.select(id_column, pl.col("fields").alias("field")).explode("field").lazy()
+    return (
+        wanted.join(values(la, "a"), on=[id_column, "field"], how="left")
+        .join(values(lb, "b"), on=[id_column, "field"], how="left")
+        .sort(id_column, "field")
+        .collect()
+    )

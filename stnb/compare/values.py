@@ -57,12 +57,14 @@ def categorical_columns(
     enums: Collection[str] = (),
     max_values: int = 25,
     min_repeats: float = 3.0,
+    probe_rows: int = 50_000,
 ) -> dict[str, str]:
     """Columns present on both sides that hold categories, mapped to their kind ("bool", "enum", "string").
 
     Booleans and known enums (`enums`, from the catalog) always qualify; other string columns qualify when
     both sides together hold at most `max_values` distinct values, each seen `min_repeats` times on
-    average (names, numbers and PO references, mostly unique, are left out).
+    average (names, numbers and PO references, mostly unique, are left out). The string test looks at
+    the first `probe_rows` rows of each side, so a large side is not hashed in full just to decide.
     """
     la, lb = a.lazy(), b.lazy()
     sa, sb = la.collect_schema(), lb.collect_schema()
@@ -75,7 +77,7 @@ def categorical_columns(
             kinds[name] = ka
     strings = [n for n, k in kinds.items() if k == "string"]
     if strings:
-        both = pl.concat([la.select(strings), lb.select(strings)])
+        both = pl.concat([la.select(strings).head(probe_rows), lb.select(strings).head(probe_rows)])
         distinct = both.select([pl.col(c).drop_nulls().n_unique().alias(c) for c in strings])
         present = both.select([pl.col(c).count().alias(c) for c in strings])
         counts, filled = pl.collect_all([distinct, present])

@@ -188,6 +188,14 @@ def test_record_diff_ids_changes_and_modified_only() -> None:
     }
 
 
+def test_record_diff_in_partitions_gives_the_same_answer() -> None:
+    whole = record_diff(side_a(), side_b())
+    parted = record_diff(side_a().lazy(), side_b().lazy(), partition_rows=2)  # 4 id partitions
+    assert parted.changed.equals(whole.changed) and parted.changes.equals(whole.changes)
+    assert parted.changed_fields.equals(whole.changed_fields)
+    assert (parted.compared, parted.modified_only) == (whole.compared, whole.modified_only) == (5, 1)
+
+
 def test_record_diff_compares_mismatched_dtypes_as_text_and_caps_detail() -> None:
     a = pl.DataFrame({"id": [1, 2, 3], "v": [1, 2, 3], "s": ["1", "2", "3"]})
     b = pl.DataFrame({"id": [1, 2, 3], "v": [1.0, 2.5, 3.5], "s": [1, 2, 3]})
