@@ -127,6 +127,13 @@ class _Walk:
     def paged(self) -> bool:
         return "page" in self.endpoint.params
 
+    def start(self, progress: bool | float, description: str | None) -> None:
+        """Begin a walk; iterating the same iterator again starts over with fresh counters."""
+        self.pages = self.rows = 0
+        self.truncated = self.stopped = False
+        self.total_count = None
+        self.progress = _progress_bar(progress, description or self.resource, "page")
+
     def params(self, query: QueryParams, number: int | None, with_total: bool) -> QueryParams:
         params = dict(query)
         if number is not None and self.paged:
@@ -233,10 +240,7 @@ class _Walk:
         self.stopped = True
         warnings.warn(message, TruncationWarning, stacklevel=5)
 
-    def open_progress(self, setting: bool | float, description: str | None) -> None:
-        self.progress = _progress_bar(setting, description or self.resource, "page")
-
-    def set_progress_total(self, first: Page, extra: int) -> None:
+    def set_progress_total(self, extra: int) -> None:
         if self.progress is not None:
             self.progress.total = self.pages + extra
             self.progress.refresh()
@@ -313,7 +317,7 @@ class PageIterator:
 
     def __iter__(self) -> Iterator[Page]:
         walk = self._walk
-        walk.open_progress(self._progress, self._description)
+        walk.start(self._progress, self._description)
         try:
             for chunk, query in enumerate(walk.queries):
                 more_queries = chunk < len(walk.queries) - 1
@@ -335,7 +339,7 @@ class PageIterator:
         number = walk.first_page(query)
         page = self._fetch(query, number, chunk, walk.wants_total(query))
         ahead = walk.remaining(page, query)
-        walk.set_progress_total(page, len(ahead) + 1)
+        walk.set_progress_total(len(ahead) + 1)
         keep_going = walk.accept(page, more_queries)
         yield page
         if not keep_going:
@@ -429,7 +433,7 @@ class AsyncPageIterator:
 
     async def __aiter__(self) -> AsyncIterator[Page]:
         walk = self._walk
-        walk.open_progress(self._progress, self._description)
+        walk.start(self._progress, self._description)
         try:
             for chunk, query in enumerate(walk.queries):
                 more_queries = chunk < len(walk.queries) - 1
@@ -452,7 +456,7 @@ class AsyncPageIterator:
         number = walk.first_page(query)
         page = await self._fetch(query, number, chunk, walk.wants_total(query))
         ahead = walk.remaining(page, query)
-        walk.set_progress_total(page, len(ahead) + 1)
+        walk.set_progress_total(len(ahead) + 1)
         keep_going = walk.accept(page, more_queries)
         yield page
         if not keep_going:

@@ -356,3 +356,10 @@ def test_progress_bar_names_the_resource_and_active(
     assert "/10 " in err  # the total is known from totalCount
     conn.frame("crm/customers", pageSize=10, progress=False)
     assert capsys.readouterr().err == ""
+
+
+def test_iterating_again_starts_over(conn: Connection, fake: FakeApi, jobs: list[dict[str, Any]]) -> None:
+    walk = conn.pages("jpm/jobs", pageSize=400)
+    assert sum(len(p) for p in walk) == 1000
+    assert sum(len(p) for p in walk) == 1000
+    assert (walk.pages, walk.rows, walk.total_count) == (3, 1000, 1000)
