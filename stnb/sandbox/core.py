@@ -273,7 +273,7 @@ class Sandbox:
             return problem(
                 403, _SCOPE_TITLE, trace, {"scope": [f"The app has no access to the '{module}' API."]}
             )
-        wait = self._limiter.acquire((caller.app.app_key, caller.tenant.tenant_id))
+        wait = self._limiter.acquire((caller.app.app_key, caller.tenant.tenant_id, env))
         if wait is not None:
             return problem(
                 429,
