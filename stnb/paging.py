@@ -31,7 +31,7 @@ from typing import Any, Protocol
 from stnb.catalog import Endpoint
 from stnb.clock import SYSTEM_CLOCK, Clock
 from stnb.errors import ConfigError, InvalidResponse, ValidationError
-from stnb.query import QueryParams, format_datetime
+from stnb.query import QueryParams, format_datetime, parse_rfc3339
 
 __all__ = [
     "DEFAULT_CONCURRENCY",
@@ -557,22 +557,12 @@ def _since_text(since: str | date | datetime) -> str:
 
 def _instant(value: Any) -> float | None:
     """A comparable moment for a modifiedOn value, or None when there is none."""
-    if not isinstance(value, str) or len(value) < 10:
+    if not isinstance(value, str):
         return None
-    text = value.strip()
-    if "." in text[19:]:
-        dot = text.index(".", 19)
-        end = dot + 1
-        while end < len(text) and text[end].isdigit():
-            end += 1
-        text = text[: min(end, dot + 7)] + text[end:]
     try:
-        moment = datetime.fromisoformat(text)
+        return parse_rfc3339(value).timestamp()
     except ValueError:
         return None
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=None).timestamp() - moment.astimezone().utcoffset().total_seconds()  # type: ignore[union-attr]
-    return moment.timestamp()
 
 
 @dataclass(slots=True)

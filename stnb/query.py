@@ -39,6 +39,7 @@ __all__ = [
     "effective_active",
     "format_datetime",
     "normalize_active",
+    "parse_rfc3339",
     "split_path_params",
 ]
 
@@ -176,15 +177,19 @@ def format_datetime(value: datetime | date | str) -> str:
     return text + "Z"
 
 
-def _parse_datetime_text(text: str) -> datetime:
-    raw = text.strip()
-    try:
-        parsed = datetime.fromisoformat(_trim_fraction(raw))
-    except ValueError:
-        raise _Invalid(f"{text!r} is not a date or RFC3339 date-time (e.g. 2026-01-01T00:00:00Z)") from None
+def parse_rfc3339(text: str) -> datetime:
+    """An aware UTC datetime from RFC3339 text or a bare date; no offset means UTC. ValueError otherwise."""
+    parsed = datetime.fromisoformat(_trim_fraction(text.strip()))
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC)
+
+
+def _parse_datetime_text(text: str) -> datetime:
+    try:
+        return parse_rfc3339(text)
+    except ValueError:
+        raise _Invalid(f"{text!r} is not a date or RFC3339 date-time (e.g. 2026-01-01T00:00:00Z)") from None
 
 
 def _trim_fraction(text: str) -> str:
