@@ -1,12 +1,15 @@
-"""The HTML usage report opens in headless Chromium, offline, without errors, and draws every chart."""
+"""The HTML usage report opens in headless Chromium, offline, without errors, and draws every chart.
+
+`watched_page` is conftest.WatchedPage (not imported: several folders have a conftest module).
+"""
 
 from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
-from conftest import WatchedPage
 
 from stnb.usage.demo import build_demo_usage
 from stnb.usage.report import build_report
@@ -20,9 +23,7 @@ def report_file(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
     return report.write_html(folder / "usage.html"), len(report.figures)
 
 
-def test_report_renders_offline_without_errors(
-    report_file: tuple[Path, int], watched_page: WatchedPage
-) -> None:
+def test_report_renders_offline_without_errors(report_file: tuple[Path, int], watched_page: Any) -> None:
     path, charts = report_file
     url = path.resolve().as_uri()
     watched_page.go(url, offline=True)
@@ -44,7 +45,7 @@ def test_report_renders_offline_without_errors(
 
 
 def test_report_screenshot_is_not_blank(
-    report_file: tuple[Path, int], watched_page: WatchedPage, tmp_path: Path
+    report_file: tuple[Path, int], watched_page: Any, tmp_path: Path
 ) -> None:
     path, charts = report_file
     watched_page.go(path.resolve().as_uri(), offline=True)
