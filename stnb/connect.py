@@ -93,7 +93,7 @@ def connect(
         timezone=timezone or target.timezone,
     )
     _install_ledger()
-    return Connection(client, progress=progress)
+    return Connection(client, progress=progress, clock=clock)
 
 
 def connect_async(
@@ -132,7 +132,7 @@ def connect_async(
         timezone=timezone or target.timezone,
     )
     _install_ledger()
-    return AsyncConnection(client, progress=progress)
+    return AsyncConnection(client, progress=progress, clock=clock)
 
 
 def _target(

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from stnb.catalog import Catalog, Endpoint, Resource, load_catalog
+from stnb.clock import SYSTEM_CLOCK, Clock
 from stnb.errors import InvalidResponse, ValidationError
 from stnb.frames import ParquetSink, polars_schema, to_frame
 from stnb.paging import (
@@ -134,8 +135,10 @@ class _Base:
         progress: bool | None,
         page_size: int,
         concurrency: int,
+        clock: Clock | None,
     ) -> None:
         self._client_any = client
+        self._clock = clock or SYSTEM_CLOCK
         self.catalog = catalog or load_catalog()
         self.last_query = None
         self._progress = progress
@@ -250,9 +253,15 @@ class Connection(_Base):
         progress: bool | None = None,
         page_size: int = DEFAULT_PAGE_SIZE,
         concurrency: int = DEFAULT_CONCURRENCY,
+        clock: Clock | None = None,
     ) -> None:
         super().__init__(
-            client, catalog=catalog, progress=progress, page_size=page_size, concurrency=concurrency
+            client,
+            catalog=catalog,
+            progress=progress,
+            page_size=page_size,
+            concurrency=concurrency,
+            clock=clock,
         )
         self.client = client
 
@@ -321,7 +330,7 @@ class Connection(_Base):
             include_recent_changes=include_recent_changes,
             params={k: str(v) for k, v in params.items()},
             progress=_progress_flag(progress, self._progress),
-            clock=getattr(self.client, "_clock", None),
+            clock=self._clock,
         )
 
     def export_frame(
@@ -441,9 +450,15 @@ class AsyncConnection(_Base):
         progress: bool | None = None,
         page_size: int = DEFAULT_PAGE_SIZE,
         concurrency: int = DEFAULT_CONCURRENCY,
+        clock: Clock | None = None,
     ) -> None:
         super().__init__(
-            client, catalog=catalog, progress=progress, page_size=page_size, concurrency=concurrency
+            client,
+            catalog=catalog,
+            progress=progress,
+            page_size=page_size,
+            concurrency=concurrency,
+            clock=clock,
         )
         self.client = client
 
@@ -512,7 +527,7 @@ class AsyncConnection(_Base):
             include_recent_changes=include_recent_changes,
             params={k: str(v) for k, v in params.items()},
             progress=_progress_flag(progress, self._progress),
-            clock=getattr(self.client, "_clock", None),
+            clock=self._clock,
         )
 
     async def export_frame(
