@@ -64,7 +64,9 @@ class QueryInfo:
     env: str
     tenant: str
     sandbox: bool
-    filters: dict[str, Any] = field(default_factory=dict)  # as sent, `active` included when it applies
+    filters: dict[str, Any] = field(
+        default_factory=dict
+    )  # as sent, plus `active` when the API default applies
     active: str | None = None  # "True" | "Any" | "False"; None when the resource has no active filter
     pages: int = 0
     rows: int = 0
@@ -178,7 +180,11 @@ class _Base:
         resource = self.catalog.resolve(name)
         endpoint = resource.endpoint("list")
         path_params, rest = split_path_params(endpoint, filters)
-        if page_size is not None and rest.get("pageSize") is not None and rest["pageSize"] != page_size:
+        if (
+            page_size is not None
+            and rest.get("pageSize") is not None
+            and str(rest["pageSize"]) != str(page_size)
+        ):
             raise ValidationError(
                 f"{resource.key}: page_size={page_size} and pageSize={rest['pageSize']} disagree; pass one",
                 errors={"pageSize": ["given twice"]},
