@@ -29,7 +29,6 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from stnb.catalog import load_catalog
@@ -156,22 +155,6 @@ _BASE_CALLS = (30_000.0, 6_000.0, 3_000.0)  # per weekday at the start, for a te
 _GROWTH = (0.0025, 0.005, 0.003)  # per day, compounding
 
 
-class _TenantLike(Protocol):
-    @property
-    def tenant_id(self) -> int: ...
-    @property
-    def name(self) -> str: ...
-
-
-class _AppLike(Protocol):
-    @property
-    def name(self) -> str: ...
-    @property
-    def public_id(self) -> str: ...
-    @property
-    def tenants(self) -> Sequence[_TenantLike]: ...
-
-
 @dataclass(frozen=True, slots=True)
 class PortalTenant:
     tenant_id: int
@@ -260,7 +243,11 @@ def portal_endpoint_name(path: str) -> str:
 
 
 def portal_apps(sandbox_or_apps: object) -> list[PortalApp]:
-    """The apps of a `Sandbox` (its `.apps`) or of a sequence of app-like objects."""
+    """The apps of a `Sandbox` (its `.apps`) or of a sequence of app-like objects.
+
+    An app needs `name`, `public_id` and `tenants` (each with `tenant_id`, `name`, optionally `size`);
+    `scopes_in("production")`, when present, limits the modules it calls (as `SandboxApp` does).
+    """
     apps = getattr(sandbox_or_apps, "apps", sandbox_or_apps)
     if not isinstance(apps, Iterable):
         raise TypeError(f"expected a Sandbox or a sequence of apps, got {type(sandbox_or_apps).__name__}")

@@ -29,6 +29,7 @@ __all__ = [
     "default_ledger_path",
     "ensure_schema",
     "ledger_path",
+    "open_existing",
     "read_rows",
     "to_us",
 ]
