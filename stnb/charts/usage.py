@@ -19,6 +19,7 @@ from stnb.usage.events import Frame, usage_events
 
 __all__ = [
     "Context",
+    "calls_by",
     "context",
     "endpoint_heatmap",
     "error_rates",
@@ -122,6 +123,33 @@ def trend(
             )
     fig.update_layout(yaxis_title=f"calls per {_per(every)}", xaxis_title=None)
     return _title(fig, f"API calls per {_per(every)}", ctx)
+
+
+def calls_by(usage: Frame, *, by: str = "app", every: str = "1d", top: int = 8) -> go.Figure:
+    """Calls per period for the `top` busiest groups of `by`, the rest summed as "other".
+
+    `by`: app, env, tenant, api, module, endpoint or method.
+    """
+    ctx = context(usage)
+    counts = analytics.calls_over_time(usage, every, by)
+    ranked = counts.group_by(by).agg(pl.col("calls").sum()).sort(["calls", by], descending=[True, False])
+    keep = ranked.head(top)[by].to_list()
+    label = pl.when(pl.col(by).is_in(keep)).then(pl.col(by).cast(pl.String)).otherwise(pl.lit("other"))
+    shown = counts.with_columns(label.alias("group")).group_by("period", "group").agg(pl.col("calls").sum())
+    fig = go.Figure()
+    for i, name in enumerate([*map(str, keep), *(["other"] if ranked.height > top else [])]):
+        part = shown.filter(pl.col("group") == name).sort("period")
+        fig.add_trace(
+            go.Scatter(
+                x=part["period"].to_list(),
+                y=part["calls"].to_list(),
+                mode="lines",
+                name=name,
+                line={"color": _color(i)},
+            )
+        )
+    fig.update_layout(yaxis_title=f"calls per {_per(every)}")
+    return _title(fig, f"Calls per {_per(every)} by {by}", ctx)
 
 
 def family_area(usage: Frame, *, every: str = "1d") -> go.Figure:

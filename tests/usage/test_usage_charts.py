@@ -61,6 +61,19 @@ def test_trend_lines_sum_to_the_data_and_mark_the_incident(frames: tuple[pl.Data
     assert "per week" in weekly.layout.title.text
 
 
+def test_calls_by_any_column_keeps_the_top_groups(frames: tuple[pl.DataFrame, pl.DataFrame]) -> None:
+    portal, _ = frames
+    fig = charts.calls_by(portal, by="endpoint", every="1w", top=3)
+    names = [t.name for t in fig.data]
+    assert len(names) == 4 and names[-1] == "other"
+    assert sum(sum(t.y) for t in fig.data) == portal["calls"].sum()  # nothing lost in "other"
+    busiest = portal.group_by("endpoint").agg(pl.col("calls").sum()).sort("calls", descending=True)
+    assert names[0] == busiest["endpoint"][0]
+    assert "by endpoint" in fig.layout.title.text and "per week" in fig.layout.title.text
+    by_tenant = charts.calls_by(portal, by="tenant", top=10)
+    assert "other" not in [t.name for t in by_tenant.data]
+
+
 def test_family_area_is_stacked_by_api(frames: tuple[pl.DataFrame, pl.DataFrame]) -> None:
     portal, _ = frames
     fig = charts.family_area(portal)
