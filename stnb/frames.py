@@ -357,11 +357,6 @@ def _json_text(column: str, dtype: pl.DataType) -> pl.Expr:
     return pl.when(pl.col(column).is_null()).then(None).otherwise(text)
 
 
-def _row_count(path: Path) -> int:
-    scan = pl.scan_csv(path) if path.suffix.lower() == ".csv" else pl.scan_parquet(path)
-    return int(scan.select(pl.len()).collect().item())
-
-
 class ParquetSink:
     """Writes frames as they arrive and combines them into one file at `close()`, with bounded memory.
 
@@ -392,6 +387,9 @@ class ParquetSink:
             raise ValueError(f"ParquetSink for {self.path} is already closed")
         if frame.height == 0 and self._parts:
             return
+        self._write_part(frame)
+
+    def _write_part(self, frame: pl.DataFrame) -> None:
         self._dir.mkdir(parents=True, exist_ok=True)
         part = self._dir / f"part-{len(self._parts):06d}.parquet"
         frame.write_parquet(part)
@@ -405,13 +403,12 @@ class ParquetSink:
         self._closed = True
         try:
             if not self._parts:
-                self._closed = False
-                self.write(pl.DataFrame(schema=self._schema or {}))
-                self._closed = True
+                self._write_part(pl.DataFrame(schema=self._schema or {}))
             scans = [pl.scan_parquet(p) for p in self._parts]
             lazy = scans[0] if len(scans) == 1 else pl.concat(scans, how="diagonal_relaxed")
             if self._unique_by is not None:
                 lazy = lazy.unique(subset=self._unique_by, keep="last", maintain_order=True)
+                self.rows = int(lazy.select(pl.len()).collect().item())
             self.path.parent.mkdir(parents=True, exist_ok=True)
             tmp = self.path.parent / f".{self.path.name}.{uuid.uuid4().hex[:8]}.tmp"
             try:
@@ -428,7 +425,6 @@ class ParquetSink:
                 os.replace(tmp, self.path)
             finally:
                 tmp.unlink(missing_ok=True)
-            self.rows = _row_count(self.path)
         finally:
             self._cleanup()
         return self.path

@@ -204,3 +204,11 @@ def test_csv_output_holds_nested_values_as_json(tmp_path: Path) -> None:
     assert back["tags"].to_list() == ["[1,2]", None]
     assert back["customer"][0].startswith('{"id":5')
     assert back["total"].to_list() == [1234.5, 1234.5]
+
+
+def test_csv_sink_with_no_batches_writes_the_header(tmp_path: Path) -> None:
+    target = tmp_path / "empty.csv"
+    sink = ParquetSink(target, schema=polars_schema({"id": "int64", "name": "string"}))
+    sink.close()
+    assert target.read_text().strip() == "id,name"
+    assert sink.rows == 0
