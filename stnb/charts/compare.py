@@ -36,8 +36,17 @@ def distribution_bars(
             marker_color=color,
             customdata=rows[f"share_{side}"].fill_null(0.0).to_list(),
             hovertemplate="%{x}: %{y:,} (%{customdata:.1%})<extra>" + label + "</extra>",
+            texttemplate="%{y:,}",  # a value seen on one side only is a bar too short to see
+            textposition="outside",
         )
     fig.update_layout(barmode="group", xaxis_title=field, yaxis_title="records", hovermode="closest")
+    one_sided = rows.filter((pl.col("a") == 0) | (pl.col("b") == 0))
+    if one_sided.height:
+        only = ", ".join(
+            f"{v} ({labels[0] if a else labels[1]} only)"
+            for v, a in zip(one_sided["value"].to_list(), one_sided["a"].to_list(), strict=True)
+        )
+        context = f"{context}<br>{only}" if context else only
     return _title(fig, f"{field}: values side by side", context)
 
 

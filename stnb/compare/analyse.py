@@ -25,6 +25,15 @@ class SideData:
     fields: frozenset[str] | None = None  # keys seen in the raw records; None: the frame's columns
 
 
+def _sent(side: SideData | None) -> pl.LazyFrame:
+    """The side's frame without the columns the API never sent (typed frames add them all-null)."""
+    if side is None:
+        return pl.LazyFrame()
+    if side.fields is None:
+        return side.frame
+    return side.frame.select([c for c in side.frame.collect_schema() if c in side.fields])
+
+
 def _one_sided(frame: pl.DataFrame, missing: str) -> pl.DataFrame:
     """Keep the answering side's numbers and blank the failed side's (zeros would read as data)."""
     return frame.with_columns(pl.lit(None, dtype=frame.schema[missing]).alias(missing), delta=pl.lit(None))
@@ -48,9 +57,8 @@ def analyse(
     null_rate_threshold: float = 0.05,
 ) -> Comparison:
     """Compare what two sides answered; a side that failed (None) leaves only the other side's counts."""
-    empty = pl.LazyFrame()
-    fa = a.frame if a is not None else empty
-    fb = b.frame if b is not None else empty
+    fa = _sent(a)
+    fb = _sent(b)
     counts = count_summary(fa, fb, totals=(info_a.total, info_b.total))
     monthly = monthly_counts(fa, fb)
     for missing, present, info in (("a", a, info_a), ("b", b, info_b)):

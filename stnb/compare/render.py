@@ -28,7 +28,8 @@ def _ms(value: float | None) -> str:
 def _rows(cmp: Comparison) -> list[tuple[str, str, str, str]]:
     rows: list[tuple[str, str, str, str]] = []
     for r in cmp.counts.iter_rows(named=True):
-        if r["metric"] != "rows" or cmp.method != "full list":
+        unknown = r["a"] is None and r["b"] is None  # e.g. active, on resources that do not send it
+        if not unknown and (r["metric"] != "rows" or cmp.method != "full list"):
             rows.append(("counts", r["metric"], _num(r["a"]), _num(r["b"])))
     for side in ("a", "b"):
         only = sorted(cmp.fields_only_in(side))

@@ -107,3 +107,16 @@ def test_compare_all_for_one_resource(fakes: dict[str, FakeEnv], capsys: pytest.
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 2 and lines[1].split()[:4] == ["crm/locations", "200", "403", "300"]
     assert "403 on b" in lines[1]
+
+
+def test_compare_on_the_built_in_sandbox(capsys: pytest.CaptureFixture[str]) -> None:
+    from stnb.sandbox import default_sandbox
+
+    code = main(["compare", "crm/customers", "--sandbox"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "fields only in b" in captured.out and "nationalAccount" in captured.out
+    assert "Multifamily" in captured.out
+    for credentials in default_sandbox().credentials.values():
+        assert credentials.client_secret not in captured.out + captured.err
+        assert credentials.app_key not in captured.out + captured.err
