@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import threading
 from typing import Any, TextIO
@@ -88,10 +89,18 @@ def _serve(args: argparse.Namespace) -> int:
         )
         return 1
     print_banner(handle.url, sandbox, sys.stdout)
+    stop = threading.Event()
+    # Handle SIGINT/SIGTERM explicitly: a shell may start us with SIGINT ignored.
+    previous = {
+        sig: signal.signal(sig, lambda _sig, _frame: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)
+    }
     try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
+        while not stop.wait(0.5):
+            if not handle.running:
+                print("stnb sandbox serve: the server stopped unexpectedly", file=sys.stderr)
+                return 1
     finally:
         handle.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     return 0

@@ -155,6 +155,12 @@ def jobs_core(ctx: GenContext, inputs: JobInputs) -> pl.DataFrame:
     slot = d.choice(k, "slot", (8, 10, 12, 14, 16), (0.3, 0.25, 0.2, 0.15, 0.1))
     hours = pick([s.hours for s in specs], pl.col("_type")) * (0.7 + d.uniform(k, "hours") * 0.8)
     start = local_times(pl.col("_day") + lead_days, slot * 3600, ctx)
+    # A same-day slot that already passed when the call came in moves to the next day.
+    start = (
+        pl.when(start < pl.col("createdOn") + pl.duration(minutes=30))
+        .then(start + pl.duration(days=1))
+        .otherwise(start)
+    )
     frame = frame.with_columns(_start=start, _hours=hours, _install=install).with_columns(
         _end=pl.col("_start") + pl.duration(seconds=(pl.col("_hours") * 3600).cast(pl.Int64))
     )
