@@ -5,6 +5,7 @@ plain methods (`run()`, `test()`, ...) so they can be driven without a browser.
 """
 
 from stnb.widgets.connection_panel import ConnectionPanel
+from stnb.widgets.environment_diff import EnvironmentDiff
 from stnb.widgets.explorer import ResourceExplorer
 
-__all__ = ["ConnectionPanel", "ResourceExplorer"]
+__all__ = ["ConnectionPanel", "EnvironmentDiff", "ResourceExplorer"]

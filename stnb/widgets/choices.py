@@ -14,7 +14,7 @@ from typing import Any
 
 from stnb.config import ENVIRONMENTS, default_profiles_path, discover
 
-__all__ = ["TenantChoice", "profile_names", "sandbox_tenants", "tenant_choices"]
+__all__ = ["TenantChoice", "profile_names", "sandbox_tenants", "side_choices", "tenant_choices"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +37,15 @@ def profile_names(path: Path | None = None) -> list[str]:
     """The profile names in the profiles file, sorted."""
     document = _profiles_document(path or default_profiles_path())
     return sorted(name for name, value in document.items() if isinstance(value, dict))
+
+
+def side_choices(path: Path | None = None) -> list[str]:
+    """Comparison sides: each environment, then `profile.environment` for every profile section."""
+    sides = list(ENVIRONMENTS)
+    for name, envs in sorted(_profiles_document(path or default_profiles_path()).items()):
+        if isinstance(envs, dict):
+            sides += [f"{name}.{env}" for env in ENVIRONMENTS if isinstance(envs.get(env), dict)]
+    return sides
 
 
 def _profile_tenants(path: Path, env: str, profile: str | None) -> list[TenantChoice]:

@@ -24,6 +24,7 @@ __all__ = ["PROBE_PATH", "ConnectionPanel", "Connector"]
 Connector = Callable[[str, str | None, str | None], Connection]
 PROBE_PATH = "/settings/v2/tenant/{tenant}/business-units"  # small, and every demo app may read it
 _AUTO = "(auto)"
+_AUTO_VALUE = ""  # a dropdown whose value is None shows a blank box
 
 
 def _connect(env: str, profile: str | None, tenant: str | None) -> Connection:
@@ -56,11 +57,13 @@ class ConnectionPanel:
         self.env = widgets.Dropdown(options=list(ENVIRONMENTS), value=env or default_env(), description="Env")
         profiles = profile_names()
         self.profile = widgets.Dropdown(
-            options=[(_AUTO, None), *[(name, name) for name in profiles]],
-            value=profile if profile in profiles else None,
+            options=[(_AUTO, _AUTO_VALUE), *[(name, name) for name in profiles]],
+            value=profile if profile in profiles else _AUTO_VALUE,
             description="Profile",
         )
-        self.tenant = widgets.Dropdown(options=[(_AUTO, None)], value=None, description="Tenant")
+        self.tenant = widgets.Dropdown(
+            options=[(_AUTO, _AUTO_VALUE)], value=_AUTO_VALUE, description="Tenant"
+        )
         self.status = widgets.HTML()
         self.banner = widgets.HTML()
         self.test_button = widgets.Button(description="Test connection", icon="plug", button_style="primary")
@@ -86,7 +89,7 @@ class ConnectionPanel:
     @property
     def choice(self) -> tuple[str, str | None, str | None]:
         """The current (environment, profile, tenant); None means "let stnb resolve it"."""
-        return self.env.value, self.profile.value, self.tenant.value
+        return self.env.value, self.profile.value or None, self.tenant.value or None
 
     @property
     def uses_sandbox(self) -> bool:
@@ -133,12 +136,12 @@ class ConnectionPanel:
 
     def _refresh_tenants(self, keep: str | None) -> None:
         choices, from_sandbox = tenant_choices(
-            self.env.value, self.profile.value, sandbox=self._sandbox_tenants
+            self.env.value, self.profile.value or None, sandbox=self._sandbox_tenants
         )
-        options: list[tuple[str, str | None]] = [(_AUTO, None)]
+        options: list[tuple[str, str]] = [(_AUTO, _AUTO_VALUE)]
         options += [(f"{c.label} · sandbox" if from_sandbox else c.label, c.tenant_id) for c in choices]
-        known = {value for _, value in options}
-        if keep is not None and keep not in known:
+        keep = keep or _AUTO_VALUE
+        if keep not in {value for _, value in options}:
             options.append((keep, keep))
         self._quiet = True  # one status refresh below, not one per intermediate dropdown value
         try:

@@ -15,12 +15,13 @@ from stnb.catalog import Endpoint, Param
 from stnb.clock import SYSTEM_CLOCK, Clock
 from stnb.tenant_time import TenantClock, filter_names, last_n_days, local_day_bounds, rfc3339
 
-__all__ = ["ACTIVE_CHOICES", "CUSTOM", "DATE_PRESETS", "FilterForm", "date_stems"]
+__all__ = ["ACTIVE_CHOICES", "CUSTOM", "DATE_PRESETS", "NOT_SET", "FilterForm", "date_stems"]
 
 ACTIVE_CHOICES = ("True", "Any", "False")
 CUSTOM = "custom"
-DATE_PRESETS: tuple[tuple[str, str | None], ...] = (
-    ("no date filter", None),
+NOT_SET = ""  # a dropdown whose value is None shows a blank box, so "not set" is the empty string
+DATE_PRESETS: tuple[tuple[str, str], ...] = (
+    ("no date filter", NOT_SET),
     ("today", "today"),
     ("yesterday", "yesterday"),
     ("last 7 days", "last_7_days"),
@@ -51,16 +52,16 @@ def date_stems(endpoint: Endpoint) -> list[str]:
 def _input(param: Param) -> widgets.Widget:
     if param.enum and not param.array:
         return widgets.Dropdown(
-            options=[("(not set)", None), *[(v, v) for v in param.enum]],
-            value=None,
+            options=[("(not set)", NOT_SET), *[(v, v) for v in param.enum]],
+            value=NOT_SET,
             description=param.name,
             style=_STYLE,
             layout=_WIDE,
         )
     if param.type == "bool":
         return widgets.Dropdown(
-            options=[("(not set)", None), ("true", "true"), ("false", "false")],
-            value=None,
+            options=[("(not set)", NOT_SET), ("true", "true"), ("false", "false")],
+            value=NOT_SET,
             description=param.name,
             style=_STYLE,
             layout=_WIDE,
@@ -107,15 +108,15 @@ class FilterForm:
             options=stems or ["(none)"], description="date field", disabled=not stems
         )
         self.date_preset = widgets.Dropdown(
-            options=list(DATE_PRESETS), value=None, description="dates", disabled=not stems
+            options=list(DATE_PRESETS), value=NOT_SET, description="dates", disabled=not stems
         )
         self.date_from = widgets.DatePicker(description="from", layout=widgets.Layout(display="none"))
         self.date_to = widgets.DatePicker(description="to (incl.)", layout=widgets.Layout(display="none"))
         self.date_preset.observe(self._on_preset, names="value")
         self.sort = widgets.Dropdown(
-            options=[("(server order)", None)]
+            options=[("(server order)", NOT_SET)]
             + [(f"{sign}{f}", f"{sign}{f}") for f in endpoint.sort for sign in "+-"],
-            value=None,
+            value=NOT_SET,
             description="sort",
             disabled=not endpoint.sort,
         )
@@ -156,17 +157,15 @@ class FilterForm:
         if self.sort.value:
             chosen["sort"] = self.sort.value
         for name, control in self.inputs.items():
-            value = control.value
-            if isinstance(value, str):
-                value = value.strip() or None
-            if value is not None:
+            value = control.value.strip()
+            if value:
                 chosen[name] = value
         return chosen
 
     def date_filters(self) -> dict[str, str]:
         """The date range as the two list filters, bounds at tenant-local midnights, in UTC."""
         preset = self.date_preset.value
-        if preset is None or self.date_field.disabled:
+        if not preset or self.date_field.disabled:
             return {}
         field = self.date_field.value
         if preset != CUSTOM:
@@ -186,7 +185,7 @@ class FilterForm:
     def describe(self) -> str:
         """The date range in words, e.g. `modified: last 7 days (America/New_York)`."""
         preset = self.date_preset.value
-        if preset is None or self.date_field.disabled:
+        if not preset or self.date_field.disabled:
             return ""
         label = dict((v, k) for k, v in DATE_PRESETS)[preset]
         return f"{self.date_field.value}: {label} ({self.timezone})"

@@ -7,6 +7,7 @@ widget carries the DataTables bundle once (`datatable_assets`), and every table 
 
 from __future__ import annotations
 
+import html
 import json
 from functools import cache
 from typing import Any
@@ -21,6 +22,7 @@ __all__ = [
     "figure_output",
     "html_output",
     "show",
+    "small_table_output",
     "table_output",
     "text_of",
 ]
@@ -67,6 +69,14 @@ def table_output(frame: pl.DataFrame, caption: str | None = None) -> Output:
         classes="display nowrap compact",
     )
     return _display({"text/html": html, "text/plain": f"{frame.height} rows × {frame.width} columns"})
+
+
+def small_table_output(frame: pl.DataFrame, caption: str = "") -> Output:
+    """A short frame as a static HTML table, every row and column shown (no JavaScript needed)."""
+    with pl.Config(tbl_rows=-1, tbl_cols=-1, fmt_str_lengths=200, tbl_hide_dataframe_shape=True):
+        table = frame._repr_html_()
+    title = f'<div style="font-weight:600;margin:8px 0 2px">{html.escape(caption)}</div>' if caption else ""
+    return html_output(f"{title}{table}")
 
 
 def figure_output(fig: go.Figure) -> Output:

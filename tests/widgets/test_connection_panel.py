@@ -44,7 +44,8 @@ def test_without_credentials_the_sandbox_is_announced_and_answers() -> None:
     assert "Sandbox:" in panel.banner.value
     sandbox = default_sandbox()
     expected = [str(t.tenant_id) for t in sandbox.default_app.tenants]
-    assert [value for _, value in panel.tenant.options] == [None, *expected]
+    assert [value for _, value in panel.tenant.options] == ["", *expected]
+    assert panel.tenant.label == "(auto)"
     assert all(label.endswith("· sandbox") for label, value in panel.tenant.options if value)
 
     panel.test_button.click()
@@ -145,7 +146,7 @@ client_secret = "{FAKE_SECRET}"
 """
     )
     panel = ConnectionPanel()
-    assert [value for _, value in panel.profile.options] == [None, "acme", "zeta"]
+    assert [value for _, value in panel.profile.options] == ["", "acme", "zeta"]
     assert "several profiles fit integration" in panel.status.value
     panel.profile.value = "acme"
     assert [label for label, _ in panel.tenant.options] == ["(auto)", "111111111 (Acme HVAC)"]
@@ -154,5 +155,5 @@ client_secret = "{FAKE_SECRET}"
         and "profile acme.integration.111111111" in panel.status.value
     )
     panel.profile.value = "zeta"
-    assert [value for _, value in panel.tenant.options] == [None, "222222222"]
+    assert [value for _, value in panel.tenant.options] == ["", "222222222"]
     assert FAKE_SECRET not in widget_state(panel.widget)

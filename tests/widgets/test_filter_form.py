@@ -29,6 +29,8 @@ def test_date_pairs_become_one_date_row_with_modified_first() -> None:
     assert {"completed", "appointmentStarts", "firstAppointmentStarts"} <= set(stems)
     form = form_for(JOBS)
     assert form.date_field.value == "modified"
+    assert (form.date_preset.label, form.sort.label) == ("no date filter", "(server order)")
+    assert form.inputs["jobStatus"].label == "(not set)"
     for paired in ("modifiedOnOrAfter", "modifiedBefore", "completedBefore", "createdOnOrAfter"):
         assert paired not in form.inputs
     assert {"jobStatus", "customerId", "ids", "priority", "technicianId"} <= set(form.inputs)

@@ -1,0 +1,149 @@
+"""JupyterLab in headless Chromium: run the explorer and usage notebooks, click their widgets, see results.
+
+JupyterLab is started with the command `stnb lab` builds, on a copy of notebooks/ (so outputs and
+downloads stay in tmp_path), on the embedded sandbox (no credentials in its environment).
+Screenshots go to tests/artifacts/.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from stnb.cli.lab import free_port, lab_command
+
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "tests" / "artifacts"
+START_TIMEOUT_S = 90.0
+RUN_ALL_TIMEOUT_MS = 240_000
+WIDGET_TIMEOUT_MS = 120_000
+TEST_FLAGS = (
+    "--IdentityProvider.token=",
+    "--ServerApp.password=",
+    "--ServerApp.disable_check_xsrf=True",
+    "--LabApp.expose_app_in_browser=True",
+)
+NEWS_SETTINGS = ("@jupyterlab/apputils-extension", "notification.jupyterlab-settings", {"fetchNews": "false"})
+
+
+def _lab_environment(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("STNB_", "SERVICETITAN_", "JUPYTER"))}
+    settings = tmp_path / "lab-settings"
+    folder, name, values = NEWS_SETTINGS
+    (settings / folder).mkdir(parents=True)
+    (settings / folder / name).write_text(json.dumps(values))
+    env.update(
+        STNB_PROFILES=str(tmp_path / "no-profiles.toml"),
+        STNB_LEDGER=str(tmp_path / "ledger.sqlite"),
+        JUPYTERLAB_SETTINGS_DIR=str(settings),
+        JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "workspaces"),
+        JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
+    )
+    return env
+
+
+def _wait_for_server(process: subprocess.Popen[bytes], url: str) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"JupyterLab exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}api/status", timeout=5) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError(f"JupyterLab did not answer within {START_TIMEOUT_S:.0f} s")
+
+
+@pytest.fixture(scope="module")
+def lab_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """JupyterLab on a copy of the notebooks, started with `stnb lab`'s command line."""
+    tmp_path = tmp_path_factory.mktemp("lab")
+    notebooks = tmp_path / "notebooks"
+    shutil.copytree(REPO / "notebooks", notebooks, ignore=shutil.ignore_patterns("output", ".ipynb_checkpoints"))
+    port = free_port()
+    command = [*lab_command(notebooks, port, open_browser=False), *TEST_FLAGS]
+    log = (tmp_path / "lab.log").open("wb")
+    process = subprocess.Popen(command, env=_lab_environment(tmp_path), stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        _wait_for_server(process, url)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+        with socket.socket() as sock:
+            assert sock.connect_ex(("127.0.0.1", port)) != 0
+
+
+def _run_all_cells(page: Any, lab_url: str, notebook: str) -> None:
+    """Open `notebook`, wait for its kernel, run every cell and wait until the last one has finished."""
+    page.goto(f"{lab_url}lab/tree/{notebook}", wait_until="domcontentloaded")
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=WIDGET_TIMEOUT_MS)
+    page.wait_for_function(
+        "() => { const w = window.jupyterapp.shell.currentWidget;"
+        " return w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel"
+        " && w.sessionContext.session.kernel.status === 'idle'; }",
+        timeout=WIDGET_TIMEOUT_MS,
+    )
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    page.wait_for_function(
+        "() => { const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')];"
+        " return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent)); }",
+        timeout=RUN_ALL_TIMEOUT_MS,
+    )
+    errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+    tracebacks = [text for text in errors.all_inner_texts() if "Traceback" in text or "Error" in text]
+    assert not tracebacks, f"{notebook} printed errors: {tracebacks[:2]}"
+
+
+def _button(page: Any, label: str) -> Any:
+    return page.locator("button.jupyter-button", has_text=re.compile(rf"^\s*{re.escape(label)}\s*$")).first
+
+
+def test_explorer_notebook_runs_and_the_run_button_shows_rows_and_a_chart(
+    lab_url: str, watched_page: Any
+) -> None:
+    page = watched_page.page
+    _run_all_cells(page, lab_url, "01_explore_demo_data.ipynb")
+    explorer = page.locator(".jp-Cell", has=_button(page, "Run")).first
+    run = _button(page, "Run")
+    run.scroll_into_view_if_needed()
+    run.click()
+    rows = explorer.locator("table.dataTable tbody tr")
+    rows.first.wait_for(state="visible", timeout=WIDGET_TIMEOUT_MS)
+    assert rows.count() >= 5
+    assert "rows ×" in explorer.locator(".stnb-origin").first.locator("xpath=..").inner_text()
+    assert "from integration · tenant" in explorer.inner_text()
+    chart = explorer.locator(".js-plotly-plot").first
+    chart.wait_for(state="visible", timeout=WIDGET_TIMEOUT_MS)
+    assert chart.bounding_box()["height"] > 100
+    revenue = page.locator(".js-plotly-plot", has_text="Revenue by business unit per month")
+    revenue.first.wait_for(state="attached", timeout=WIDGET_TIMEOUT_MS)
+    _screenshot(page, explorer, "lab_explorer.png")
+
+
+def _screenshot(page: Any, element: Any, name: str) -> None:
+    """The window, made tall enough for `element`, scrolled so that `element` starts at the top."""
+    box = element.bounding_box()
+    page.set_viewport_size({"width": 1400, "height": int(min(4000, max(1000, box["height"] + 300)))})
+    element.evaluate("e => e.scrollIntoView({block: 'start'})")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / name))
