@@ -72,7 +72,9 @@ def lab_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """JupyterLab on a copy of the notebooks, started with `stnb lab`'s command line."""
     tmp_path = tmp_path_factory.mktemp("lab")
     notebooks = tmp_path / "notebooks"
-    shutil.copytree(REPO / "notebooks", notebooks, ignore=shutil.ignore_patterns("output", ".ipynb_checkpoints"))
+    shutil.copytree(
+        REPO / "notebooks", notebooks, ignore=shutil.ignore_patterns("output", ".ipynb_checkpoints")
+    )
     port = free_port()
     command = [*lab_command(notebooks, port, open_browser=False), *TEST_FLAGS]
     log = (tmp_path / "lab.log").open("wb")
