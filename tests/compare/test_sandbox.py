@@ -45,11 +45,17 @@ def customers(integration: Connection, production: Connection) -> Comparison:
 
 
 def app_connection(sandbox: Sandbox, app: str, env: str) -> Connection:
-    """A connection as another demo app (connect() always uses the sandbox's default app)."""
-    c = sandbox.app(app).tenants[0].credentials[env]
+    """A connection as another demo app, on its smallest tenant (connect() uses the default app)."""
+    tenant = min(sandbox.app(app).tenants, key=lambda t: t.size)
+    c = tenant.credentials[env]
     credentials = Credentials(c.app_key, c.client_id, c.client_secret, c.tenant_id, app_name=c.app_name)
     client = Client(
-        sandbox_environment(env, sandbox.url), credentials, transport=sandbox.transport(), sandbox=True
+        sandbox_environment(env, sandbox.url),
+        credentials,
+        transport=sandbox.transport(),
+        sandbox=True,
+        clock=FakeClock(),
+        rate=10_000.0,
     )
     return Connection(client, progress=False)
 
