@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from stnb.sandbox.params import BadRequest, QueryView, parse_bool, parse_datetime
-from stnb.sandbox.shapes import render_json
+from stnb.sandbox.shapes import render_rows
 
 __all__ = ["DEFAULT_BATCH_SIZE", "RECENT_OVERLAP", "ExportPosition", "export_response"]
 
@@ -124,7 +124,7 @@ def export_response(
         next_position = ExportPosition(int(last["_m"]), str(last["_id"]))
     else:
         next_position = position
-    rows = render_json(frame[batch["_pos"]], columns) if batch.height else b"[]"
+    rows = render_rows(frame, batch["_pos"], columns) if batch.height else b"[]"
     token = json.dumps(next_position.encode(key)).encode()
     return (
         b'{"hasMore":%s,"continueFrom":%s,"data":' % (b"true" if has_more else b"false", token) + rows + b"}"

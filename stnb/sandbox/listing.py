@@ -26,7 +26,7 @@ from stnb.sandbox.params import (
     parse_float,
     parse_int,
 )
-from stnb.sandbox.shapes import render_json
+from stnb.sandbox.shapes import render_rows
 
 __all__ = ["MAX_IDS", "MAX_PAGE_SIZE", "ListQuery", "list_response", "select_rows"]
 
@@ -319,7 +319,7 @@ def list_response(
     total = len(positions)
     offset = (paging.page - 1) * paging.page_size
     chosen = positions.slice(offset, paging.page_size) if offset < total else positions.slice(0, 0)
-    rows = render_json(frame[chosen], columns) if len(chosen) else b"[]"
+    rows = render_rows(frame, chosen, columns) if len(chosen) else b"[]"
     if endpoint.envelope == "array":
         return rows
     has_more = b"true" if offset + len(chosen) < total else b"false"

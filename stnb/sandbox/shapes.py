@@ -24,6 +24,7 @@ __all__ = [
     "dtype_of",
     "placeholder",
     "render_json",
+    "render_rows",
 ]
 
 DATETIME = pl.Datetime("us", "UTC")
@@ -255,11 +256,21 @@ def output_columns(frame: pl.DataFrame, fields: Iterable[str], drop: Iterable[st
     return [c for c in frame.columns if c in wanted]
 
 
+def render_rows(frame: pl.DataFrame, positions: pl.Series, columns: list[str]) -> bytes:
+    """The rows at `positions` as a JSON array (a contiguous run is sliced, not gathered)."""
+    selected = frame.select(columns)
+    first, last = positions[0], positions[-1]
+    if last - first + 1 == len(positions) and positions.is_sorted():
+        return render_json(selected.slice(first, len(positions)), columns)
+    return render_json(selected[positions], columns)
+
+
 def render_json(frame: pl.DataFrame, columns: list[str]) -> bytes:
     """Rows as a JSON array, datetimes as RFC 3339 UTC text with a Z."""
     exprs = []
+    schema = frame.schema
     for name in columns:
-        dtype = frame.schema[name]
+        dtype = schema[name]
         if isinstance(dtype, pl.Datetime):
             exprs.append(pl.col(name).dt.strftime(_RFC3339))
         else:
