@@ -16,7 +16,7 @@ from stnb.compare.values import categorical_columns, distributions, new_values, 
 __all__ = ["SideData", "analyse"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class SideData:
     """The records one side answered with, as a (lazy) frame, and the field names the API sent."""
 

@@ -61,7 +61,7 @@ def _empty(schema: dict[str, Any]) -> pl.DataFrame:
 _EMPTY_SIDES = pl.DataFrame()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # frames have no single truth value to compare by
 class Comparison:
     """Counts, schema, values, records and service of one resource on sides `a` and `b`.
 

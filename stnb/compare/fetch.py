@@ -27,7 +27,7 @@ from stnb.query import QueryParams, build_query, split_path_params
 __all__ = ["Fetched", "SideReader", "sample_page_numbers", "with_active"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Fetched:
     """What one side answered: its records (lazy), the keys the API sent, and how many rows."""
 

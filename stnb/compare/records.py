@@ -21,7 +21,7 @@ def _changes_schema(id_column: str) -> dict[str, pl.DataType]:
     return {id_column: pl.Int64(), "field": pl.String(), "a": pl.String(), "b": pl.String()}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # frames have no single truth value to compare by
 class RecordDiff:
     """What differs record by record between two sides that share an id space."""
 

@@ -98,13 +98,24 @@ class _Run:
                     action(side)
 
 
-def _choose(
-    method: Method, resource: Resource, totals: list[int | None], threshold: int, filtered: bool
-) -> str:
-    if method != "auto":
-        return method
+@dataclass(frozen=True)
+class _Options:
+    """How to read and compare, as given to `compare()`."""
+
+    method: Method
+    threshold: int
+    page_size: int
+    sample_pages: int
+    seed: int
+    ignore: Collection[str]
+    null_rate_threshold: float
+
+
+def _choose(options: _Options, resource: Resource, totals: list[int | None], filtered: bool) -> str:
+    if options.method != "auto":
+        return options.method
     known = [t for t in totals if t is not None]
-    if not known or max(known) <= threshold:
+    if not known or max(known) <= options.threshold:
         return "list"
     if resource.export is not None and not filtered:
         return "export"
@@ -136,6 +147,7 @@ def compare(
     mid-way) yields a partial result whose `failures` name it; bad input (unknown resource or filter)
     raises before any request.
     """
+    options = _Options(method, threshold, page_size, sample_pages, seed, ignore, null_rate_threshold)
     sides = [_Side("a", a), _Side("b", b)]
     owned: list[Connection] = []
     try:
@@ -148,36 +160,14 @@ def compare(
             if mine:
                 owned.append(side.conn)
         with tempfile.TemporaryDirectory(prefix="stnb-compare-") as workdir:
-            return _compare(
-                sides,
-                resource,
-                method,
-                threshold,
-                page_size,
-                sample_pages,
-                seed,
-                ignore,
-                null_rate_threshold,
-                Path(workdir),
-                filters,
-            )
+            return _compare(sides, resource, filters, options, Path(workdir))
     finally:
         for conn in owned:
             conn.close()
 
 
 def _compare(
-    sides: list[_Side],
-    resource: str,
-    method: Method,
-    threshold: int,
-    page_size: int,
-    sample_pages: int,
-    seed: int,
-    ignore: Collection[str],
-    null_rate_threshold: float,
-    workdir: Path,
-    filters: Mapping[str, Any],
+    sides: list[_Side], resource: str, filters: Mapping[str, Any], options: _Options, workdir: Path
 ) -> Comparison:
     catalog = next((s.conn.catalog for s in sides if s.conn is not None), None) or load_catalog()
     res = catalog.resolve(resource)
@@ -200,14 +190,12 @@ def _compare(
 
     run.each(sides, "count", count)
     filtered = bool(set(rest) - {"active"})
-    chosen = _choose(method, res, [s.total for s in sides], threshold, filtered)
+    chosen = _choose(options, res, [s.total for s in sides], filtered)
     notes: list[str] = []
     if chosen == "sample":
-        label = _sample(run, sides, page_size, sample_pages, seed, notes)
+        label = _sample(run, sides, options, notes)
     else:
-        label = _read(run, sides, chosen, page_size, threshold, workdir, notes)
-    if "modifiedOn" in ignore:
-        notes.append("records whose only change is modifiedOn are counted apart, not as changed")
+        label = _read(run, sides, chosen, options, workdir, notes)
     return analyse(
         res.key,
         *(_data(s) for s in sides),
@@ -219,8 +207,8 @@ def _compare(
         service=service_frame([s.service for s in sides if s.service is not None]),
         failures=[s.failure for s in sides if s.failure is not None],
         notes=notes,
-        ignore=ignore,
-        null_rate_threshold=null_rate_threshold,
+        ignore=options.ignore,
+        null_rate_threshold=options.null_rate_threshold,
     )
 
 
@@ -241,21 +229,15 @@ def _data(side: _Side) -> SideData | None:
 
 
 def _read(
-    run: _Run,
-    sides: list[_Side],
-    chosen: str,
-    page_size: int,
-    threshold: int,
-    workdir: Path,
-    notes: list[str],
+    run: _Run, sides: list[_Side], chosen: str, options: _Options, workdir: Path, notes: list[str]
 ) -> str:
     def read(side: _Side) -> None:
         assert side.reader is not None
         if chosen == "export":
             side.fetched = side.reader.export(workdir / f"{side.name}.parquet")
         else:
-            cap = threshold if side.total is None else None
-            side.fetched = side.reader.full_list(page_size=page_size, max_rows=cap)
+            cap = options.threshold if side.total is None else None
+            side.fetched = side.reader.full_list(page_size=options.page_size, max_rows=cap)
             if side.fetched.truncated:
                 notes.append(
                     f"side {side.name}: no total known; read stopped at {side.fetched.rows:,} records"
@@ -265,39 +247,46 @@ def _read(
     return "export" if chosen == "export" else "full list"
 
 
-def _sample(run: _Run, sides: list[_Side], page_size: int, pages: int, seed: int, notes: list[str]) -> str:
+def _sample(run: _Run, sides: list[_Side], options: _Options, notes: list[str]) -> str:
     total = max((s.total or 0 for s in sides), default=0)
-    numbers = sample_page_numbers(total, page_size, pages, seed)
+    numbers = sample_page_numbers(total, options.page_size, options.sample_pages, options.seed)
     frames: dict[Side, pl.DataFrame] = {}
 
     def read(side: _Side) -> None:
         assert side.reader is not None
-        frames[side.name], side.keys = side.reader.sample(numbers, page_size=page_size)
+        frames[side.name], side.keys = side.reader.sample(numbers, page_size=options.page_size)
 
     run.each(sides, "fetch", read)
     size = max((f.height for f in frames.values()), default=0)
-    if all(s.alive for s in sides) and all(s.reader is not None and s.reader.can_lookup for s in sides):
-        ids = {name: set(frame["id"].to_list()) for name, frame in frames.items() if "id" in frame.columns}
-        if len(ids) == 2:
-            wanted = {"a": ids["b"] - ids["a"], "b": ids["a"] - ids["b"]}
-
-            def look_up(side: _Side) -> None:
-                assert side.reader is not None
-                found, keys = side.reader.lookup(sorted(wanted[side.name]))
-                frames[side.name] = pl.concat([frames[side.name], found], how="diagonal_relaxed")
-                side.keys |= keys
-
-            run.each(sides, "lookup", look_up)
-    else:
-        notes.append(
-            "ids cannot be looked up on this endpoint: records only on one side are within the sample"
-        )
+    if all(s.alive for s in sides):
+        if all(s.reader is not None and s.reader.can_lookup for s in sides):
+            _look_up_missing(run, sides, frames)
+        else:
+            notes.append(
+                "this endpoint cannot look records up by id: 'only on one side' holds within the sample"
+            )
     for side in sides:
         if side.alive and side.name in frames:
             frame = frames[side.name]
             side.fetched = Fetched(frame.lazy(), frozenset(side.keys), frame.height)
     notes.append(
-        f"sample of {len(numbers)} pages of {page_size} per side (seed {seed}); totals are the servers', "
-        "other counts and distributions describe the sample"
+        f"sample of {len(numbers)} pages of {options.page_size} per side (seed {options.seed}); totals are "
+        "the servers', other counts and distributions describe the sample"
     )
     return f"sample({size})"
+
+
+def _look_up_missing(run: _Run, sides: list[_Side], frames: dict[Side, pl.DataFrame]) -> None:
+    """Ask each side for the ids only the other side's sample holds, so "only in" means only in."""
+    ids = {name: set(frame["id"].to_list()) for name, frame in frames.items() if "id" in frame.columns}
+    if len(ids) != 2:
+        return
+    wanted = {"a": ids["b"] - ids["a"], "b": ids["a"] - ids["b"]}
+
+    def look_up(side: _Side) -> None:
+        assert side.reader is not None
+        found, keys = side.reader.lookup(sorted(wanted[side.name]))
+        frames[side.name] = pl.concat([frames[side.name], found], how="diagonal_relaxed")
+        side.keys |= keys
+
+    run.each(sides, "lookup", look_up)
