@@ -153,7 +153,8 @@ class SideReader:
         """The whole export feed, batch by batch into a Parquet file at `path` (bounded memory)."""
         collector = _Collector(self.resource, "export")
         cursor = self.conn.export(self.resource.key, progress=False)
-        with ParquetSink(path, schema=polars_schema(collector.fields), unique_by="id") as sink:
+        unique_by = "id" if "id" in collector.fields else None  # a record re-sent later is its newer version
+        with ParquetSink(path, schema=polars_schema(collector.fields), unique_by=unique_by) as sink:
             for batch in cursor:
                 sink.write(collector.frame(batch))
         return Fetched(pl.scan_parquet(path), frozenset(collector.keys), sink.rows)
