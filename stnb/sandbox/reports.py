@@ -41,6 +41,8 @@ __all__ = [
     "REPORT_RUNS_PER_MINUTE",
     "ReportSource",
     "ReportingService",
+    "set_default_runs_per_minute",
+    "source_from_world",
 ]
 
 REPORT_RUNS_PER_MINUTE = 1.0
@@ -50,6 +52,7 @@ MAX_PAGE_SIZE = 5000
 QUERY_INLINE_ROWS = 1000  # a /data/query result above this many rows answers 202 and is polled
 QUERY_POLLS_UNTIL_READY = 2
 _WINDOW_SECONDS = 60.0
+_default_runs_per_minute = REPORT_RUNS_PER_MINUTE
 _RESULT_CACHE = 16
 _TRACE_NAMESPACE = 7_000_000  # keeps report trace ids apart from the core's request counter
 
@@ -533,8 +536,10 @@ class _BadRequest(Exception):
 class ReportingService:
     """Answers `/reporting/v2/tenant/{tenant}/{tail}` for one world (one environment and tenant).
 
-    `world` provides the tables: either a `ReportSource` or an object `ReportSource.from_world`
-    understands; `clock` drives the run limit (the world's clock by default).
+    `world` provides the tables: a `ReportSource`, or a sandbox world (see `source_from_world`).
+    `clock` drives the run limit (the world's `clock` when it has one, else the system clock);
+    `runs_per_minute` fixes the limit, else the world's `report_runs_per_minute`, else the process
+    default (`set_default_runs_per_minute`), read on every run.
     """
 
     def __init__(
@@ -548,9 +553,7 @@ class ReportingService:
         self._world = world
         self._state = _state_for(world)
         self._clock: Clock = clock or getattr(world, "clock", None) or SYSTEM_CLOCK
-        self._runs_per_minute = float(
-            runs_per_minute or getattr(world, "report_runs_per_minute", None) or REPORT_RUNS_PER_MINUTE
-        )
+        self._fixed_runs_per_minute = _checked_rate(runs_per_minute) if runs_per_minute is not None else None
         self._seed = int(seed if seed is not None else getattr(world, "seed", 0) or 0)
 
     def handle(self, req: SandboxRequest, env_name: str, tenant_id: int, tail: str) -> SandboxResponse | None:
@@ -652,8 +655,9 @@ class ReportingService:
     def _take_run(self, env: str, tenant: int, report_id: int) -> float:
         """Seconds until a run is allowed (0 records the run now)."""
         now = self._clock.monotonic()
-        window = _WINDOW_SECONDS if self._runs_per_minute >= 1 else _WINDOW_SECONDS / self._runs_per_minute
-        limit = max(1, int(self._runs_per_minute))
+        rate = self._runs_per_minute()
+        window = _WINDOW_SECONDS if rate >= 1 else _WINDOW_SECONDS / rate
+        limit = max(1, int(rate))
         with self._state.lock:
             runs = self._state.runs.setdefault((env, tenant, report_id), deque())
             while runs and runs[0] <= now - window:
@@ -662,6 +666,12 @@ class ReportingService:
                 return runs[0] + window - now
             runs.append(now)
             return 0.0
+
+    def _runs_per_minute(self) -> float:
+        if self._fixed_runs_per_minute is not None:
+            return self._fixed_runs_per_minute
+        configured = getattr(self._world, "report_runs_per_minute", None)
+        return _checked_rate(configured) if configured is not None else _default_runs_per_minute
 
     def _result(self, report: _Report, params: Mapping[str, Any]) -> pl.DataFrame:
         key = f"{report.id}:{json.dumps(params, default=str, sort_keys=True)}"
@@ -697,6 +707,19 @@ class ReportingService:
 
     def _not_found(self, title: str) -> SandboxResponse:
         return problem(404, title, self._trace())
+
+
+def set_default_runs_per_minute(runs_per_minute: float) -> None:
+    """The report limit of every sandbox service in the process that has none of its own (default 1:
+    one run per report per tenant per minute, as ServiceTitan). Raise it to run demos quickly."""
+    global _default_runs_per_minute
+    _default_runs_per_minute = _checked_rate(runs_per_minute)
+
+
+def _checked_rate(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise ValueError(f"report runs_per_minute must be a positive number, got {value!r}")
+    return float(value)
 
 
 def source_from_world(world: Any) -> ReportSource:

@@ -12,6 +12,7 @@ import polars as pl
 import pytest
 
 from stnb.clock import FakeClock
+from stnb.sandbox import reports as sandbox_reports
 from stnb.sandbox.messages import SandboxRequest, SandboxResponse
 from stnb.sandbox.reports import QUERY_INLINE_ROWS, QUERY_POLLS_UNTIL_READY, ReportingService, ReportSource
 
@@ -355,3 +356,15 @@ def test_report_days_are_tenant_local_across_dst(
     rows = call(ReportingService(source, clock=FakeClock()), "POST", f"{REVENUE}/data", body).json()["data"]
     hvac = next(row for row in rows if row[1] == "HVAC")
     assert (hvac[2], hvac[3]) == (2, 3.0)
+
+
+def test_process_default_limit_applies_to_services_without_their_own(
+    source: ReportSource, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sandbox_reports, "_default_runs_per_minute", 1.0)  # restored after the test
+    sandbox_reports.set_default_runs_per_minute(3)
+    service = ReportingService(source, clock=clock)
+    statuses = [call(service, "POST", f"{REVENUE}/data", {"parameters": JANUARY}).status for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    with pytest.raises(ValueError, match="positive number"):
+        sandbox_reports.set_default_runs_per_minute(0)
