@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import polars as pl
 
-from stnb.compare.counts import count_summary, monthly_counts
 from stnb.compare.records import RecordDiff
 from stnb.compare.schema import SCHEMA_DIFF_SCHEMA
 from stnb.compare.service import SERVICE_SCHEMA
@@ -45,7 +44,7 @@ class Failure:
 
     side: Side
     env: str
-    stage: str  # "connect" | "count" | "fetch" | "probe"
+    stage: str  # "connect" | "count" | "fetch" | "lookup"
     error: str  # exception class and message; never holds credentials
     status: int | None = None
 
@@ -56,9 +55,6 @@ class Failure:
 
 def _empty(schema: dict[str, Any]) -> pl.DataFrame:
     return pl.DataFrame(schema=schema)
-
-
-_EMPTY_SIDES = pl.DataFrame()
 
 
 @dataclass(frozen=True, eq=False)  # frames have no single truth value to compare by
@@ -74,9 +70,9 @@ class Comparison:
     a: SideInfo
     b: SideInfo
     method: str
+    counts: pl.DataFrame  # metric (rows, total, active, inactive), a, b, delta
+    monthly: pl.DataFrame  # kind (created, modified), month, a, b, delta
     filters: dict[str, str] = field(default_factory=dict)
-    counts: pl.DataFrame = field(default_factory=lambda: count_summary(_EMPTY_SIDES, _EMPTY_SIDES))
-    monthly: pl.DataFrame = field(default_factory=lambda: monthly_counts(_EMPTY_SIDES, _EMPTY_SIDES))
     schema_diff: pl.DataFrame = field(default_factory=lambda: _empty(SCHEMA_DIFF_SCHEMA))
     value_diff: pl.DataFrame = field(default_factory=lambda: _empty(DISTRIBUTION_SCHEMA))
     new_values: pl.DataFrame = field(
