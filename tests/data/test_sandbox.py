@@ -105,24 +105,30 @@ def test_export_under_faults_has_no_duplicates_and_no_gaps(st: Connection, sandb
     assert resumed >= 1  # at least one 500 interrupted the walk and the checkpoint resumed it
 
 
-def test_export_resume_from_a_saved_checkpoint_under_faults(
+def test_export_resume_from_a_saved_checkpoint_under_faults_and_revoked_tokens(
     st: Connection, sandbox: Sandbox, tmp_path: Path
 ) -> None:
-    sandbox.export_batch_size = 500
+    sandbox.export_batch_size = 200
     every = [r["id"] for r in st.export("crm/customers").items()]
-    sandbox.faults = "429=0.05,502=0.05,503=0.03,drop=0.02,seed=11"
-    cursor = st.export("crm/customers")
-    first: list[int] = []
-    for batch in cursor:
-        first.extend(r["id"] for r in batch)
-        cursor.save(tmp_path / "customers.json")
-        if len(first) >= 1000:
-            break
-    checkpoint = json.loads((tmp_path / "customers.json").read_text())
-    assert checkpoint["fetched"] == len(first) and checkpoint["tenant"] == st.tenant
-    rest = [r["id"] for r in ExportCursor.resume(st, tmp_path / "customers.json").items()]
+    statuses: list[int] = []
+    sandbox.on_request = lambda request: statuses.append(request.status)
+    sandbox.faults = "429=0.05,502=0.05,503=0.03,drop=0.02,revoke_after=4,seed=11"
+    try:
+        cursor = st.export("crm/customers")
+        first: list[int] = []
+        for batch in cursor:
+            first.extend(r["id"] for r in batch)
+            cursor.save(tmp_path / "customers.json")
+            if len(first) >= 1000:
+                break
+        checkpoint = json.loads((tmp_path / "customers.json").read_text())
+        assert checkpoint["fetched"] == len(first) and checkpoint["tenant"] == st.tenant
+        rest = [r["id"] for r in ExportCursor.resume(st, tmp_path / "customers.json").items()]
+    finally:
+        sandbox.on_request = None
     assert first + rest == every
     assert len(set(first + rest)) == len(every)
+    assert 401 in statuses  # tokens were revoked mid-export, refreshed, and nothing was lost
 
 
 def test_a_revoked_token_mid_pull_loses_nothing(st: Connection, sandbox: Sandbox) -> None:
