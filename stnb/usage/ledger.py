@@ -148,6 +148,7 @@ class UsageLedger:
         self._dropped = 0
         self._cond = threading.Condition()
         self._closed = False
+        self._failed = False
         self._start()
         atexit.register(self._at_exit)
         self_ref = weakref.ref(self)
@@ -187,10 +188,10 @@ class UsageLedger:
 
     def flush(self, timeout: float = 10.0) -> bool:
         """Commit everything recorded so far; False if that did not finish within `timeout` seconds."""
+        if self._failed:
+            return False  # the writer could not open the file (logged)
         if self._closed:
             return not self._thread.is_alive()  # close() already flushed
-        if not self._thread.is_alive():
-            return False  # the writer could not open the file (logged)
         done = threading.Event()
         self._queue.put(_Flush(done))
         return done.wait(timeout)
@@ -229,7 +230,9 @@ class UsageLedger:
         try:
             conn = connect(self.path)
         except LedgerError as exc:
-            log.warning("usage ledger writer could not start: %s", exc)
+            self._failed = True
+            self._closed = True  # stop queueing attempts nobody will write
+            log.warning("usage ledger writer could not start, recording stopped: %s", exc)
             return
         try:
             self._retain(conn)

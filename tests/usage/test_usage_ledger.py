@@ -212,6 +212,27 @@ def test_unusable_path_fails_in_the_constructor(tmp_path: Path) -> None:
         UsageLedger(not_sqlite)
 
 
+def test_writer_that_cannot_open_stops_recording(
+    db: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    real_connect = ledger_mod.connect
+    calls = []
+
+    def connect_once(path: Path) -> object:
+        calls.append(path)
+        if len(calls) > 1:  # the constructor's check passes, the writer thread's open fails
+            raise LedgerError(f"cannot open the usage ledger at {path}: disk I/O error")
+        return real_connect(path)
+
+    monkeypatch.setattr(ledger_mod, "connect", connect_once)
+    led = UsageLedger(db)
+    led._thread.join(5)
+    led(attempt(1))  # ignored, not queued forever
+    assert led.flush() is False
+    assert "recording stopped" in caplog.text
+    led.close()
+
+
 def test_invalid_arguments(db: Path) -> None:
     with pytest.raises(ValueError, match="flush_interval"):
         UsageLedger(db, flush_interval=0)
