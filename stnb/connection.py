@@ -20,7 +20,7 @@ import importlib
 import logging
 import os
 import threading
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_PAGE_SIZE", "AsyncConnection", "Connection", "QueryInfo"]
 
 DEFAULT_PAGE_SIZE = 500  # the API's own default (50) makes long walks needlessly chatty
+CONVERT_ROWS = 5000  # records per typed conversion: amortises per-call costs, bounds memory
 PROGRESS_DELAY = 2.0  # progress=None: a bar appears only for pulls that take longer than this
 
 log = logging.getLogger("stnb")
@@ -311,7 +312,7 @@ class Connection(_Base):
         plan = self._plan(resource, filters, page_size)
         walk = self._iterator(plan, max_pages, progress)
         fields = plan.resource.fields_for("list")
-        frames = [to_frame(page.items, fields, resource=plan.resource.key) for page in walk]
+        frames = list(_typed(_records_of(walk), fields, plan.resource.key))
         self.last_query = self._info(plan, walk)
         return _concat(frames, fields)
 
@@ -360,7 +361,7 @@ class Connection(_Base):
             progress=progress,
             **filters,
         )
-        frames = [to_frame(batch, fields, resource=res.key) for batch in cursor]
+        frames = list(_typed(cursor, fields, res.key))
         result = _dedupe_newest(_concat(frames, fields))
         self.last_query = self._export_info(res, params, cursor.batches, result.height)
         return result
@@ -401,16 +402,16 @@ class Connection(_Base):
             fields = res.fields_for("export")
             cursor = self.export(resource, since=since, progress=progress, **filters)
             with ParquetSink(path, schema=polars_schema(fields), unique_by=_id_key(fields)) as sink:
-                for batch in cursor:
-                    sink.write(to_frame(batch, fields, resource=res.key))
+                for frame in _typed(cursor, fields, res.key):
+                    sink.write(frame)
             self.last_query = self._export_info(res, params, cursor.batches, sink.rows)
             return sink.path
         plan = self._plan(resource, filters, page_size)
         fields = plan.resource.fields_for("list")
         walk = self._iterator(plan, max_pages, progress)
         with ParquetSink(path, schema=polars_schema(fields)) as sink:
-            for page in walk:
-                sink.write(to_frame(page.items, fields, resource=plan.resource.key))
+            for frame in _typed(_records_of(walk), fields, plan.resource.key):
+                sink.write(frame)
         self.last_query = self._info(plan, walk)
         return sink.path
 
@@ -508,7 +509,7 @@ class AsyncConnection(_Base):
         plan = self._plan(resource, filters, page_size)
         walk = self._iterator(plan, max_pages, progress)
         fields = plan.resource.fields_for("list")
-        frames = [to_frame(page.items, fields, resource=plan.resource.key) async for page in walk]
+        frames = [frame async for frame in _atyped(_arecords_of(walk), fields, plan.resource.key)]
         self.last_query = self._info(plan, walk)
         return _concat(frames, fields)
 
@@ -557,7 +558,7 @@ class AsyncConnection(_Base):
             progress=progress,
             **filters,
         )
-        frames = [to_frame(batch, fields, resource=res.key) async for batch in cursor]
+        frames = [frame async for frame in _atyped(cursor, fields, res.key)]
         result = _dedupe_newest(_concat(frames, fields))
         self.last_query = self._export_info(res, params, cursor.batches, result.height)
         return result
@@ -596,16 +597,16 @@ class AsyncConnection(_Base):
             fields = res.fields_for("export")
             cursor = self.export(resource, since=since, progress=progress, **filters)
             with ParquetSink(path, schema=polars_schema(fields), unique_by=_id_key(fields)) as sink:
-                async for batch in cursor:
-                    sink.write(to_frame(batch, fields, resource=res.key))
+                async for frame in _atyped(cursor, fields, res.key):
+                    sink.write(frame)
             self.last_query = self._export_info(res, params, cursor.batches, sink.rows)
             return sink.path
         plan = self._plan(resource, filters, page_size)
         fields = plan.resource.fields_for("list")
         walk = self._iterator(plan, max_pages, progress)
         with ParquetSink(path, schema=polars_schema(fields)) as sink:
-            async for page in walk:
-                sink.write(to_frame(page.items, fields, resource=plan.resource.key))
+            async for frame in _atyped(_arecords_of(walk), fields, plan.resource.key):
+                sink.write(frame)
         self.last_query = self._info(plan, walk)
         return sink.path
 
@@ -642,6 +643,43 @@ class AsyncConnection(_Base):
             progress=_progress_flag(progress, self._progress),
             description=plan.description(),
         )
+
+
+def _records_of(walk: PageIterator) -> Iterator[list[dict[str, Any]]]:
+    for page in walk:
+        yield page.items
+
+
+async def _arecords_of(walk: AsyncPageIterator) -> AsyncIterator[list[dict[str, Any]]]:
+    async for page in walk:
+        yield page.items
+
+
+def _typed(
+    batches: Iterable[list[dict[str, Any]]], fields: Mapping[str, Any], resource: str
+) -> Iterator[pl.DataFrame]:
+    """Typed frames of about CONVERT_ROWS records: fewer, larger conversions cost much less per record."""
+    pending: list[dict[str, Any]] = []
+    for batch in batches:
+        pending.extend(batch)
+        if len(pending) >= CONVERT_ROWS:
+            yield to_frame(pending, fields, resource=resource)
+            pending = []
+    if pending:
+        yield to_frame(pending, fields, resource=resource)
+
+
+async def _atyped(
+    batches: AsyncIterable[list[dict[str, Any]]], fields: Mapping[str, Any], resource: str
+) -> AsyncIterator[pl.DataFrame]:
+    pending: list[dict[str, Any]] = []
+    async for batch in batches:
+        pending.extend(batch)
+        if len(pending) >= CONVERT_ROWS:
+            yield to_frame(pending, fields, resource=resource)
+            pending = []
+    if pending:
+        yield to_frame(pending, fields, resource=resource)
 
 
 def _concat(frames: list[pl.DataFrame], fields: Mapping[str, Any]) -> pl.DataFrame:
