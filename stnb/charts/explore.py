@@ -1,4 +1,4 @@
-"""Small figures and summaries for exploring one frame: a quick column profile, completeness, monthly bars."""
+"""Small figures and summaries for exploring a frame: column profile, completeness, monthly bars, lines."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import polars as pl
 
 from stnb.charts.theme import COLORS, themed
 
-__all__ = ["completeness_chart", "frame_profile", "monthly_bars"]
+__all__ = ["completeness_chart", "frame_profile", "group_lines", "monthly_bars"]
 
 _NESTED = (pl.Struct, pl.List, pl.Array, pl.Object)
 
@@ -100,3 +100,36 @@ def monthly_bars(
         )
     fig.update_layout(barmode="stack", xaxis_title=month, yaxis_title=value_title)
     return _subtitle(fig, what, context)
+
+
+def group_lines(
+    frame: pl.DataFrame,
+    *,
+    x: str,
+    y: str,
+    group: str | None,
+    what: str,
+    value_title: str,
+    context: str = "",
+    top: int = 8,
+) -> go.Figure:
+    """One line of `y` over `x` per `group`, for the `top` groups with the largest total `y`."""
+    fig = go.Figure()
+    if group is None:
+        ranked: list[object] = [None]
+        shown = ""
+    else:
+        totals = frame.group_by(group).agg(pl.col(y).sum()).sort([y, group], descending=[True, False])
+        ranked = totals.get_column(group).head(top).to_list()
+        shown = f" · top {len(ranked)} of {totals.height} by {group}" if totals.height > top else ""
+    for index, name in enumerate(ranked):
+        rows = (frame.filter(pl.col(group) == name) if group else frame).sort(x)
+        fig.add_scatter(
+            name=str(name) if name is not None else value_title,
+            x=rows.get_column(x).to_list(),
+            y=rows.get_column(y).to_list(),
+            mode="lines",
+            line={"color": COLORS[index % len(COLORS)], "width": 2},
+        )
+    fig.update_layout(xaxis_title=None, yaxis_title=value_title)
+    return _subtitle(fig, what, f"{context}{shown}")

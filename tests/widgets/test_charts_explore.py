@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import polars as pl
 
-from stnb.charts.explore import completeness_chart, frame_profile, monthly_bars
+from stnb.charts.explore import completeness_chart, frame_profile, group_lines, monthly_bars
 
 
 def sample() -> pl.DataFrame:
@@ -75,3 +75,23 @@ def test_monthly_bars_stack_one_trace_per_group_in_month_order() -> None:
     assert list(fig.data[0].y) == [3.0, 5.0]
     single = monthly_bars(frame, month="month", value="revenue", what="Revenue", value_title="USD")
     assert len(single.data) == 1 and single.data[0].name == "USD"
+
+
+def test_group_lines_keeps_the_biggest_groups_and_says_so() -> None:
+    frame = pl.DataFrame(
+        {
+            "period": [1, 2, 1, 2, 1, 2],
+            "endpoint": ["/a", "/a", "/b", "/b", "/c", "/c"],
+            "value": [1.0, 1.0, 5.0, 6.0, 3.0, None],
+        }
+    )
+    fig = group_lines(
+        frame, x="period", y="value", group="endpoint", what="Calls", value_title="calls", top=2
+    )
+    assert [trace.name for trace in fig.data] == ["/b", "/c"]
+    assert list(fig.data[0].y) == [5.0, 6.0]
+    assert "top 2 of 3 by endpoint" in fig.layout.title.text
+    everything = group_lines(
+        frame, x="period", y="value", group="endpoint", what="Calls", value_title="calls"
+    )
+    assert len(everything.data) == 3 and "top" not in everything.layout.title.text

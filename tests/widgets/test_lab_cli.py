@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -31,6 +32,7 @@ from stnb.errors import ConfigError
 REPO = Path(__file__).resolve().parents[2]
 NOTEBOOKS = REPO / "notebooks"
 SERVER_START_TIMEOUT_S = 60.0
+VOILA_RENDER_TIMEOUT_S = 150.0  # Voila runs the whole notebook before answering
 
 
 def _write_notebook(path: Path, *sources: str) -> None:
@@ -203,9 +205,12 @@ def test_stnb_lab_serves_the_notebooks_dir_and_stops_with_stnb(
 
 
 @pytest.fixture
-def served_dashboard(server_env: dict[str, str]) -> Iterator[str]:
+def served_dashboard(server_env: dict[str, str], tmp_path: Path) -> Iterator[str]:
+    notebooks = tmp_path / "notebooks"  # the dashboard writes its demo data next to the notebook
+    shutil.copytree(NOTEBOOKS, notebooks, ignore=shutil.ignore_patterns("output", ".ipynb_checkpoints"))
     port = free_port()
-    process = _start(["dashboard", "usage", "--no-browser", "--port", str(port)], server_env)
+    command = ["dashboard", "usage", "--no-browser", "--port", str(port), "--notebooks", str(notebooks)]
+    process = _start(command, server_env)
     try:
         _wait_until_listening(process, port)
         yield f"http://127.0.0.1:{port}/"
@@ -215,7 +220,7 @@ def served_dashboard(server_env: dict[str, str]) -> Iterator[str]:
 
 @pytest.mark.slow
 def test_stnb_dashboard_usage_serves_the_executed_usage_notebook_with_voila(served_dashboard: str) -> None:
-    status, page = _get(served_dashboard, timeout=SERVER_START_TIMEOUT_S)
+    status, page = _get(served_dashboard, timeout=VOILA_RENDER_TIMEOUT_S)
     assert status == 200
     assert "There was an error when executing cell" not in page
     assert "Traceback" not in page

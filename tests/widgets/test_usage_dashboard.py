@@ -1,0 +1,159 @@
+"""UsageDashboard over the sandbox's demo usage: pickers redraw the charts in place, anomalies, export."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import ipywidgets
+import polars as pl
+import pytest
+
+from stnb.sandbox.portal import INCIDENT_DAYS_BEFORE_END
+from stnb.usage import DemoUsage, analytics, build_demo_usage, import_portal_reports, read_ledger
+from stnb.usage.demo import THROTTLE_DAYS_BEFORE_END
+from stnb.widgets import UsageDashboard
+from stnb.widgets.outputs import PLOTLY_MIME, text_of
+
+END = date(2026, 6, 30)
+Frames = tuple[pl.DataFrame, pl.DataFrame]  # portal reports, ledger
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoUsage:
+    return build_demo_usage(tmp_path_factory.mktemp("usage"), days=60, ledger_days=14, end=END)
+
+
+@pytest.fixture(scope="module")
+def frames(demo: DemoUsage) -> Frames:
+    return import_portal_reports(demo.portal_dir), read_ledger(demo.ledger_path)
+
+
+@pytest.fixture
+def dashboard(frames: Frames, tmp_path: Path) -> UsageDashboard:
+    portal, ledger = frames
+    return UsageDashboard(portal=portal, ledger=ledger, output_dir=tmp_path / "out")
+
+
+def figure(out: ipywidgets.Output) -> dict[str, Any]:
+    (output,) = out.outputs
+    spec: dict[str, Any] = output["data"][PLOTLY_MIME]
+    return spec
+
+
+def plotted_total(out: ipywidgets.Output) -> float:
+    return sum(sum(y for y in trace["y"] if y is not None) for trace in figure(out)["data"])
+
+
+def test_it_opens_on_the_portal_with_every_app_and_a_quarter(dashboard: UsageDashboard) -> None:
+    assert dashboard.source.value == "portal"
+    assert dashboard.apps.value == ("Acme Dispatch Board", "Fleet Insights")
+    assert dashboard.metric.options == ("calls",), "the portal only counts successful calls"
+    assert (dashboard.start.value, dashboard.end.value) == (END - timedelta(days=59), END)
+    title = figure(dashboard.chart)["layout"]["title"]["text"]
+    assert title.startswith("Calls per day by app<br><sup>portal · production · 2 apps")
+    assert f"{END - timedelta(days=59)} – {END}" in title
+
+
+def test_the_chart_counts_what_analytics_counts(dashboard: UsageDashboard, frames: Frames) -> None:
+    portal, _ = frames
+    expected = analytics.calls_over_time(portal, "1d", "app")["calls"].sum()
+    assert plotted_total(dashboard.chart) == expected
+    assert f"<b>{expected:,} calls</b>" in dashboard.status.value
+
+
+def test_group_by_and_granularity_redraw_in_place(dashboard: UsageDashboard) -> None:
+    chart_widget = dashboard.chart
+    total = plotted_total(dashboard.chart)
+    dashboard.granularity.value = "1w"
+    assert figure(dashboard.chart)["layout"]["title"]["text"].startswith("Calls per week by app")
+    assert plotted_total(dashboard.chart) == total
+    dashboard.group_by.value = "endpoint"
+    fig = figure(dashboard.chart)
+    assert dashboard.chart is chart_widget
+    assert fig["layout"]["title"]["text"].startswith("Calls per week by endpoint")
+    assert len(fig["data"]) == 8 and "top 8 of" in fig["layout"]["title"]["text"]
+
+
+def test_choosing_apps_filters_every_chart(dashboard: UsageDashboard, frames: Frames) -> None:
+    portal, _ = frames
+    dashboard.apps.value = ("Fleet Insights",)
+    names = {trace["name"] for trace in figure(dashboard.chart)["data"]}
+    assert names == {"Fleet Insights"}
+    expected = portal.filter(pl.col("app_name") == "Fleet Insights")["calls"].sum()
+    assert plotted_total(dashboard.chart) == expected
+    trend_names = {t["name"] for t in figure(dashboard.trend)["data"]}
+    assert "Acme Dispatch Board" not in trend_names
+
+
+def test_the_planted_incident_is_flagged(dashboard: UsageDashboard) -> None:
+    tables = text_of(dashboard.tables)
+    incident = END - timedelta(days=INCIDENT_DAYS_BEFORE_END)
+    assert "Anomalous days" in tables and str(incident) in tables and "drop" in tables
+    assert "Summary per app" in tables
+
+
+def test_the_ledger_offers_error_and_latency_metrics(dashboard: UsageDashboard, frames: Frames) -> None:
+    _, ledger = frames
+    dashboard.metric.value = "calls"
+    dashboard.source.value = "ledger"
+    assert dashboard.metric.options == ("calls", "errors", "error rate", "429 responses", "p95 latency")
+    dashboard.group_by.value = "tenant"
+    dashboard.metric.value = "429 responses"
+    throttled = ledger.filter(pl.col("status") == 429)
+    assert plotted_total(dashboard.chart) == throttled.height > 0
+    storm_day = END - timedelta(days=THROTTLE_DAYS_BEFORE_END)
+    peak = max(
+        (
+            (x, y)
+            for trace in figure(dashboard.chart)["data"]
+            for x, y in zip(trace["x"], trace["y"], strict=True)
+        ),
+        key=lambda point: point[1] or 0,
+    )
+    assert peak[0].startswith(str(storm_day))
+    dashboard.metric.value = "p95 latency"
+    assert figure(dashboard.chart)["layout"]["yaxis"]["title"]["text"] == "95th percentile latency (ms)"
+    assert "integration + production" in dashboard.status.value
+    dashboard.source.value = "portal"
+    assert dashboard.metric.value == "calls"
+
+
+def test_typing_a_date_makes_the_range_custom(dashboard: UsageDashboard, frames: Frames) -> None:
+    portal, _ = frames
+    dashboard.start.value = END - timedelta(days=6)
+    assert dashboard.range.value == -1
+    week = portal.filter(pl.col("start").dt.date() >= END - timedelta(days=6))["calls"].sum()
+    assert plotted_total(dashboard.chart) == week
+    dashboard.range.value = 7
+    assert (dashboard.start.value, dashboard.end.value) == (END - timedelta(days=6), END)
+
+
+def test_an_empty_selection_says_so(dashboard: UsageDashboard) -> None:
+    dashboard.start.value = END + timedelta(days=5)
+    assert "No usage in the chosen apps and dates." in dashboard.status.value
+    assert dashboard.chart.outputs == ()
+
+
+def test_export_writes_the_html_report_for_the_selection(dashboard: UsageDashboard, tmp_path: Path) -> None:
+    dashboard.apps.value = ("Acme Dispatch Board",)
+    path = dashboard.export()
+    assert path == tmp_path / "out" / "usage-report.html"
+    page = path.read_text(encoding="utf-8")
+    assert "Acme Dispatch Board" in page and "Fleet Insights" not in page
+    assert "usage-report.html" in dashboard.exported.value
+
+
+def test_export_failures_are_shown_inline(dashboard: UsageDashboard, tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    assert dashboard.export(blocker / "report.html") is None
+    assert 'class="stnb-error"' in dashboard.exported.value
+
+
+def test_load_reads_files_and_needs_some_usage(demo: DemoUsage, tmp_path: Path) -> None:
+    loaded = UsageDashboard.load(portal=demo.portal_dir, output_dir=tmp_path)
+    assert [value for _, value in loaded.source.options] == ["portal"]
+    with pytest.raises(ValueError, match="needs portal reports, a ledger"):
+        UsageDashboard(ledger=pl.DataFrame(schema=read_ledger(demo.ledger_path).schema))
