@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import polars as pl
 
 from stnb.sandbox.identity import TenantProfile
 from stnb.sandbox.planted import REFRESH_DAYS, planted_count
-from stnb.sandbox.rng import Draws
+from stnb.sandbox.rng import Draws, pick
 
 __all__ = [
     "CUSTOMERS_BASE",
@@ -125,15 +126,28 @@ def entity_id_py(entity: str, index: int, draws: Draws, offset: int = 0) -> int:
     return ID_BASES[entity] + offset + index * ID_STRIDE + draws.integers_py(index, f"id:{entity}", 0, 2)
 
 
+def utc_offsets(ctx: GenContext, days: int) -> list[int]:
+    """Seconds the tenant's zone is ahead of UTC at noon of each day from the start (negative in the US)."""
+    zone = ZoneInfo(ctx.profile.timezone)
+    first = datetime(ctx.start.year, ctx.start.month, ctx.start.day, 12)
+    out = []
+    for n in range(days):
+        offset = (first + timedelta(days=n)).replace(tzinfo=zone).utcoffset()
+        out.append(int(offset.total_seconds()) if offset is not None else 0)
+    return out
+
+
 def local_times(day_offset: pl.Expr, seconds: pl.Expr, ctx: GenContext) -> pl.Expr:
-    """UTC datetimes for a tenant-local wall time: `day_offset` days after the start plus `seconds`."""
+    """UTC datetimes for a tenant-local wall time: `day_offset` days after the start plus `seconds`.
+
+    Uses each day's offset at noon: exact for daytime hours (DST changes happen at night).
+    """
+    offsets = utc_offsets(ctx, HISTORY_DAYS + 120)
     start_day = datetime(ctx.start.year, ctx.start.month, ctx.start.day)
-    naive = pl.lit(start_day) + pl.duration(days=day_offset, seconds=seconds)
-    return (
-        naive.dt.replace_time_zone(ctx.profile.timezone, ambiguous="earliest", non_existent="null")
-        .dt.convert_time_zone("UTC")
-        .dt.cast_time_unit("us")
-    )
+    day = day_offset.clip(0, len(offsets) - 1)
+    utc_seconds = seconds - pick(offsets, day)
+    naive = pl.lit(start_day) + pl.duration(days=day_offset, seconds=utc_seconds)
+    return naive.dt.cast_time_unit("us").dt.replace_time_zone("UTC")
 
 
 def utc(value: datetime) -> pl.Expr:

@@ -23,7 +23,7 @@ from stnb.sandbox.gen_base import (
 )
 from stnb.sandbox.gen_crm import CUSTOM_FIELD_DTYPE, EXTERNAL_DATA_DTYPE
 from stnb.sandbox.gen_reference import BU_SPECS, JOB_TYPE_SPECS
-from stnb.sandbox.rng import Draws, pick, pick_weighted, weighted_index
+from stnb.sandbox.rng import Draws, pick, pick_grouped
 
 __all__ = ["JobInputs", "appointment_assignments", "appointments", "job_notes", "jobs_core", "jobs_public"]
 
@@ -77,47 +77,39 @@ class JobInputs:
     dispatcher_ids: Sequence[int]
 
 
-def _switch(cases: Sequence[tuple[pl.Expr, pl.Expr]], default: pl.Expr) -> pl.Expr:
-    """The value of the first case whose condition holds, else `default`."""
-    expr = default
-    for condition, value in reversed(cases):
-        expr = pl.when(condition).then(value).otherwise(expr)
-    return expr
-
-
 def _trade_day(ctx: GenContext, d: Draws, key: pl.Expr, trade: pl.Expr) -> pl.Expr:
-    u = d.uniform(key, "day")
-    cases = []
-    for t, name in enumerate(TRADES):
+    choices: list[tuple[Sequence[int], Sequence[float] | None]] = []
+    for name in TRADES:
         weights = seasonal_day_weights(ctx, TRADE_MONTHLY[name])
         for day in range(min(4, len(weights))):
             weights[day] = 0.0  # no jobs before the imported customers exist
-        cases.append((trade == t, weighted_index(u, len(weights), weights)))
-    return _switch(cases, pl.lit(4, dtype=pl.Int64))
+        choices.append((range(len(weights)), weights))
+    return pick_grouped(trade, d.uniform(key, "day"), choices)
 
 
 def _job_type(d: Draws, key: pl.Expr, bu: pl.Expr, warm: pl.Expr) -> pl.Expr:
-    u = d.uniform(key, "type")
-    cases = []
+    """A job type of the business unit, weighted by season (group = unit * 2 + warm)."""
+    choices: list[tuple[Sequence[int], Sequence[float] | None]] = []
     for b in range(len(BU_SPECS)):
         specs = [(i, s) for i, s in enumerate(JOB_TYPE_SPECS) if s.bu == b]
         ids = [i for i, _s in specs]
-        warm_pick = pick_weighted(u, ids, [s.warm_weight for _i, s in specs])
-        cold_pick = pick_weighted(u, ids, [s.cold_weight for _i, s in specs])
-        cases.append((bu == b, pl.when(warm).then(warm_pick).otherwise(cold_pick)))
-    return _switch(cases, pl.lit(0, dtype=pl.Int64))
+        choices.append((ids, [s.cold_weight for _i, s in specs]))
+        choices.append((ids, [s.warm_weight for _i, s in specs]))
+    return pick_grouped(bu * 2 + warm.cast(pl.Int64), d.uniform(key, "type"), choices)
 
 
 def _technician_for(bu_col: pl.Expr, key: pl.Expr, d: Draws, name: str, inputs: JobInputs) -> pl.Expr:
     """A technician of the row's business unit (any active one when the unit has none)."""
     techs = inputs.technicians.filter(pl.col("active"))
     fallback = techs["id"].to_list() or inputs.technicians["id"].to_list()
-    u = d.uniform(key, name)
-    cases = []
-    for bu_id in inputs.bu_ids:
-        ids = techs.filter(pl.col("businessUnitId") == bu_id)["id"].to_list() or fallback
-        cases.append((bu_col == bu_id, pick_weighted(u, ids)))
-    return _switch(cases, pick_weighted(u, fallback))
+    units = list(inputs.bu_ids)
+    choices: list[tuple[Sequence[int], Sequence[float] | None]] = [
+        (techs.filter(pl.col("businessUnitId") == bu_id)["id"].to_list() or fallback, None) for bu_id in units
+    ]
+    choices.append((fallback, None))
+    positions = {bu: n for n, bu in enumerate(units)}
+    group = bu_col.replace_strict(positions, default=len(units), return_dtype=pl.Int64)
+    return pick_grouped(group, d.uniform(key, name), choices)
 
 
 def jobs_core(ctx: GenContext, inputs: JobInputs) -> pl.DataFrame:
@@ -154,15 +146,17 @@ def jobs_core(ctx: GenContext, inputs: JobInputs) -> pl.DataFrame:
     )
     slot = d.choice(k, "slot", (8, 10, 12, 14, 16), (0.3, 0.25, 0.2, 0.15, 0.1))
     hours = pick([s.hours for s in specs], pl.col("_type")) * (0.7 + d.uniform(k, "hours") * 0.8)
-    start = local_times(pl.col("_day") + lead_days, slot * 3600, ctx)
-    # A same-day slot that already passed when the call came in moves to the next day.
-    start = (
-        pl.when(start < pl.col("createdOn") + pl.duration(minutes=30))
-        .then(start + pl.duration(days=1))
-        .otherwise(start)
-    )
-    frame = frame.with_columns(_start=start, _hours=hours, _install=install).with_columns(
-        _end=pl.col("_start") + pl.duration(seconds=(pl.col("_hours") * 3600).cast(pl.Int64))
+    start = pl.col("_start")
+    frame = (
+        frame.with_columns(_start=local_times(pl.col("_day") + lead_days, slot * 3600, ctx), _hours=hours)
+        .with_columns(
+            # A same-day slot that already passed when the call came in moves to the next day.
+            _start=pl.when(start < pl.col("createdOn") + pl.duration(minutes=30))
+            .then(start + pl.duration(days=1))
+            .otherwise(start),
+            _install=install,
+        )
+        .with_columns(_end=pl.col("_start") + pl.duration(seconds=(pl.col("_hours") * 3600).cast(pl.Int64)))
     )
     refresh = pl.lit(ctx.refresh).dt.cast_time_unit("us")
     u = d.uniform(k, "status")
@@ -190,16 +184,19 @@ def jobs_core(ctx: GenContext, inputs: JobInputs) -> pl.DataFrame:
     no_charge = d.bernoulli(k, "no_charge", 0.02)
     ticket = pick([s.ticket * 100 for s in specs], pl.col("_type"))
     factor = (0.55 + d.uniform(k, "ticket") * 0.9 + d.uniform(k, "ticket2") ** 6 * 1.5).clip(0.3, 3.0)
-    frame = frame.with_columns(
-        jobStatus=status,
-        _appointments=appts,
-        noCharge=no_charge,
-        _subtotal_cents=pl.when((status == "Completed") & ~no_charge)
-        .then((ticket * factor).round(0).cast(pl.Int64))
-        .otherwise(pl.lit(0, dtype=pl.Int64)),
-        _from_call=d.bernoulli(k, "from_call", 0.62),
-        _in_project=install & d.bernoulli(k, "project", 0.35),
-    ).with_columns(_tax_cents=tax_cents(ctx, pl.col("_subtotal_cents"), pl.col("_install")))
+    frame = (
+        frame.with_columns(jobStatus=status)
+        .with_columns(
+            _appointments=appts,
+            noCharge=no_charge,
+            _subtotal_cents=pl.when((pl.col("jobStatus") == "Completed") & ~no_charge)
+            .then((ticket * factor).round(0).cast(pl.Int64))
+            .otherwise(pl.lit(0, dtype=pl.Int64)),
+            _from_call=d.bernoulli(k, "from_call", 0.62),
+            _in_project=install & d.bernoulli(k, "project", 0.35),
+        )
+        .with_columns(_tax_cents=tax_cents(ctx, pl.col("_subtotal_cents"), pl.col("_install")))
+    )
     frame = frame.with_columns(
         _first_appt=pl.col("_appointments").cum_sum() - pl.col("_appointments"),
         _call_idx=pl.col("_from_call").cast(pl.Int64).cum_sum() - 1,

@@ -15,7 +15,7 @@ from typing import Any
 
 import polars as pl
 
-__all__ = ["Draws", "pick", "pick_weighted", "salt_of", "uniform_py"]
+__all__ = ["Draws", "pick", "pick_grouped", "pick_weighted", "salt_of", "uniform_py"]
 
 _MASK = (1 << 64) - 1
 _GOLDEN = 0x9E3779B97F4A7C15
@@ -103,6 +103,29 @@ def weighted_index(u: pl.Expr, n: int, weights: Sequence[float] | None = None) -
 def pick_weighted(u: pl.Expr, values: Sequence[Any], weights: Sequence[float] | None = None) -> pl.Expr:
     """values[i] where i is the (weighted) index a uniform draw falls on."""
     return pick(values, weighted_index(u, len(values), weights))
+
+
+def pick_grouped(
+    group: pl.Expr, u: pl.Expr, choices: Sequence[tuple[Sequence[Any], Sequence[float] | None]]
+) -> pl.Expr:
+    """values[i] from the row's group: `choices[group]` is (values, weights or None for uniform).
+
+    One search over all groups' cumulative weights laid end to end (group g spans [g, g + 1)), instead
+    of one search per group.
+    """
+    edges: list[float] = []
+    flat: list[Any] = []
+    for g, (values, weights) in enumerate(choices):
+        shares = list(weights) if weights is not None else [1.0] * len(values)
+        total, running = float(sum(shares)), 0.0
+        for value, share in zip(values, shares, strict=True):
+            running += share / total
+            edges.append(g + min(running, 1.0))
+            flat.append(value)
+        edges[-1] = g + 1.0
+    target = group.cast(pl.Float64) + u
+    position = pl.lit(pl.Series(edges, dtype=pl.Float64)).search_sorted(target, side="right")
+    return pick(flat, position.cast(pl.Int64).clip(0, len(flat) - 1))
 
 
 def pick(values: Sequence[Any], index: pl.Expr) -> pl.Expr:
