@@ -62,8 +62,8 @@ def categorical_columns(
     """Columns present on both sides that hold categories, mapped to their kind ("bool", "enum", "string").
 
     Booleans and known enums (`enums`, from the catalog) always qualify; other string columns qualify when
-    both sides together hold at most `max_values` distinct values, each seen `min_repeats` times on
-    average (names, numbers and PO references, mostly unique, are left out). The string test looks at
+    both sides together hold at most `max_values` distinct non-empty values, each seen `min_repeats`
+    times on average (names, numbers and PO references, mostly unique, are left out). The string test looks at
     the first `probe_rows` rows of each side, so a large side is not hashed in full just to decide.
     """
     la, lb = a.lazy(), b.lazy()
@@ -78,11 +78,12 @@ def categorical_columns(
     strings = [n for n, k in kinds.items() if k == "string"]
     if strings:
         both = pl.concat([la.select(strings).head(probe_rows), lb.select(strings).head(probe_rows)])
-        distinct = both.select([pl.col(c).drop_nulls().n_unique().alias(c) for c in strings])
-        present = both.select([pl.col(c).count().alias(c) for c in strings])
-        counts, filled = pl.collect_all([distinct, present])
+        filled = {c: pl.col(c).filter(pl.col(c) != "") for c in strings}  # "" is a missing value here
+        distinct = both.select([e.n_unique().alias(c) for c, e in filled.items()])
+        present = both.select([e.count().alias(c) for c, e in filled.items()])
+        counts, sizes = pl.collect_all([distinct, present])
         for name in strings:
-            values, rows = counts[name][0], filled[name][0]
+            values, rows = counts[name][0], sizes[name][0]
             if values == 0 or values > max_values or rows < min_repeats * values:
                 del kinds[name]
     return kinds
@@ -130,10 +131,13 @@ def distributions(
 def new_values(dist: pl.DataFrame) -> pl.DataFrame:
     """Category values seen on one side only (`field`, `value`, `side`), from a `distributions` frame.
 
-    Booleans and missing values are not "values" in this sense and are left out.
+    Booleans and missing values are not "values" in this sense and are left out, and so is a field
+    with no values at all on one side (that is a null-rate difference, not a new category).
     """
+    filled_on_both = (pl.col("a").sum().over("field") > 0) & (pl.col("b").sum().over("field") > 0)
     return (
         dist.filter(pl.col("kind") != "bool", pl.col("value").is_not_null())
+        .filter(filled_on_both)
         .filter((pl.col("a") == 0) | (pl.col("b") == 0))
         .select(
             "field", "value", pl.when(pl.col("a") == 0).then(pl.lit("b")).otherwise(pl.lit("a")).alias("side")

@@ -125,6 +125,8 @@ def test_schema_diff_of_a_frame_with_itself_is_empty() -> None:
 def test_categorical_columns_pick_categories_not_names_or_ids() -> None:
     kinds = categorical_columns(side_a(), side_b(), max_values=5)
     assert kinds == {"type": "string", "active": "bool"}
+    blank_mostly = pl.DataFrame({"po": [""] * 20 + ["PO-1", "PO-2"]})
+    assert categorical_columns(blank_mostly, blank_mostly) == {}  # "" is no category
     assert categorical_columns(side_a(), side_b(), enums={"type"})["type"] == "enum"
 
 
@@ -144,10 +146,12 @@ def test_distributions_and_new_values() -> None:
     assert new_values(dist).rows() == [("type", "Multifamily", "b")]
 
 
-def test_new_values_ignore_booleans_and_nulls() -> None:
-    a = pl.DataFrame({"flag": [True, True], "kind": ["x", None]})
-    b = pl.DataFrame({"flag": [False, True], "kind": ["x", "x"]})
-    assert new_values(distributions(a, b, {"flag": "bool", "kind": "enum"})).is_empty()
+def test_new_values_ignore_booleans_nulls_and_fields_empty_on_one_side() -> None:
+    a = pl.DataFrame({"flag": [True, True], "kind": ["x", None], "po": ["PO-1", "PO-1"]})
+    b = pl.DataFrame(
+        {"flag": [False, True], "kind": ["x", "x"], "po": [None, None]}, schema_overrides={"po": pl.String}
+    )
+    assert new_values(distributions(a, b, {"flag": "bool", "kind": "enum", "po": "string"})).is_empty()
 
 
 def test_numeric_summary_skips_ids_and_summarises_quantities() -> None:
