@@ -18,7 +18,7 @@ from stnb.usage.report import build_report
 @pytest.fixture(scope="module")
 def report_file(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
     folder = tmp_path_factory.mktemp("usage-report")
-    demo = build_demo_usage(folder / "demo", end=date(2026, 11, 27))
+    demo = build_demo_usage(folder / "demo", end=date(2026, 11, 27), ledger_days=7)
     report = build_report(ledger=demo.ledger_path, portal=demo.portal_dir)
     return report.write_html(folder / "usage.html"), len(report.figures)
 
