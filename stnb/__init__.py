@@ -6,6 +6,7 @@ df = st.frame("crm/customers", active="any")
 """
 
 from stnb.catalog import UnknownResourceError
+from stnb.compare import Comparison, compare, compare_all
 from stnb.connect import connect, connect_async
 from stnb.connection import AsyncConnection, Connection, QueryInfo
 from stnb.errors import (
@@ -44,6 +45,7 @@ __all__ = [
     "AsyncExportCursor",
     "AsyncPageIterator",
     "AuthError",
+    "Comparison",
     "ConfigError",
     "Conflict",
     "Connection",
@@ -67,6 +69,8 @@ __all__ = [
     "ValidationError",
     "WriteForbidden",
     "__version__",
+    "compare",
+    "compare_all",
     "connect",
     "connect_async",
 ]
