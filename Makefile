@@ -35,8 +35,10 @@ lint: $(STAMP)
 test-unit: $(STAMP)
 	$(BIN)/python -m pytest -p no:nbmake -m "not browser" --timeout=600 --durations=15 tests
 
+# Serially (never in parallel: tooling-notes), each cell within 60 s, on a throwaway usage ledger.
 test-notebooks: $(STAMP)
-	$(BIN)/python -m pytest -p nbmake --nbmake-timeout=60 --durations=10 notebooks/
+	STNB_LEDGER=$${STNB_LEDGER:-$$(mktemp -d)/usage.sqlite3} \
+	  $(BIN)/python -m pytest -p nbmake --nbmake-timeout=60 --durations=10 notebooks/
 
 test-browser: $(STAMP) chromium
 	$(BIN)/python -m pytest -p no:nbmake -m browser --timeout=900 tests
