@@ -67,8 +67,11 @@ class ServerHandle:
 
 def serve_in_thread(sandbox: Sandbox, host: str = "127.0.0.1", port: int = 0) -> ServerHandle:
     """Bind `host:port` (0 picks a free port), start uvicorn in a daemon thread, return when it is ready."""
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # proto=IPPROTO_TCP lets asyncio disable Nagle on accepted sockets (else every response waits ~40 ms).
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind((host, port))
     sock.listen(256)
     bound_port = sock.getsockname()[1]
