@@ -110,9 +110,8 @@ def run_build(scale: float, timeout: float) -> None:
                 parts.append(f"{message[1]} {message[2]:,}")
                 continue
             _kind, seconds, peak_mb = message
-            print(
-                f"scale {scale:g}: world built in {seconds:.1f} s, peak memory {peak_mb:,.0f} MB ({', '.join(parts)})"
-            )
+            summary = f"world built in {seconds:.1f} s, peak memory {peak_mb:,.0f} MB"
+            print(f"scale {scale:g}: {summary} ({', '.join(parts)})")
             return
     finally:
         if process.is_alive():

@@ -8,6 +8,7 @@ sandbox's lifetime); a None answer is a 404.
 from __future__ import annotations
 
 import importlib
+import re
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -53,6 +54,34 @@ NO_ACTIVE_IN_ITEMS = frozenset(
         ("service-agreements/service-agreements", "get"),
     }
 )
+
+
+# The Reporting API's URL templates (for recording which endpoint a request used).
+_REPORTING_TEMPLATES = tuple(
+    (re.compile(pattern), template)
+    for pattern, template in (
+        (r"^report-categories/?$", "report-categories"),
+        (r"^report-category/[^/]+/reports/?$", "report-category/{report_category}/reports"),
+        (r"^report-category/[^/]+/reports/[^/]+/?$", "report-category/{report_category}/reports/{reportId}"),
+        (
+            r"^report-category/[^/]+/reports/[^/]+/data/?$",
+            "report-category/{report_category}/reports/{reportId}/data",
+        ),
+        (
+            r"^report-category/[^/]+/reports/[^/]+/data/query/?$",
+            "report-category/{report_category}/reports/{reportId}/data/query",
+        ),
+        (r"^dynamic-value-sets/[^/]+/?$", "dynamic-value-sets/{dynamicSetId}"),
+        (r"^data-queries/[^/]+/?$", "data-queries/{token}"),
+    )
+)
+
+
+def _reporting_template(tail: str) -> str:
+    for pattern, template in _REPORTING_TEMPLATES:
+        if pattern.match(tail):
+            return "/reporting/v2/tenant/{tenant}/" + template
+    return "/reporting/v2/tenant/{tenant}/" + tail
 
 
 def _json(body: bytes, status: int = 200) -> SandboxResponse:
@@ -138,7 +167,7 @@ class Endpoints:
     ) -> SandboxResponse:
         found = API_PATH.match(request.path)
         tail = (found.group("tail") if found else "") or ""
-        record["endpoint"] = "/reporting/v2/tenant/{tenant}/" + tail
+        record["endpoint"] = _reporting_template(tail)
         key = (creds.env, creds.tenant_id)
         with self._lock:
             service = self._reports.get(key)
