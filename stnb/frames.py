@@ -13,20 +13,22 @@ with a `SchemaDriftWarning`.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import shutil
 import threading
 import uuid
 import warnings
-from collections.abc import Mapping, Sequence
-from itertools import chain
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from itertools import chain, count, repeat
+from operator import is_not
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 import polars as pl
-from polars.datatypes import DataTypeClass
 
 from stnb.catalog import FieldType
 
@@ -103,94 +105,146 @@ def to_frame(
 
     `resource` names the source in the one-time warning about unknown fields.
     """
-    rows: list[dict[str, Any]] = [r for r in records if isinstance(r, dict)]
-    extras = unknown_fields(rows, fields)
-    flat = {n: t for n, t in fields.items() if not _is_list(t) and not _has_json(t)}
-    columns = {s.name: s for s in _flat_columns(rows, flat)}
+    with _gc_paused():
+        return _typed_frame([r for r in records if isinstance(r, dict)], fields, resource)
+
+
+def _typed_frame(
+    rows: list[dict[str, Any]], fields: Mapping[str, FieldType], resource: str | None
+) -> pl.DataFrame:
+    values, keys = _dict_columns(rows)
+    missing = (None,) * len(rows)
+    columns = []
     for name, ftype in fields.items():
-        if name not in flat:
-            values = [r.get(name) for r in rows]
-            if _has_json(ftype):
-                values = [_encode_json(v, ftype) for v in values]
-            columns[name] = _load(name, values, ftype)
-    frame = pl.DataFrame([columns[name] for name in fields])
+        column = values.get(name, missing)
+        if _has_json(ftype):
+            column = [_encode_json(v, ftype) for v in column]
+        columns.append(_column(name, column, ftype))
+    frame = pl.DataFrame(columns, height=len(rows))
+    extras = sorted(keys.difference(fields))
     if extras:
         _report_unknown(resource or "records", extras)
-        frame = frame.hstack([_inferred(name, [r.get(name) for r in rows]) for name in extras])
+        frame = frame.hstack([_inferred(name, values[name]) for name in extras])
     return frame
 
 
-def _flat_columns(records: list[dict[str, Any]], flat: Mapping[str, FieldType]) -> list[pl.Series]:
-    if not flat:
-        return []
-    raw = {name: _raw_dtype(t) for name, t in flat.items()}
+_gc_lock = threading.Lock()
+_gc_holders = 0
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a batch is converted.
+
+    Transposing records allocates many short-lived containers, and each allocation burst triggers full
+    collections that walk every record of the batch again (measured: most of the time on nested
+    resources). Nothing converted here forms reference cycles, so pausing loses nothing; the collector
+    resumes when the last concurrent conversion ends, and stays off if the caller had switched it off.
+    """
+    global _gc_holders
+    with _gc_lock:
+        if _gc_holders == 0:
+            _gc_holders = 1 if gc.isenabled() else 0
+            if _gc_holders:
+                gc.disable()
+        elif _gc_holders:
+            _gc_holders += 1
     try:
-        loaded = pl.from_dicts(records, schema=raw).get_columns() if records else _empty(raw)
-    except (pl.exceptions.PolarsError, TypeError, ValueError, OverflowError):
-        # Some cell has the wrong type: rebuild column by column, where bad cells become null.
-        loaded = [
-            _scalar_or_nested(name, [r.get(name) for r in records], dtype) for name, dtype in raw.items()
-        ]
-    return [_finish(series, flat[series.name]) for series in loaded]
+        yield
+    finally:
+        with _gc_lock:
+            if _gc_holders:
+                _gc_holders -= 1
+                if _gc_holders == 0:
+                    gc.enable()
 
 
-def _empty(schema: Mapping[str, pl.DataType]) -> list[pl.Series]:
-    return [pl.Series(name, [], dtype=dtype) for name, dtype in schema.items()]
+def _dict_columns(rows: list[dict[str, Any]]) -> tuple[dict[str, Sequence[Any]], set[str]]:
+    """The values of every key, column by column, and the set of keys seen.
+
+    JSON from one API nearly always lists the same keys in the same order; then one C-level transpose
+    of the dicts' values replaces a hash lookup per cell.
+    """
+    layouts = set(map(tuple, rows))
+    if len(layouts) == 1:
+        (layout,) = layouts
+        return dict(zip(layout, zip(*map(dict.values, rows), strict=True), strict=True)), set(layout)
+    keys: set[str] = set().union(*layouts)
+    return {name: [r.get(name) for r in rows] for name in keys}, keys
 
 
-def _load(name: str, values: list[Any], ftype: FieldType) -> pl.Series:
-    """One column from its JSON values, in its final dtype."""
-    if isinstance(ftype, dict) and "list" in ftype and not _is_list(ftype["list"]):
-        return _list_column(name, values, ftype["list"])
-    return _finish(_scalar_or_nested(name, values, _raw_dtype(ftype)), ftype)
+def _column(name: str, values: Sequence[Any], ftype: FieldType) -> pl.Series:
+    """One column from its JSON values, in its final dtype; cells that do not fit become null."""
+    if isinstance(ftype, dict):
+        if "list" in ftype:
+            return _list_column(name, values, ftype["list"])
+        if "struct" in ftype:
+            return _struct_column(name, values, ftype["struct"])
+    return _finish(_scalar_column(name, values, _raw_dtype(ftype)), ftype)
 
 
-def _scalar_or_nested(name: str, values: list[Any], dtype: pl.DataType) -> pl.Series:
-    if isinstance(dtype, pl.Struct):
-        return _struct_column(name, values, dtype)
+def _scalar_column(name: str, values: Sequence[Any], dtype: pl.DataType) -> pl.Series:
     try:
         return pl.Series(name, values, dtype=dtype, strict=False)
+    except (pl.exceptions.PolarsError, TypeError, ValueError, OverflowError):
+        pass
+    # Some cell is a list or an object where a scalar belongs: drop those cells and retry.
+    scalars = [v if type(v) in _JSON_SCALARS else None for v in values]
+    try:
+        return pl.Series(name, scalars, dtype=dtype, strict=False)
     except (pl.exceptions.PolarsError, TypeError, ValueError, OverflowError):
         return pl.Series(name, [None] * len(values), dtype=dtype)
 
 
-def _struct_column(name: str, values: list[Any], dtype: pl.Struct) -> pl.Series:
-    try:
-        return pl.Series(name, values, dtype=dtype, strict=False)
-    except (pl.exceptions.PolarsError, TypeError, ValueError, OverflowError):
-        dicts = [v if isinstance(v, dict) else None for v in values]
-        parts = [
-            _scalar_or_nested(f.name, [d.get(f.name) if d else None for d in dicts], _instance(f.dtype))
-            for f in dtype.fields
-        ]
-        return _restruct(name, parts, pl.Series([d is not None for d in dicts]))
+_JSON_SCALARS = frozenset({str, int, float, bool})
 
 
-def _restruct(name: str, parts: list[pl.Series], valid: pl.Series) -> pl.Series:
-    """A struct Series from its field Series, null where `valid` is false."""
-    frame = pl.DataFrame(parts) if parts else pl.DataFrame(height=len(valid))
-    return frame.select(pl.when(pl.lit(valid)).then(pl.struct(pl.all())).alias(name)).to_series()
+def _struct_column(name: str, values: Sequence[Any], subtypes: Mapping[str, FieldType]) -> pl.Series:
+    """A Struct column: the objects' fields loaded column by column, null where a row has no object."""
+    dicts = [v for v in values if type(v) is dict]
+    dtype = pl.Struct({sub: polars_dtype(t) for sub, t in subtypes.items()})
+    if not dicts:
+        return pl.repeat(None, len(values), dtype=dtype, eager=True).alias(name)
+    inner, _ = _dict_columns(dicts)
+    missing = (None,) * len(dicts)
+    parts = [_column(sub, inner.get(sub, missing), t) for sub, t in subtypes.items()]
+    struct = pl.DataFrame(parts, height=len(dicts)).to_struct(name)
+    if len(dicts) == len(values):
+        return struct
+    # Rows without an object gather a null index, which gives a null struct.
+    position = count()
+    where = [next(position) if type(v) is dict else None for v in values]
+    return struct.gather(pl.Series(where, dtype=pl.UInt32))
+
+
+def _list_column(name: str, values: Sequence[Any], inner_type: FieldType) -> pl.Series:
+    """A List column from one flat inner column plus row lengths: far faster than per-row lists."""
+    if not set(map(type, values)) <= _LIST_OR_NONE:
+        values = [v if type(v) is list else None for v in values]
+    nulls = values.count(None)
+    lists = [v for v in values if v is not None] if nulls else values
+    inner = _column(name, list(chain.from_iterable(lists)), inner_type)
+    lengths = pl.Series("len", list(map(len, lists)), dtype=pl.Int64)
+    valid = pl.Series("valid", list(map(is_not, values, repeat(None))), dtype=pl.Boolean)
+    if nulls:
+        lengths = pl.zeros(len(values), pl.Int64, eager=True).scatter(valid.arg_true(), lengths)
+    # Each row gathers its slice of the flat column: one vectorised pass, no group-by or join.
+    ends = lengths.cum_sum()
+    slices = pl.when(pl.lit(valid)).then(pl.int_ranges(pl.lit(ends - lengths), pl.lit(ends)))
+    return pl.select(pl.lit(inner.implode()).list.gather(slices).alias(name)).to_series()
+
+
+_LIST_OR_NONE = frozenset({list, type(None)})
 
 
 def _finish(series: pl.Series, ftype: FieldType) -> pl.Series:
-    """Turn a loaded (raw) column into its final dtype: parse datetimes, dates and decimals, recursively."""
-    if isinstance(ftype, str):
-        if ftype == "datetime":
-            return _datetimes(series)
-        if ftype == "date":
-            return series.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
-        if ftype in ("money", "decimal_string"):
-            return series.cast(_SCALARS[ftype], strict=False)
-        return series
-    if "struct" in ftype:
-        subtypes: Mapping[str, FieldType] = ftype["struct"]
-        if not any(_needs_parsing(t) for t in subtypes.values()):
-            return series
-        parts = [_finish(part, subtypes[part.name]) for part in series.struct.unnest().get_columns()]
-        return _restruct(series.name, parts, series.is_not_null())
-    if "list" in ftype:
-        inner = _convert(pl.element(), ftype["list"])
-        return series if inner is None else series.list.eval(inner)
+    """Turn a loaded (raw) scalar column into its final dtype: parse datetimes, dates and decimals."""
+    if ftype == "datetime":
+        return _datetimes(series)
+    if ftype == "date":
+        return series.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
+    if ftype in ("money", "decimal_string"):
+        return series.cast(_SCALARS[str(ftype)], strict=False)
     return series
 
 
@@ -212,90 +266,6 @@ def _inferred_layout(expr: pl.Expr) -> pl.Expr:
     return expr.str.to_datetime(time_unit="us", time_zone="UTC", strict=False)
 
 
-def _needs_parsing(ftype: FieldType) -> bool:
-    if isinstance(ftype, str):
-        return ftype in _PARSED
-    if "list" in ftype:
-        return _needs_parsing(ftype["list"])
-    if "struct" in ftype:
-        return any(_needs_parsing(t) for t in ftype["struct"].values())
-    return False
-
-
-def _list_column(name: str, values: list[Any], inner_type: FieldType) -> pl.Series:
-    """A List column built from one flat inner column plus row offsets: far faster than per-row lists."""
-    lengths = [len(v) if type(v) is list else -1 for v in values]
-    flat = list(chain.from_iterable(v for v in values if type(v) is list))
-    inner_values = _load("v", flat, inner_type)
-    inner = inner_values.dtype
-    rows = pl.Series("row", range(len(values)), dtype=pl.Int64)
-    lens = pl.Series("len", lengths, dtype=pl.Int64)
-    grouped = (
-        pl.DataFrame({"row": rows.repeat_by(lens.clip(0)).explode(empty_as_null=False), "v": inner_values})
-        .group_by("row", maintain_order=True)
-        .agg(pl.col("v"))
-    )
-    empty = pl.lit([], dtype=pl.List(inner))
-    return (
-        pl.DataFrame({"row": rows, "len": lens})
-        .join(grouped, on="row", how="left", maintain_order="left")
-        .select(
-            pl.when(pl.col("len") < 0)
-            .then(None)
-            .when(pl.col("len") == 0)
-            .then(empty)
-            .otherwise(pl.col("v"))
-            .alias(name)
-        )
-        .to_series()
-    )
-
-
-def _instance(dtype: pl.DataType | DataTypeClass) -> pl.DataType:
-    return dtype() if isinstance(dtype, DataTypeClass) else dtype
-
-
-def _inferred(name: str, values: list[Any]) -> pl.Series:
-    try:
-        return pl.Series(name, values, strict=False)
-    except (pl.exceptions.PolarsError, TypeError, ValueError, OverflowError):
-        return pl.Series(name, [None if v is None else json.dumps(v) for v in values], dtype=pl.String)
-
-
-def _raw_dtype(ftype: FieldType) -> pl.DataType:
-    """The dtype a field is loaded as: values parsed later (datetimes, decimals) load as strings."""
-    if isinstance(ftype, str):
-        return pl.String() if ftype in _PARSED else polars_dtype(ftype)
-    if "list" in ftype:
-        return pl.List(_raw_dtype(ftype["list"]))
-    if "struct" in ftype:
-        return pl.Struct({name: _raw_dtype(t) for name, t in ftype["struct"].items()})
-    return pl.String()
-
-
-def _convert(expr: pl.Expr, ftype: FieldType) -> pl.Expr | None:
-    """The expression turning a loaded (raw) column into its final dtype; None when it is already final."""
-    if isinstance(ftype, str):
-        if ftype == "datetime":
-            return _parse_datetime(expr)
-        if ftype == "date":
-            return expr.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
-        if ftype in ("money", "decimal_string"):
-            return expr.cast(_SCALARS[ftype], strict=False)
-        return None
-    if "list" in ftype:
-        inner = _convert(pl.element(), ftype["list"])
-        return None if inner is None else expr.list.eval(inner)
-    if "struct" in ftype:
-        subs = [
-            sub.alias(name)
-            for name, t in ftype["struct"].items()
-            if (sub := _convert(pl.field(name), t)) is not None
-        ]
-        return expr.struct.with_fields(subs) if subs else None
-    return None
-
-
 def _parse_datetime(expr: pl.Expr) -> pl.Expr:
     with_offset = expr.str.to_datetime(_TZ_FORMAT, time_zone="UTC", time_unit="us", strict=False)
     naive = expr.str.to_datetime(_NAIVE_FORMAT, time_unit="us", strict=False).dt.replace_time_zone("UTC")
@@ -303,8 +273,18 @@ def _parse_datetime(expr: pl.Expr) -> pl.Expr:
     return pl.coalesce(with_offset, naive, date_only)
 
 
-def _is_list(ftype: FieldType) -> bool:
-    return isinstance(ftype, dict) and "list" in ftype
+def _inferred(name: str, values: Sequence[Any]) -> pl.Series:
+    try:
+        return pl.Series(name, values, strict=False)
+    except (pl.exceptions.PolarsError, TypeError, ValueError, OverflowError):
+        return pl.Series(name, [None if v is None else json.dumps(v) for v in values], dtype=pl.String)
+
+
+def _raw_dtype(ftype: FieldType) -> pl.DataType:
+    """The dtype a scalar field is loaded as: values parsed later (datetimes, decimals) load as strings."""
+    if isinstance(ftype, str):
+        return pl.String() if ftype in _PARSED else polars_dtype(ftype)
+    return polars_dtype(ftype)
 
 
 def _has_json(ftype: FieldType) -> bool:
