@@ -29,6 +29,7 @@ __all__ = [
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 TABLE_PAGE_LENGTH = 10
+FIGURE_HEIGHT = 450
 _TABLE_MAX_BYTES = 2**20  # itables downsamples bigger frames; the full frame stays downloadable
 
 
@@ -82,7 +83,10 @@ def small_table_output(frame: pl.DataFrame, caption: str = "") -> Output:
 def figure_output(fig: go.Figure) -> Output:
     """A plotly figure as JupyterLab's and Voila's plotly mime bundle (no FigureWidget, no anywidget)."""
     spec = json.loads(fig.to_json())
-    spec["config"] = {"displaylogo": False, "responsive": True}
+    # Inside an Output widget the container takes its height from the plot: without a fixed height a
+    # window resize collapses the plot to nothing.
+    spec.setdefault("layout", {}).setdefault("height", FIGURE_HEIGHT)
+    spec["config"] = {"displaylogo": False}
     title = fig.layout.title.text or "plotly figure"
     return _display({PLOTLY_MIME: spec, "text/plain": str(title)})
 

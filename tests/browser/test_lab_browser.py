@@ -95,9 +95,33 @@ def lab_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             assert sock.connect_ex(("127.0.0.1", port)) != 0
 
 
+_ALL_RUN = """() => {
+  const w = window.jupyterapp.shell.currentWidget;
+  const cells = w.content.model.cells;
+  for (let i = 0; i < cells.length; i++) {
+    const cell = cells.get(i);
+    if (cell.type === 'code' && !cell.executionCount) return false;
+  }
+  return w.sessionContext.session.kernel.status === 'idle';
+}"""
+_ERRORS = """() => {
+  const cells = window.jupyterapp.shell.currentWidget.content.model.cells;
+  const found = [];
+  for (let i = 0; i < cells.length; i++) {
+    const cell = cells.get(i);
+    if (cell.type !== 'code') continue;
+    for (let j = 0; j < cell.outputs.length; j++) {
+      const out = cell.outputs.get(j).toJSON();
+      if (out.output_type === 'error') found.push(out.ename + ': ' + out.evalue);
+    }
+  }
+  return found;
+}"""
+
+
 def _run_all_cells(page: Any, lab_url: str, notebook: str) -> None:
-    """Open `notebook`, wait for its kernel, run every cell and wait until the last one has finished."""
-    page.goto(f"{lab_url}lab/tree/{notebook}", wait_until="domcontentloaded")
+    """Open `notebook` alone (fresh workspace), run every cell, wait until all ran; fail on error outputs."""
+    page.goto(f"{lab_url}lab/tree/{notebook}?reset", wait_until="domcontentloaded")
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=WIDGET_TIMEOUT_MS)
     page.wait_for_function(
         "() => { const w = window.jupyterapp.shell.currentWidget;"
@@ -106,14 +130,9 @@ def _run_all_cells(page: Any, lab_url: str, notebook: str) -> None:
         timeout=WIDGET_TIMEOUT_MS,
     )
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
-    page.wait_for_function(
-        "() => { const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')];"
-        " return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent)); }",
-        timeout=RUN_ALL_TIMEOUT_MS,
-    )
-    errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
-    tracebacks = [text for text in errors.all_inner_texts() if "Traceback" in text or "Error" in text]
-    assert not tracebacks, f"{notebook} printed errors: {tracebacks[:2]}"
+    page.wait_for_function(_ALL_RUN, timeout=RUN_ALL_TIMEOUT_MS)
+    errors = page.evaluate(_ERRORS)
+    assert not errors, f"{notebook} raised: {errors[:2]}"
 
 
 def _button(page: Any, label: str) -> Any:
@@ -132,8 +151,8 @@ def test_explorer_notebook_runs_and_the_run_button_shows_rows_and_a_chart(
     rows = explorer.locator("table.dataTable tbody tr")
     rows.first.wait_for(state="visible", timeout=WIDGET_TIMEOUT_MS)
     assert rows.count() >= 5
-    assert "rows ×" in explorer.locator(".stnb-origin").first.locator("xpath=..").inner_text()
-    assert "from integration · tenant" in explorer.inner_text()
+    assert "rows ×" in explorer.locator(".stnb-origin").first.locator("xpath=..").text_content()
+    assert "from integration · tenant" in explorer.text_content()
     chart = explorer.locator(".js-plotly-plot").first
     chart.wait_for(state="visible", timeout=WIDGET_TIMEOUT_MS)
     assert chart.bounding_box()["height"] > 100
@@ -149,3 +168,22 @@ def _screenshot(page: Any, element: Any, name: str) -> None:
     element.evaluate("e => e.scrollIntoView({block: 'start'})")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / name))
+
+
+def test_usage_notebook_runs_and_the_dashboard_redraws_when_grouping_changes(
+    lab_url: str, watched_page: Any
+) -> None:
+    page = watched_page.page
+    _run_all_cells(page, lab_url, "03_api_usage_trends.ipynb")
+    group_by = page.locator(".widget-dropdown", has_text="group by").locator("select").first
+    group_by.wait_for(state="visible", timeout=WIDGET_TIMEOUT_MS)
+    dashboard = page.locator(".jp-Cell", has=group_by).first
+    first = dashboard.locator(".js-plotly-plot", has_text="Calls per day by app").first
+    first.wait_for(state="visible", timeout=WIDGET_TIMEOUT_MS)
+    group_by.select_option(label="endpoint")
+    redrawn = dashboard.locator(".js-plotly-plot", has_text="Calls per day by endpoint").first
+    redrawn.wait_for(state="visible", timeout=WIDGET_TIMEOUT_MS)
+    assert redrawn.bounding_box()["height"] > 100
+    assert dashboard.locator(".js-plotly-plot", has_text="Calls per day by app").count() == 0
+    assert "calls" in dashboard.text_content() and "portal · production" in dashboard.text_content()
+    _screenshot(page, dashboard, "lab_usage_dashboard.png")
