@@ -39,11 +39,13 @@ from stnb.sandbox.messages import (
 )
 from stnb.sandbox.params import BadRequest, QueryView
 from stnb.sandbox.ratelimit import RateLimiter
+from stnb.sandbox.routes import API_PATH
 from stnb.sandbox.tokens import TokenIssuer, TokenRejected
 
 if TYPE_CHECKING:
     from stnb.catalog import Catalog
     from stnb.sandbox.endpoints import Endpoints
+    from stnb.sandbox.transport import SandboxTransport
     from stnb.sandbox.world import World
 
 __all__ = ["EMBEDDED_URL", "Sandbox", "ServedRequest"]
@@ -171,7 +173,7 @@ class Sandbox:
                 return app
         raise KeyError(f"no sandbox app named {name!r}; apps: {', '.join(a.name for a in self.apps)}")
 
-    def transport(self) -> Any:
+    def transport(self) -> SandboxTransport:
         """An httpx transport (sync and async) that answers from this sandbox in-process."""
         from stnb.sandbox.transport import SandboxTransport
 
@@ -245,8 +247,6 @@ class Sandbox:
             log.exception("sandbox: on_request callback failed")
 
     def _dispatch(self, request: SandboxRequest, trace: str, record: dict[str, Any]) -> SandboxResponse:
-        from stnb.sandbox.routes import API_PATH
-
         if request.path.rstrip("/") == "/connect/token":
             record.update(module="auth", endpoint="/connect/token")
             return self._token(request, trace, record)

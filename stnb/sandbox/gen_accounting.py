@@ -219,6 +219,7 @@ def invoices(
             ),
             on="customerId",
             how="left",
+            maintain_order="left",
         )
         .join(
             locations.select(
@@ -228,6 +229,7 @@ def invoices(
             ),
             on="locationId",
             how="left",
+            maintain_order="left",
         )
         .sort("_idx")
     )
@@ -318,7 +320,7 @@ def attach_items(invoice_frame: pl.DataFrame, items: pl.DataFrame) -> pl.DataFra
         .group_by("invoiceId")
         .agg(items=pl.struct(item_cols).sort_by(pl.col("order")))
     )
-    joined = invoice_frame.join(nested, left_on="id", right_on="invoiceId", how="left")
+    joined = invoice_frame.join(nested, left_on="id", right_on="invoiceId", how="left", maintain_order="left")
     empty = pl.lit([], dtype=nested.schema["items"]) if nested.height else None
     if empty is not None:
         joined = joined.with_columns(items=pl.coalesce(pl.col("items"), empty))
@@ -408,7 +410,9 @@ def apply_payments(invoice_frame: pl.DataFrame, payment_frame: pl.DataFrame) -> 
     paid = payment_frame.select(
         pl.col("_invoice_id").alias("id"), pl.col("_total_cents").alias("_paid_cents"), "_paid_on"
     )
-    frame = invoice_frame.join(paid, on="id", how="left").with_columns(pl.col("_paid_cents").fill_null(0))
+    frame = invoice_frame.join(paid, on="id", how="left", maintain_order="left").with_columns(
+        pl.col("_paid_cents").fill_null(0)
+    )
     return frame.with_columns(
         balance=cents_to_money(pl.col("_total_cents") - pl.col("_paid_cents")),
         paidOn=pl.col("_paid_on"),

@@ -57,7 +57,9 @@ def calls(
         _call_type=pick(list(_CALL_TYPES), d.index(i, "call_type", len(_CALL_TYPES), (0.4, 0.25, 0.15, 0.2))),
     )
     first_site = locations.sort("id").group_by("customerId").agg(pl.col("id").first().alias("_location"))
-    others = others.join(first_site, left_on="_customer", right_on="customerId", how="left")
+    others = others.join(
+        first_site, left_on="_customer", right_on="customerId", how="left", maintain_order="left"
+    )
     both = pl.concat([booked, others], how="diagonal_relaxed").sort("_idx")
     k = pl.col("_idx")
     seconds = (
@@ -141,9 +143,9 @@ def calls_list(
         ).alias("type"),
     )
     frame = (
-        base.join(customer_cols, on="_customer", how="left")
-        .join(bu_structs, on="_bu", how="left")
-        .join(type_structs, on="_type", how="left")
+        base.join(customer_cols, on="_customer", how="left", maintain_order="left")
+        .join(bu_structs, on="_bu", how="left", maintain_order="left")
+        .join(type_structs, on="_type", how="left", maintain_order="left")
         .sort("id")
     )
     agent_name = _named(pl.col("_agent"), employees)

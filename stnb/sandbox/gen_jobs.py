@@ -238,7 +238,7 @@ def _attach_customer(ctx: GenContext, frame: pl.DataFrame, inputs: JobInputs, d:
         .group_by("customerId")
         .agg(_site_ids=pl.col("id"), _site_created=pl.col("createdOn"))
     )
-    frame = frame.join(sites, on="customerId", how="left")
+    frame = frame.join(sites, on="customerId", how="left", maintain_order="left")
     site = (d.uniform(k, "site") ** 3 * pl.col("_site_ids").list.len()).cast(pl.Int64)
     chosen_created = pl.col("_site_created").list.get(site, null_on_oob=True)
     site = pl.when(chosen_created <= pl.col("createdOn")).then(site).otherwise(0)
@@ -447,9 +447,13 @@ def appointment_assignments(
     tech_names = dict(
         zip(inputs.technicians["id"].to_list(), inputs.technicians["name"].to_list(), strict=True)
     )
-    base = appointment_frame.join(
-        jobs.select(pl.col("id").alias("jobId"), "_bu_id"), on="jobId", how="left"
-    ).with_columns(_techs=1 + d.bernoulli(pl.col("_appt_idx"), "second", 0.15).cast(pl.Int64))
+    base = (
+        appointment_frame.join(
+            jobs.select(pl.col("id").alias("jobId"), "_bu_id"), on="jobId", how="left", maintain_order="left"
+        )
+        .sort("_appt_idx")
+        .with_columns(_techs=1 + d.bernoulli(pl.col("_appt_idx"), "second", 0.15).cast(pl.Int64))
+    )
     exploded = (
         base.with_columns(_t=pl.int_ranges(0, pl.col("_techs")))
         .explode("_t")

@@ -64,7 +64,7 @@ def leads(
         priority=pick(list(_PRIORITIES), d.index(k, "priority", 4, (0.7, 0.15, 0.1, 0.05))),
         summary=pl.format("Interested in {}", pick([s.name for s in JOB_TYPE_SPECS], type_index)),
         createdById=pick(csr_ids, d.index(k, "created_by", len(csr_ids))),
-    ).join(first_site, on="customerId", how="left")
+    ).join(first_site, on="customerId", how="left", maintain_order="left")
     return (
         frame.with_columns(
             followUpDate=pl.min_horizontal(
@@ -204,7 +204,7 @@ def projects(ctx: GenContext, jobs: pl.DataFrame, customers: pl.DataFrame) -> pl
     names = customers.select(pl.col("id").alias("customerId"), pl.col("name").alias("_customer_name"))
     base = (
         jobs.filter(pl.col("_project_idx").is_not_null())
-        .join(names, on="customerId", how="left")
+        .join(names, on="customerId", how="left", maintain_order="left")
         .sort("_project_idx")
     )
     k = pl.col("_project_idx")

@@ -178,7 +178,7 @@ def memberships(
     hvac_bu = business_units["id"][0]
     plumbing_bu = business_units["id"][2] if business_units.height > 2 else hvac_bu
     frame = frame.with_columns(customerId=pl.lit(residential["id"]).gather(row)).join(
-        first_site, on="customerId", how="left"
+        first_site, on="customerId", how="left", maintain_order="left"
     )
     to_date = pl.col("createdOn").dt.offset_by(pl.format("{}mo", months))
     u = d.uniform(k, "status")

@@ -30,6 +30,13 @@ __all__ = ["TenantHistory"]
 Builder = Callable[["TenantHistory"], pl.DataFrame]
 
 
+def _sorted_by_id(frame: pl.DataFrame) -> pl.DataFrame:
+    """Tables are kept in id order: the lists' default order, and what their paging relies on."""
+    if "id" in frame.columns and not frame["id"].is_sorted():
+        return frame.sort("id", maintain_order=True)
+    return frame
+
+
 def _ordered(frame: pl.DataFrame, first: list[str]) -> pl.DataFrame:
     """`first` columns (those present) in that order, then the rest as they are."""
     head = [c for c in first if c in frame.columns]
@@ -61,7 +68,7 @@ class TenantHistory:
         with self._lock:
             table = self._tables.get(name)
             if table is None:
-                table = _BUILDERS[name](self)
+                table = _sorted_by_id(_BUILDERS[name](self))
                 self._tables[name] = table
         return table
 
@@ -73,7 +80,7 @@ class TenantHistory:
         with self._lock:
             table = self._tables.get(name)
             if table is None:
-                table = generic_table(self.ctx, resource, parent_ids)
+                table = _sorted_by_id(generic_table(self.ctx, resource, parent_ids))
                 self._tables[name] = table
         return table
 

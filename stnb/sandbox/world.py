@@ -160,6 +160,7 @@ class World:
         self.catalog = catalog
         self.tenant_name = tenant_name
         self._lock = threading.RLock()
+        self.write_lock = threading.Lock()  # writes read, change and swap tables: one at a time
         self._plan: EnvPlan | None = None
         self._bases: dict[str, pl.DataFrame] = {}
         self._versions: dict[str, int] = {}
@@ -378,7 +379,7 @@ def _apply_customer_changes(frame: pl.DataFrame, changes: Mapping[int, Mapping[s
     for name in ("name", "address", "active", "modifiedOn"):
         schema[f"_new_{name}"] = frame.schema[name] if name != "modifiedOn" else DATETIME
     updates = pl.DataFrame(rows, schema=schema)
-    joined = frame.join(updates, on="id", how="left")
+    joined = frame.join(updates, on="id", how="left", maintain_order="left")
     return joined.with_columns(
         name=pl.coalesce("_new_name", "name"),
         address=pl.coalesce("_new_address", "address"),

@@ -53,6 +53,11 @@ def answer(
     ):
         return problem(415, "Unsupported Media Type", trace, {"body": ["Send the body as application/json."]})
     body = _parse_body(request.body)
+    with world.write_lock:
+        return _write(endpoints, world, match, body, trace)
+
+
+def _write(endpoints: Endpoints, world: World, match: Match, body: Any, trace: str) -> SandboxResponse:
     kind = match.route.kind
     now = endpoints.sandbox.clock.utcnow()
     if kind == "create_customer":
