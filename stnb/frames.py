@@ -162,15 +162,19 @@ def _gc_paused() -> Iterator[None]:
 def _dict_columns(rows: list[dict[str, Any]]) -> tuple[dict[str, Sequence[Any]], set[str]]:
     """The values of every key, column by column, and the set of keys seen.
 
-    JSON from one API nearly always lists the same keys in the same order; then one C-level transpose
-    of the dicts' values replaces a hash lookup per cell.
+    JSON from one API nearly always lists the same keys in the same order; then every value goes into
+    one flat list and each column is a strided slice of it, with no hash lookup per cell.
     """
-    layouts = set(map(tuple, rows))
-    if len(layouts) == 1:
-        (layout,) = layouts
-        return dict(zip(layout, zip(*map(dict.values, rows), strict=True), strict=True)), set(layout)
-    keys: set[str] = set().union(*layouts)
-    return {name: [r.get(name) for r in rows] for name in keys}, keys
+    if not rows:
+        return {}, set()
+    layout = list(rows[0])
+    keys = list(chain.from_iterable(rows))
+    if keys == layout * len(rows):
+        width = len(layout)
+        cells = list(chain.from_iterable(map(dict.values, rows)))
+        return {name: cells[i::width] for i, name in enumerate(layout)}, set(layout)
+    names = set(keys)
+    return {name: [r.get(name) for r in rows] for name in names}, names
 
 
 def _column(name: str, values: Sequence[Any], ftype: FieldType) -> pl.Series:
@@ -222,6 +226,13 @@ def _list_column(name: str, values: Sequence[Any], inner_type: FieldType) -> pl.
     if not set(map(type, values)) <= _LIST_OR_NONE:
         values = [v if type(v) is list else None for v in values]
     nulls = values.count(None)
+    if not any(values):
+        # Common for optional lists (tags, custom fields): nothing in any row, so nothing to load.
+        dtype = pl.List(polars_dtype(inner_type))
+        empty = pl.repeat(pl.lit([], dtype=dtype), len(values))
+        if nulls:
+            empty = pl.when(pl.Series(list(map(is_not, values, repeat(None))))).then(empty)
+        return pl.select(empty.alias(name)).to_series()
     lists = [v for v in values if v is not None] if nulls else values
     inner = _column(name, list(chain.from_iterable(lists)), inner_type)
     lengths = pl.Series("len", list(map(len, lists)), dtype=pl.Int64)
