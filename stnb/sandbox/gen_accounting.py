@@ -309,7 +309,7 @@ def invoices(
         exportId=pl.lit(None, dtype=pl.String),
         materialSkuId=pl.lit(None, dtype=pl.Int64),
         membershipId=pl.lit(None, dtype=pl.Int64),
-    )
+    ).drop("_customer_name", "_customer_address", "_location_name", "_location_address")
 
 
 def attach_items(invoice_frame: pl.DataFrame, items: pl.DataFrame) -> pl.DataFrame:

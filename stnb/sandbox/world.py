@@ -255,7 +255,6 @@ class World:
                 end=ctx.refresh,
                 pools=self._pools,
             )
-            frame = frame.rechunk()  # one chunk per column keeps row gathers cheap
             self._conformed[cache_key] = (version, frame)
             return frame
 
