@@ -26,7 +26,7 @@ from itertools import chain, count, repeat
 from operator import is_not
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, cast
 
 import polars as pl
 
@@ -106,7 +106,13 @@ def to_frame(
     `resource` names the source in the one-time warning about unknown fields.
     """
     with _gc_paused():
-        return _typed_frame([r for r in records if isinstance(r, dict)], fields, resource)
+        # The type check runs in C; the filtering comprehension only when something is not a dict.
+        rows: list[dict[str, Any]] = (
+            cast("list[dict[str, Any]]", list(records))
+            if set(map(type, records)) <= {dict}
+            else [r for r in records if isinstance(r, dict)]
+        )
+        return _typed_frame(rows, fields, resource)
 
 
 def _typed_frame(
@@ -168,9 +174,12 @@ def _dict_columns(rows: list[dict[str, Any]]) -> tuple[dict[str, Sequence[Any]],
     if not rows:
         return {}, set()
     layout = list(rows[0])
+    width = len(layout)
     keys = list(chain.from_iterable(rows))
-    if keys == layout * len(rows):
-        width = len(layout)
+    # Every row repeats the first row's keys exactly when the key list is periodic with the first
+    # row's width (a row cannot repeat a key); comparing each row with its neighbour hits the identity
+    # fast path, because the JSON parser shares key strings within a page.
+    if len(keys) == width * len(rows) and keys[width:] == keys[:-width]:
         cells = list(chain.from_iterable(map(dict.values, rows)))
         return {name: cells[i::width] for i, name in enumerate(layout)}, set(layout)
     names = set(keys)
