@@ -7,7 +7,7 @@ import polars as pl
 
 from stnb.charts.theme import COLORS, themed
 
-__all__ = ["completeness_chart", "frame_profile", "group_lines", "monthly_bars"]
+__all__ = ["category_bars", "completeness_chart", "frame_profile", "group_lines", "monthly_bars"]
 
 _NESTED = (pl.Struct, pl.List, pl.Array, pl.Object)
 
@@ -133,3 +133,32 @@ def group_lines(
         )
     fig.update_layout(xaxis_title=None, yaxis_title=value_title)
     return _subtitle(fig, what, f"{context}{shown}")
+
+
+def category_bars(frame: pl.DataFrame, *, what: str, context: str = "", top: int = 20) -> go.Figure | None:
+    """Bars of the first numeric column summed per value of the first text column (largest first).
+
+    None when the frame has no text column or no numeric column (or no rows) to draw.
+    """
+    label = next((n for n, t in frame.schema.items() if t == pl.String), None)
+    value = next(
+        (n for n, t in frame.schema.items() if t.is_numeric() and not n.lower().endswith("id")), None
+    )
+    if label is None or value is None or frame.height == 0:
+        return None
+    totals = (
+        frame.group_by(label)
+        .agg(pl.col(value).cast(pl.Float64).sum())
+        .sort([value, label], descending=[True, False])
+        .head(top)
+    )
+    fig = go.Figure(
+        go.Bar(
+            x=totals.get_column(label).to_list(),
+            y=totals.get_column(value).to_list(),
+            marker_color=COLORS[0],
+            hovertemplate="%{x}: %{y:,}<extra></extra>",
+        )
+    )
+    fig.update_layout(xaxis_title=label, yaxis_title=value, hovermode="closest")
+    return _subtitle(fig, what, context)

@@ -7,6 +7,7 @@ plain methods (`run()`, `test()`, ...) so they can be driven without a browser.
 from stnb.widgets.connection_panel import ConnectionPanel
 from stnb.widgets.environment_diff import EnvironmentDiff
 from stnb.widgets.explorer import ResourceExplorer
+from stnb.widgets.report_runner import ReportRunner
 from stnb.widgets.usage_dashboard import UsageDashboard
 
-__all__ = ["ConnectionPanel", "EnvironmentDiff", "ResourceExplorer", "UsageDashboard"]
+__all__ = ["ConnectionPanel", "EnvironmentDiff", "ReportRunner", "ResourceExplorer", "UsageDashboard"]

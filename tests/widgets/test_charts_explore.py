@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import polars as pl
 
-from stnb.charts.explore import completeness_chart, frame_profile, group_lines, monthly_bars
+from stnb.charts.explore import category_bars, completeness_chart, frame_profile, group_lines, monthly_bars
 
 
 def sample() -> pl.DataFrame:
@@ -95,3 +95,16 @@ def test_group_lines_keeps_the_biggest_groups_and_says_so() -> None:
         frame, x="period", y="value", group="endpoint", what="Calls", value_title="calls"
     )
     assert len(everything.data) == 3 and "top" not in everything.layout.title.text
+
+
+def test_category_bars_sum_the_first_measure_per_label() -> None:
+    frame = pl.DataFrame(
+        {"BusinessUnitId": [1, 2, 1], "Name": ["HVAC", "Plumbing", "HVAC"], "Invoices": [2, 5, 4]}
+    )
+    fig = category_bars(frame, what="Revenue", context="report 175 · integration · tenant 1")
+    assert fig is not None
+    assert list(fig.data[0].x) == ["HVAC", "Plumbing"] and list(fig.data[0].y) == [6.0, 5.0]
+    assert fig.layout.yaxis.title.text == "Invoices"
+    assert "integration · tenant 1" in fig.layout.title.text
+    assert category_bars(frame.select("BusinessUnitId", "Invoices"), what="x") is None
+    assert category_bars(frame.clear(), what="x") is None
