@@ -97,10 +97,6 @@ class GenContext:
         """A volume for this tenant: base (for the default tenant at scale 1) times scale and size."""
         return max(minimum, round(base * self.scale * self.profile.size))
 
-    def fixed(self, base: float, minimum: int = 1) -> int:
-        """A volume that grows with the company's size but not with scale (staff, catalogs)."""
-        return max(minimum, round(base * float(self.profile.size**0.5)))
-
     def planted(self, count: int) -> int:
         return planted_count(count, self.scale, self.profile.size)
 
@@ -148,10 +144,6 @@ def local_times(day_offset: pl.Expr, seconds: pl.Expr, ctx: GenContext) -> pl.Ex
     utc_seconds = seconds - pick(offsets, day)
     naive = pl.lit(start_day) + pl.duration(days=day_offset, seconds=utc_seconds)
     return naive.dt.cast_time_unit("us").dt.replace_time_zone("UTC")
-
-
-def utc(value: datetime) -> pl.Expr:
-    return pl.lit(value).dt.cast_time_unit("us")
 
 
 def cents_to_money(cents: pl.Expr) -> pl.Expr:

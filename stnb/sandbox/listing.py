@@ -285,9 +285,10 @@ def select_rows(
     for name, param in endpoint.params.items():
         if name.lower() in _COMMON:
             continue
-        raw = query.get(name)
-        if raw in (None, ""):
+        given = [v for v in query.all(name) if v != ""]
+        if not given:
             continue
+        raw = ",".join(given) if param.array else given[0]
         _check_param(name, raw, param)
         condition = _filter_for(key, frame, name, raw, param)
         if condition is not None:

@@ -38,24 +38,16 @@ class QueryView:
 
     def __init__(self, pairs: Sequence[tuple[str, str]]) -> None:
         self._values: dict[str, list[str]] = {}
-        self._names: dict[str, str] = {}
         for name, value in pairs:
-            lowered = name.lower()
-            self._values.setdefault(lowered, []).append(value)
-            self._names.setdefault(lowered, name)
+            self._values.setdefault(name.lower(), []).append(value)
 
     def get(self, name: str) -> str | None:
         values = self._values.get(name.lower())
         return values[0] if values else None
 
     def all(self, name: str) -> list[str]:
+        """Every value given for a parameter (repeated parameters carry several)."""
         return list(self._values.get(name.lower(), []))
-
-    def has(self, name: str) -> bool:
-        return name.lower() in self._values
-
-    def names(self) -> list[str]:
-        return list(self._names.values())
 
 
 def parse_int(name: str, raw: str, *, low: int = -INT64_MAX - 1, high: int = INT64_MAX) -> int:

@@ -128,6 +128,16 @@ def test_expired_token_gives_401_and_a_new_token_works() -> None:
     assert api.get(JOBS, pageSize=1).status_code == 200
 
 
+def test_revoking_a_clients_tokens_gives_401_until_a_new_token() -> None:
+    sandbox = Sandbox(seed=6, anchor=ANCHOR, clock=FakeClock(ANCHOR), rate_limit=0)
+    api = make_api("embedded", sandbox, None)
+    assert api.get(JOBS, pageSize=1).status_code == 200
+    sandbox.revoke_tokens(api.creds.client_id)
+    assert api.get(JOBS, pageSize=1).status_code == 401
+    api.tokens.clear()
+    assert api.get(JOBS, pageSize=1).status_code == 200
+
+
 def test_token_for_one_environment_reads_that_environment_only(api: Api) -> None:
     production = api.sandbox.credentials["production"]
     token = api.token(production)
