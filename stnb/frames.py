@@ -22,7 +22,7 @@ import uuid
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from itertools import chain, count, repeat
+from itertools import chain, compress, repeat
 from operator import is_not
 from pathlib import Path
 from types import TracebackType
@@ -165,7 +165,7 @@ def _gc_paused() -> Iterator[None]:
                     gc.enable()
 
 
-def _dict_columns(rows: list[dict[str, Any]]) -> tuple[dict[str, Sequence[Any]], set[str]]:
+def _dict_columns(rows: Sequence[dict[str, Any]]) -> tuple[dict[str, Sequence[Any]], set[str]]:
     """The values of every key, column by column, and the set of keys seen.
 
     JSON from one API nearly always lists the same keys in the same order; then every value goes into
@@ -198,10 +198,11 @@ def _column(name: str, values: Sequence[Any], ftype: FieldType) -> pl.Series:
 
 def _scalar_column(name: str, values: Sequence[Any], dtype: pl.DataType) -> pl.Series:
     try:
-        return pl.Series(name, values, dtype=dtype, strict=False)
+        return pl.Series(name, values, dtype=dtype)
     except (pl.exceptions.PolarsError, TypeError, ValueError, OverflowError):
         pass
-    # Some cell is a list or an object where a scalar belongs: drop those cells and retry.
+    # Some cell has another type: drop lists and objects (polars would print them into strings) and
+    # let polars convert the remaining scalars where it can.
     scalars = [v if type(v) in _JSON_SCALARS else None for v in values]
     try:
         return pl.Series(name, scalars, dtype=dtype, strict=False)
@@ -214,47 +215,54 @@ _JSON_SCALARS = frozenset({str, int, float, bool})
 
 def _struct_column(name: str, values: Sequence[Any], subtypes: Mapping[str, FieldType]) -> pl.Series:
     """A Struct column: the objects' fields loaded column by column, null where a row has no object."""
-    dicts = [v for v in values if type(v) is dict]
-    dtype = pl.Struct({sub: polars_dtype(t) for sub, t in subtypes.items()})
-    if not dicts:
+    values, present = _present(values, dict)
+    if present is not None and not present.any():
+        dtype = pl.Struct({sub: polars_dtype(t) for sub, t in subtypes.items()})
         return pl.repeat(None, len(values), dtype=dtype, eager=True).alias(name)
+    dicts = values if present is None else list(compress(values, present))
     inner, _ = _dict_columns(dicts)
     missing = (None,) * len(dicts)
     parts = [_column(sub, inner.get(sub, missing), t) for sub, t in subtypes.items()]
     struct = pl.DataFrame(parts, height=len(dicts)).to_struct(name)
-    if len(dicts) == len(values):
+    if present is None:
         return struct
     # Rows without an object gather a null index, which gives a null struct.
-    position = count()
-    where = [next(position) if type(v) is dict else None for v in values]
-    return struct.gather(pl.Series(where, dtype=pl.UInt32))
+    where = pl.select(pl.when(pl.lit(present)).then(pl.lit(present).cum_sum() - 1)).to_series()
+    return struct.gather(where)
 
 
 def _list_column(name: str, values: Sequence[Any], inner_type: FieldType) -> pl.Series:
     """A List column from one flat inner column plus row lengths: far faster than per-row lists."""
-    if not set(map(type, values)) <= _LIST_OR_NONE:
-        values = [v if type(v) is list else None for v in values]
-    nulls = values.count(None)
+    values, present = _present(values, list)
     if not any(values):
         # Common for optional lists (tags, custom fields): nothing in any row, so nothing to load.
-        dtype = pl.List(polars_dtype(inner_type))
-        empty = pl.repeat(pl.lit([], dtype=dtype), len(values))
-        if nulls:
-            empty = pl.when(pl.Series(list(map(is_not, values, repeat(None))))).then(empty)
-        return pl.select(empty.alias(name)).to_series()
-    lists = [v for v in values if v is not None] if nulls else values
+        empty = pl.repeat(pl.lit([], dtype=pl.List(polars_dtype(inner_type))), len(values))
+        return pl.select(
+            (empty if present is None else pl.when(pl.lit(present)).then(empty)).alias(name)
+        ).to_series()
+    lists = values if present is None else list(compress(values, present))
     inner = _column(name, list(chain.from_iterable(lists)), inner_type)
     lengths = pl.Series("len", list(map(len, lists)), dtype=pl.Int64)
-    valid = pl.Series("valid", list(map(is_not, values, repeat(None))), dtype=pl.Boolean)
-    if nulls:
-        lengths = pl.zeros(len(values), pl.Int64, eager=True).scatter(valid.arg_true(), lengths)
+    if present is not None:
+        lengths = pl.zeros(len(values), pl.Int64, eager=True).scatter(present.arg_true(), lengths)
     # Each row gathers its slice of the flat column: one vectorised pass, no group-by or join.
     ends = lengths.cum_sum()
-    slices = pl.when(pl.lit(valid)).then(pl.int_ranges(pl.lit(ends - lengths), pl.lit(ends)))
+    slices = pl.int_ranges(pl.lit(ends - lengths), pl.lit(ends))
+    if present is not None:
+        slices = pl.when(pl.lit(present)).then(slices)
     return pl.select(pl.lit(inner.implode()).list.gather(slices).alias(name)).to_series()
 
 
-_LIST_OR_NONE = frozenset({list, type(None)})
+def _present(values: Sequence[Any], kind: type) -> tuple[Sequence[Any], pl.Series | None]:
+    """Values with cells of another type than `kind` set to None, and which rows hold a value.
+
+    The mask is None when every row holds one; the checks run in C unless some cell has a wrong type.
+    """
+    if not set(map(type, values)) <= {kind, type(None)}:
+        values = [v if type(v) is kind else None for v in values]
+    if not values.count(None):
+        return values, None
+    return values, pl.Series("present", list(map(is_not, values, repeat(None))), dtype=pl.Boolean)
 
 
 def _finish(series: pl.Series, ftype: FieldType) -> pl.Series:

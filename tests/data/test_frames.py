@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import warnings
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -212,3 +213,115 @@ def test_csv_sink_with_no_batches_writes_the_header(tmp_path: Path) -> None:
     sink.close()
     assert target.read_text().strip() == "id,name"
     assert sink.rows == 0
+
+
+NESTED: dict[str, Any] = {
+    "id": "int64",
+    "items": {
+        "list": {
+            "struct": {
+                "id": "int64",
+                "price": "money",
+                "at": "datetime",
+                "account": {"struct": {"id": "int64", "name": "string"}},
+            }
+        }
+    },
+    "lead": {"struct": {"jobId": "int64", "on": "date"}},
+    "tags": {"list": "int64"},
+}
+
+
+def item(n: int, **overrides: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "id": n,
+        "price": f"{n}.25",
+        "at": "2025-06-01T12:00:00Z",
+        "account": {"id": n * 10, "name": f"acct {n}"},
+    }
+    base.update(overrides)
+    return base
+
+
+def test_nested_lists_keep_order_empties_nulls_and_bad_cells() -> None:
+    records = [
+        {"id": 1, "items": [item(1), item(2)], "lead": {"jobId": 7, "on": "2025-01-02"}, "tags": [3]},
+        {"id": 2, "items": [], "lead": None, "tags": []},
+        {"id": 3, "items": None, "lead": "oops", "tags": None},
+        {"id": 4, "items": "oops", "lead": {"jobId": "x"}, "tags": [1, "x", 2]},
+        {"id": 5, "items": [item(5, account=None, price="lots", at=None)], "lead": {}, "tags": [9]},
+    ]
+    df = to_frame(records, NESTED)
+    assert df.schema == polars_schema(NESTED)
+    assert df["id"].to_list() == [1, 2, 3, 4, 5]
+    items = df["items"].to_list()
+    assert [None if v is None else [i["id"] for i in v] for v in items] == [[1, 2], [], None, None, [5]]
+    assert items[0][1] == {
+        "id": 2,
+        "price": Decimal("2.25"),
+        "at": datetime(2025, 6, 1, 12, tzinfo=UTC),
+        "account": {"id": 20, "name": "acct 2"},
+    }
+    assert items[4][0] == {"id": 5, "price": None, "at": None, "account": None}
+    assert df["lead"].to_list() == [
+        {"jobId": 7, "on": date(2025, 1, 2)},
+        None,
+        None,
+        {"jobId": None, "on": None},
+        {"jobId": None, "on": None},
+    ]
+    assert df["tags"].to_list() == [[3], [], None, [1, None, 2], [9]]
+
+
+def test_nested_fields_empty_across_the_batch_keep_empty_versus_null() -> None:
+    df = to_frame(
+        [{"id": 1, "items": [], "lead": None, "tags": None}, {"id": 2, "items": None, "tags": []}], NESTED
+    )
+    assert df.schema == polars_schema(NESTED)
+    assert df["items"].to_list() == [[], None]
+    assert df["tags"].to_list() == [None, []]
+    assert df["lead"].to_list() == [None, None]
+
+
+def test_records_with_different_key_orders_or_missing_keys_load_alike() -> None:
+    same = [record(id=i) for i in range(4)]
+    shuffled = [dict(reversed(list(r.items()))) if i % 2 else r for i, r in enumerate(same)]
+    sparse = [{k: v for k, v in r.items() if k != "name" or i != 2} for i, r in enumerate(same)]
+    expected = to_frame(same, FIELDS)
+    assert to_frame(shuffled, FIELDS).equals(expected)
+    assert to_frame(sparse, FIELDS)["name"].to_list() == ["Ann", "Ann", None, "Ann"]
+    assert to_frame(sparse, FIELDS).drop("name").equals(expected.drop("name"))
+
+
+def test_unknown_fields_are_kept_in_row_order_whatever_the_layouts() -> None:
+    records = [{"id": 1, "zNew": "a"}, {"zNew": "b", "id": 2}, {"id": 3}]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SchemaDriftWarning)
+        df = to_frame(records, {"id": "int64"}, resource="test/drift-layouts")
+    assert df.columns == ["id", "zNew"]
+    assert df.rows() == [(1, "a"), (2, "b"), (3, None)]
+
+
+def test_values_of_the_wrong_container_type_become_null() -> None:
+    df = to_frame([{"tags": {"a": 1}, "customer": [1, 2], "name": {"x": 1}}, {"tags": [4]}], FIELDS)
+    assert df["tags"].to_list() == [None, [4]]
+    assert df["customer"].to_list() == [None, None]
+    assert df["name"].to_list() == [None, None]
+    assert df.height == 2
+
+
+def test_records_that_are_not_objects_are_skipped() -> None:
+    df = to_frame([record(id=1), "junk", None, record(id=2)], FIELDS)  # type: ignore[list-item]
+    assert df["id"].to_list() == [1, 2]
+
+
+def test_conversion_leaves_the_garbage_collector_as_it_found_it() -> None:
+    assert gc.isenabled()
+    to_frame([record()], FIELDS)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        to_frame([record()], FIELDS)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
