@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import jsonschema
 import pytest
 
 from stnb.catalog import Resource, load_catalog
@@ -13,7 +12,7 @@ from stnb.sandbox import Sandbox
 from stnb.sandbox.planted import PRODUCTION_ONLY_FIELDS
 
 from .conftest import Api, make_api
-from .openapi import SPECS, has_response_schema, response_schema
+from .openapi import SPECS, has_response_schema, response_schema, validator
 
 pytestmark = pytest.mark.skipif(not SPECS.is_dir(), reason=f"official OpenAPI documents not found at {SPECS}")
 
@@ -84,9 +83,7 @@ def test_response_validates_against_the_documents(
         assert rows, f"{kind} {resource.key} answered no records"
     assert has_response_schema(resource.source, path), f"no 200 schema for {path} in {resource.source}"
     schema = response_schema(resource.source, path)
-    validator = jsonschema.Draft7Validator(schema, format_checker=jsonschema.FormatChecker())
-    errors = sorted(
-        validator.iter_errors(_trim(body, env, resource.key)), key=lambda e: list(e.absolute_path)
-    )
+    found = validator(schema).iter_errors(_trim(body, env, resource.key))
+    errors = sorted(found, key=lambda e: list(e.absolute_path))
     messages = [f"{list(e.absolute_path)}: {e.message[:200]}" for e in errors[:5]]
     assert not errors, f"{kind} {resource.key}:\n" + "\n".join(messages)
