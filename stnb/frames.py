@@ -279,11 +279,10 @@ def _finish(series: pl.Series, ftype: FieldType) -> pl.Series:
 def _datetimes(series: pl.Series) -> pl.Series:
     # Cheapest first: ServiceTitan's usual whole-second "Z" layout, then one layout inferred from the
     # data, then every RFC3339 variant; each later pass runs only if the earlier one left values unparsed.
-    parsed = series.str.to_datetime(_WHOLE_SECONDS_Z, time_unit="us", strict=False).dt.replace_time_zone(
-        "UTC"
-    )
+    parsed = series.str.to_datetime(_WHOLE_SECONDS_Z, time_unit="us", time_zone="UTC", strict=False)
     for fallback in (_inferred_layout, _parse_datetime):
-        if not (parsed.is_null() & series.is_not_null()).any():
+        # Null counts are cached, and a parse only adds nulls: equal counts mean every value parsed.
+        if parsed.null_count() == series.null_count():
             break
         frame = pl.DataFrame({"parsed": parsed, "raw": series})
         parsed = frame.select(pl.coalesce(pl.col("parsed"), fallback(pl.col("raw")))).to_series()
