@@ -215,10 +215,11 @@ _JSON_SCALARS = frozenset({str, int, float, bool})
 
 def _struct_column(name: str, values: Sequence[Any], subtypes: Mapping[str, FieldType]) -> pl.Series:
     """A Struct column: the objects' fields loaded column by column, null where a row has no object."""
-    values, present = _present(values, dict)
-    if present is not None and not present.any():
+    if values.count(None) == len(values):
+        # Common for optional objects (lead source, batch): one C-level scan, nothing to load.
         dtype = pl.Struct({sub: polars_dtype(t) for sub, t in subtypes.items()})
         return pl.repeat(None, len(values), dtype=dtype, eager=True).alias(name)
+    values, present = _present(values, dict)
     dicts = values if present is None else list(compress(values, present))
     inner, _ = _dict_columns(dicts)
     missing = (None,) * len(dicts)
@@ -233,10 +234,12 @@ def _struct_column(name: str, values: Sequence[Any], subtypes: Mapping[str, Fiel
 
 def _list_column(name: str, values: Sequence[Any], inner_type: FieldType) -> pl.Series:
     """A List column from one flat inner column plus row lengths: far faster than per-row lists."""
+    empty = pl.repeat(pl.lit([], dtype=pl.List(polars_dtype(inner_type))), len(values))
+    if values.count([]) == len(values):
+        # Common for optional lists (tags, custom fields): one C-level scan, nothing to load.
+        return pl.select(empty.alias(name)).to_series()
     values, present = _present(values, list)
     if not any(values):
-        # Common for optional lists (tags, custom fields): nothing in any row, so nothing to load.
-        empty = pl.repeat(pl.lit([], dtype=pl.List(polars_dtype(inner_type))), len(values))
         return pl.select(
             (empty if present is None else pl.when(pl.lit(present)).then(empty)).alias(name)
         ).to_series()
