@@ -164,7 +164,6 @@ def _run_dashboard(args: argparse.Namespace) -> int:
         print(f"stnb dashboard: {exc}", file=sys.stderr)
         return 2
     port = args.port or free_port()
-    print(credential_summary(env_file=notebooks / ".env"))
     print(f"{args.name} dashboard on http://{HOST}:{port}/ (Voila); Ctrl-C stops it")
     return _serve(voila_command(notebooks / DASHBOARDS[args.name], port, open_browser=not args.no_browser))
 
