@@ -121,16 +121,20 @@ def calls_list(
             mergedToId=pl.col("mergedToId"),
         ).alias("_customer_struct"),
     )
+    # The telecom documents want every text field of the embedded unit filled (no nulls).
+    skip = ("createdOn", "modifiedOn", "address", "tenant", "externalData")
+    unit_fields = [
+        pl.col(c).cast(pl.String).fill_null("")
+        if business_units.schema[c] in (pl.String, pl.Null)
+        else pl.col(c)
+        for c in business_units.columns
+        if not c.startswith("_") and c not in skip
+    ]
     bu_structs = business_units.select(
         pl.col("id").alias("_bu"),
         pl.struct(
-            id=pl.col("id"),
-            name=pl.col("name"),
-            active=pl.col("active"),
-            officialName=pl.col("officialName"),
-            email=pl.col("email"),
-            currency=pl.col("currency"),
-            phoneNumber=pl.col("phoneNumber"),
+            *unit_fields,
+            address=pl.col("address").struct.with_fields(pl.field("unit").fill_null("")),
             modifiedOn=pl.col("modifiedOn").dt.strftime("%Y-%m-%dT%H:%M:%SZ"),
         ).alias("businessUnit"),
     )

@@ -16,6 +16,7 @@ from typing import Any
 import polars as pl
 
 from stnb.catalog import FieldType
+from stnb.sandbox.names import FIRST_NAMES, LAST_NAMES, STREET_NAMES
 from stnb.sandbox.rng import Draws, pick, pick_weighted
 
 __all__ = [
@@ -65,6 +66,18 @@ def _title(name: str) -> str:
 def _placeholder_text(name: str, key: pl.Expr, label: str) -> pl.Expr:
     lowered = name.lower()
     n = (key % 1000).cast(pl.String)
+    if lowered == "firstname":
+        return pick(FIRST_NAMES, key % len(FIRST_NAMES))
+    if lowered == "lastname":
+        return pick(LAST_NAMES, (key // 7) % len(LAST_NAMES))
+    if lowered in ("street", "streetaddress"):
+        return pl.format(
+            "{} {} {}", key % 900 + 100, pick(STREET_NAMES, key % len(STREET_NAMES)), pl.lit("St")
+        )
+    if lowered == "city":
+        return pl.lit("Springfield")
+    if lowered == "unit":
+        return pl.lit("")
     if "email" in lowered:
         return pl.format("user{}@example.com", n)
     if "phone" in lowered or lowered in ("from", "to"):
