@@ -38,7 +38,7 @@ test-unit: $(STAMP)
 # Serially (never in parallel: tooling-notes), each cell within 60 s, on a throwaway usage ledger.
 test-notebooks: $(STAMP)
 	STNB_LEDGER=$${STNB_LEDGER:-$$(mktemp -d)/usage.sqlite3} \
-	  $(BIN)/python -m pytest -p nbmake --nbmake-timeout=60 --durations=10 notebooks/
+	  $(BIN)/python -m pytest -p nbmake --nbmake --nbmake-timeout=60 --durations=10 notebooks/
 
 test-browser: $(STAMP) chromium
 	$(BIN)/python -m pytest -p no:nbmake -m browser --timeout=900 tests
