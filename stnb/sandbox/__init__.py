@@ -62,7 +62,11 @@ def serve_in_thread(
     port: int = 0,
     **sandbox_options: Any,
 ) -> ServerHandle:
-    """Serve a new sandbox over HTTP from a daemon thread; returns once it accepts connections."""
+    """Serve a new sandbox over HTTP from a daemon thread; returns once it accepts connections.
+
+    `sandbox_options` go to `Sandbox` (`anchor=`, `clock=`). To serve an existing sandbox, use
+    `stnb.sandbox.server.serve_in_thread(sandbox, host=..., port=...)`.
+    """
     from stnb.sandbox.server import serve_in_thread as _serve
 
     sandbox = Sandbox(

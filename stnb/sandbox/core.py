@@ -83,8 +83,8 @@ class _Caller:
 class Sandbox:
     """An offline ServiceTitan: demo apps and tenants, two environments, the API's paths and behaviours.
 
-    `anchor` is the world's "now" (UTC); None means today at 00:00 UTC. Equal (seed, scale, anchor) give
-    byte-identical data. Nothing is generated until a request needs it.
+    `anchor` is the world's "now" (UTC); None means today (by `clock`) at 00:00 UTC. Equal (seed, scale,
+    anchor) give byte-identical data. Nothing is generated until a request needs it.
     """
 
     url = EMBEDDED_URL
@@ -102,8 +102,9 @@ class Sandbox:
     ) -> None:
         if scale <= 0:
             raise ValueError(f"scale must be positive, got {scale}")
+        self.clock: Clock = clock or SYSTEM_CLOCK
         if anchor is None:
-            today = datetime.now(UTC).date()
+            today = self.clock.utcnow().astimezone(UTC).date()
             anchor = datetime(today.year, today.month, today.day, tzinfo=UTC)
         elif anchor.tzinfo is None:
             raise ValueError("anchor must be timezone-aware (UTC)")
@@ -111,7 +112,6 @@ class Sandbox:
         self.scale = scale
         self.anchor = anchor.astimezone(UTC)
         self.latency_ms = latency_ms
-        self.clock: Clock = clock or SYSTEM_CLOCK
         self.export_batch_size = DEFAULT_BATCH_SIZE
         self.on_request: Callable[[ServedRequest], None] | None = None
         self.apps: list[SandboxApp] = build_apps(seed)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import polars as pl
 import pytest
 
+from stnb.clock import FakeClock
 from stnb.sandbox import Sandbox
 from stnb.sandbox.gen_base import CUSTOMERS_BASE, JOBS_BASE, GenContext
 from stnb.sandbox.identity import TENANT_PROFILES
@@ -48,6 +49,8 @@ def test_anchor_defaults_to_today_so_data_looks_recent() -> None:
     sandbox = Sandbox(rate_limit=0)
     today = datetime.now(UTC).date()
     assert sandbox.anchor == datetime(today.year, today.month, today.day, tzinfo=UTC)
+    clocked = Sandbox(clock=FakeClock(datetime(2026, 3, 9, 17, 30, tzinfo=UTC)))
+    assert clocked.anchor == datetime(2026, 3, 9, tzinfo=UTC)
     newest = sandbox.world("production").customers()["createdOn"].max()
     assert isinstance(newest, datetime) and sandbox.anchor - newest < timedelta(days=30)
 
