@@ -144,22 +144,23 @@ def _gc_paused() -> Iterator[None]:
 
     Transposing records allocates many short-lived containers, and each allocation burst triggers full
     collections that walk every record of the batch again (measured: most of the time on nested
-    resources). Nothing converted here forms reference cycles, so pausing loses nothing; the collector
-    resumes when the last concurrent conversion ends, and stays off if the caller had switched it off.
+    resources). The pause is process-wide but lasts one batch; cycles made meanwhile are collected after.
+    The collector resumes when the last concurrent conversion ends, and stays off if the caller had
+    switched it off.
     """
     global _gc_holders
     with _gc_lock:
-        if _gc_holders == 0:
-            _gc_holders = 1 if gc.isenabled() else 0
-            if _gc_holders:
+        # Join a pause already in progress; start one only if the collector is on (never turn it on).
+        holder = _gc_holders > 0 or gc.isenabled()
+        if holder:
+            if _gc_holders == 0:
                 gc.disable()
-        elif _gc_holders:
             _gc_holders += 1
     try:
         yield
     finally:
-        with _gc_lock:
-            if _gc_holders:
+        if holder:
+            with _gc_lock:
                 _gc_holders -= 1
                 if _gc_holders == 0:
                     gc.enable()
