@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -325,3 +326,11 @@ def test_conversion_leaves_the_garbage_collector_as_it_found_it() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_concurrent_conversions_resume_the_garbage_collector_once_all_end() -> None:
+    batch = [record(id=i) for i in range(200)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        frames = list(pool.map(lambda _: to_frame(batch, FIELDS), range(16)))
+    assert all(f["id"].to_list() == list(range(200)) for f in frames)
+    assert gc.isenabled()
