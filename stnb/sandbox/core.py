@@ -85,6 +85,8 @@ class Sandbox:
 
     `anchor` is the world's "now" (UTC); None means today (by `clock`) at 00:00 UTC. Equal (seed, scale,
     anchor) give byte-identical data. Nothing is generated until a request needs it.
+    `report_runs_per_minute` is the Reporting API's run limit (None: the reporting service's default);
+    the limit's window runs on `clock`.
     """
 
     url = EMBEDDED_URL
@@ -99,6 +101,7 @@ class Sandbox:
         rate_limit: float = 60.0,
         token_ttl: int = 900,
         clock: Clock | None = None,
+        report_runs_per_minute: float | None = None,
     ) -> None:
         if scale <= 0:
             raise ValueError(f"scale must be positive, got {scale}")
@@ -112,6 +115,7 @@ class Sandbox:
         self.scale = scale
         self.anchor = anchor.astimezone(UTC)
         self.latency_ms = latency_ms
+        self.report_runs_per_minute = report_runs_per_minute
         self.export_batch_size = DEFAULT_BATCH_SIZE
         self.on_request: Callable[[ServedRequest], None] | None = None
         self.apps: list[SandboxApp] = build_apps(seed)

@@ -1,8 +1,9 @@
 """Everything behind authentication: per-tenant worlds, routing, and the list/export/get/write answers.
 
 Reporting: when `stnb.sandbox.reports` is importable, `/reporting/v2/tenant/{t}/<tail>` goes to
-`ReportingService(world).handle(request, env, tenant_id, tail)` (one service per world, kept for the
-sandbox's lifetime); a None answer is a 404.
+`ReportingService(world, clock=sandbox.clock, runs_per_minute=sandbox.report_runs_per_minute)
+.handle(request, env, tenant_id, tail)` (one service per world, kept for the sandbox's lifetime); a None
+answer is a 404.
 """
 
 from __future__ import annotations
@@ -172,7 +173,9 @@ class Endpoints:
         with self._lock:
             service = self._reports.get(key)
             if service is None:
-                service = self._reports_module.ReportingService(world)  # type: ignore[union-attr]
+                service = self._reports_module.ReportingService(  # type: ignore[union-attr]
+                    world, clock=self.sandbox.clock, runs_per_minute=self.sandbox.report_runs_per_minute
+                )
                 self._reports[key] = service
         response = service.handle(request, creds.env, creds.tenant_id, tail)
         if response is None:
