@@ -16,7 +16,9 @@ both environments hold exactly the same records (same ids, same values). After i
 
 Records that come with the planted ones (DERIVED_PER_NEW_CUSTOMER / DERIVED_PER_NEW_JOB): every new
 customer has one location, every new job one appointment and one invoice, in the same environment.
-Nothing else differs.
+Nothing else differs (PLANTED_RESOURCES lists the resources that do): every other resource, including
+the references its records make to customers, jobs and the like, is generated from the organic history
+alone and is byte-identical in both environments.
 
 Counts are for the default tenant at scale 1. For scale `s` and a tenant of relative size `f` (see
 `stnb.sandbox.identity.TENANT_PROFILES`) each count is `planted_count(count, s, f)` =
@@ -34,6 +36,7 @@ __all__ = [
     "DERIVED_PER_NEW_JOB",
     "INTEGRATION_TEST_CUSTOMERS",
     "INTEGRATION_TEST_JOBS",
+    "PLANTED_RESOURCES",
     "PRODUCTION_DEACTIVATED_CUSTOMERS",
     "PRODUCTION_EMERGENCY_JOBS",
     "PRODUCTION_MODIFIED_CUSTOMERS",
@@ -74,6 +77,14 @@ TESTER_ID_OFFSET = 90_000_000
 
 DERIVED_PER_NEW_CUSTOMER: Mapping[str, int] = {"crm/locations": 1}
 DERIVED_PER_NEW_JOB: Mapping[str, int] = {"jpm/appointments": 1, "accounting/invoices": 1}
+
+# The only catalog resources whose records differ between the environments.
+PLANTED_RESOURCES: tuple[str, ...] = (
+    "crm/customers",
+    "jpm/jobs",
+    *DERIVED_PER_NEW_CUSTOMER,
+    *DERIVED_PER_NEW_JOB,
+)
 
 SCOPE_DENIALS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     "Fleet Insights": {

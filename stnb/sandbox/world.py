@@ -129,7 +129,11 @@ _POOL_LIMIT = 2000
 
 
 class _Pools(Mapping[str, list[int]]):
-    """Id pools built only when a placeholder asks for one."""
+    """Id pools built only when a placeholder asks for one.
+
+    Pools hold only records from before the refresh (the organic history both environments share), so
+    generated references are identical in integration and production.
+    """
 
     def __init__(self, world: World) -> None:
         self._world = world
@@ -139,7 +143,7 @@ class _Pools(Mapping[str, list[int]]):
         if name not in _POOL_TABLES:
             raise KeyError(name)
         if name not in self._cache:
-            ids = self._world.base(_POOL_TABLES[name])["id"]
+            ids = self._world.history.get(_POOL_TABLES[name])["id"]
             step = max(1, len(ids) // _POOL_LIMIT)
             self._cache[name] = ids.gather_every(step).to_list()
         return self._cache[name]
@@ -264,7 +268,7 @@ class World:
             return None
         parent_key = resource.key.split("/{", 1)[0]
         if parent_key in RICH_TABLES:
-            return list(self.base(RICH_TABLES[parent_key])["id"].head(40).to_list())
+            return list(self.history.get(RICH_TABLES[parent_key])["id"].head(40).to_list())
         try:
             parent = self.catalog.resolve(parent_key)
         except LookupError:
