@@ -156,10 +156,13 @@ def iso(value: pl.Expr) -> pl.Expr:
     return value.dt.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def seasonal_day_weights(ctx: GenContext, monthly: Sequence[float], growth: float = 0.15) -> list[float]:
-    """Relative weight of each organic day: month-of-year shape x weekday shape x yearly growth."""
+def seasonal_day_weights(
+    ctx: GenContext, monthly: Sequence[float], growth: float = 0.15, days: range | None = None
+) -> list[float]:
+    """Relative weight of each day (offsets from the start; default the organic days): month-of-year
+    shape x weekday shape x yearly growth."""
     weights = []
-    for offset in range(ctx.organic_days):
+    for offset in days if days is not None else range(ctx.organic_days):
         day = ctx.day(offset)
         weekday = (1.0, 1.0, 1.0, 1.0, 0.95, 0.45, 0.15)[day.weekday()]
         trend = 1.0 + growth * offset / 365.0

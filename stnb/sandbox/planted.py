@@ -3,19 +3,24 @@
 Integration is a copy of production taken at the refresh date (anchor - REFRESH_DAYS). Before that date
 both environments hold exactly the same records (same ids, same values). After it:
 
-- production gained PRODUCTION_NEW_CUSTOMERS customers and PRODUCTION_NEW_JOBS jobs, changed the name or
-  address of PRODUCTION_MODIFIED_CUSTOMERS customers and deactivated PRODUCTION_DEACTIVATED_CUSTOMERS
-  others (the two groups are disjoint; both get a modifiedOn after the refresh);
+- production gained PRODUCTION_NEW_CUSTOMERS customers and PRODUCTION_NEW_JOBS jobs (its normal pace of
+  business over REFRESH_DAYS days, with the organic seasonality; recent jobs mostly still open or
+  scheduled, older ones completed or canceled), changed the name or address of
+  PRODUCTION_MODIFIED_CUSTOMERS customers and deactivated PRODUCTION_DEACTIVATED_CUSTOMERS others (the
+  two groups are disjoint; both get a modifiedOn after the refresh);
 - integration gained INTEGRATION_TEST_CUSTOMERS customers and INTEGRATION_TEST_JOBS jobs created by
   testers, every tester customer named with TEST_NAME_PREFIX; their ids come from a block that never
   collides with production's new ids (production continues the id sequence, testers use
-  TESTER_ID_OFFSET above each entity's id base);
+  TESTER_ID_OFFSET above each entity's id base). Integration has no other activity after the refresh,
+  so its volumes drop there while production's go on;
 - production carries fields and enum values the copy lacks (PRODUCTION_ONLY_FIELDS,
-  PRODUCTION_ONLY_ENUM_VALUES): the Emergency priority is on PRODUCTION_EMERGENCY_JOBS of the new jobs and
-  the Multifamily type on PRODUCTION_MULTIFAMILY_CUSTOMERS of the new customers.
+  PRODUCTION_ONLY_ENUM_VALUES): the Emergency priority is on the PRODUCTION_EMERGENCY_JOBS newest of the
+  new jobs and the Multifamily type on the PRODUCTION_MULTIFAMILY_CUSTOMERS newest of the new customers
+  (production introduced them lately, so a page of the most recently modified records shows them).
 
 Records that come with the planted ones (DERIVED_PER_NEW_CUSTOMER / DERIVED_PER_NEW_JOB): every new
-customer has one location, every new job one appointment and one invoice, in the same environment.
+customer has one location, every new job one appointment and one invoice (of 0.00 until the job is
+completed), in the same environment.
 Nothing else differs (PLANTED_RESOURCES lists the resources that do): every other resource, including
 the references its records make to customers, jobs and the like, is generated from the organic history
 alone and is byte-identical in both environments.
@@ -63,8 +68,9 @@ PRODUCTION_ONLY_ENUM_VALUES: Mapping[tuple[str, str], tuple[str, ...]] = {
     ("crm/customers", "type"): ("Multifamily",),
 }
 
-PRODUCTION_NEW_CUSTOMERS = 40
-PRODUCTION_NEW_JOBS = 120
+# About the organic volume of REFRESH_DAYS days at scale 1: production keeps its pace after the refresh.
+PRODUCTION_NEW_CUSTOMERS = 210
+PRODUCTION_NEW_JOBS = 1000
 PRODUCTION_MODIFIED_CUSTOMERS = 25
 PRODUCTION_DEACTIVATED_CUSTOMERS = 10
 PRODUCTION_EMERGENCY_JOBS = 8

@@ -1,5 +1,10 @@
 """The records each environment gained after the refresh date, built from the constants in `planted.py`.
 
+Production keeps the organic pace after the refresh: its new jobs follow the same seasonal, weekday and
+growth shape as the organic history, with lead times and statuses like the organic jobs' (seen from the
+anchor instead of the refresh date: older ones done, recent ones open or scheduled). Testers' records are
+spread evenly over the period.
+
 Production continues every id sequence (new index = organic count + n); integration's tester records
 take ids TESTER_ID_OFFSET above the entity's base. Rows are built one by one (there are a few dozen) with
 a Random seeded per (seed, tenant, environment), then appended to the organic tables.
@@ -10,15 +15,25 @@ from __future__ import annotations
 import bisect
 import random
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import polars as pl
 
 from stnb.sandbox import planted
 from stnb.sandbox.gen_accounting import TAX_RATES
-from stnb.sandbox.gen_base import CUSTOMERS_BASE, JOBS_BASE, MAX_PER_PARENT, GenContext, entity_id_py
+from stnb.sandbox.gen_base import (
+    CUSTOMERS_BASE,
+    HISTORY_DAYS,
+    JOBS_BASE,
+    MAX_PER_PARENT,
+    GenContext,
+    entity_id_py,
+    seasonal_day_weights,
+)
 from stnb.sandbox.gen_crm import tenant_towns
+from stnb.sandbox.gen_jobs import TRADE_MONTHLY, TRADE_SHARES, TRADES
 from stnb.sandbox.gen_reference import JOB_TYPE_SPECS
 from stnb.sandbox.history import TenantHistory
 from stnb.sandbox.names import (
@@ -51,6 +66,51 @@ class EnvPlan:
 def _moment(rng: random.Random, low: datetime, high: datetime) -> datetime:
     span = int((high - low).total_seconds())
     return (low + timedelta(seconds=rng.randrange(max(1, span)))).replace(microsecond=0)
+
+
+def _seasonal_moments(
+    ctx: GenContext, rng: random.Random, count: int, low: datetime, high: datetime
+) -> list[datetime]:
+    """`count` sorted times in [low, high] on the days after the refresh, weighted like organic jobs
+    (the trades' monthly demand, weekdays, growth), at tenant-local working hours."""
+    monthly = [
+        sum(share * TRADE_MONTHLY[t][m] for t, share in zip(TRADES, TRADE_SHARES, strict=True))
+        for m in range(12)
+    ]
+    days = range(ctx.organic_days, HISTORY_DAYS)
+    weights = seasonal_day_weights(ctx, monthly, days=days)
+    zone = ZoneInfo(ctx.profile.timezone)
+    out = []
+    for offset in rng.choices(days, weights, k=count):
+        day = ctx.day(offset)
+        local = datetime(day.year, day.month, day.day, tzinfo=zone) + timedelta(
+            seconds=rng.randrange(7 * 3600, 18 * 3600)
+        )
+        out.append(min(max(local.astimezone(UTC), low), high))
+    return sorted(out)
+
+
+def _appointment_start(ctx: GenContext, rng: random.Random, created: datetime, install: bool) -> datetime:
+    """The first visit: lead time and slot as for organic jobs, at a tenant-local slot hour."""
+    lead = rng.randint(3, 21) if install else rng.choices(range(6), (0.35, 0.3, 0.15, 0.1, 0.05, 0.05))[0]
+    zone = ZoneInfo(ctx.profile.timezone)
+    day = (created.astimezone(zone) + timedelta(days=lead)).date()
+    hour = rng.choices((8, 10, 12, 14, 16), (0.3, 0.25, 0.2, 0.15, 0.1))[0]
+    start = datetime(day.year, day.month, day.day, hour, tzinfo=zone).astimezone(UTC)
+    # A same-day slot that already passed when the call came in moves to the next day.
+    return start + timedelta(days=1) if start < created + timedelta(minutes=30) else start
+
+
+def _job_status(rng: random.Random, start: datetime, end: datetime, now: datetime) -> str:
+    """The organic jobs' status rule seen at `now`: finished ones done, started ones open, later booked."""
+    u = rng.random()
+    if end < now - timedelta(days=1):
+        return "Completed" if u < 0.91 else "Canceled"
+    if start < now:
+        return rng.choices(["InProgress", "Dispatched", "Hold"], [0.4, 0.35, 0.25])[0]
+    if u < 0.06:
+        return "Canceled"
+    return "Hold" if u < 0.12 else "Scheduled"
 
 
 def _address(rng: random.Random, ctx: GenContext) -> dict[str, Any]:
@@ -132,8 +192,9 @@ def _new_customers(
     created_list = sorted(_moment(rng, low, high - timedelta(days=2)) for _ in range(count))
     out = []
     for n, created in enumerate(created_list):
-        commercial = not test and (n < multifamily or rng.random() < 0.12)
-        if n < multifamily:
+        newest = n >= count - multifamily  # production added the type lately: its newest records use it
+        commercial = not test and (newest or rng.random() < 0.12)
+        if newest:
             kind = "Multifamily"
             name = f"{rng.choice(BUSINESS_WORDS)} Apartments"
         elif commercial:
@@ -250,7 +311,10 @@ def _new_jobs(
         if cid in first_site
     ]
     emergencies = 0 if test else ctx.planted(planted.PRODUCTION_EMERGENCY_JOBS)
-    created_list = sorted(_moment(rng, low, high - timedelta(hours=2)) for _ in range(count))
+    if test:
+        created_list = sorted(_moment(rng, low, high - timedelta(hours=2)) for _ in range(count))
+    else:
+        created_list = _seasonal_moments(ctx, rng, count, low, high - timedelta(hours=2))
     csr_ids = p.csr_ids
     new_created = [c[3] for c in new_customers]  # new_customers is in creation order
     tax_rate = TAX_RATES.get(ctx.profile.key, 0.08)
@@ -265,14 +329,9 @@ def _new_jobs(
         type_index = rng.randrange(len(JOB_TYPE_SPECS))
         spec = JOB_TYPE_SPECS[type_index]
         bu_id = bu_ids[spec.bu]
-        start = (created + timedelta(days=rng.randrange(0, 4))).replace(minute=0, second=0)
-        end = start + timedelta(hours=spec.hours)
-        if end < ctx.anchor - timedelta(days=1):
-            status = rng.choices(["Completed", "Canceled", "Hold"], [0.85, 0.1, 0.05])[0]
-        elif start < ctx.anchor:
-            status = rng.choice(["Dispatched", "InProgress"])
-        else:
-            status = "Scheduled"
+        start = _appointment_start(ctx, rng, created, spec.job_class == "Install")
+        end = start + timedelta(hours=spec.hours * (0.7 + rng.random() * 0.8))
+        status = _job_status(rng, start, end, ctx.anchor)
         completed = end if status == "Completed" else None
         subtotal = round(spec.ticket * rng.uniform(0.7, 1.4) * 100) if completed else 0
         tax = round(subtotal * (0.55 if spec.job_class == "Install" else 0.2) * tax_rate)
@@ -283,7 +342,7 @@ def _new_jobs(
         technician = rng.choice(tech_by_bu[bu_id])
         priority = (
             "Emergency"
-            if n < emergencies
+            if n >= count - emergencies  # the newest jobs, like the Multifamily customers
             else rng.choices(["Normal", "High", "Low", "Urgent"], [72, 14, 8, 6])[0]
         )
         summary = f"{spec.name} - {'TEST job created by QA' if test else 'New request from the customer.'}"

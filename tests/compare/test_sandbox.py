@@ -118,7 +118,7 @@ def test_integration_only_customers_are_the_testers(customers: Comparison, integ
         ({"threshold": 1000}, "export"),
         (
             {"method": "sample", "page_size": 2000, "sample_pages": 6},
-            "sample(10065)",
+            "sample(10945)",
         ),  # all pages, ids looked up
     ],
     ids=["list", "export", "sample"],
