@@ -112,9 +112,13 @@ def unknown_environment_message(name: str) -> str:
 
 
 def sandbox_environment(name: str, url: str) -> Environment:
-    """The Environment for a sandbox serving `name` at `url` (token endpoint at url + /connect/token)."""
+    """The Environment for a sandbox serving `name` at `url` (token endpoint at url + /connect/token).
+
+    The sandbox's production is read-only like the real one, so a notebook behaves the same offline and live.
+    """
     base = url.rstrip("/")
-    return Environment(name, f"{base}/connect/token", base, writable=True)
+    real = ENVIRONMENTS.get(name)
+    return Environment(name, f"{base}/connect/token", base, writable=real.writable if real else True)
 
 
 def mask_client_id(client_id: str) -> str:

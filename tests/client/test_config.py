@@ -65,7 +65,45 @@ def test_sandbox_environment() -> None:
     env = sandbox_environment("production", "http://127.0.0.1:8123/")
     assert env.auth_url == "http://127.0.0.1:8123/connect/token"
     assert env.api_url == "http://127.0.0.1:8123"
-    assert env.name == "production" and env.writable
+    assert env.name == "production" and not env.writable  # read-only like the real production
+    assert sandbox_environment("integration", "http://127.0.0.1:8123").writable
+
+
+def test_sandbox_production_refuses_writes_unless_allowed() -> None:
+    from stnb import WriteForbidden, connect
+    from stnb.sandbox import Sandbox
+
+    sandbox = Sandbox(seed=3)
+    with connect(env="production", sandbox=sandbox) as st, pytest.raises(WriteForbidden):
+        st.request("POST", "crm/v2/tenant/{tenant}/customers", json={"name": "x"})
+    with connect(env="production", sandbox=sandbox, allow_writes=True) as st:
+        customer = st.request(
+            "POST",
+            "crm/v2/tenant/{tenant}/customers",
+            json={
+                "name": "Allowed Write",
+                "address": {
+                    "street": "1 Main St",
+                    "city": "Austin",
+                    "state": "TX",
+                    "zip": "78701",
+                    "country": "USA",
+                },
+                "locations": [
+                    {
+                        "name": "Home",
+                        "address": {
+                            "street": "1 Main St",
+                            "city": "Austin",
+                            "state": "TX",
+                            "zip": "78701",
+                            "country": "USA",
+                        },
+                    }
+                ],
+            },
+        )
+        assert customer["name"] == "Allowed Write"
 
 
 def test_unknown_environment_names_the_valid_ones() -> None:
