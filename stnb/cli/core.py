@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, cast
 
 from stnb.catalog import Catalog, Resource, UnknownResourceError, load_catalog
+from stnb.cli.common import add_connection_arguments
 from stnb.errors import ApiError, AuthError, PermissionDenied, StnbError, TransportError
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
 
     pl = subparsers.add_parser("pull", help="pull a resource into a Parquet or CSV file")
     pl.add_argument("resource", help="catalog name, e.g. jpm/jobs or customers")
-    _connection_arguments(pl)
+    add_connection_arguments(pl)
     pl.add_argument(
         "--filter",
         action="append",
@@ -57,19 +58,6 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     doc.add_argument("--profile", help="profile name in the profiles TOML")
     doc.add_argument("--sandbox", action="store_true", help="check the built-in sandbox instead")
     doc.set_defaults(func=lambda args: doctor(env=args.env, profile=args.profile, sandbox=args.sandbox))
-
-
-def _connection_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--env", help="integration (default, or STNB_ENV) or production")
-    parser.add_argument("--profile", help="profile name in the profiles TOML")
-    parser.add_argument("--tenant", help="tenant id (or a profile's tenant name)")
-    parser.add_argument(
-        "--sandbox",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="force (--sandbox) or forbid (--no-sandbox) the built-in sandbox; default: sandbox when no "
-        "credentials are found",
-    )
 
 
 # -- resources ---------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from stnb.cli.common import add_connection_arguments, connection_options
 from stnb.errors import StnbError
 
 if TYPE_CHECKING:
@@ -31,14 +32,14 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
 
     listing = commands.add_parser("list", help="report categories and their reports")
     listing.add_argument("category", nargs="?", help="only this category (e.g. operations)")
-    _connection_arguments(listing)
-    listing.set_defaults(func=lambda a: list_reports(a.category, **_connection(a)))
+    add_connection_arguments(listing)
+    listing.set_defaults(func=lambda a: list_reports(a.category, **connection_options(a)))
 
     describe = commands.add_parser("describe", help="a report's parameters and fields")
     describe.add_argument("category")
     describe.add_argument("report_id", metavar="ID")
-    _connection_arguments(describe)
-    describe.set_defaults(func=lambda a: describe_report(a.category, a.report_id, **_connection(a)))
+    add_connection_arguments(describe)
+    describe.set_defaults(func=lambda a: describe_report(a.category, a.report_id, **connection_options(a)))
 
     run = commands.add_parser("run", help="run a report into a Parquet or CSV file")
     run.add_argument("category")
@@ -57,7 +58,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     )
     run.add_argument("--page-size", type=int, help="rows per page (at most 5000; each page counts as a run)")
     run.add_argument("--out", type=Path, help="FILE.parquet or FILE.csv (without it the rows are printed)")
-    _connection_arguments(run)
+    add_connection_arguments(run)
     run.set_defaults(
         func=lambda a: run_report(
             a.category,
@@ -66,7 +67,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
             out_path=a.out,
             period=a.period,
             page_size=a.page_size,
-            **_connection(a),
+            **connection_options(a),
         )
     )
 
@@ -216,23 +217,6 @@ def _parse_params(pairs: Sequence[str], description: ReportDescription) -> dict[
         else:
             values[name] = value.strip()
     return values
-
-
-def _connection_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--env", help="integration (default, or STNB_ENV) or production")
-    parser.add_argument("--profile", help="profile name in the profiles TOML")
-    parser.add_argument("--tenant", help="tenant id (or a profile's tenant name)")
-    parser.add_argument(
-        "--sandbox",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="force (--sandbox) or forbid (--no-sandbox) the built-in sandbox; default: sandbox when no "
-        "credentials are found",
-    )
-
-
-def _connection(args: argparse.Namespace) -> dict[str, Any]:
-    return {"env": args.env, "profile": args.profile, "tenant": args.tenant, "sandbox": args.sandbox}
 
 
 def _connect(
