@@ -453,17 +453,15 @@ def version_number(version: str) -> int:
 
 def merge_fields(
     resource_fields: dict[str, FieldType] | None, fields: dict[str, FieldType]
-) -> tuple[dict[str, FieldType], bool]:
-    """(resource fields, whether `fields` fit them); export items may add `active` to list items."""
+) -> dict[str, FieldType]:
+    """The resource's fields after one more endpoint's items; items that only add or lack `active` fit."""
     if resource_fields is None:
-        return fields, True
-    if fields == resource_fields:
-        return resource_fields, True
+        return fields
     without_active = {k: v for k, v in fields.items() if k != "active"}
     base_without_active = {k: v for k, v in resource_fields.items() if k != "active"}
-    if without_active == base_without_active and fields.get("active", "bool") == "bool":
-        return dict(sorted({**resource_fields, "active": "bool"}.items())), True
-    return resource_fields, False
+    if without_active == base_without_active and fields.get("active") == "bool":
+        return dict(sorted({**resource_fields, "active": "bool"}.items()))
+    return resource_fields
 
 
 def build_resource(key: str, group: list[Candidate], skipped: list[Skip]) -> Json:
@@ -482,21 +480,19 @@ def build_resource(key: str, group: list[Candidate], skipped: list[Skip]) -> Jso
             continue
         by_kind[cand.kind] = cand
     fields: dict[str, FieldType] | None = None
-    own_fields: dict[str, dict[str, FieldType]] = {}
+    item_fields: dict[str, dict[str, FieldType]] = {}
     for kind in KIND_ORDER:
         if kind not in by_kind:
             continue
         cand = by_kind[kind]
         converter = FieldConverter(cand.doc, money=cand.module in MONEY_MODULES)
-        item_fields = converter.fields(cand.item_schema)
-        fields, fits = merge_fields(fields, item_fields)
-        if not fits:
-            own_fields[kind] = item_fields
+        item_fields[kind] = converter.fields(cand.item_schema)
+        fields = merge_fields(fields, item_fields[kind])
     resource["fields"] = fields or {}
     for kind, cand in by_kind.items():
         body = dict(cand.body)
-        if kind in own_fields:
-            body["fields"] = own_fields[kind]
+        if item_fields[kind] != resource["fields"]:
+            body["fields"] = item_fields[kind]  # e.g. list items without the export's `active`
         resource[kind] = dict(sorted(body.items()))
     return resource
 

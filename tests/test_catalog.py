@@ -131,9 +131,11 @@ def test_jobs_have_list_export_and_get(catalog: Catalog) -> None:
     assert set(jobs.export.params) == {"from", "includeRecentChanges"}
     assert jobs.list.schema == "Jpm.V2.JobResponse"
     assert jobs.export.schema == "Jpm.V2.ExportJobsResponse"
-    # export items are list items plus `active`, so they share the resource's fields
+    # export items are list items plus `active`: the list and get items carry their own fields without it
     assert jobs.fields["active"] == "bool"
-    assert jobs.export.fields is None
+    assert jobs.export.fields is None and jobs.fields_for("export")["active"] == "bool"
+    assert "active" not in jobs.fields_for("list") and "active" not in jobs.fields_for("get")
+    assert dict(jobs.fields_for("list")) == {k: v for k, v in jobs.fields.items() if k != "active"}
     assert jobs.fields["customFields"] == {
         "list": {"struct": {"name": "string", "typeId": "int64", "value": "string"}}
     }
@@ -143,6 +145,20 @@ def test_active_tri_state_is_an_enum(catalog: Catalog) -> None:
     customers = catalog.resolve("crm/customers").endpoint("list")
     assert customers.supports_active
     assert customers.params["active"].enum == ("True", "Any", "False")
+
+
+def test_list_items_carry_active_only_where_documented(catalog: Catalog) -> None:
+    customers = catalog.resolve("crm/customers")
+    assert customers.fields_for("list")["active"] == "bool"  # customer list items carry `active`
+    assert customers.list is not None and customers.list.fields is None
+    lacking = {
+        (r.key, kind)
+        for r in catalog
+        for kind in ("list", "get")
+        if getattr(r, kind) is not None and "active" in r.fields and "active" not in r.fields_for(kind)
+    }
+    assert {("jpm/jobs", "list"), ("jpm/jobs", "get"), ("crm/leads", "list")} <= lacking
+    assert ("crm/customers", "list") not in lacking
 
 
 def test_module_slugs_are_the_url_slugs(catalog: Catalog) -> None:
@@ -421,6 +437,40 @@ def test_item_schema_names_exist_in_their_documents(
                 assert resource[kind]["schema"] in names, (resource["key"], kind)
 
 
+def documented_properties(doc: dict[str, Any], node: Any) -> set[str] | None:
+    """Top-level property names of an item schema (through `$ref` and `allOf`); None when ambiguous."""
+    node = deref(doc, node)
+    if any(len(node.get(combo, [])) > 1 for combo in ("oneOf", "anyOf")):
+        return None
+    names = set(node.get("properties", {}))
+    for member in node.get("allOf", []) + node.get("oneOf", []) + node.get("anyOf", []):
+        inner = documented_properties(doc, member)
+        if inner is None:
+            return None
+        names |= inner
+    return names
+
+
+@needs_specs
+def test_fields_for_every_endpoint_are_its_documented_item_properties(
+    catalog: Catalog, documents: dict[str, dict[str, Any]]
+) -> None:
+    checked = 0
+    for resource in catalog:
+        doc = documents[resource.source]
+        schemas = doc.get("definitions") or doc["components"]["schemas"]
+        for kind in ("list", "export", "get"):
+            ep = getattr(resource, kind)
+            if ep is None or ep.schema is None:
+                continue
+            documented = documented_properties(doc, schemas[ep.schema])
+            if not documented:
+                continue
+            assert set(resource.fields_for(kind)) == documented, (resource.key, kind)
+            checked += 1
+    assert checked > 200, checked  # every endpoint of the catalog names its item schema
+
+
 # --- generator rules on small synthetic documents ---------------------------------------------------
 
 
@@ -566,6 +616,36 @@ def test_a_resource_in_two_versions_gets_one_plain_key(gen: ModuleType) -> None:
     assert {c.version for c in groups["telecom/v3/calls"]} == {"v3"}
     resource = gen.build_resource("telecom/v3/calls", groups["telecom/v3/calls"], [])
     assert resource["name"] == "v3/calls" and resource["list"]["path"] == "/telecom/v3/tenant/{tenant}/calls"
+
+
+def test_endpoints_whose_items_lack_the_exports_active_carry_their_own_fields(gen: ModuleType) -> None:
+    rec = {"id": {"type": "integer"}, "name": {"type": "string"}}
+    schemas = {
+        "Rec": {"type": "object", "properties": rec},
+        "ExportRec": {"type": "object", "properties": {**rec, "active": {"type": "boolean"}}},
+        "PageOfRec": page_of("Rec"),
+        "ExportOfRec": {
+            "type": "object",
+            "properties": {
+                "hasMore": {"type": "boolean"},
+                "continueFrom": {"type": "string"},
+                "data": {"type": "array", "items": {"$ref": "#/components/schemas/ExportRec"}},
+            },
+        },
+    }
+    paths = {
+        "/tenant/{tenant}/recs": {"get": ok("PageOfRec")},
+        "/tenant/{tenant}/recs/{id}": {"get": ok("Rec")},
+        "/tenant/{tenant}/export/recs": {"get": ok("ExportOfRec")},
+    }
+    doc = synthetic(gen, schemas, paths)
+    group = [gen.classify(doc, p, item) for p, item in gen.get_operations(doc)]
+    resource = gen.build_resource("mod/recs", group, [])
+    assert resource["fields"] == {"active": "bool", "id": "int64", "name": "string"}
+    assert resource["list"]["fields"] == resource["get"]["fields"] == {"id": "int64", "name": "string"}
+    assert "fields" not in resource["export"]
+    model = Resource.from_json(resource)
+    assert "active" not in model.fields_for("list") and model.fields_for("export")["active"] == "bool"
 
 
 def test_classification_of_paths(gen: ModuleType) -> None:

@@ -38,8 +38,9 @@ name below (never "json" or "money"); `enum` lists known values; `array: true` m
 takes several values; `map: true` means name-value pairs (`customField.Fields`); `required: true`.
 `sort` lists the fields the document names for `?sort=+Field`/`-Field` (absent when it names none,
 even if the `sort` parameter exists). `schema` is the item schema's name in the source document.
-Resource `fields` come from the list item schema (else export, else get); an endpoint carries its own
-`fields` only when its items differ (export items that only add `active` are merged instead).
+Resource `fields` come from the list item schema (else export, else get), plus `active` when another
+endpoint's items add only that; an endpoint whose items differ from the resource's fields carries its own
+`fields` (the `jpm/jobs` list and get: the export's fields without `active`), so use `fields_for(kind)`.
 
 Field types: scalars "int32" "int64" "float64" "bool" "string" "datetime" "date" "money" (a decimal
 amount sent as a JSON string, as accounting does) "decimal_string" (a non-money decimal sent as a

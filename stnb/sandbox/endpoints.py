@@ -31,31 +31,7 @@ from stnb.sandbox.world import SUB_LISTS, World, label_of
 if TYPE_CHECKING:
     from stnb.sandbox.core import Sandbox
 
-__all__ = ["NO_ACTIVE_IN_ITEMS", "Endpoints"]
-
-# Endpoints whose items lack `active` although the resource's export carries it (from the documents).
-NO_ACTIVE_IN_ITEMS = frozenset(
-    {
-        ("accounting/inventory-bills", "list"),
-        ("accounting/payments", "list"),
-        ("crm/bookings", "list"),
-        ("crm/bookings", "get"),
-        ("crm/customers/contacts", "list"),
-        ("crm/leads", "list"),
-        ("crm/leads", "get"),
-        ("crm/locations/contacts", "list"),
-        ("jpm/appointments", "list"),
-        ("jpm/appointments", "get"),
-        ("jpm/jobs", "list"),
-        ("jpm/jobs", "get"),
-        ("jpm/projects", "list"),
-        ("jpm/projects", "get"),
-        ("memberships/recurring-service-events", "list"),
-        ("service-agreements/service-agreements", "list"),
-        ("service-agreements/service-agreements", "get"),
-    }
-)
-
+__all__ = ["Endpoints"]
 
 # The Reporting API's URL templates (for recording which endpoint a request used).
 _REPORTING_TEMPLATES = tuple(
@@ -189,8 +165,7 @@ class Endpoints:
         fields = list(resource.fields_for(kind))  # type: ignore[arg-type]
         if world.env == "production":
             fields.extend(planted.PRODUCTION_ONLY_FIELDS.get(resource.key, ()))
-        drop = ("active",) if (resource.key, kind) in NO_ACTIVE_IN_ITEMS else ()
-        return output_columns(frame, fields, drop)
+        return output_columns(frame, fields)
 
     def _parent_filter(
         self, resource: Resource, match: Match, frame: pl.DataFrame, kind: str
