@@ -58,7 +58,9 @@ def chromium_executable() -> str:
     return path
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: Playwright's sync API keeps an event loop running in the main thread until it
+# stops, which would break later tests in the same session that call asyncio.run().
+@pytest.fixture(scope="module")
 def browser(chromium_executable: str) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
