@@ -38,7 +38,6 @@ def job(i: int, modified: str = "2025-03-01T10:00:00Z") -> dict[str, Any]:
         "tagTypeIds": [1, 2] if i % 3 else [],
         "customFields": [{"typeId": 5, "name": "Color", "value": "red"}],
         "total": 120.5,
-        "active": True,
     }
 
 
