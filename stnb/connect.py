@@ -235,9 +235,7 @@ def _sandbox_choice(instance: Any, env: str, app_name: str | None, tenant: str |
 
 
 def _install_ledger() -> None:
-    """Record usage when the usage layer is installed (it is optional for the data layer)."""
-    try:
-        from stnb.usage.ledger import install_default_ledger
-    except ImportError:
-        return
+    """Record every attempt in the usage ledger (imported here: the usage layer sits above this one)."""
+    from stnb.usage.ledger import install_default_ledger
+
     install_default_ledger()

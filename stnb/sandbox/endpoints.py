@@ -1,6 +1,6 @@
 """Everything behind authentication: per-tenant worlds, routing, and the list/export/get/write answers.
 
-Reporting: when `stnb.sandbox.reports` is importable, `/reporting/v2/tenant/{t}/<tail>` goes to
+Reporting: `/reporting/v2/tenant/{t}/<tail>` goes to
 `ReportingService(world, clock=sandbox.clock, runs_per_minute=sandbox.report_runs_per_minute)
 .handle(request, env, tenant_id, tail)` (one service per world, kept for the sandbox's lifetime); a None
 answer is a 404.
@@ -8,7 +8,6 @@ answer is a 404.
 
 from __future__ import annotations
 
-import importlib
 import re
 import threading
 from typing import TYPE_CHECKING, Any
@@ -24,6 +23,7 @@ from stnb.sandbox.identity import TENANT_PROFILES, SandboxCredentials, tenant_id
 from stnb.sandbox.listing import list_response
 from stnb.sandbox.messages import JSON_HEADERS, SandboxRequest, SandboxResponse, problem
 from stnb.sandbox.params import QueryView, parse_int
+from stnb.sandbox.reports import ReportingService
 from stnb.sandbox.routes import API_PATH, Match, Router
 from stnb.sandbox.shapes import output_columns, render_json
 from stnb.sandbox.world import SUB_LISTS, World, label_of
@@ -76,11 +76,7 @@ class Endpoints:
         self._profiles = {tenant_id_for(sandbox.seed, p): p for p in TENANT_PROFILES}
         self._histories: dict[int, TenantHistory] = {}
         self._worlds: dict[tuple[str, int], World] = {}
-        self._reports: dict[tuple[str, int], Any] = {}
-        try:
-            self._reports_module: Any | None = importlib.import_module("stnb.sandbox.reports")
-        except ImportError:
-            self._reports_module = None
+        self._reports: dict[tuple[str, int], ReportingService] = {}
 
     def history(self, tenant_id: int) -> TenantHistory:
         with self._lock:
@@ -111,7 +107,7 @@ class Endpoints:
         record: dict[str, Any],
     ) -> SandboxResponse:
         world = self.world(creds.env, creds.tenant_id)
-        if module == "reporting" and self._reports_module is not None:
+        if module == "reporting":
             return self._reporting(request, world, creds, trace, record)
         match, allowed = self.router.match(request.method, request.path)
         if match is None:
@@ -149,7 +145,7 @@ class Endpoints:
         with self._lock:
             service = self._reports.get(key)
             if service is None:
-                service = self._reports_module.ReportingService(  # type: ignore[union-attr]
+                service = ReportingService(
                     world, clock=self.sandbox.clock, runs_per_minute=self.sandbox.report_runs_per_minute
                 )
                 self._reports[key] = service
@@ -158,7 +154,7 @@ class Endpoints:
             return problem(
                 404, "Not Found", trace, {"path": [f"No report endpoint answers at {request.path}."]}
             )
-        return response  # type: ignore[no-any-return]
+        return response
 
     def columns(self, world: World, resource: Resource, kind: str, frame: pl.DataFrame) -> list[str]:
         """The fields an endpoint sends, in table order (production adds its extra fields)."""

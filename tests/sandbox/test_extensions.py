@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 
 import httpx
-import pytest
 
 from stnb.sandbox import Sandbox, ServedRequest
 
@@ -56,9 +54,6 @@ def test_a_failing_recorder_never_breaks_a_request(api: Api) -> None:
         api.sandbox.on_request = None
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("stnb.sandbox.reports") is None, reason="no Reporting API module"
-)
 def test_reporting_requests_reach_the_reporting_service(api: Api) -> None:
     seen: list[ServedRequest] = []
     api.token()
