@@ -263,9 +263,9 @@ def conform(
     return frame.with_columns(exprs) if exprs else frame
 
 
-def output_columns(frame: pl.DataFrame, fields: Iterable[str], drop: Iterable[str] = ()) -> list[str]:
+def output_columns(frame: pl.DataFrame, fields: Iterable[str]) -> list[str]:
     """The frame's columns an endpoint sends, in the frame's order."""
-    wanted = set(fields) - set(drop)
+    wanted = set(fields)
     return [c for c in frame.columns if c in wanted]
 
 
