@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from types import TracebackType
@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
 
+from stnb._flow import Effect, arun, run
 from stnb._redact import get_logger
 from stnb.attempts import Attempt, notify
 from stnb.auth import HOOK_EXTENSION, TOKEN_ENDPOINT, ClientCredentialsAuth
@@ -70,6 +71,30 @@ class _Call:
     params: Any
     json: Any
     timeout: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Pace(Effect):
+    """Wait for the shared pacer; the seconds waited come back."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Send(Effect):
+    """Send one attempt; the `httpx.Response` comes back."""
+
+    method: str
+    url: str
+    kwargs: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class _Sleep(Effect):
+    """Wait before the next attempt."""
+
+    seconds: float
+
+
+_Step = _Pace | _Send | _Sleep
 
 
 class _Trace:
@@ -241,6 +266,43 @@ class _BaseClient:
             "timeout": call.timeout,
             "extensions": {HOOK_EXTENSION: trace},
         }
+
+    def _attempts(
+        self, call: _Call, parse_json: bool
+    ) -> Generator[_Step | tuple[httpx.Response, Any], Any, None]:
+        """The flow of one call (see `stnb._flow`): pace, send, and retry what may be retried after a sleep;
+        outputs (response, parsed body) once, or raises the typed error."""
+        tries = 0
+        waited = 0.0  # seconds slept between retries of this call
+        pending = 0.0  # the retry sleep just taken, reported with the next attempt
+        trace = _Trace(self, call)
+        while True:
+            tries += 1
+            trace.rate_wait = pending + (yield _Pace())
+            response: httpx.Response | None = None
+            try:
+                response = yield _Send(call.method, call.url, self._send_kwargs(call, trace))
+            except _TRANSPORT_ERRORS as exc:
+                error: ApiError = self._transport_failure(call, trace, exc)
+                cause: BaseException | None = exc
+            except (TransportError, AuthError) as exc:
+                if not _token_unavailable(exc):
+                    raise
+                error, cause = exc, None
+            else:
+                value, failure = self._outcome(call, trace, response, parse_json)
+                if failure is None:
+                    yield response, value
+                    return
+                error, cause = failure, None
+            decision = self._decide(call, tries, waited, error, response)
+            if not decision.retry:
+                if cause is not None:
+                    raise error from cause
+                raise error  # keeps a cause set where it was raised (the auth flow)
+            yield _Sleep(decision.wait)
+            waited += decision.wait
+            pending = decision.wait
 
     # -- outcomes ------------------------------------------------------------------------------------
 
@@ -481,36 +543,14 @@ class Client(_BaseClient):
         return value
 
     def _send(self, call: _Call, *, parse_json: bool) -> tuple[httpx.Response, Any]:
-        tries = 0
-        waited = 0.0  # seconds slept between retries of this call
-        pending = 0.0  # the retry sleep just taken, reported with the next attempt
-        trace = _Trace(self, call)
-        while True:
-            tries += 1
-            trace.rate_wait = pending + self._bucket.acquire()
-            response: httpx.Response | None = None
-            try:
-                response = self._http.request(call.method, call.url, **self._send_kwargs(call, trace))
-            except _TRANSPORT_ERRORS as exc:
-                error: ApiError = self._transport_failure(call, trace, exc)
-                cause: BaseException | None = exc
-            except (TransportError, AuthError) as exc:
-                if not _token_unavailable(exc):
-                    raise
-                error, cause = exc, None
-            else:
-                value, failure = self._outcome(call, trace, response, parse_json)
-                if failure is None:
-                    return response, value
-                error, cause = failure, None
-            decision = self._decide(call, tries, waited, error, response)
-            if not decision.retry:
-                if cause is not None:
-                    raise error from cause
-                raise error  # keeps a cause set where it was raised (the auth flow)
-            self._clock.sleep(decision.wait)
-            waited += decision.wait
-            pending = decision.wait
+        return run(self._attempts(call, parse_json), self._perform)
+
+    def _perform(self, step: _Step) -> Any:
+        if isinstance(step, _Pace):
+            return self._bucket.acquire()
+        if isinstance(step, _Send):
+            return self._http.request(step.method, step.url, **step.kwargs)
+        return self._clock.sleep(step.seconds)
 
     def with_options(self, *, retry: RetryPolicy | None = None, timeout: float | None = None) -> Client:
         """A client sharing this one's connections, token and pacer, with another retry policy or timeout."""
@@ -628,36 +668,14 @@ class AsyncClient(_BaseClient):
         return value
 
     async def _send(self, call: _Call, *, parse_json: bool) -> tuple[httpx.Response, Any]:
-        tries = 0
-        waited = 0.0
-        pending = 0.0
-        trace = _Trace(self, call)
-        while True:
-            tries += 1
-            trace.rate_wait = pending + await self._bucket.aacquire()
-            response: httpx.Response | None = None
-            try:
-                response = await self._http.request(call.method, call.url, **self._send_kwargs(call, trace))
-            except _TRANSPORT_ERRORS as exc:
-                error: ApiError = self._transport_failure(call, trace, exc)
-                cause: BaseException | None = exc
-            except (TransportError, AuthError) as exc:
-                if not _token_unavailable(exc):
-                    raise
-                error, cause = exc, None
-            else:
-                value, failure = self._outcome(call, trace, response, parse_json)
-                if failure is None:
-                    return response, value
-                error, cause = failure, None
-            decision = self._decide(call, tries, waited, error, response)
-            if not decision.retry:
-                if cause is not None:
-                    raise error from cause
-                raise error  # keeps a cause set where it was raised (the auth flow)
-            await self._clock.asleep(decision.wait)
-            waited += decision.wait
-            pending = decision.wait
+        return await arun(self._attempts(call, parse_json), self._perform)
+
+    async def _perform(self, step: _Step) -> Any:
+        if isinstance(step, _Pace):
+            return await self._bucket.aacquire()
+        if isinstance(step, _Send):
+            return await self._http.request(step.method, step.url, **step.kwargs)
+        return await self._clock.asleep(step.seconds)
 
     def with_options(self, *, retry: RetryPolicy | None = None, timeout: float | None = None) -> AsyncClient:
         """See `Client.with_options`."""
