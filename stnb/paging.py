@@ -21,13 +21,14 @@ import os
 import uuid
 import warnings
 from collections import deque
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
+from stnb._flow import Effect, adrive, drive
 from stnb.catalog import Endpoint
 from stnb.clock import SYSTEM_CLOCK, Clock
 from stnb.errors import ConfigError, InvalidResponse, ValidationError
@@ -92,6 +93,10 @@ class AsyncRequester(Protocol):
     ) -> Any: ...
 
 
+_Requester = TypeVar("_Requester", SyncRequester, AsyncRequester)
+_T = TypeVar("_T")
+
+
 @dataclass(frozen=True, slots=True)
 class Page:
     """One page of a list: its records and what the server said about the rest."""
@@ -105,6 +110,20 @@ class Page:
 
     def __len__(self) -> int:
         return len(self.items)
+
+
+@dataclass(frozen=True, slots=True)
+class _Get(Effect):
+    """GET the endpoint with these query parameters; the parsed JSON body comes back."""
+
+    params: Mapping[str, str | list[str]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Prefetch(Effect):
+    """The walk asks for these gets next, in this order: start them concurrently."""
+
+    gets: tuple[_Get, ...]
 
 
 @dataclass(slots=True)
@@ -218,7 +237,7 @@ class _Walk:
                 f"{self.resource}: page {page.number} is empty although hasMore is true; "
                 "stopping here instead of looping forever",
                 PagingWarning,
-                stacklevel=4,
+                stacklevel=5,  # the code iterating the pages (through the flow and its driver)
             )
             self.stopped = True
             return False
@@ -238,7 +257,7 @@ class _Walk:
     def _truncate(self, message: str) -> None:
         self.truncated = True
         self.stopped = True
-        warnings.warn(message, TruncationWarning, stacklevel=5)
+        warnings.warn(message, TruncationWarning, stacklevel=6)
 
     def set_progress_total(self, extra: int) -> None:
         if self.progress is not None:
@@ -249,6 +268,37 @@ class _Walk:
         if self.progress is not None:
             self.progress.close()
             self.progress = None
+
+    def steps(
+        self, progress: bool | float, description: str | None
+    ) -> Generator[_Get | _Prefetch | Page, Any, None]:
+        """The walk as a flow (see `stnb._flow`): yields the gets to run and the pages to hand out.
+
+        After a first page that reports `totalCount`, the pages up to the last one are announced with a
+        `_Prefetch`; they are then asked for one by one as usual, and come from the prefetch."""
+        self.start(progress, description)
+        try:
+            for chunk, query in enumerate(self.queries):
+                more_queries = chunk < len(self.queries) - 1
+                number = self.first_page(query)
+                page = self.decode(
+                    (yield _Get(self.params(query, number, self.wants_total(query)))), number, chunk
+                )
+                ahead = self.remaining(page, query)
+                self.set_progress_total(len(ahead) + 1)
+                keep_going = self.accept(page, more_queries)
+                yield page
+                if keep_going and ahead:
+                    yield _Prefetch(tuple(_Get(self.params(query, n, False)) for n in ahead))
+                while keep_going:
+                    number += 1
+                    page = self.decode((yield _Get(self.params(query, number, False))), number, chunk)
+                    keep_going = self.accept(page, more_queries)
+                    yield page
+                if self.stopped:
+                    return
+        finally:
+            self.close_progress()
 
 
 def _progress_bar(setting: bool | float, description: str, unit: str) -> Any:
@@ -267,15 +317,12 @@ def _records(data: list[Any], walk: _Walk, number: int) -> list[dict[str, Any]]:
     raise walk._invalid(number, "the data list holds values that are not JSON objects")
 
 
-class PageIterator:
-    """Iterate the pages of a list endpoint (`for page in it`), or its records (`it.items()`).
-
-    After (or during) iteration: `pages`, `rows`, `truncated` and `total_count` describe the walk.
-    """
+class _PagesBase(Generic[_Requester]):
+    """What both page iterators share; only running the walk's gets differs."""
 
     def __init__(
         self,
-        client: SyncRequester,
+        client: _Requester,
         endpoint: Endpoint,
         queries: Sequence[QueryParams],
         *,
@@ -288,7 +335,7 @@ class PageIterator:
     ) -> None:
         if max_pages is not None and max_pages < 1:
             raise ValueError(f"max_pages must be at least 1, got {max_pages}")
-        self._client = client
+        self._client: _Requester = client
         self._path_params = dict(path_params or {})
         self._walk = _Walk(endpoint, [dict(q) for q in queries], resource, max_pages, max(1, concurrency))
         self._progress = progress
@@ -309,6 +356,16 @@ class PageIterator:
     @property
     def total_count(self) -> int | None:
         return self._walk.total_count
+
+    def _steps(self) -> Generator[_Get | _Prefetch | Page, Any, None]:
+        return self._walk.steps(self._progress, self._description)
+
+
+class PageIterator(_PagesBase[SyncRequester]):
+    """Iterate the pages of a list endpoint (`for page in it`), or its records (`it.items()`).
+
+    After (or during) iteration: `pages`, `rows`, `truncated` and `total_count` describe the walk.
+    """
 
     def items(self) -> Iterator[dict[str, Any]]:
         """Every record of every page, in order."""
@@ -316,114 +373,20 @@ class PageIterator:
             yield from page.items
 
     def __iter__(self) -> Iterator[Page]:
-        walk = self._walk
-        walk.start(self._progress, self._description)
+        runner = _Threads(self._get, self._walk.concurrency)
         try:
-            for chunk, query in enumerate(walk.queries):
-                more_queries = chunk < len(walk.queries) - 1
-                yield from self._walk_query(chunk, query, more_queries)
-                if walk.stopped:
-                    return
+            yield from drive(self._steps(), runner.perform)
         finally:
-            walk.close_progress()
+            runner.close()
 
-    def _fetch(self, query: QueryParams, number: int, chunk: int, with_total: bool = False) -> Page:
-        params = self._walk.params(query, number, with_total)
-        body = self._client.request_json(
-            "GET", self._walk.endpoint.path, params=params, path_params=self._path_params or None
+    def _get(self, step: _Get) -> Any:
+        return self._client.request_json(
+            "GET", self._walk.endpoint.path, params=step.params, path_params=self._path_params or None
         )
-        return self._walk.decode(body, number, chunk)
-
-    def _walk_query(self, chunk: int, query: QueryParams, more_queries: bool) -> Iterator[Page]:
-        walk = self._walk
-        number = walk.first_page(query)
-        page = self._fetch(query, number, chunk, walk.wants_total(query))
-        ahead = walk.remaining(page, query)
-        walk.set_progress_total(len(ahead) + 1)
-        keep_going = walk.accept(page, more_queries)
-        yield page
-        if not keep_going:
-            return
-        if ahead:
-            last = None
-            for last in self._concurrent(query, chunk, ahead, more_queries):
-                yield last
-            if walk.stopped or last is None or not last.has_more:
-                return
-            number = last.number
-        while True:
-            number += 1
-            page = self._fetch(query, number, chunk)
-            keep_going = walk.accept(page, more_queries)
-            yield page
-            if not keep_going:
-                return
-
-    def _concurrent(
-        self, query: QueryParams, chunk: int, numbers: range, more_queries: bool
-    ) -> Iterator[Page]:
-        """Fetch `numbers` with a bounded pool; yield in order; stop at the first page that ends the walk."""
-        walk = self._walk
-        workers = min(walk.concurrency, len(numbers))
-        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="stnb-page")
-        pending: deque[Future[Page]] = deque()
-        todo = iter(numbers)
-        try:
-            for n in _take(todo, workers * _WINDOW_PER_WORKER):
-                pending.append(pool.submit(self._fetch, query, n, chunk))
-            while pending:
-                page = pending.popleft().result()
-                for n in _take(todo, 1):
-                    pending.append(pool.submit(self._fetch, query, n, chunk))
-                keep_going = walk.accept(page, more_queries)
-                yield page
-                if not keep_going:
-                    return
-        finally:
-            for future in pending:
-                future.cancel()
-            pool.shutdown(wait=False, cancel_futures=True)
 
 
-class AsyncPageIterator:
+class AsyncPageIterator(_PagesBase[AsyncRequester]):
     """The asyncio twin of `PageIterator`: `async for page in it`, `async for item in it.items()`."""
-
-    def __init__(
-        self,
-        client: AsyncRequester,
-        endpoint: Endpoint,
-        queries: Sequence[QueryParams],
-        *,
-        resource: str,
-        path_params: Mapping[str, Any] | None = None,
-        max_pages: int | None = None,
-        concurrency: int = DEFAULT_CONCURRENCY,
-        progress: bool | float = False,
-        description: str | None = None,
-    ) -> None:
-        if max_pages is not None and max_pages < 1:
-            raise ValueError(f"max_pages must be at least 1, got {max_pages}")
-        self._client = client
-        self._path_params = dict(path_params or {})
-        self._walk = _Walk(endpoint, [dict(q) for q in queries], resource, max_pages, max(1, concurrency))
-        self._progress = progress
-        self._description = description
-
-    @property
-    def pages(self) -> int:
-        return self._walk.pages
-
-    @property
-    def rows(self) -> int:
-        return self._walk.rows
-
-    @property
-    def truncated(self) -> bool:
-        return self._walk.truncated
-
-    @property
-    def total_count(self) -> int | None:
-        return self._walk.total_count
 
     async def items(self) -> AsyncIterator[dict[str, Any]]:
         """Every record of every page, in order."""
@@ -432,79 +395,97 @@ class AsyncPageIterator:
                 yield item
 
     async def __aiter__(self) -> AsyncIterator[Page]:
-        walk = self._walk
-        walk.start(self._progress, self._description)
+        runner = _Tasks(self._get, self._walk.concurrency)
         try:
-            for chunk, query in enumerate(walk.queries):
-                more_queries = chunk < len(walk.queries) - 1
-                async for page in self._walk_query(chunk, query, more_queries):
+            async with contextlib.aclosing(adrive(self._steps(), runner.perform)) as pages:
+                async for page in pages:
                     yield page
-                if walk.stopped:
-                    return
         finally:
-            walk.close_progress()
+            await runner.aclose()
 
-    async def _fetch(self, query: QueryParams, number: int, chunk: int, with_total: bool = False) -> Page:
-        params = self._walk.params(query, number, with_total)
-        body = await self._client.request_json(
-            "GET", self._walk.endpoint.path, params=params, path_params=self._path_params or None
+    async def _get(self, step: _Get) -> Any:
+        return await self._client.request_json(
+            "GET", self._walk.endpoint.path, params=step.params, path_params=self._path_params or None
         )
-        return self._walk.decode(body, number, chunk)
-
-    async def _walk_query(self, chunk: int, query: QueryParams, more_queries: bool) -> AsyncIterator[Page]:
-        walk = self._walk
-        number = walk.first_page(query)
-        page = await self._fetch(query, number, chunk, walk.wants_total(query))
-        ahead = walk.remaining(page, query)
-        walk.set_progress_total(len(ahead) + 1)
-        keep_going = walk.accept(page, more_queries)
-        yield page
-        if not keep_going:
-            return
-        if ahead:
-            last = None
-            async for last in self._concurrent(query, chunk, ahead, more_queries):
-                yield last
-            if walk.stopped or last is None or not last.has_more:
-                return
-            number = last.number
-        while True:
-            number += 1
-            page = await self._fetch(query, number, chunk)
-            keep_going = walk.accept(page, more_queries)
-            yield page
-            if not keep_going:
-                return
-
-    async def _concurrent(
-        self, query: QueryParams, chunk: int, numbers: range, more_queries: bool
-    ) -> AsyncIterator[Page]:
-        walk = self._walk
-        width = min(walk.concurrency, len(numbers)) * _WINDOW_PER_WORKER
-        pending: deque[asyncio.Task[Page]] = deque()
-        todo = iter(numbers)
-        try:
-            for n in _take(todo, width):
-                pending.append(asyncio.ensure_future(self._fetch(query, n, chunk)))
-            while pending:
-                page = await pending.popleft()
-                for n in _take(todo, 1):
-                    pending.append(asyncio.ensure_future(self._fetch(query, n, chunk)))
-                keep_going = walk.accept(page, more_queries)
-                yield page
-                if not keep_going:
-                    return
-        finally:
-            for task in pending:
-                task.cancel()
-            for task in pending:
-                with contextlib.suppress(BaseException):
-                    await task
 
 
-def _take(numbers: Iterator[int], count: int) -> list[int]:
-    out: list[int] = []
-    for n in numbers:
+class _Threads:
+    """Runs a walk's gets: in the caller's thread, or from a `_Prefetch` that a bounded pool runs ahead."""
+
+    def __init__(self, get: Callable[[_Get], Any], concurrency: int) -> None:
+        self._get = get
+        self._concurrency = concurrency
+        self._pool: ThreadPoolExecutor | None = None
+        self._pending: deque[tuple[_Get, Future[Any]]] = deque()
+        self._todo: Iterator[_Get] = iter(())
+
+    def perform(self, step: _Get | _Prefetch) -> Any:
+        if isinstance(step, _Prefetch):
+            self.close()
+            workers = min(self._concurrency, len(step.gets))
+            self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="stnb-page")
+            self._todo = iter(step.gets)
+            self._submit(workers * _WINDOW_PER_WORKER)
+            return None
+        if self._pending and self._pending[0][0] == step:
+            body = self._pending.popleft()[1].result()
+            self._submit(1)
+            return body
+        self.close()  # the walk moved on: what was fetched ahead is not needed
+        return self._get(step)
+
+    def _submit(self, count: int) -> None:
+        assert self._pool is not None
+        for get in _take(self._todo, count):
+            self._pending.append((get, self._pool.submit(self._get, get)))
+
+    def close(self) -> None:
+        for _, future in self._pending:
+            future.cancel()
+        self._pending.clear()
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+
+class _Tasks:
+    """The asyncio twin of `_Threads`: gets run ahead as tasks."""
+
+    def __init__(self, get: Callable[[_Get], Awaitable[Any]], concurrency: int) -> None:
+        self._get = get
+        self._concurrency = concurrency
+        self._pending: deque[tuple[_Get, asyncio.Future[Any]]] = deque()
+        self._todo: Iterator[_Get] = iter(())
+
+    async def perform(self, step: _Get | _Prefetch) -> Any:
+        if isinstance(step, _Prefetch):
+            await self.aclose()
+            self._todo = iter(step.gets)
+            self._submit(min(self._concurrency, len(step.gets)) * _WINDOW_PER_WORKER)
+            return None
+        if self._pending and self._pending[0][0] == step:
+            body = await self._pending.popleft()[1]
+            self._submit(1)
+            return body
+        await self.aclose()  # the walk moved on: what was fetched ahead is not needed
+        return await self._get(step)
+
+    def _submit(self, count: int) -> None:
+        for get in _take(self._todo, count):
+            self._pending.append((get, asyncio.ensure_future(self._get(get))))
+
+    async def aclose(self) -> None:
+        for _, task in self._pending:
+            task.cancel()
+        for _, task in self._pending:
+            with contextlib.suppress(BaseException):
+                await task
+        self._pending.clear()
+
+
+def _take(items: Iterator[_T], count: int) -> list[_T]:
+    out: list[_T] = []
+    for n in items:
         out.append(n)
         if len(out) >= count:
             break
@@ -679,7 +660,7 @@ class _Feed:
                 f"{self.resource} export: hasMore is true but the batch was empty or the position did not "
                 "advance; stopping. The checkpoint keeps the last position, so resume later",
                 PagingWarning,
-                stacklevel=4,
+                stacklevel=5,  # where it pointed before the flow and its driver came in between
             )
             return True
         return False
@@ -691,6 +672,28 @@ class _Feed:
         if self.progress is not None:
             self.progress.close()
             self.progress = None
+
+    def steps(self, progress: bool | float) -> Generator[_Get | list[dict[str, Any]], Any, None]:
+        """The feed as a flow (see `stnb._flow`): yields the gets to run and the batches to hand out."""
+        self.open_progress(progress, None)
+        try:
+            while True:
+                previous = self.continue_from
+                try:
+                    body = yield _Get(self.params())
+                except ValidationError as exc:
+                    if previous and not isinstance(exc, ExportTokenRejected):
+                        raise self.rejected(exc) from exc
+                    raise
+                data, has_more, token = self.parse(body)
+                batch = self.dedupe(data)
+                self.commit(batch, token, has_more)
+                if batch:
+                    yield batch
+                if not has_more or self.stalled(data, has_more, previous):
+                    return
+        finally:
+            self.close_progress()
 
 
 def _newer(moment: float | None, than: float | None) -> bool:
@@ -737,8 +740,27 @@ def _new_feed(
     return feed
 
 
-class _CursorBase:
-    _feed: _Feed
+class _CursorBase(Generic[_Requester]):
+    """What both export cursors share; only running the feed's gets differs."""
+
+    def __init__(
+        self,
+        client: _Requester,
+        endpoint: Endpoint,
+        *,
+        resource: str,
+        since: str | date | datetime | None = None,
+        checkpoint: Mapping[str, Any] | None = None,
+        include_recent_changes: bool = False,
+        params: Mapping[str, str] | None = None,
+        progress: bool | float = False,
+        clock: Clock | None = None,
+    ) -> None:
+        self._client: _Requester = client
+        self._feed = _new_feed(
+            client, endpoint, resource, since, checkpoint, include_recent_changes, params, clock
+        )
+        self._progress = progress
 
     @property
     def checkpoint(self) -> dict[str, Any]:
@@ -773,27 +795,8 @@ class _CursorBase:
         return target
 
 
-class ExportCursor(_CursorBase):
+class ExportCursor(_CursorBase[SyncRequester]):
     """Iterate an export feed batch by batch (`for batch in cur`), or record by record (`cur.items()`)."""
-
-    def __init__(
-        self,
-        client: SyncRequester,
-        endpoint: Endpoint,
-        *,
-        resource: str,
-        since: str | date | datetime | None = None,
-        checkpoint: Mapping[str, Any] | None = None,
-        include_recent_changes: bool = False,
-        params: Mapping[str, str] | None = None,
-        progress: bool | float = False,
-        clock: Clock | None = None,
-    ) -> None:
-        self._client = client
-        self._feed = _new_feed(
-            client, endpoint, resource, since, checkpoint, include_recent_changes, params, clock
-        )
-        self._progress = progress
 
     @classmethod
     def resume(
@@ -812,49 +815,14 @@ class ExportCursor(_CursorBase):
             yield from batch
 
     def __iter__(self) -> Iterator[list[dict[str, Any]]]:
-        feed = self._feed
-        feed.open_progress(self._progress, None)
-        try:
-            while True:
-                previous = feed.continue_from
-                try:
-                    body = self._client.request_json("GET", feed.endpoint.path, params=feed.params())
-                except ValidationError as exc:
-                    if previous and not isinstance(exc, ExportTokenRejected):
-                        raise feed.rejected(exc) from exc
-                    raise
-                data, has_more, token = feed.parse(body)
-                batch = feed.dedupe(data)
-                feed.commit(batch, token, has_more)
-                if batch:
-                    yield batch
-                if not has_more or feed.stalled(data, has_more, previous):
-                    return
-        finally:
-            feed.close_progress()
+        return drive(self._feed.steps(self._progress), self._get)
+
+    def _get(self, step: _Get) -> Any:
+        return self._client.request_json("GET", self._feed.endpoint.path, params=step.params)
 
 
-class AsyncExportCursor(_CursorBase):
+class AsyncExportCursor(_CursorBase[AsyncRequester]):
     """The asyncio twin of `ExportCursor`: `async for batch in cur`."""
-
-    def __init__(
-        self,
-        client: AsyncRequester,
-        endpoint: Endpoint,
-        *,
-        resource: str,
-        since: str | date | datetime | None = None,
-        checkpoint: Mapping[str, Any] | None = None,
-        include_recent_changes: bool = False,
-        params: Mapping[str, str] | None = None,
-        progress: bool | float = False,
-        clock: Clock | None = None,
-    ) -> None:
-        self._client = client
-        self._feed = _new_feed(
-            client, endpoint, resource, since, checkpoint, include_recent_changes, params, clock
-        )
-        self._progress = progress
 
     @classmethod
     def resume(
@@ -873,24 +841,8 @@ class AsyncExportCursor(_CursorBase):
             for record in batch:
                 yield record
 
-    async def __aiter__(self) -> AsyncIterator[list[dict[str, Any]]]:
-        feed = self._feed
-        feed.open_progress(self._progress, None)
-        try:
-            while True:
-                previous = feed.continue_from
-                try:
-                    body = await self._client.request_json("GET", feed.endpoint.path, params=feed.params())
-                except ValidationError as exc:
-                    if previous and not isinstance(exc, ExportTokenRejected):
-                        raise feed.rejected(exc) from exc
-                    raise
-                data, has_more, token = feed.parse(body)
-                batch = feed.dedupe(data)
-                feed.commit(batch, token, has_more)
-                if batch:
-                    yield batch
-                if not has_more or feed.stalled(data, has_more, previous):
-                    return
-        finally:
-            feed.close_progress()
+    def __aiter__(self) -> AsyncIterator[list[dict[str, Any]]]:
+        return adrive(self._feed.steps(self._progress), self._get)
+
+    async def _get(self, step: _Get) -> Any:
+        return await self._client.request_json("GET", self._feed.endpoint.path, params=step.params)
