@@ -8,7 +8,7 @@ failures right where it asked. Any other step is output, handed to whoever itera
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator
+from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
 from contextlib import closing
 from typing import Any, TypeVar
 
@@ -23,7 +23,7 @@ class Effect:
     __slots__ = ()
 
 
-def drive(flow: Generator[Effect | T, Any, None], perform: Callable[[Any], Any]) -> Iterator[T]:
+def drive(flow: Generator[Effect | T, Any, None], perform: Callable[[Any], Any]) -> Generator[T, None, None]:
     """Iterate a flow's output, with `perform` doing each effect it asks for."""
     with closing(flow):
         reply: Any = None
@@ -45,7 +45,7 @@ def drive(flow: Generator[Effect | T, Any, None], perform: Callable[[Any], Any])
 
 async def adrive(
     flow: Generator[Effect | T, Any, None], perform: Callable[[Any], Awaitable[Any]]
-) -> AsyncIterator[T]:
+) -> AsyncGenerator[T, None]:
     """`drive` with an awaited `perform`."""
     with closing(flow):
         reply: Any = None
