@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import polars as pl
 
@@ -44,6 +44,8 @@ from stnb.query import QueryParams, build_query, effective_active, split_path_pa
 
 if TYPE_CHECKING:
     from stnb.client import AsyncClient, Client
+
+_C = TypeVar("_C", bound="Client | AsyncClient")
 
 __all__ = ["DEFAULT_PAGE_SIZE", "AsyncConnection", "Connection", "QueryInfo"]
 
@@ -124,7 +126,7 @@ def _note_active(plan: _Plan, filters: Mapping[str, Any]) -> None:
     )
 
 
-class _Base:
+class _Base(Generic[_C]):
     """What both connections share: catalog resolution, query planning, metadata."""
 
     catalog: Catalog
@@ -132,15 +134,15 @@ class _Base:
 
     def __init__(
         self,
-        client: Client | AsyncClient,
+        client: _C,
         *,
-        catalog: Catalog | None,
-        progress: bool | None,
-        page_size: int,
-        concurrency: int,
-        clock: Clock | None,
+        catalog: Catalog | None = None,
+        progress: bool | None = None,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        clock: Clock | None = None,
     ) -> None:
-        self._client_any = client
+        self.client: _C = client
         self._clock = clock or SYSTEM_CLOCK
         self.catalog = catalog or load_catalog()
         self.last_query = None
@@ -152,22 +154,22 @@ class _Base:
     @property
     def env(self) -> str:
         """Which environment answers: "integration" or "production" (also for the sandbox)."""
-        return self._client_any.env
+        return self.client.env
 
     @property
     def tenant(self) -> str:
         """Which tenant answers (its id, as text)."""
-        return self._client_any.tenant
+        return self.client.tenant
 
     @property
     def timezone(self) -> str:
         """The tenant's IANA time zone (UTC when unknown)."""
-        return self._client_any.timezone
+        return self.client.timezone
 
     @property
     def sandbox(self) -> bool:
         """True when the built-in sandbox answers instead of ServiceTitan."""
-        return self._client_any.sandbox
+        return self.client.sandbox
 
     def __repr__(self) -> str:
         kind = " (sandbox)" if self.sandbox else ""
@@ -242,35 +244,28 @@ class _Base:
             rows=rows,
         )
 
-    def _reports(self) -> Any:
+    def _get_request(
+        self, name: str, id: int | str, params: Mapping[str, Any]
+    ) -> tuple[Endpoint, QueryParams | None, dict[str, Any]]:
+        """The get endpoint of `name`, and the query and path parameters that fetch record `id`."""
+        res = self.catalog.resolve(name)
+        endpoint = res.endpoint("get")
+        path_params, rest = split_path_params(endpoint, params)
+        (query,) = build_query(endpoint, rest, resource=res.key)
+        path_params[endpoint.id_param or "id"] = id
+        return endpoint, query or None, path_params
+
+    @property
+    def reports(self) -> Any:
+        """The Reporting API for this tenant (`stnb.reports.Reports`)."""
         if self._reports_api is None:
             module = importlib.import_module("stnb.reports")  # the analysis layer above; loaded on first use
             self._reports_api = module.Reports(self)
         return self._reports_api
 
 
-class Connection(_Base):
+class Connection(_Base["Client"]):
     """A synchronous connection; see the module docstring. Thread-safe for concurrent reads."""
-
-    def __init__(
-        self,
-        client: Client,
-        *,
-        catalog: Catalog | None = None,
-        progress: bool | None = None,
-        page_size: int = DEFAULT_PAGE_SIZE,
-        concurrency: int = DEFAULT_CONCURRENCY,
-        clock: Clock | None = None,
-    ) -> None:
-        super().__init__(
-            client,
-            catalog=catalog,
-            progress=progress,
-            page_size=page_size,
-            concurrency=concurrency,
-            clock=clock,
-        )
-        self.client = client
 
     def pages(
         self,
@@ -312,7 +307,7 @@ class Connection(_Base):
         plan = self._plan(resource, filters, page_size)
         walk = self._iterator(plan, max_pages, progress)
         fields = plan.resource.fields_for("list")
-        frames = list(_typed(_records_of(walk), fields, plan.resource.key))
+        frames = list(_typed((page.items for page in walk), fields, plan.resource.key))
         self.last_query = self._info(plan, walk)
         return _concat(frames, fields)
 
@@ -368,12 +363,8 @@ class Connection(_Base):
 
     def get(self, resource: str, id: int | str, **params: Any) -> dict[str, Any]:
         """One record by id."""
-        res = self.catalog.resolve(resource)
-        endpoint = res.endpoint("get")
-        path_params, rest = split_path_params(endpoint, params)
-        (query,) = build_query(endpoint, rest, resource=res.key)
-        path_params[endpoint.id_param or "id"] = id
-        body = self.client.request_json("GET", endpoint.path, params=query or None, path_params=path_params)
+        endpoint, query, path_params = self._get_request(resource, id, params)
+        body = self.client.request_json("GET", endpoint.path, params=query, path_params=path_params)
         return _record(body, endpoint)
 
     def request(self, method: str, path: str, **kwargs: Any) -> Any:
@@ -410,15 +401,10 @@ class Connection(_Base):
         fields = plan.resource.fields_for("list")
         walk = self._iterator(plan, max_pages, progress)
         with ParquetSink(path, schema=polars_schema(fields)) as sink:
-            for frame in _typed(_records_of(walk), fields, plan.resource.key):
+            for frame in _typed((page.items for page in walk), fields, plan.resource.key):
                 sink.write(frame)
         self.last_query = self._info(plan, walk)
         return sink.path
-
-    @property
-    def reports(self) -> Any:
-        """The Reporting API for this tenant (`stnb.reports.Reports`)."""
-        return self._reports()
 
     def close(self) -> None:
         """Close the HTTP connections."""
@@ -446,28 +432,8 @@ class Connection(_Base):
         )
 
 
-class AsyncConnection(_Base):
+class AsyncConnection(_Base["AsyncClient"]):
     """The asyncio twin of `Connection`: the same methods, awaited (iterators with `async for`)."""
-
-    def __init__(
-        self,
-        client: AsyncClient,
-        *,
-        catalog: Catalog | None = None,
-        progress: bool | None = None,
-        page_size: int = DEFAULT_PAGE_SIZE,
-        concurrency: int = DEFAULT_CONCURRENCY,
-        clock: Clock | None = None,
-    ) -> None:
-        super().__init__(
-            client,
-            catalog=catalog,
-            progress=progress,
-            page_size=page_size,
-            concurrency=concurrency,
-            clock=clock,
-        )
-        self.client = client
 
     def pages(
         self,
@@ -509,7 +475,9 @@ class AsyncConnection(_Base):
         plan = self._plan(resource, filters, page_size)
         walk = self._iterator(plan, max_pages, progress)
         fields = plan.resource.fields_for("list")
-        frames = [frame async for frame in _atyped(_arecords_of(walk), fields, plan.resource.key)]
+        frames = [
+            frame async for frame in _atyped((page.items async for page in walk), fields, plan.resource.key)
+        ]
         self.last_query = self._info(plan, walk)
         return _concat(frames, fields)
 
@@ -565,14 +533,8 @@ class AsyncConnection(_Base):
 
     async def get(self, resource: str, id: int | str, **params: Any) -> dict[str, Any]:
         """One record by id."""
-        res = self.catalog.resolve(resource)
-        endpoint = res.endpoint("get")
-        path_params, rest = split_path_params(endpoint, params)
-        (query,) = build_query(endpoint, rest, resource=res.key)
-        path_params[endpoint.id_param or "id"] = id
-        body = await self.client.request_json(
-            "GET", endpoint.path, params=query or None, path_params=path_params
-        )
+        endpoint, query, path_params = self._get_request(resource, id, params)
+        body = await self.client.request_json("GET", endpoint.path, params=query, path_params=path_params)
         return _record(body, endpoint)
 
     async def request(self, method: str, path: str, **kwargs: Any) -> Any:
@@ -605,15 +567,10 @@ class AsyncConnection(_Base):
         fields = plan.resource.fields_for("list")
         walk = self._iterator(plan, max_pages, progress)
         with ParquetSink(path, schema=polars_schema(fields)) as sink:
-            async for frame in _atyped(_arecords_of(walk), fields, plan.resource.key):
+            async for frame in _atyped((page.items async for page in walk), fields, plan.resource.key):
                 sink.write(frame)
         self.last_query = self._info(plan, walk)
         return sink.path
-
-    @property
-    def reports(self) -> Any:
-        """The Reporting API for this tenant (`stnb.reports.Reports`)."""
-        return self._reports()
 
     async def aclose(self) -> None:
         """Close the HTTP connections."""
@@ -643,16 +600,6 @@ class AsyncConnection(_Base):
             progress=_progress_flag(progress, self._progress),
             description=plan.description(),
         )
-
-
-def _records_of(walk: PageIterator) -> Iterator[list[dict[str, Any]]]:
-    for page in walk:
-        yield page.items
-
-
-async def _arecords_of(walk: AsyncPageIterator) -> AsyncIterator[list[dict[str, Any]]]:
-    async for page in walk:
-        yield page.items
 
 
 def _typed(
