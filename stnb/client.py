@@ -183,6 +183,14 @@ class _BaseClient:
         kind = " (sandbox)" if self.sandbox else ""
         return f"<stnb.{type(self).__name__} env={self.env} tenant={self.tenant}{kind}>"
 
+    def with_options(self, *, retry: RetryPolicy | None = None, timeout: float | None = None) -> Self:
+        """A client sharing this one's connections, token and pacer, with another retry policy or timeout."""
+        clone = copy.copy(self)
+        clone._retry = retry or self._retry
+        clone._timeout = timeout if timeout is not None else self._timeout
+        clone._owns_http = False
+        return clone
+
     # -- building a call -----------------------------------------------------------------------------
 
     def _call(
@@ -552,14 +560,6 @@ class Client(_BaseClient):
             return self._http.request(step.method, step.url, **step.kwargs)
         return self._clock.sleep(step.seconds)
 
-    def with_options(self, *, retry: RetryPolicy | None = None, timeout: float | None = None) -> Client:
-        """A client sharing this one's connections, token and pacer, with another retry policy or timeout."""
-        clone = copy.copy(self)
-        clone._retry = retry or self._retry
-        clone._timeout = timeout if timeout is not None else self._timeout
-        clone._owns_http = False
-        return clone
-
     def close(self) -> None:
         """Close the connection pool (clients made by `with_options` leave it to their parent)."""
         if self._owns_http:
@@ -676,14 +676,6 @@ class AsyncClient(_BaseClient):
         if isinstance(step, _Send):
             return await self._http.request(step.method, step.url, **step.kwargs)
         return await self._clock.asleep(step.seconds)
-
-    def with_options(self, *, retry: RetryPolicy | None = None, timeout: float | None = None) -> AsyncClient:
-        """See `Client.with_options`."""
-        clone = copy.copy(self)
-        clone._retry = retry or self._retry
-        clone._timeout = timeout if timeout is not None else self._timeout
-        clone._owns_http = False
-        return clone
 
     async def close(self) -> None:
         """Close the connection pool (clients made by `with_options` leave it to their parent)."""
