@@ -9,6 +9,9 @@ with a `PagingWarning` instead of looping forever.
 `ExportCursor` follows an export feed (`from` -> `continueFrom`) until `hasMore` is false, drops
 duplicate ids (keeping the newest `modifiedOn`) and keeps a JSON-able checkpoint that covers every
 batch already handed out: save it after storing a batch, resume later with `ExportCursor.resume`.
+
+The walk and the feed are written once, as sans-IO flows (`stnb._flow`); the sync and async classes only
+run the requests they ask for.
 """
 
 from __future__ import annotations
