@@ -46,7 +46,8 @@ test-browser: $(STAMP) chromium
 test: $(STAMP) chromium lint test-unit test-notebooks test-browser
 
 bench: $(STAMP)
-	for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	failed=; for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b || failed="$$failed $$b"; done; \
+	if [ -n "$$failed" ]; then echo "targets missed:$$failed"; exit 1; fi
 
 lock:
 	uv pip compile pyproject.toml --extra dev --python-version 3.11 \
