@@ -4,17 +4,26 @@ A flow yields steps. An `Effect` asks the driver for I/O (send a request, sleep,
 driver performs it and sends the result back in, or throws in the exception it raised, so the flow handles
 failures right where it asked. Any other step is output, handed to whoever iterates the driver. Only
 `Exception`s go back in: cancellation and interrupts propagate from the driver as from a plain call.
+
+A flow warns with `warn_caller`: how many frames (flow, driver, shells, helpers) lie between it and the
+code iterating the driver depends on the path taken, so the warning is attributed to the first frame
+outside the stnb package, the user's line.
 """
 
 from __future__ import annotations
 
+import os
+import sys
+import warnings
 from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
 from contextlib import closing
 from typing import Any, TypeVar
 
-__all__ = ["Effect", "adrive", "arun", "drive", "run"]
+__all__ = ["Effect", "adrive", "arun", "drive", "run", "warn_caller"]
 
 T = TypeVar("T")
+
+_PACKAGE = os.path.dirname(__file__) + os.sep  # as in code objects' co_filename
 
 
 class Effect:
@@ -75,3 +84,14 @@ async def arun(flow: Generator[Effect | T, Any, None], perform: Callable[[Any], 
     """`run` with an awaited `perform`."""
     (result,) = [out async for out in adrive(flow, perform)]
     return result
+
+
+def warn_caller(message: str, category: type[Warning]) -> None:
+    """`warnings.warn`, attributed to the nearest caller outside the stnb package."""
+    frame = sys._getframe(1)
+    level = 2  # stacklevel 2 is the frame that called warn_caller
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame = frame.f_back
+        level += 1
+    warnings.warn(message, category, stacklevel=level)
+

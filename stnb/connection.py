@@ -194,7 +194,7 @@ class _Base(Generic[_C]):
                 status=None,
             )
         if "pageSize" in endpoint.params and rest.get("pageSize") is None:
-            rest["pageSize"] = page_size or self._page_size
+            rest["pageSize"] = self._page_size if page_size is None else page_size
         queries = build_query(endpoint, rest, resource=resource.key)
         plan = _Plan(resource, endpoint, queries, path_params, effective_active(endpoint, rest))
         _note_active(plan, rest)
@@ -429,6 +429,7 @@ class Connection(_Base["Client"]):
             concurrency=self._concurrency,
             progress=_progress_flag(progress, self._progress),
             description=plan.description(),
+            clock=self._clock,
         )
 
 
@@ -599,6 +600,7 @@ class AsyncConnection(_Base["AsyncClient"]):
             concurrency=self._concurrency,
             progress=_progress_flag(progress, self._progress),
             description=plan.description(),
+            clock=self._clock,
         )
 
 

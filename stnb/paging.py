@@ -22,7 +22,6 @@ import json
 import math
 import os
 import uuid
-import warnings
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -31,7 +30,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
-from stnb._flow import Effect, adrive, drive
+from stnb._flow import Effect, adrive, drive, warn_caller
 from stnb.catalog import Endpoint
 from stnb.clock import SYSTEM_CLOCK, Clock
 from stnb.errors import ConfigError, InvalidResponse, ValidationError
@@ -45,6 +44,7 @@ __all__ = [
     "ExportTokenRejected",
     "Page",
     "PageIterator",
+    "PagingOptionError",
     "PagingWarning",
     "TruncationWarning",
     "load_checkpoint",
@@ -60,6 +60,12 @@ class TruncationWarning(UserWarning):
 
 class PagingWarning(UserWarning):
     """The server's paging was inconsistent (e.g. `hasMore` true on an empty page); the walk stopped."""
+
+
+class PagingOptionError(ValidationError, ValueError):
+    """A paging option is out of range (e.g. `max_pages=0`); raised before any request.
+
+    Also a `ValueError`, which these checks raised before they became `ValidationError`s."""
 
 
 class ExportTokenRejected(ValidationError):
@@ -143,7 +149,8 @@ class _Walk:
     truncated: bool = False
     total_count: int | None = None
     stopped: bool = False
-    progress: Any = None
+    clock: Clock = SYSTEM_CLOCK
+    progress: _Bar | None = None
 
     @property
     def paged(self) -> bool:
@@ -154,7 +161,7 @@ class _Walk:
         self.pages = self.rows = 0
         self.truncated = self.stopped = False
         self.total_count = None
-        self.progress = _progress_bar(progress, description or self.resource, "page")
+        self.progress = _open_bar(progress, description or self.resource, "page", self.clock)
 
     def params(self, query: QueryParams, number: int | None, with_total: bool) -> QueryParams:
         params = dict(query)
@@ -217,7 +224,7 @@ class _Walk:
 
     def remaining(self, first: Page, query: QueryParams) -> range:
         """Pages to fetch concurrently after `first`, or an empty range to go one by one."""
-        size = first.page_size or self.page_size(query)
+        size = first.page_size if first.page_size is not None else self.page_size(query)
         if first.total_count is None or not size or self.concurrency <= 1 or not first.has_more:
             return range(0)
         last = math.ceil(first.total_count / size)
@@ -233,14 +240,12 @@ class _Walk:
         if page.total_count is not None and page.number == self.first_page(self.queries[page.chunk]):
             self.total_count = (self.total_count or 0) + page.total_count
         if self.progress is not None:
-            self.progress.update(1)
-            self.progress.set_postfix(rows=self.rows, refresh=False)
+            self.progress.update(1, rows=self.rows)
         if page.has_more and not page.items:
-            warnings.warn(
+            warn_caller(
                 f"{self.resource}: page {page.number} is empty although hasMore is true; "
                 "stopping here instead of looping forever",
                 PagingWarning,
-                stacklevel=5,  # the code iterating the pages (through the flow and its driver)
             )
             self.stopped = True
             return False
@@ -260,12 +265,12 @@ class _Walk:
     def _truncate(self, message: str) -> None:
         self.truncated = True
         self.stopped = True
-        warnings.warn(message, TruncationWarning, stacklevel=6)
+        warn_caller(message, TruncationWarning)
 
-    def set_progress_total(self, extra: int) -> None:
-        if self.progress is not None:
-            self.progress.total = self.pages + extra
-            self.progress.refresh()
+    def set_progress_total(self, first: Page, ahead: range) -> None:
+        """Once the first page of a query tells how many pages it has, the bar's total is known."""
+        if self.progress is not None and (ahead or not first.has_more):
+            self.progress.set_total(self.pages + len(ahead) + 1)
 
     def close_progress(self) -> None:
         if self.progress is not None:
@@ -288,7 +293,7 @@ class _Walk:
                     (yield _Get(self.params(query, number, self.wants_total(query)))), number, chunk
                 )
                 ahead = self.remaining(page, query)
-                self.set_progress_total(len(ahead) + 1)
+                self.set_progress_total(page, ahead)
                 keep_going = self.accept(page, more_queries)
                 yield page
                 if keep_going and ahead:
@@ -304,14 +309,82 @@ class _Walk:
             self.close_progress()
 
 
-def _progress_bar(setting: bool | float, description: str, unit: str) -> Any:
-    """A tqdm.auto bar: True shows it at once, a number shows it after that many seconds, False none."""
+class _Bar:
+    """A tqdm.auto bar that appears only once the work has run `delay` seconds and vanishes on close.
+
+    tqdm's own `delay=` is defeated by any explicit refresh (setting a total), and a bar displayed that
+    way is neither cleared on close nor kept out of notebook outputs; so the bar is created only when
+    due, on the walk's clock, already showing the progress made and the total if known."""
+
+    def __init__(self, description: str, unit: str, delay: float, clock: Clock) -> None:
+        self._description = description
+        self._unit = unit
+        self._delay = delay
+        self._clock = clock
+        self._started = clock.monotonic()
+        self._bar: Any = None
+        self._total: int | None = None
+        self._done = 0
+        self._rows: int | None = None
+
+    @property
+    def shown(self) -> bool:
+        """True once the bar is on screen (it stays off for work quicker than the delay)."""
+        return self._bar is not None
+
+    def set_total(self, total: int) -> None:
+        self._total = total
+        if self._bar is not None:
+            self._bar.total = total
+            self._bar.refresh()
+        else:
+            self._open_when_due()
+
+    def update(self, done: int, *, rows: int | None = None) -> None:
+        self._done += done
+        if rows is not None:
+            self._rows = rows
+        if self._bar is None:
+            self._open_when_due()
+            return
+        if rows is not None:
+            self._bar.set_postfix(rows=rows, refresh=False)
+        self._bar.update(done)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+    def _open_when_due(self) -> None:
+        if self._clock.monotonic() - self._started < self._delay:
+            return
+        from tqdm.auto import tqdm  # imported on first use: it loads ipywidgets in notebooks
+
+        self._bar = tqdm(
+            desc=self._description, unit=self._unit, total=self._total, initial=self._done, leave=False
+        )
+        if self._rows is not None:
+            self._bar.set_postfix(rows=self._rows)
+
+
+def _open_bar(setting: bool | float, description: str, unit: str, clock: Clock) -> _Bar | None:
+    """True shows a bar from the first progress on, a number once the work has taken that many
+    seconds, False never."""
     if setting is False:
         return None
-    from tqdm.auto import tqdm
+    return _Bar(description, unit, 0.0 if setting is True else float(setting), clock)
 
-    delay = 0.0 if setting is True else float(setting)
-    return tqdm(desc=description, unit=unit, leave=False, delay=delay)
+
+def _check_count(name: str, value: int | None, meaning: str) -> None:
+    """A whole number of at least 1 (None passes: the option is off), else a `PagingOptionError`."""
+    if value is None or (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
+        return
+    raise PagingOptionError(
+        f"{name} must be a whole number of at least 1, got {value!r}",
+        errors={name: [meaning]},
+        status=None,
+    )
 
 
 def _records(data: list[Any], walk: _Walk, number: int) -> list[dict[str, Any]]:
@@ -335,12 +408,14 @@ class _PagesBase(Generic[_Requester]):
         concurrency: int = DEFAULT_CONCURRENCY,
         progress: bool | float = False,
         description: str | None = None,
+        clock: Clock | None = None,
     ) -> None:
-        if max_pages is not None and max_pages < 1:
-            raise ValueError(f"max_pages must be at least 1, got {max_pages}")
+        _check_count("max_pages", max_pages, "stop after this many pages; None walks every page")
+        _check_count("concurrency", concurrency, "pages fetched at the same time; 1 walks one by one")
         self._client: _Requester = client
         self._path_params = dict(path_params or {})
-        self._walk = _Walk(endpoint, [dict(q) for q in queries], resource, max_pages, max(1, concurrency))
+        queries = [dict(q) for q in queries]
+        self._walk = _Walk(endpoint, queries, resource, max_pages, concurrency, clock=clock or SYSTEM_CLOCK)
         self._progress = progress
         self._description = description
 
@@ -565,7 +640,7 @@ class _Feed:
     done: bool = False
     batches: int = 0
     seen: dict[Any, float | None] = field(default_factory=dict)
-    progress: Any = None
+    progress: _Bar | None = None
 
     @property
     def checkpoint(self) -> dict[str, Any]:
@@ -659,17 +734,16 @@ class _Feed:
         if not has_more:
             return False
         if not data or self.continue_from == previous:
-            warnings.warn(
+            warn_caller(
                 f"{self.resource} export: hasMore is true but the batch was empty or the position did not "
                 "advance; stopping. The checkpoint keeps the last position, so resume later",
                 PagingWarning,
-                stacklevel=5,  # where it pointed before the flow and its driver came in between
             )
             return True
         return False
 
     def open_progress(self, setting: bool | float, description: str | None) -> None:
-        self.progress = _progress_bar(setting, description or f"{self.resource} export", "rec")
+        self.progress = _open_bar(setting, description or f"{self.resource} export", "rec", self.clock)
 
     def close_progress(self) -> None:
         if self.progress is not None:
