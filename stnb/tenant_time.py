@@ -8,10 +8,14 @@ local dates (`From`/`To` as `YYYY-MM-DD`).
 
 Presets: `today`, `yesterday`, `last_7_days`, `month_to_date`, `last_month` and `last_N_days` for any
 N >= 1 (build the name with `last_n_days(n)`). `last_N_days` and `month_to_date` include today.
+
+Bad input (an unknown preset or zone, a naive datetime) raises `TenantTimeError`, a `stnb.ValidationError`
+that is also a `ValueError`.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
@@ -19,10 +23,12 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from stnb.clock import SYSTEM_CLOCK, Clock
+from stnb.errors import ValidationError
 
 __all__ = [
     "PRESETS",
     "TenantClock",
+    "TenantTimeError",
     "filter_names",
     "filters",
     "last_n_days",
@@ -37,27 +43,41 @@ __all__ = [
 PRESETS = ("today", "yesterday", "last_7_days", "month_to_date", "last_month")
 
 _LAST_N = re.compile(r"last_(\d+)_days")
+_DIGITS = re.compile(r"\d+")
 
 # List filters whose names break the `{field}OnOrAfter` / `{field}Before` pattern (accounting invoices).
 _IRREGULAR_FILTERS = {"invoiced": ("invoicedOnOrAfter", "invoicedOnBefore")}
 
 
+class TenantTimeError(ValidationError, ValueError):
+    """A preset, time zone or datetime given to `stnb.tenant_time` is not usable; raised before any request.
+
+    A `ValidationError` like every input error stnb finds itself, and a `ValueError` as it was before."""
+
+    def __init__(self, message: str, field: str, problem: str) -> None:
+        super().__init__(message, errors={field: [problem]}, status=None)
+
+
 def zone(tz: str | tzinfo) -> tzinfo:
-    """The tzinfo for an IANA name (or a tzinfo passed through); a clear ValueError when unknown."""
+    """The tzinfo for an IANA name (or a tzinfo passed through); a clear `TenantTimeError` when unknown."""
     if isinstance(tz, tzinfo):
         return tz
     if not isinstance(tz, str) or not tz:
-        raise ValueError(f"time zone must be an IANA name such as 'America/New_York', got {tz!r}")
+        raise TenantTimeError(
+            f"time zone must be an IANA name such as 'America/New_York', got {tz!r}", "tz", "not a zone name"
+        )
     try:
         return ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"unknown IANA time zone {tz!r} (for example 'America/New_York')") from exc
+        raise TenantTimeError(
+            f"unknown IANA time zone {tz!r} (for example 'America/New_York')", "tz", "unknown zone"
+        ) from exc
 
 
 def last_n_days(n: int) -> str:
     """The preset name for the last `n` tenant-local days, today included."""
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"last_n_days needs a whole number of days >= 1, got {n!r}")
+        raise TenantTimeError(f"last_n_days needs a whole number of days >= 1, got {n!r}", "n", "at least 1")
     return f"last_{n}_days"
 
 
@@ -84,10 +104,28 @@ def preset_days(name: str, tz: str | tzinfo, now: datetime | None = None) -> tup
     match = _LAST_N.fullmatch(name) if isinstance(name, str) else None
     if match is not None and int(match.group(1)) >= 1:
         return today - timedelta(days=int(match.group(1)) - 1), today
-    raise ValueError(
-        f"unknown date preset {name!r}; valid presets: {', '.join(PRESETS)}, or last_N_days "
-        "(e.g. last_30_days, from last_n_days(30))"
+    close = _closest_presets(name)
+    hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
+    raise TenantTimeError(
+        f"unknown date preset {name!r}; {hint}valid presets: {', '.join(PRESETS)}, or last_N_days "
+        "(e.g. last_30_days, from last_n_days(30))",
+        "preset",
+        f"did you mean {close[0]}?" if close else "not a preset name",
     )
+
+
+def _closest_presets(name: object) -> list[str]:
+    """The valid names nearest to a mistyped preset ('lastmonth', 'Last 30 days', 'last30days')."""
+    if not isinstance(name, str):
+        return []
+    text = re.sub(r"[\s\-]+", "_", name.strip().lower())
+    candidates = list(PRESETS)
+    number = _DIGITS.search(text)
+    if number is not None and int(number.group()) >= 1:
+        candidates.insert(0, last_n_days(int(number.group())))
+    if text in candidates:
+        return [text]
+    return difflib.get_close_matches(text, candidates, n=2, cutoff=0.6)
 
 
 def preset(name: str, tz: str | tzinfo, now: datetime | None = None) -> tuple[datetime, datetime]:
@@ -106,7 +144,11 @@ def local_dates(name: str, tz: str | tzinfo, now: datetime | None = None) -> tup
 def filter_names(field: str) -> tuple[str, str]:
     """The (inclusive lower, exclusive upper) list-filter names for a date field such as `modified`."""
     if not field or not field.isidentifier():
-        raise ValueError(f"date field must be a filter stem such as 'modified' or 'created', got {field!r}")
+        raise TenantTimeError(
+            f"date field must be a filter stem such as 'modified' or 'created', got {field!r}",
+            "field",
+            "not a filter stem",
+        )
     return _IRREGULAR_FILTERS.get(field, (f"{field}OnOrAfter", f"{field}Before"))
 
 
@@ -122,7 +164,9 @@ def filters(
 def rfc3339(instant: datetime) -> str:
     """An aware datetime as the RFC 3339 UTC text the API expects (`2026-03-08T05:00:00Z`)."""
     if instant.tzinfo is None or instant.utcoffset() is None:
-        raise ValueError(f"expected a timezone-aware datetime, got naive {instant!r}")
+        raise TenantTimeError(
+            f"expected a timezone-aware datetime, got naive {instant!r}", "instant", "naive"
+        )
     text = instant.astimezone(UTC).isoformat()
     return text.removesuffix("+00:00") + "Z"
 
@@ -170,7 +214,7 @@ class TenantClock:
 def _local_today(zi: tzinfo, now: datetime | None) -> date:
     instant = SYSTEM_CLOCK.utcnow() if now is None else now
     if instant.tzinfo is None or instant.utcoffset() is None:
-        raise ValueError(f"`now` must be timezone-aware, got naive {instant!r}")
+        raise TenantTimeError(f"`now` must be timezone-aware, got naive {instant!r}", "now", "naive")
     return instant.astimezone(zi).date()
 
 

@@ -7,9 +7,18 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from stnb import tenant_time
+from stnb import ValidationError, tenant_time
 from stnb.clock import FakeClock
-from stnb.tenant_time import TenantClock, filters, last_n_days, local_dates, local_day_bounds, preset
+from stnb.tenant_time import (
+    TenantClock,
+    TenantTimeError,
+    filters,
+    last_n_days,
+    local_dates,
+    local_day_bounds,
+    preset,
+    preset_days,
+)
 
 NY = "America/New_York"
 LA = "America/Los_Angeles"
@@ -182,9 +191,37 @@ def test_unknown_preset_names_the_valid_ones(name: str) -> None:
         preset(name, NY, utc(2026, 1, 1))
 
 
+@pytest.mark.parametrize(
+    ("name", "closest"),
+    [
+        ("lastmonth", "'last_month'"),
+        ("Last Month", "'last_month'"),
+        ("last-7-days", "'last_7_days'"),
+        ("last30days", "'last_30_days'"),
+        ("yesterdy", "'yesterday'"),
+        ("Today", "'today'"),
+    ],
+)
+def test_a_mistyped_preset_is_a_validation_error_suggesting_the_closest_name(name: str, closest: str) -> None:
+    with pytest.raises(ValidationError) as info:
+        preset_days(name, NY, utc(2026, 1, 1))
+    error = info.value
+    assert isinstance(error, TenantTimeError) and isinstance(error, ValueError)
+    assert error.status is None and list(error.errors) == ["preset"]
+    assert f"unknown date preset {name!r}; did you mean {closest}" in str(error)
+    assert "valid presets: today, yesterday" in str(error)
+
+
+def test_a_preset_far_from_every_name_only_lists_the_valid_ones() -> None:
+    with pytest.raises(TenantTimeError) as info:
+        preset_days("fortnight", NY, utc(2026, 1, 1))
+    assert "did you mean" not in str(info.value)
+    assert "valid presets: today, yesterday, last_7_days, month_to_date, last_month" in str(info.value)
+
+
 @pytest.mark.parametrize("tz", ["Mars/Olympus", "", "../etc/passwd"])
 def test_unknown_zone_is_a_clear_error(tz: str) -> None:
-    with pytest.raises(ValueError, match="time zone"):
+    with pytest.raises(TenantTimeError, match="time zone"):
         preset("today", tz, utc(2026, 1, 1))
     with pytest.raises(ValueError, match="time zone"):
         TenantClock(tz)

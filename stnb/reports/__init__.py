@@ -2,7 +2,7 @@
 
 from stnb.reports.backfill import BackfillCheckpointError
 from stnb.reports.casting import ReportCastWarning
-from stnb.reports.client import Reports, ReportTimeout, RunInfo
+from stnb.reports.client import ReportNotFound, Reports, ReportTimeout, RunInfo
 from stnb.reports.limiter import ReportLimiter, shared_limiter
 from stnb.reports.model import (
     Choice,
@@ -27,6 +27,7 @@ __all__ = [
     "ReportLimiter",
     "ReportMetadataError",
     "ReportMetadataWarning",
+    "ReportNotFound",
     "ReportParameter",
     "ReportSummary",
     "ReportTimeout",

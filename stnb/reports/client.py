@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import difflib
 import inspect
 import threading
 import warnings
@@ -49,7 +50,7 @@ from stnb.reports.model import (
 from stnb.reports.progress import ProgressSink, RunProgress, open_progress
 from stnb.reports.validation import build_parameters
 
-__all__ = ["DEFAULT_PAGE_SIZE", "MAX_PAGE_SIZE", "ReportTimeout", "Reports", "RunInfo"]
+__all__ = ["DEFAULT_PAGE_SIZE", "MAX_PAGE_SIZE", "ReportNotFound", "ReportTimeout", "Reports", "RunInfo"]
 
 DEFAULT_PAGE_SIZE = 1000  # the API's own default for report data
 MAX_PAGE_SIZE = 5000
@@ -58,6 +59,7 @@ MAX_REFUSALS = 5  # server 429s tolerated for one page (each one waited out) bef
 POLL_INTERVAL = 2.0
 QUERY_TIMEOUT = 600.0
 _MAX_LIST_PAGES = 1000  # metadata lists are small; a server that never says hasMore=false is a bug
+_MAX_LISTED_REPORTS = 30
 
 _BASE = "reporting/v2/tenant/{tenant}"
 _CATEGORIES = f"{_BASE}/report-categories"
@@ -71,6 +73,11 @@ _VALUE_SET = f"{_BASE}/dynamic-value-sets/{{set_id}}"
 
 class ReportTimeout(StnbError):
     """An async report query did not finish in time; it was cancelled on the server."""
+
+
+class ReportNotFound(NotFound):
+    """The category or the report id does not exist; the message lists what does (categories, or the
+    category's reports with their ids and names)."""
 
 
 @dataclass(frozen=True)
@@ -164,7 +171,11 @@ class Reports:
         with self._cache.lock:
             cached = self._cache.reports.get(category)
         if cached is None:
-            cached = parse_reports(category, list(self._all_items(_REPORTS, {"category": category})))
+            try:
+                items = list(self._all_items(_REPORTS, {"category": category}))
+            except NotFound as exc:
+                raise self._not_found(exc, category, None) from exc
+            cached = parse_reports(category, items)
             with self._cache.lock:
                 self._cache.reports[category] = cached
         return builtins.list(cached)
@@ -176,7 +187,12 @@ class Reports:
             cached = self._cache.descriptions.get((category, rid))
         if cached is not None:
             return cached
-        body = self._client.request_json("GET", _REPORT, path_params={"category": category, "report_id": rid})
+        try:
+            body = self._client.request_json(
+                "GET", _REPORT, path_params={"category": category, "report_id": rid}
+            )
+        except NotFound as exc:
+            raise self._not_found(exc, category, rid) from exc
         sets = {set_id: choices for set_id in dynamic_set_ids(body) if (choices := self._set_or_none(set_id))}
         description = parse_description(category, rid, body, sets)
         with self._cache.lock:
@@ -441,6 +457,36 @@ class Reports:
     def _cancel(self, token: str) -> None:
         with contextlib.suppress(StnbError):  # best effort: the server frees abandoned queries itself
             self._client.request("DELETE", _QUERY_RESULT, path_params={"token": token}, read_only=True)
+
+    def _not_found(self, error: NotFound, category: str, report_id: int | None) -> NotFound:
+        """A `ReportNotFound` listing what exists instead, or `error` itself when that is unknown too."""
+        try:
+            categories = [c.id for c in self.categories()]
+            known = category in categories
+            reports = self.list(category) if known and report_id is not None else []
+        except (StnbError, ReportMetadataError):
+            return error  # listing failed as well: the server's own 404 is all there is to say
+        context = {"trace_id": error.trace_id, "method": error.method, "url_template": error.url_template}
+        if not known:
+            close = difflib.get_close_matches(category, categories, n=1, cutoff=0.6)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            return ReportNotFound(
+                error.status,
+                f"report category {category!r} does not exist; {hint}categories: {', '.join(categories)}",
+                errors={"category": [f"did you mean {close[0]}?" if close else "unknown category"]},
+                **context,
+            )
+        if report_id is None or any(r.id == report_id for r in reports):
+            return error
+        listed = ", ".join(f"{r.id} ({r.name})" for r in reports[:_MAX_LISTED_REPORTS]) or "none"
+        more = len(reports) - _MAX_LISTED_REPORTS
+        listed += f", … and {more} more (stnb report list {category})" if more > 0 else ""
+        return ReportNotFound(
+            error.status,
+            f"report {report_id} does not exist in category {category!r}; its reports: {listed}",
+            errors={"report_id": ["unknown in this category"]},
+            **context,
+        )
 
     def _set_or_none(self, set_id: str) -> tuple[Choice, ...] | None:
         try:

@@ -2,7 +2,8 @@
 
 The real API answers an unknown parameter with a terse 400 and may accept a wrong value silently, so
 every problem is found here first: unknown names (with the closest valid one), missing required
-parameters, values of the wrong type and values outside the allowed choices (listing them).
+parameters, values of the wrong type, values outside the allowed choices (listing them), and date
+ranges that end before they start (`From` after `To`, which the API answers with empty rows).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ __all__ = ["build_parameters", "describe_choices"]
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _TIME = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?")
 _MAX_LISTED_CHOICES = 25
+_RANGE_WORDS = (("from", "to"), ("start", "end"))  # `From`/`To`, `DateFrom`/`DateTo`, `StartDate`/`EndDate`
 
 
 class _Invalid(Exception):
@@ -52,6 +54,12 @@ def build_parameters(description: ReportDescription, params: Mapping[str, Any]) 
     for parameter in description.parameters:
         if parameter.is_required and parameter.name not in values and parameter.name not in errors:
             errors[parameter.name] = [f"required ({parameter.type_text}) but not given{_hint(parameter)}"]
+    for start, end in _date_ranges(description):
+        first, last = values.get(start), values.get(end)
+        if isinstance(first, str) and isinstance(last, str) and first > last:
+            errors.setdefault(start, []).append(
+                f"the date range starts after it ends: {start}={first} is later than {end}={last}"
+            )
     if errors:
         raise ValidationError(
             f"invalid parameters for report {description.id} ({description.name})",
@@ -59,6 +67,29 @@ def build_parameters(description: ReportDescription, params: Mapping[str, Any]) 
             status=None,
         )
     return [{"name": p.name, "value": values[p.name]} for p in description.parameters if p.name in values]
+
+
+def _date_ranges(description: ReportDescription) -> list[tuple[str, str]]:
+    """Pairs of single Date parameters bounding one range, named like From/To or StartDate/EndDate."""
+    dates = {
+        p.name.lower(): p.name for p in description.parameters if p.data_type == "Date" and not p.is_array
+    }
+    pairs: list[tuple[str, str]] = []
+    for lower, name in dates.items():
+        for first, last in _RANGE_WORDS:
+            end = _range_end(lower, first, last)
+            if end is not None and end in dates:
+                pairs.append((name, dates[end]))
+    return pairs
+
+
+def _range_end(name: str, first: str, last: str) -> str | None:
+    """`datefrom` -> `dateto`, `startdate` -> `enddate`; None when `name` has no `first` at either end."""
+    if name.startswith(first):
+        return last + name[len(first) :]
+    if name.endswith(first):
+        return name[: -len(first)] + last
+    return None
 
 
 def describe_choices(choices: tuple[Choice, ...], limit: int = _MAX_LISTED_CHOICES) -> str:

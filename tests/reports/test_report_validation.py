@@ -136,3 +136,32 @@ def test_long_choice_lists_are_shortened() -> None:
     choices = tuple(Choice(i, f"Unit {i}") for i in range(30))
     text = describe_choices(choices, limit=3)
     assert text == "0 (Unit 0), 1 (Unit 1), 2 (Unit 2), … and 27 more"
+
+
+def test_a_date_range_that_starts_after_it_ends_names_both_parameters() -> None:
+    errors = errors_of(From="2026-02-01", To=date(2026, 1, 31))
+    assert errors == {
+        "From": ["the date range starts after it ends: From=2026-02-01 is later than To=2026-01-31"]
+    }
+
+
+def test_a_one_day_range_is_valid() -> None:
+    body = build_parameters(REPORT, {"From": "2026-01-31", "To": "2026-01-31"})
+    assert body == [{"name": "From", "value": "2026-01-31"}, {"name": "To", "value": "2026-01-31"}]
+
+
+@pytest.mark.parametrize(("start", "end"), [("DateFrom", "DateTo"), ("StartDate", "EndDate")])
+def test_other_range_spellings_are_checked_too(start: str, end: str) -> None:
+    report = ReportDescription(
+        category="operations",
+        id=1,
+        name="Jobs",
+        description=None,
+        modified_on=None,
+        parameters=(ReportParameter(start, start, "Date"), ReportParameter(end, end, "Date")),
+        fields=(),
+    )
+    with pytest.raises(ValidationError) as info:
+        build_parameters(report, {start: "2026-03-02", end: "2026-03-01"})
+    assert f"{start}=2026-03-02 is later than {end}=2026-03-01" in str(info.value)
+    assert build_parameters(report, {end: "2026-03-01"}) == [{"name": end, "value": "2026-03-01"}]

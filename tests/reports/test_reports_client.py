@@ -14,12 +14,13 @@ import polars as pl
 import pytest
 
 from stnb.clock import FakeClock
-from stnb.errors import ValidationError
+from stnb.errors import NotFound, ValidationError
 from stnb.reports import (
     ReportCastWarning,
     ReportLimiter,
     ReportMetadataError,
     ReportMetadataWarning,
+    ReportNotFound,
     Reports,
     ReportTimeout,
 )
@@ -388,3 +389,45 @@ def test_async_connections_are_refused() -> None:
 def test_bad_report_id_is_a_validation_error(reports: Reports) -> None:
     with pytest.raises(ValidationError, match="report id must be a whole number"):
         reports.describe("operations", "abc")
+
+
+def test_describing_a_report_of_an_unknown_category_lists_the_categories(reports: Reports) -> None:
+    with pytest.raises(ReportNotFound) as info:
+        reports.describe("operation", 162)
+    error = info.value
+    assert isinstance(error, NotFound) and error.status == 404
+    assert "report category 'operation' does not exist; did you mean 'operations'?" in str(error)
+    assert "categories: accounting, business-unit-dashboard, marketing, operations, technician-dashboard" in (
+        str(error)
+    )
+    with pytest.raises(ReportNotFound, match="did you mean 'operations'"):
+        reports.list("operation")
+
+
+def test_an_unknown_report_id_lists_the_reports_of_its_category(reports: Reports) -> None:
+    with pytest.raises(ReportNotFound) as info:
+        reports.run("operations", 175, **JANUARY)
+    assert "report 175 does not exist in category 'operations'; its reports: " in str(info.value)
+    assert "162 (Jobs by Status), 2281 (Memberships Sold)" in str(info.value)
+    assert info.value.errors == {"report_id": ["unknown in this category"]}
+
+
+def test_a_404_that_cannot_be_explained_is_passed_on(server: ReportServer) -> None:
+    server.override = lambda method, tail, request: (
+        json_response(404, {"title": "Gone", "status": 404}) if method == "GET" else None
+    )
+    with pytest.raises(NotFound) as info:
+        server.connect().reports.describe("operations", 162)
+    assert type(info.value) is NotFound and "Gone" in str(info.value)
+
+
+def test_a_mistyped_period_is_a_validation_error_before_sending(reports: Reports, server: ReportServer) -> None:
+    with pytest.raises(ValidationError, match="unknown date preset 'lastmonth'; did you mean 'last_month'"):
+        reports.run(*REVENUE, period="lastmonth")
+    assert not server.calls("/data") and not server.calls("/data/query")
+
+
+def test_from_after_to_is_refused_before_sending(reports: Reports, server: ReportServer) -> None:
+    with pytest.raises(ValidationError, match="From=2026-02-01 is later than To=2026-01-31"):
+        reports.run(*REVENUE, From="2026-02-01", To="2026-01-31")
+    assert not server.calls("/data") and not server.calls("/data/query")
