@@ -421,7 +421,9 @@ def test_a_404_that_cannot_be_explained_is_passed_on(server: ReportServer) -> No
     assert type(info.value) is NotFound and "Gone" in str(info.value)
 
 
-def test_a_mistyped_period_is_a_validation_error_before_sending(reports: Reports, server: ReportServer) -> None:
+def test_a_mistyped_period_is_a_validation_error_before_sending(
+    reports: Reports, server: ReportServer
+) -> None:
     with pytest.raises(ValidationError, match="unknown date preset 'lastmonth'; did you mean 'last_month'"):
         reports.run(*REVENUE, period="lastmonth")
     assert not server.calls("/data") and not server.calls("/data/query")
