@@ -3,7 +3,13 @@
 import stnb
 st = stnb.connect()                      # the sandbox when no credentials are configured
 df = st.frame("crm/customers", active="any")
+
+Submodules such as `stnb.tenant_time`, `stnb.sandbox` or `stnb.usage` are imported on first attribute
+access, so `import stnb` stays quick and `stnb.tenant_time.preset(...)` works without importing it.
 """
+
+import importlib
+from types import ModuleType
 
 from stnb.catalog import UnknownResourceError
 from stnb.compare import Comparison, compare, compare_all
@@ -38,6 +44,41 @@ from stnb.paging import (
 )
 
 __version__ = "0.1.0"
+
+# Public submodules loaded on first use (`stnb.compare` and `stnb.connect` are the functions).
+_LAZY_SUBMODULES = frozenset(
+    {
+        "attempts",
+        "catalog",
+        "charts",
+        "client",
+        "clock",
+        "config",
+        "connection",
+        "errors",
+        "frames",
+        "pacing",
+        "paging",
+        "query",
+        "reports",
+        "retry",
+        "sandbox",
+        "tenant_time",
+        "usage",
+        "widgets",
+    }
+)
+
+
+def __getattr__(name: str) -> ModuleType:
+    if name in _LAZY_SUBMODULES:
+        return importlib.import_module(f"stnb.{name}")  # also binds it here, so this runs once per name
+    raise AttributeError(f"module 'stnb' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | _LAZY_SUBMODULES)
+
 
 __all__ = [
     "ApiError",
