@@ -1,13 +1,24 @@
-"""Small figures and summaries for exploring a frame: column profile, completeness, monthly bars, lines."""
+"""Small figures and summaries for exploring a frame: column profile, completeness, period bars, lines."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, timedelta
 
 import plotly.graph_objects as go
 import polars as pl
 
+from stnb.charts.periods import Period, mark_dates, mark_partial, period_end, period_word
 from stnb.charts.theme import COLORS, themed
 
-__all__ = ["category_bars", "completeness_chart", "frame_profile", "group_lines", "monthly_bars"]
+__all__ = [
+    "category_bars",
+    "completeness_chart",
+    "frame_profile",
+    "group_lines",
+    "monthly_bars",
+    "period_bars",
+]
 
 _NESTED = (pl.Struct, pl.List, pl.Array, pl.Object)
 
@@ -85,8 +96,15 @@ def monthly_bars(
     what: str,
     value_title: str,
     context: str = "",
+    month_title: str = "month",
+    covered: tuple[date, date] | None = None,
+    marks: Mapping[date, str] | None = None,
 ) -> go.Figure:
-    """Stacked bars of `value` per `month`, one colour per `group` (a long frame, one row per bar part)."""
+    """Stacked bars of `value` per `month`, one colour per `group` (a long frame, one row per bar part).
+
+    Each bar spans its calendar month, so `marks` (date -> label, e.g. a refresh date: a dashed line)
+    fall where they happened; `covered` (first, last day of the data) shades months it holds only in part.
+    """
     fig = go.Figure()
     groups = frame.get_column(group).unique(maintain_order=True).sort().to_list() if group else [None]
     for index, name in enumerate(groups):
@@ -97,8 +115,71 @@ def monthly_bars(
             x=rows.get_column(month).to_list(),
             y=rows.get_column(value).to_list(),
             marker_color=COLORS[index % len(COLORS)],
+            xperiod="M1",
+            xperiodalignment="middle",
         )
-    fig.update_layout(barmode="stack", xaxis_title=month, yaxis_title=value_title)
+    fig.update_layout(barmode="stack", xaxis_title=month_title, yaxis_title=value_title)
+    if covered is not None:
+        mark_partial(fig, covered[0], covered[1], "1mo")
+    mark_dates(fig, marks or {})
+    return _subtitle(fig, what, context)
+
+
+def _window_label(start: date, end: date, period: Period) -> str:
+    span = f"{start:%Y-%m-%d}" if start == end else f"{start:%Y-%m-%d} – {end:%m-%d}"
+    return f"{span} ({period.covered} of {period.days} days)" if period.partial else span
+
+
+def period_bars(
+    frame: pl.DataFrame,
+    *,
+    start: str = "period_start",
+    end: str = "period_end",
+    every: str,
+    value: str,
+    group: str | None = None,
+    what: str,
+    value_title: str,
+    period_title: str,
+    context: str = "",
+) -> go.Figure:
+    """Stacked bars of `value` per window (`start`..`end`, inclusive dates, e.g. a report backfill).
+
+    A window shorter than a whole period of `every` ("1d", "1w", "1mo") is hatched and its label says
+    how many days it holds, so a short last window does not read as a drop.
+    """
+    windows = frame.select(start, end).unique().sort(start)
+    labels: dict[date, str] = {}
+    partial: set[date] = set()
+    for first, last in windows.iter_rows():
+        whole = period_end(first, every)
+        period = Period(first, whole, (min(last, whole - timedelta(days=1)) - first).days + 1)
+        labels[first] = _window_label(first, last, period)
+        if period.partial:
+            partial.add(first)
+    fig = go.Figure()
+    groups = frame.get_column(group).unique(maintain_order=True).sort().to_list() if group else [None]
+    for index, name in enumerate(groups):
+        rows = (frame.filter(pl.col(group) == name) if group else frame).sort(start)
+        starts = rows.get_column(start).to_list()
+        fig.add_bar(
+            name=str(name) if name is not None else value_title,
+            x=[labels[s] for s in starts],
+            y=rows.get_column(value).to_list(),
+            marker={
+                "color": COLORS[index % len(COLORS)],
+                "pattern": {"shape": ["/" if s in partial else "" for s in starts], "solidity": 0.5},
+            },
+        )
+    order = [labels[s] for s in windows.get_column(start).to_list()]
+    fig.update_layout(
+        barmode="stack",
+        xaxis={"title": period_title, "type": "category", "categoryorder": "array", "categoryarray": order},
+        yaxis_title=value_title,
+    )
+    if partial:
+        note = f"hatched: shorter than a whole {period_word(every)}"
+        context = f"{context} · {note}" if context else note
     return _subtitle(fig, what, context)
 
 

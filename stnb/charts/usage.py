@@ -2,7 +2,8 @@
 
 Every function takes a ledger frame, a portal report frame or usage events (eager or lazy) and titles
 its figure with the apps, environment and date range it shows. Error, latency and headroom charts need
-ledger data (the portal only counts successful calls).
+ledger data (the portal only counts successful calls). Call counts per week or month shade the periods
+the data covers only in part (`stnb.charts.periods`), so a short last week does not read as a drop.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from datetime import date, timedelta
 import plotly.graph_objects as go
 import polars as pl
 
+from stnb.charts.periods import mark_partial
 from stnb.charts.theme import COLORS, LIMIT_COLOR, rgba, titled
 from stnb.usage import analytics
 from stnb.usage.events import Frame, usage_events
@@ -122,6 +124,7 @@ def trend(
                 )
             )
     fig.update_layout(yaxis_title=f"calls per {_per(every)}", xaxis_title=None)
+    mark_partial(fig, ctx.start, ctx.end, every)
     return _title(fig, f"API calls per {_per(every)}", ctx)
 
 
@@ -149,6 +152,7 @@ def calls_by(usage: Frame, *, by: str = "app", every: str = "1d", top: int = 8) 
             )
         )
     fig.update_layout(yaxis_title=f"calls per {_per(every)}")
+    mark_partial(fig, ctx.start, ctx.end, every)
     return _title(fig, f"Calls per {_per(every)} by {by}", ctx)
 
 
@@ -171,7 +175,8 @@ def family_area(usage: Frame, *, every: str = "1d") -> go.Figure:
             )
         )
     fig.update_layout(yaxis_title=f"calls per {_per(every)}")
-    return _title(fig, "Calls by API family", ctx)
+    mark_partial(fig, ctx.start, ctx.end, every)
+    return _title(fig, f"Calls per {_per(every)} by API family", ctx)
 
 
 def endpoint_heatmap(usage: Frame, *, top: int = 20) -> go.Figure:

@@ -209,27 +209,34 @@ def peak_rps_headroom(
     return out.sort(["utilisation", *keys], descending=[True, *([False] * len(keys))], nulls_last=True)
 
 
-def week_over_week(df: Frame, by: By = ("app",), *, as_of: date | None = None) -> pl.DataFrame:
-    """Calls in the 7 days ending `as_of` (default: the last day with data) against the 7 days before.
-
-    Columns: *by, this_week, last_week, change, change_pct (null when last week had no calls).
-    `df` may be raw usage or a daily frame (day/period, *by, calls).
-    """
-    keys = as_keys(by)
+def _windows(df: Frame, keys: list[str], as_of: date | None, days: int) -> pl.DataFrame:
+    """Calls per group in the `days` days ending `as_of` (recent) and the `days` days before (before)."""
+    if days < 1:
+        raise ValueError(f"a comparison window needs at least one day, got {days}")
     daily = daily_input(df, keys)
     end = as_of or daily["day"].max()
     if not isinstance(end, date):  # no data at all
-        end = date.min + timedelta(days=14)
-    this_start, last_start = end - timedelta(days=6), end - timedelta(days=13)
+        end = date.min + timedelta(days=2 * days)
+    recent_start, before_start = end - timedelta(days=days - 1), end - timedelta(days=2 * days - 1)
     day, calls = pl.col("day"), pl.col("calls")
-    this_week = calls.filter(day.is_between(this_start, end)).sum()
-    last_week = calls.filter(day.is_between(last_start, this_start - timedelta(days=1))).sum()
-    aggs = [this_week.cast(pl.Int64).alias("this_week"), last_week.cast(pl.Int64).alias("last_week")]
+    recent = calls.filter(day.is_between(recent_start, end)).sum()
+    before = calls.filter(day.is_between(before_start, recent_start - timedelta(days=1))).sum()
+    aggs = [recent.cast(pl.Int64).alias("recent"), before.cast(pl.Int64).alias("before")]
     grouped = daily.group_by(keys).agg(aggs) if keys else daily.select(aggs)
-    out = grouped.with_columns(change=pl.col("this_week") - pl.col("last_week")).with_columns(
-        change_pct=pl.when(pl.col("last_week") > 0).then(pl.col("change") / pl.col("last_week") * 100.0)
+    out = grouped.with_columns(change=pl.col("recent") - pl.col("before")).with_columns(
+        change_pct=pl.when(pl.col("before") > 0).then(pl.col("change") / pl.col("before") * 100.0)
     )
     return out.sort(keys, nulls_last=True) if keys else out
+
+
+def week_over_week(df: Frame, by: By = ("app",), *, as_of: date | None = None) -> pl.DataFrame:
+    """Calls in the 7 days ending `as_of` (default: the last day with data) against the 7 days before.
+
+    Columns: *by, this_week, last_week, change, change_pct (-100 when calls stopped; null when last week
+    had no calls). `df` may be raw usage or a daily frame (day/period, *by, calls).
+    """
+    out = _windows(df, as_keys(by), as_of, 7)
+    return out.rename({"recent": "this_week", "before": "last_week"})
 
 
 def top_movers(
@@ -238,10 +245,30 @@ def top_movers(
     *,
     n: int = 5,
     within: By = ("app",),
+    weeks: int = 1,
     as_of: date | None = None,
 ) -> pl.DataFrame:
-    """The `n` groups whose weekly calls changed most in absolute terms (columns of `week_over_week`)."""
+    """The `n` groups whose calls changed most: the `weeks` weeks ending `as_of` against the `weeks` before.
+
+    `as_of` defaults to the last day with data. Groups that stopped calling (recent 0, change_pct -100)
+    come first, however small: a tenant gone silent matters most; then the largest absolute changes.
+    Groups without any change are left out. Columns: *within, *by, recent, before, change, change_pct,
+    status ("stopped", "started", "up" or "down").
+    """
     keys = [*as_keys(within), *as_keys(by)]
-    wow = week_over_week(df, keys, as_of=as_of)
-    order = [pl.col("change").abs(), *keys]
-    return wow.filter(pl.col("change") != 0).sort(order, descending=[True, *([False] * len(keys))]).head(n)
+    compared = _windows(df, keys, as_of, 7 * weeks).filter(pl.col("change") != 0)
+    status = (
+        pl.when(pl.col("recent") == 0)
+        .then(pl.lit("stopped"))
+        .when(pl.col("before") == 0)
+        .then(pl.lit("started"))
+        .when(pl.col("change") > 0)
+        .then(pl.lit("up"))
+        .otherwise(pl.lit("down"))
+    )
+    ranked = compared.with_columns(status.alias("status")).sort(
+        [pl.col("status") != "stopped", pl.col("change").abs(), *keys],
+        descending=[False, True, *([False] * len(keys))],
+        nulls_last=True,
+    )
+    return ranked.head(n)

@@ -10,6 +10,7 @@ import ipywidgets
 import polars as pl
 import pytest
 
+from stnb.charts.periods import PARTIAL_SHAPE
 from stnb.sandbox.portal import INCIDENT_DAYS_BEFORE_END
 from stnb.usage import DemoUsage, analytics, build_demo_usage, import_portal_reports, read_ledger
 from stnb.usage.demo import THROTTLE_DAYS_BEFORE_END
@@ -157,3 +158,14 @@ def test_load_reads_files_and_needs_some_usage(demo: DemoUsage, tmp_path: Path) 
     assert [value for _, value in loaded.source.options] == ["portal"]
     with pytest.raises(ValueError, match="needs portal reports, a ledger"):
         UsageDashboard(ledger=pl.DataFrame(schema=read_ledger(demo.ledger_path).schema))
+
+
+def test_weeks_the_range_covers_in_part_are_shaded(dashboard: UsageDashboard) -> None:
+    dashboard.granularity.value = "1w"
+    layout = figure(dashboard.chart)["layout"]
+    # 2026-05-02 (a Saturday) to 2026-06-30 (a Tuesday): two days of the first week, two of the last
+    shaded = [(s["x0"][:10], s["x1"][:10]) for s in layout["shapes"] if s["name"] == PARTIAL_SHAPE]
+    assert shaded == [("2026-04-27", "2026-05-04"), ("2026-06-29", "2026-07-06")]
+    assert [a["text"] for a in layout["annotations"]] == ["partial week: 2 of 7 days"] * 2
+    dashboard.granularity.value = "1d"
+    assert not figure(dashboard.chart)["layout"].get("shapes")
