@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from stnb.attempts import mark_sandbox_app
 from stnb.config import (
     Credentials,
     Environment,
@@ -36,7 +37,7 @@ __all__ = ["SANDBOX_NOTICE", "connect", "connect_async"]
 
 SANDBOX_NOTICE = (
     "stnb: no credentials for {env!r} — using the built-in sandbox (demo data). "
-    "Pass sandbox=False to require real credentials."
+    "Pass sandbox=False (CLI: --no-sandbox) to require real credentials."
 )
 
 log = logging.getLogger("stnb")
@@ -92,7 +93,7 @@ def connect(
         sandbox=target.sandbox,
         timezone=timezone or target.timezone,
     )
-    _install_ledger()
+    _install_ledger(target)
     return Connection(client, progress=progress, clock=clock)
 
 
@@ -131,7 +132,7 @@ def connect_async(
         sandbox=target.sandbox,
         timezone=timezone or target.timezone,
     )
-    _install_ledger()
+    _install_ledger(target)
     return AsyncConnection(client, progress=progress, clock=clock)
 
 
@@ -234,8 +235,13 @@ def _sandbox_choice(instance: Any, env: str, app_name: str | None, tenant: str |
     raise ConfigError(f"the sandbox app {app.name!r} has no tenant {tenant!r}; its tenants: {known}")
 
 
-def _install_ledger() -> None:
-    """Record every attempt in the usage ledger (imported here: the usage layer sits above this one)."""
+def _install_ledger(target: _Target) -> None:
+    """Record every attempt in the usage ledger, sandbox attempts flagged so analytics can leave them out.
+
+    The ledger is imported here because the usage layer sits above this one.
+    """
     from stnb.usage.ledger import install_default_ledger
 
+    if target.sandbox:
+        mark_sandbox_app(target.credentials.app)
     install_default_ledger()

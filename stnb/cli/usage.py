@@ -1,4 +1,8 @@
-"""`stnb usage ...`: inspect and export the attempt ledger, import portal reports, write the HTML report."""
+"""`stnb usage ...`: inspect and export the attempt ledger, import portal reports, write the HTML report.
+
+Attempts the built-in sandbox answered are left out of `ledger` and `report` (each says how many) unless
+`--include-sandbox` is given. Errors print as `stnb usage SUBCOMMAND: error: MESSAGE`.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import argparse
 import sys
 import tempfile
 import warnings
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -36,6 +41,19 @@ def _moment(day: date | None) -> datetime | None:
     return None if day is None else datetime.combine(day, time(), tzinfo=UTC)
 
 
+def _after(day: date | None) -> datetime | None:
+    """The first moment after UTC day `day`: the exclusive bound that keeps the whole day."""
+    return None if day is None else _moment(day + timedelta(days=1))
+
+
+def _error(sub: str, message: str) -> None:
+    print(f"stnb usage {sub}: error: {message}", file=sys.stderr)
+
+
+def _sandbox_note(left_out: int) -> str:
+    return f"left out {left_out:,} sandbox attempts (demo traffic); --include-sandbox keeps them"
+
+
 def _size(path: Path) -> str:
     size = float(path.stat().st_size)
     for unit in ("B", "KB", "MB", "GB"):
@@ -46,13 +64,16 @@ def _size(path: Path) -> str:
 
 
 def _ledger(args: argparse.Namespace) -> int:
-    from stnb.usage.ledger import export_ledger, read_ledger
+    from stnb.usage.ledger import load_ledger, write_parquet
     from stnb.usage.store import apply_retention, connect, ensure_schema, ledger_path
 
     path = ledger_path(args.path)
+    if args.since and args.until and args.until < args.since:
+        _error("ledger", f"--until {args.until} is before --since {args.since}")
+        return 1
     if args.retention_days is not None:
         if not path.exists():
-            print(f"no usage ledger at {path} (nothing has been recorded there yet)", file=sys.stderr)
+            _error("ledger", f"no usage ledger at {path} (nothing has been recorded there yet)")
             return 1
         conn = connect(path)
         try:
@@ -61,23 +82,29 @@ def _ledger(args: argparse.Namespace) -> int:
         finally:
             conn.close()
         print(f"deleted {deleted:,} attempts older than {args.retention_days} days")
-    frame = read_ledger(path, since=_moment(args.since), until=_moment(args.until))
+    read = load_ledger(
+        path, since=_moment(args.since), until=_after(args.until), include_sandbox=args.include_sandbox
+    )
+    frame = read.frame
     print(f"ledger: {path} ({_size(path)})")
     if frame.height == 0:
-        print("no attempts recorded" + (" in that range" if args.since or args.until else ""))
+        nothing = "no attempts besides sandbox ones" if read.sandbox_left_out else "no attempts recorded"
+        print(nothing + (" in that range" if args.since or args.until else ""))
     else:
         first, last = frame["at"].min(), frame["at"].max()
         assert isinstance(first, datetime) and isinstance(last, datetime)
         print(f"{frame.height:,} attempts from {first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC")
         per_app = (
-            frame.group_by(pl.coalesce("app_name", "app").alias("app"), "env")
+            frame.group_by(pl.coalesce("app_name", "app").alias("app"), "env", "sandbox")
             .agg(pl.len().alias("attempts"))
             .sort("attempts", descending=True)
         )
-        for app, env, attempts in per_app.iter_rows():
-            print(f"  {app} ({env}): {attempts:,}")
+        for app, env, sandbox, attempts in per_app.iter_rows():
+            print(f"  {app} ({env}{', sandbox' if sandbox else ''}): {attempts:,}")
+    if read.sandbox_left_out:
+        print(_sandbox_note(read.sandbox_left_out))
     if args.export:
-        out = export_ledger(args.export, path, since=_moment(args.since), until=_moment(args.until))
+        out = write_parquet(frame, args.export)
         print(f"exported {frame.height:,} attempts to {out}")
     return 0
 
@@ -90,7 +117,7 @@ def _import(args: argparse.Namespace) -> int:
         warnings.simplefilter("always", PortalOverlapWarning)
         frame = import_portal_reports(args.paths, on_overlap="error" if args.strict else "warn")
     for warning in caught:
-        print(f"warning: {warning.message}", file=sys.stderr)
+        print(f"stnb usage import: warning: {warning.message}", file=sys.stderr)
     days = frame.select(pl.col("start").dt.date().n_unique()).item()
     print(
         f"{frame['file'].n_unique():,} report files, {frame['app_id'].n_unique()} apps, "
@@ -112,31 +139,60 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from stnb.usage.demo import build_demo_usage
-    from stnb.usage.report import ChromiumNotFound, build_report
-    from stnb.usage.store import LedgerDisabled, ledger_path
+    if args.demo and not args.demo_dir:
+        # About 16 MB per run: removed once the report is written (--demo-dir keeps the files).
+        with tempfile.TemporaryDirectory(prefix="stnb-demo-usage-") as tmp:
+            return _report_with(args, Path(tmp), kept=False)
+    return _report_with(args, Path(args.demo_dir) if args.demo else None, kept=True)
 
+
+def _report_with(args: argparse.Namespace, demo_dir: Path | None, *, kept: bool) -> int:
     ledger: Path | None = Path(args.ledger) if args.ledger else None
     portal: Path | None = Path(args.portal) if args.portal else None
-    if args.demo:
-        folder = Path(args.demo_dir) if args.demo_dir else Path(tempfile.mkdtemp(prefix="stnb-demo-usage-"))
-        demo = build_demo_usage(folder)
-        print(f"demo usage for the sandbox's apps in {folder} (portal reports and a ledger, to {demo.end})")
+    if demo_dir is not None:
+        from stnb.usage.demo import build_demo_usage
+
+        demo = build_demo_usage(demo_dir)
+        where = f"in {demo_dir}" if kept else "in a temporary folder, removed when done (--demo-dir keeps it)"
+        print(f"demo usage for the sandbox's apps {where}: portal reports and a ledger, to {demo.end}")
         ledger = ledger or demo.ledger_path
         portal = portal or demo.portal_dir
     if ledger is None and portal is None:
-        try:
-            ledger = ledger_path()
-        except LedgerDisabled:
-            ledger = None
-        if ledger is None or not ledger.exists():
-            print(
-                "error: nothing to report: no usage ledger has been recorded yet; pass --ledger PATH, "
+        ledger = _default_ledger()
+        if ledger is None:
+            _error(
+                "report",
+                "nothing to report: no usage ledger has been recorded yet; pass --ledger PATH, "
                 "--portal DIR, or --demo for the sandbox's demo usage",
-                file=sys.stderr,
             )
             return 2
-    report = build_report(ledger=ledger, portal=portal, start=args.start, end=args.end, apps=args.app)
+    return _write_report(args, ledger, portal)
+
+
+def _default_ledger() -> Path | None:
+    """The local ledger file when it exists (None when recording is off or nothing was recorded)."""
+    from stnb.usage.store import LedgerDisabled, ledger_path
+
+    try:
+        path = ledger_path()
+    except LedgerDisabled:
+        return None
+    return path if path.exists() else None
+
+
+def _write_report(args: argparse.Namespace, ledger: Path | None, portal: Path | None) -> int:
+    from stnb.usage.report import ChromiumNotFound, build_report
+
+    report = build_report(
+        ledger=ledger,
+        portal=portal,
+        start=args.start,
+        end=args.end,
+        apps=args.app,
+        include_sandbox=args.include_sandbox,
+    )
+    if report.sandbox_left_out:
+        print(_sandbox_note(report.sandbox_left_out))
     out = report.write_html(args.out)
     print(f"wrote {out} ({_size(out)}, {len(report.figures)} charts, opens offline)")
     if args.png:
@@ -149,8 +205,8 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
-def _guarded(func: Any) -> Any:
-    """Turn the errors a user can cause into one clear line and exit code 1."""
+def _guarded(sub: str, func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """Turn the errors a user can cause into one line `stnb usage SUB: error: ...` and exit code 1."""
 
     def run(args: argparse.Namespace) -> int:
         from stnb.usage.ledger import LedgerError
@@ -159,7 +215,7 @@ def _guarded(func: Any) -> Any:
         try:
             return int(func(args))
         except (LedgerError, PortalReportError, ValueError, OSError) as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            _error(sub, str(exc))
             return 1
 
     return run
@@ -180,8 +236,11 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         "--retention-days", type=_non_negative, metavar="N", help="delete attempts older than N days now"
     )
     ledger.add_argument("--since", type=_day, metavar="DATE", help="first UTC day to include")
-    ledger.add_argument("--until", type=_day, metavar="DATE", help="first UTC day to leave out")
-    ledger.set_defaults(func=_guarded(_ledger))
+    ledger.add_argument(
+        "--until", type=_day, metavar="DATE", help="last UTC day to include (inclusive, as report --to)"
+    )
+    _add_include_sandbox(ledger)
+    ledger.set_defaults(func=_guarded("ledger", _ledger))
 
     portal = commands.add_parser("import", help="read the developer portal's API Usage Report CSVs")
     portal.add_argument("paths", nargs="+", metavar="DIR_OR_FILE", help="report files or folders")
@@ -189,11 +248,13 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     portal.add_argument(
         "--strict", action="store_true", help="fail on overlapping reports instead of warning"
     )
-    portal.set_defaults(func=_guarded(_import))
+    portal.set_defaults(func=_guarded("import", _import))
 
     report = commands.add_parser("report", help="write the self-contained HTML usage report")
-    report.add_argument("--from", dest="start", type=_day, metavar="DATE", help="first day (UTC)")
-    report.add_argument("--to", dest="end", type=_day, metavar="DATE", help="last day (UTC), inclusive")
+    report.add_argument("--from", dest="start", type=_day, metavar="DATE", help="first UTC day to include")
+    report.add_argument(
+        "--to", dest="end", type=_day, metavar="DATE", help="last UTC day to include (inclusive)"
+    )
     report.add_argument(
         "--app", action="append", metavar="NAME", help="only this app (name or id; repeatable)"
     )
@@ -201,8 +262,19 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     report.add_argument("--portal", metavar="DIR", help="folder (or file) of portal usage CSVs")
     report.add_argument("--demo", action="store_true", help="use the sandbox's demo usage (works offline)")
     report.add_argument(
-        "--demo-dir", metavar="DIR", help="where --demo writes its files (default: a temp dir)"
+        "--demo-dir",
+        metavar="DIR",
+        help="where --demo writes its files, kept (default: a temporary folder, removed when done)",
     )
     report.add_argument("--out", required=True, metavar="usage.html", help="the HTML file to write")
     report.add_argument("--png", metavar="DIR", help="also write each chart as PNG (needs Chromium)")
-    report.set_defaults(func=_guarded(_report))
+    _add_include_sandbox(report)
+    report.set_defaults(func=_guarded("report", _report))
+
+
+def _add_include_sandbox(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--include-sandbox",
+        action="store_true",
+        help="also count attempts the built-in sandbox answered (left out by default: demo traffic)",
+    )

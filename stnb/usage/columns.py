@@ -25,6 +25,7 @@ LEDGER_SCHEMA: dict[str, pl.DataType] = {
     "attempt": pl.Int32(),
     "rate_wait_ms": pl.Float64(),
     "error_type": pl.String(),
+    "sandbox": pl.Boolean(),  # the built-in sandbox answered: demo traffic, left out of analytics by default
 }
 LEDGER_COLUMNS = tuple(LEDGER_SCHEMA)
 

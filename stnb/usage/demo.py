@@ -6,7 +6,9 @@ its own planted events (offsets count back from `end`):
 - THROTTLE_DAYS_BEFORE_END: the first app's biggest tenant bursts past 60 requests/s: 429s and retries;
 - ERROR_DAYS_BEFORE_END: the second app meets an upstream outage: 502/503 for three hours;
 - SLOW_EXPORTS_DAYS_BEFORE_END: export endpoints answer about twice as slowly from that day on.
-Everything is deterministic for (apps, days, ledger_days, end, seed).
+Everything is deterministic for (apps, days, ledger_days, end, seed). The demo ledger stands in for a
+real one (its own file, never the user's ledger), so its rows are not flagged as sandbox attempts and
+the usage reports count them as they would real traffic.
 """
 
 from __future__ import annotations
@@ -154,6 +156,7 @@ class _Rows:
                 attempt,
                 round(wait_ms, 2),
                 error,
+                False,  # sandbox: demo rows stand for real traffic (see the module docstring)
             )
         )
 

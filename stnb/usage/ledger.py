@@ -8,6 +8,9 @@ timeout). What has been committed survives the process being killed (WAL + `sync
 crash or power loss may drop the last transactions. Attempts still queued when a process is killed are
 lost; `flush()` forces a commit, and `close()` and interpreter exit flush (a forked worker process
 exits without running exit handlers: close its ledger explicitly).
+
+Attempts answered by the built-in sandbox are recorded with `sandbox = true`; every read leaves them out
+unless asked for with `include_sandbox=True`, so demo traffic never shows up as real usage.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from stnb.usage.store import (
     LedgerError,
     apply_retention,
     connect,
+    count_rows,
     ensure_schema,
     ledger_path,
     open_existing,
@@ -49,12 +53,15 @@ __all__ = [
     "DEFAULT_RETENTION_DAYS",
     "LedgerDisabled",
     "LedgerError",
+    "LedgerRead",
     "UsageLedger",
     "export_ledger",
     "install_default_ledger",
     "installed_ledger",
+    "load_ledger",
     "read_ledger",
     "uninstall_default_ledger",
+    "write_parquet",
 ]
 
 log = logging.getLogger("stnb.usage")
@@ -109,6 +116,7 @@ def _row(attempt_id: int, a: Attempt) -> tuple[object, ...]:
         int(a.attempt),
         float(a.rate_wait_ms),
         a.error_type,
+        bool(a.sandbox),
     )
 
 
@@ -211,10 +219,12 @@ class UsageLedger:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def read(self, since: datetime | None = None, until: datetime | None = None) -> pl.DataFrame:
-        """Flush, then read this ledger's file (see `read_ledger`)."""
+    def read(
+        self, since: datetime | None = None, until: datetime | None = None, *, include_sandbox: bool = False
+    ) -> pl.DataFrame:
+        """Flush, then read this ledger's file (see `read_ledger`; sandbox attempts only if asked for)."""
         self.flush()
-        return read_ledger(self.path, since=since, until=until)
+        return read_ledger(self.path, since=since, until=until, include_sandbox=include_sandbox)
 
     def _at_exit(self) -> None:
         self.close(timeout=5.0)
@@ -315,18 +325,51 @@ def _restart_in_child(ref: weakref.ref[UsageLedger]) -> None:
         ledger._restart_in_child()
 
 
+@dataclass(frozen=True, slots=True)
+class LedgerRead:
+    """Attempts read from a ledger, and how many sandbox attempts in the same range were left out."""
+
+    frame: pl.DataFrame  # columns: LEDGER_SCHEMA
+    sandbox_left_out: int
+
+
+def load_ledger(
+    path: str | os.PathLike[str] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    *,
+    include_sandbox: bool = False,
+) -> LedgerRead:
+    """Attempts with `since <= at < until`; sandbox attempts are counted and left out unless included."""
+    file = ledger_path(path)
+    with open_existing(file) as conn:
+        frames = list(read_rows(conn, since, until, sandbox=None if include_sandbox else False))
+        left_out = 0 if include_sandbox else count_rows(conn, since, until, sandbox=True)
+    frame = pl.concat(frames, rechunk=True) if frames else pl.DataFrame(schema=LEDGER_SCHEMA)
+    return LedgerRead(frame, left_out)
+
+
 def read_ledger(
     path: str | os.PathLike[str] | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    *,
+    include_sandbox: bool = False,
 ) -> pl.DataFrame:
-    """All recorded attempts with `since <= at < until` as a frame (columns: `LEDGER_SCHEMA`)."""
-    file = ledger_path(path)
-    with open_existing(file) as conn:
-        frames = list(read_rows(conn, since, until))
-    if not frames:
-        return pl.DataFrame(schema=LEDGER_SCHEMA)
-    return pl.concat(frames, rechunk=True)
+    """Recorded attempts with `since <= at < until` as a frame (columns: `LEDGER_SCHEMA`).
+
+    Attempts the built-in sandbox answered are left out (a warning on the `stnb.usage` logger says how
+    many) unless `include_sandbox=True`; the `sandbox` column tells them apart.
+    """
+    read = load_ledger(path, since, until, include_sandbox=include_sandbox)
+    if read.sandbox_left_out:
+        log.warning(
+            "stnb: left out %s sandbox attempts (demo traffic) of the usage ledger %s; "
+            "include_sandbox=True keeps them",
+            f"{read.sandbox_left_out:,}",
+            ledger_path(path),
+        )
+    return read.frame
 
 
 def export_ledger(
@@ -334,12 +377,26 @@ def export_ledger(
     path: str | os.PathLike[str] | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    *,
+    include_sandbox: bool = False,
 ) -> Path:
-    """Write the ledger (or a time window of it) to a Parquet file, atomically; returns the file."""
-    target = Path(out)
+    """Write the ledger (or a time window of it) to a Parquet file, atomically; returns the file.
+
+    Sandbox attempts are left out unless `include_sandbox=True` (as in `read_ledger`).
+    """
+    _require_parquet(Path(out))  # before reading: a wrong name fails fast
+    return write_parquet(read_ledger(path, since, until, include_sandbox=include_sandbox), out)
+
+
+def _require_parquet(target: Path) -> None:
     if target.suffix.lower() != ".parquet":
         raise ValueError(f"export to a .parquet file, got {target.name!r}")
-    frame = read_ledger(path, since, until)
+
+
+def write_parquet(frame: pl.DataFrame, out: str | os.PathLike[str]) -> Path:
+    """Write `frame` to the Parquet file `out` atomically (a reader never sees half a file)."""
+    target = Path(out)
+    _require_parquet(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:

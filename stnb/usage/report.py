@@ -2,6 +2,7 @@
 
 `build_report` computes everything; `UsageReport.write_html` writes the page (it opens offline) and
 `UsageReport.write_pngs` writes each chart as a PNG through kaleido, which needs a Chromium browser.
+Attempts the built-in sandbox answered are left out unless `include_sandbox=True`; the page says how many.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Literal
 
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -23,7 +25,7 @@ import stnb
 from stnb.charts import usage as charts
 from stnb.usage import analytics
 from stnb.usage.events import usage_events
-from stnb.usage.ledger import read_ledger
+from stnb.usage.ledger import load_ledger
 from stnb.usage.portal import import_portal_reports
 from stnb.usage.summary import app_summary
 
@@ -36,6 +38,8 @@ __all__ = [
 ]
 
 PathLike = str | os.PathLike[str]
+CallsSource = Literal["portal", "ledger"]
+_LISTED_APPS = 10  # an error message names at most this many apps
 
 
 class ChromiumNotFound(RuntimeError):
@@ -56,7 +60,11 @@ def chromium_path() -> str | None:
 
 @dataclass
 class UsageReport:
-    """A computed usage report: summary table, anomaly table and titled figures (in page order)."""
+    """A computed usage report: summary table, anomaly table and titled figures (in page order).
+
+    `calls_source` says where the calls (and anomalies, projection) come from, `with_ledger` whether
+    the ledger's columns are filled, `sandbox_left_out` how many sandbox attempts were left out.
+    """
 
     title: str
     start: date | None
@@ -65,6 +73,9 @@ class UsageReport:
     summary: pl.DataFrame
     anomalies: pl.DataFrame
     figures: list[tuple[str, go.Figure]] = field(default_factory=list)  # (slug, figure)
+    calls_source: CallsSource = "portal"
+    with_ledger: bool = True
+    sandbox_left_out: int = 0
 
     def to_html(self) -> str:
         """The whole page as text: plotly.js inlined once, no external resources."""
@@ -78,7 +89,7 @@ class UsageReport:
         )
         parts.append("<h2>Summary per app</h2>")
         parts.append(_table(_SUMMARY_HEADINGS, [_summary_row(r) for r in self.summary.iter_rows(named=True)]))
-        parts.append(_NOTES)
+        parts.append(_notes_html(self.calls_source, self.with_ledger))
         if self.anomalies.height:
             parts.append("<h2>Anomalous days</h2>")
             parts.append(_anomaly_table(self.anomalies))
@@ -142,15 +153,31 @@ section.chart {{ margin: 24px 0; }}
 <script type="text/javascript">{plotlyjs}</script>
 </head><body>"""
 
-_NOTES = (
-    "<p class='notes'>Successful calls come from the developer portal's API Usage Reports (production, "
-    "2xx only, Pacific days). Attempts, errors, 429s, latency and peak requests per second come from "
-    "the local ledger of calls made through stnb (token requests and retries included). Anomalies: "
-    "robust z-score of daily calls against trend and weekday pattern, |z| &gt; 3.5. Projection: a "
-    "linear trend over the last 8 weeks with the weekly pattern; the range is a 90% band from the "
-    "fit's residuals that widens with the horizon. Headroom: 60 requests/s per app and tenant minus "
-    "the busiest second seen.</p>"
+_CALLS_NOTES: dict[CallsSource, str] = {
+    "portal": "Calls, weekly change, anomalies and the projection come from the developer portal's API "
+    "Usage Reports: successful (2xx) production calls, Pacific days.",
+    "ledger": "Calls, weekly change, anomalies and the projection count every attempt in the local ledger "
+    "of calls made through stnb: any environment, failures, retries and token requests included, "
+    "UTC days.",
+}
+_LEDGER_NOTES = {
+    True: "Ledger attempts, success, errors, 429s, latency and peak requests per second come from the "
+    "local ledger (token requests and retries included).",
+    False: "Ledger attempts, success, errors, 429s, latency and headroom need the local ledger of calls "
+    "made through stnb, which this report does not use (shown as –).",
+}
+_METHOD_NOTES = (
+    "Anomalies: robust z-score of daily calls against trend and weekday pattern, |z| &gt; 3.5. "
+    "Projection: a linear trend over the last 8 weeks with the weekly pattern; the range is a 90% band "
+    "from the fit's residuals that widens with the horizon. Headroom: 60 requests/s per app and tenant "
+    "minus the busiest second seen."
 )
+
+
+def _notes_html(calls_source: CallsSource, with_ledger: bool) -> str:
+    """The footnote under the summary table: where each column comes from, true for these sources."""
+    text = " ".join((_CALLS_NOTES[calls_source], _LEDGER_NOTES[with_ledger], _METHOD_NOTES))
+    return f"<p class='notes'>{text}</p>"
 
 
 def _num(value: object, fmt: str = "{:,}") -> str:
@@ -224,13 +251,24 @@ def _anomaly_table(found: pl.DataFrame) -> str:
 
 
 def _load_ledger(ledger: PathLike | pl.DataFrame | pl.LazyFrame | None) -> pl.DataFrame | None:
+    """The ledger's rows, sandbox attempts included (`_split_sandbox` decides what to keep)."""
     if ledger is None:
         return None
     if isinstance(ledger, pl.LazyFrame):
         return ledger.collect()
     if isinstance(ledger, pl.DataFrame):
         return ledger
-    return read_ledger(ledger)
+    return load_ledger(ledger, include_sandbox=True).frame
+
+
+def _split_sandbox(
+    frame: pl.DataFrame | None, include: bool
+) -> tuple[pl.DataFrame | None, pl.DataFrame | None]:
+    """(rows to report, sandbox rows left out); frames without a `sandbox` column hold no sandbox rows."""
+    if frame is None or include or "sandbox" not in frame.columns:
+        return frame, None
+    flagged = pl.col("sandbox").fill_null(False)
+    return frame.filter(~flagged), frame.filter(flagged)
 
 
 def _load_portal(
@@ -251,7 +289,7 @@ def _window(
     """Rows of `frame` within [start, end] (UTC days, inclusive) and of the named apps (name or id)."""
     if frame is None:
         return None
-    at = "start" if "start" in frame.columns else "at"
+    at = _time_column(frame)
     keep = pl.lit(True)
     if start is not None:
         keep &= pl.col(at) >= datetime.combine(start, datetime.min.time(), tzinfo=UTC)
@@ -259,10 +297,63 @@ def _window(
         keep &= pl.col(at) < datetime.combine(end + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
     if apps:
         wanted = list(apps)
-        ids = "app_id" if "app_id" in frame.columns else "app"
-        keep &= pl.col("app_name").is_in(wanted) | pl.col(ids).is_in(wanted)
-    out = frame.filter(keep)
-    return out if out.height else None
+        keep &= pl.col("app_name").is_in(wanted) | pl.col(_id_column(frame)).is_in(wanted)
+    return frame.filter(keep)
+
+
+def _time_column(frame: pl.DataFrame) -> str:
+    return "start" if "start" in frame.columns else "at"
+
+
+def _id_column(frame: pl.DataFrame) -> str:
+    return "app_id" if "app_id" in frame.columns else "app"
+
+
+def _rows(frame: pl.DataFrame | None) -> int:
+    return 0 if frame is None else frame.height
+
+
+def _non_empty(frame: pl.DataFrame | None) -> pl.DataFrame | None:
+    return frame if frame is not None and frame.height else None
+
+
+def _no_usage_message(
+    available: Sequence[pl.DataFrame | None],
+    start: date | None,
+    end: date | None,
+    apps: Sequence[str] | None,
+    sandbox_left_out: int,
+) -> str:
+    """Why the report is empty: what was asked for, which apps and days the data has."""
+    asked = []
+    if apps:
+        asked.append("apps " + ", ".join(repr(a) for a in apps))
+    if start is not None or end is not None:
+        asked.append(f"{start or '…'} – {end or '…'}")
+    text = "no usage in the chosen range and apps" + (f" ({'; '.join(asked)})" if asked else "")
+    frames = [f for f in available if f is not None and f.height]
+    if not frames:
+        text += "; the data holds no usage at all"
+    else:
+        names: set[str] = set()
+        days: list[date] = []
+        for f in frames:
+            names.update(f.select(pl.coalesce("app_name", _id_column(f))).to_series().drop_nulls().to_list())
+            at = f.get_column(_time_column(f))
+            first, last = at.min(), at.max()
+            assert isinstance(first, datetime) and isinstance(last, datetime)
+            days += [first.date(), last.date()]
+        listed = sorted(names)
+        shown = ", ".join(repr(n) for n in listed[:_LISTED_APPS])
+        if len(listed) > _LISTED_APPS:
+            shown += f" and {len(listed) - _LISTED_APPS} more"
+        text += f"; the data has apps {shown} with usage from {min(days)} to {max(days)} (UTC days)"
+    if sandbox_left_out:
+        text += (
+            f"; {sandbox_left_out:,} sandbox attempts in that range were left out "
+            "(include_sandbox=True, CLI: --include-sandbox, keeps them)"
+        )
+    return text
 
 
 def build_report(
@@ -273,12 +364,22 @@ def build_report(
     end: date | None = None,
     apps: Sequence[str] | None = None,
     title: str = "API usage report",
+    include_sandbox: bool = False,
 ) -> UsageReport:
-    """Compute the report from a ledger (path or frame) and/or portal reports (paths or frame)."""
+    """Compute the report from a ledger (path or frame) and/or portal reports (paths or frame).
+
+    Ledger rows flagged `sandbox` (attempts the built-in sandbox answered) are left out unless
+    `include_sandbox=True`; `UsageReport.sandbox_left_out` and the page say how many.
+    """
     if ledger is None and portal is None:
         raise ValueError("a usage report needs a ledger, portal reports, or both")
     if start and end and end < start:
         raise ValueError(f"the report ends ({end}) before it starts ({start})")
+    portal_all = _load_portal(portal)
+    ledger_all, ledger_sandbox = _split_sandbox(_load_ledger(ledger), include_sandbox)
+    portal_frame = _non_empty(_window(portal_all, start, end, apps))
+    ledger_frame = _non_empty(_window(ledger_all, start, end, apps))
+    left_out = _rows(_window(ledger_sandbox, start, end, apps))
     sources = []
     if portal is not None:
         sources.append(
@@ -287,11 +388,10 @@ def build_report(
             else f"portal reports in {portal}"
         )
     if ledger is not None:
-        sources.append("usage ledger" if not isinstance(ledger, (str, os.PathLike)) else f"ledger {ledger}")
-    portal_frame = _window(_load_portal(portal), start, end, apps)
-    ledger_frame = _window(_load_ledger(ledger), start, end, apps)
+        name = "usage ledger" if not isinstance(ledger, (str, os.PathLike)) else f"ledger {ledger}"
+        sources.append(name + (f" ({left_out:,} sandbox attempts left out)" if left_out else ""))
     if portal_frame is None and ledger_frame is None:
-        raise ValueError("no usage in the chosen range and apps")
+        raise ValueError(_no_usage_message((portal_all, ledger_all), start, end, apps, left_out))
     volume = portal_frame if portal_frame is not None else ledger_frame
     assert volume is not None
     ctx = charts.context(volume)
@@ -317,6 +417,9 @@ def build_report(
         summary=app_summary(portal_frame, ledger_frame),
         anomalies=found,
         figures=figures,
+        calls_source="portal" if portal_frame is not None else "ledger",
+        with_ledger=ledger_frame is not None,
+        sandbox_left_out=left_out,
     )
 
 
@@ -329,13 +432,16 @@ def write_html_report(
     end: date | None = None,
     apps: Sequence[str] | None = None,
     png_dir: PathLike | None = None,
+    include_sandbox: bool = False,
 ) -> Path:
     """Write the self-contained HTML report to `out` (and PNGs to `png_dir` when Chromium is present).
 
     Without Chromium the HTML is still written and `ChromiumNotFound` is raised afterwards, so callers
     can say that the images were skipped.
     """
-    report = build_report(ledger=ledger, portal=portal, start=start, end=end, apps=apps)
+    report = build_report(
+        ledger=ledger, portal=portal, start=start, end=end, apps=apps, include_sandbox=include_sandbox
+    )
     path = report.write_html(out)
     if png_dir is not None:
         report.write_pngs(png_dir)

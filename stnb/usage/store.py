@@ -2,6 +2,8 @@
 
 WAL mode with `synchronous=NORMAL`: a committed transaction survives the writing process being killed
 (the WAL is already in the OS's hands); only an OS crash or power loss can drop the last transactions.
+Schema versions: 1 = the attempt columns; 2 adds `sandbox` (0/1). Opening an older file migrates it in
+place (existing rows get `sandbox = 0`: earlier stnb versions could not tell).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ __all__ = [
     "LedgerError",
     "apply_retention",
     "connect",
+    "count_rows",
     "default_ledger_path",
     "ensure_schema",
     "ledger_path",
@@ -35,7 +38,7 @@ __all__ = [
 ]
 
 LEDGER_ENV_VAR = "STNB_LEDGER"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 DEFAULT_RETENTION_DAYS = 400
 BUSY_TIMEOUT_MS = 10_000
 _OFF = frozenset({"off", "0", "false", "no", "none", "disabled"})
@@ -57,12 +60,16 @@ CREATE TABLE IF NOT EXISTS attempts (
     bytes INTEGER NOT NULL,
     attempt INTEGER NOT NULL,
     rate_wait_ms REAL NOT NULL,
-    error_type TEXT
+    error_type TEXT,
+    sandbox INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS attempts_at ON attempts (at_us);
 """
+# Columns added after version 1, with their definitions (ALTER TABLE ADD COLUMN keeps existing rows).
+_ADDED_COLUMNS = {"sandbox": "INTEGER NOT NULL DEFAULT 0"}
 _SQL_COLUMNS = ("id", "at_us", *LEDGER_COLUMNS[2:])
-INSERT_SQL = f"INSERT OR IGNORE INTO attempts ({', '.join(_SQL_COLUMNS)}) VALUES ({', '.join('?' * 15)})"
+_PLACEHOLDERS = ", ".join("?" * len(_SQL_COLUMNS))
+INSERT_SQL = f"INSERT OR IGNORE INTO attempts ({', '.join(_SQL_COLUMNS)}) VALUES ({_PLACEHOLDERS})"
 
 
 class LedgerError(RuntimeError):
@@ -110,28 +117,43 @@ def connect(path: Path) -> sqlite3.Connection:
 
 
 def ensure_schema(conn: sqlite3.Connection, path: Path) -> None:
-    """Create the table on first use; refuse a file written by a newer stnb."""
+    """Create the table on first use, migrate a file from an older stnb, refuse one from a newer stnb."""
     try:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise LedgerError(
-                f"the usage ledger at {path} has schema version {version}; this stnb reads up to "
-                f"{SCHEMA_VERSION}: upgrade stnb or point STNB_LEDGER at another file"
-            )
+        _refuse_newer(version, path)
         if version == SCHEMA_VERSION:
             return
         conn.execute("BEGIN IMMEDIATE")
         try:
-            for statement in _CREATE.split(";"):
-                if statement.strip():
-                    conn.execute(statement)
-            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            version = conn.execute("PRAGMA user_version").fetchone()[0]  # another process may have migrated
+            _refuse_newer(version, path)
+            if version < SCHEMA_VERSION:
+                _create_or_migrate(conn)
+                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
     except sqlite3.Error as exc:
         raise LedgerError(f"cannot prepare the usage ledger at {path}: {exc}") from exc
+
+
+def _refuse_newer(version: int, path: Path) -> None:
+    if version > SCHEMA_VERSION:
+        raise LedgerError(
+            f"the usage ledger at {path} has schema version {version}; this stnb reads up to "
+            f"{SCHEMA_VERSION}: upgrade stnb or point STNB_LEDGER at another file"
+        )
+
+
+def _create_or_migrate(conn: sqlite3.Connection) -> None:
+    for statement in _CREATE.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+    present = {row[1] for row in conn.execute("PRAGMA table_info(attempts)")}
+    for name, definition in _ADDED_COLUMNS.items():
+        if name not in present:
+            conn.execute(f"ALTER TABLE attempts ADD COLUMN {name} {definition}")
 
 
 def to_us(moment: datetime) -> int:
@@ -162,13 +184,8 @@ def open_existing(path: Path) -> Iterator[sqlite3.Connection]:
         yield conn
 
 
-def read_rows(
-    conn: sqlite3.Connection,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    batch_size: int = 200_000,
-) -> Iterator[pl.DataFrame]:
-    """Attempts with `since <= at < until`, oldest first, as frames of at most `batch_size` rows."""
+def _where(since: datetime | None, until: datetime | None, sandbox: bool | None) -> tuple[str, list[int]]:
+    """A WHERE clause for `since <= at < until` and, unless `sandbox` is None, that sandbox flag."""
     where, params = [], []
     if since is not None:
         where.append("at_us >= ?")
@@ -176,12 +193,43 @@ def read_rows(
     if until is not None:
         where.append("at_us < ?")
         params.append(to_us(until))
-    sql = f"SELECT {', '.join(_SQL_COLUMNS)} FROM attempts"
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    sql += " ORDER BY at_us, id"
-    raw_schema = {**LEDGER_SCHEMA, "at": pl.Int64()}
+    if sandbox is not None:
+        where.append("sandbox = ?")
+        params.append(int(sandbox))
+    return (" WHERE " + " AND ".join(where) if where else ""), params
+
+
+def read_rows(
+    conn: sqlite3.Connection,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    batch_size: int = 200_000,
+    *,
+    sandbox: bool | None = None,
+) -> Iterator[pl.DataFrame]:
+    """Attempts with `since <= at < until`, oldest first, as frames of at most `batch_size` rows.
+
+    `sandbox`: None reads every attempt, False only real ones, True only the sandbox's.
+    """
+    where, params = _where(since, until, sandbox)
+    sql = f"SELECT {', '.join(_SQL_COLUMNS)} FROM attempts{where} ORDER BY at_us, id"
+    raw_schema = {**LEDGER_SCHEMA, "at": pl.Int64(), "sandbox": pl.Int64()}
     cur = conn.execute(sql, params)
     while rows := cur.fetchmany(batch_size):
         frame = pl.DataFrame(rows, schema=raw_schema, orient="row")
-        yield frame.with_columns(pl.from_epoch(pl.col("at"), time_unit="us").dt.replace_time_zone("UTC"))
+        yield frame.with_columns(
+            pl.from_epoch(pl.col("at"), time_unit="us").dt.replace_time_zone("UTC"),
+            pl.col("sandbox").cast(pl.Boolean()),
+        )
+
+
+def count_rows(
+    conn: sqlite3.Connection,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    *,
+    sandbox: bool | None = None,
+) -> int:
+    """How many attempts `read_rows` with the same arguments would return."""
+    where, params = _where(since, until, sandbox)
+    return int(conn.execute(f"SELECT count(*) FROM attempts{where}", params).fetchone()[0])

@@ -52,6 +52,7 @@ def ledger() -> pl.DataFrame:
             "attempt": 1,
             "rate_wait_ms": 0.0,
             "error_type": None if status in (200, None) else "ApiError",
+            "sandbox": False,
         }
         for key, value in values.items():
             data[key].append(value)

@@ -51,8 +51,10 @@ def test_client_attempts_are_recorded_without_secrets(
         uninstall_default_ledger()
 
     creds = sandbox.credentials["production"]
-    rows = read_ledger(db)
+    assert read_ledger(db).height == 0, "sandbox attempts are not real usage"
+    rows = read_ledger(db, include_sandbox=True)
     assert rows.height >= 3  # the token request and both calls
+    assert rows["sandbox"].all()
     assert set(rows["app"]) == {app_fingerprint(creds.app_key)}
     assert rows.filter(pl.col("module") == "auth").height >= 1
     calls = rows.filter(pl.col("module") == "crm").sort("at")

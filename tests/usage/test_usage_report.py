@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import plotly.offline
@@ -161,14 +161,54 @@ def test_cli_errors_are_one_clear_line(
 ) -> None:
     monkeypatch.setenv("STNB_LEDGER", str(tmp_path / "never-written.sqlite3"))
     assert main(["usage", "report", "--out", str(tmp_path / "u.html")]) == 2
-    assert "--demo" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err.startswith("stnb usage report: error: nothing to report") and "--demo" in err
     bad = tmp_path / "bad"
     bad.mkdir()
     (bad / "Acme_abc123_202606010000_202606012300.csv").write_text("App ID,Oops\n")
     assert main(["usage", "import", str(bad)]) == 1
     err = capsys.readouterr().err
-    assert err.startswith("error: ") and "line 1" in err and "Traceback" not in err
+    assert err.startswith("stnb usage import: error: ") and "line 1" in err and "Traceback" not in err
     assert main(["usage", "ledger", "--path", str(tmp_path / "missing.sqlite3")]) == 1
-    assert "no usage ledger at" in capsys.readouterr().err
+    assert capsys.readouterr().err.startswith("stnb usage ledger: error: no usage ledger at")
     with pytest.raises(SystemExit):
         main(["usage", "report", "--from", "June 1", "--out", "x.html"])
+
+
+def test_the_notes_say_what_calls_count_for_each_source(demo: DemoUsage) -> None:
+    ledger = read_ledger(demo.ledger_path)
+    only_ledger = build_report(ledger=demo.ledger_path)
+    assert only_ledger.calls_source == "ledger" and only_ledger.with_ledger
+    assert only_ledger.summary["calls"].sum() == ledger.height  # every attempt, as the notes say
+    notes = only_ledger.to_html().split("<p class='notes'>", 1)[1].split("</p>", 1)[0]
+    assert "count every attempt in the local ledger" in notes and "2xx" not in notes
+
+    only_portal = build_report(portal=demo.portal_dir)
+    notes = only_portal.to_html().split("<p class='notes'>", 1)[1].split("</p>", 1)[0]
+    assert (only_portal.calls_source, only_portal.with_ledger) == ("portal", False)
+    assert "successful (2xx) production calls" in notes and "which this report does not use" in notes
+
+    both = build_report(ledger=demo.ledger_path, portal=demo.portal_dir)
+    notes = both.to_html().split("<p class='notes'>", 1)[1].split("</p>", 1)[0]
+    assert "successful (2xx) production calls" in notes and "count every attempt" not in notes
+    assert "come from the local ledger" in notes
+
+
+def test_an_unknown_app_names_the_apps_and_days_that_have_usage(
+    demo: DemoUsage, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = import_portal_reports(demo.portal_dir)["start"].min()
+    last = read_ledger(demo.ledger_path)["at"].max()  # tenants west of UTC call into the next UTC day
+    assert isinstance(first, datetime) and isinstance(last, datetime)
+    with pytest.raises(ValueError, match="no usage in the chosen range and apps") as info:
+        build_report(portal=demo.portal_dir, ledger=demo.ledger_path, apps=["Nope"])
+    message = str(info.value)
+    assert "(apps 'Nope')" in message
+    assert "the data has apps 'Acme Dispatch Board', 'Fleet Insights'" in message
+    assert f"with usage from {first.date()} to {last.date()} (UTC days)" in message
+
+    out = tmp_path / "u.html"
+    argv = ["usage", "report", "--portal", str(demo.portal_dir), "--app", "Nope", "--out", str(out)]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("stnb usage report: error: no usage") and "'Fleet Insights'" in err

@@ -26,6 +26,7 @@ def attempt(
     attempt_no: int = 1,
     rate_wait_ms: float = 0.0,
     error_type: str | None = None,
+    sandbox: bool = False,
 ) -> Attempt:
     """One attempt; `i` moves it `i` milliseconds after T0 unless `at` is given."""
     return Attempt(
@@ -43,4 +44,5 @@ def attempt(
         attempt=attempt_no,
         rate_wait_ms=rate_wait_ms,
         error_type=error_type,
+        sandbox=sandbox,
     )
