@@ -330,10 +330,10 @@ def _no_usage_message(
         asked.append("apps " + ", ".join(repr(a) for a in apps))
     if start is not None or end is not None:
         asked.append(f"{start or '…'} – {end or '…'}")
-    text = "no usage in the chosen range and apps" + (f" ({'; '.join(asked)})" if asked else "")
+    text = f"no usage in the chosen range and apps ({'; '.join(asked)})" if asked else "no usage to report"
     frames = [f for f in available if f is not None and f.height]
     if not frames:
-        text += "; the data holds no usage at all"
+        text += "; the sources hold no usage" + (" besides sandbox attempts" if sandbox_left_out else "")
     else:
         names: set[str] = set()
         days: list[date] = []
@@ -350,7 +350,7 @@ def _no_usage_message(
         text += f"; the data has apps {shown} with usage from {min(days)} to {max(days)} (UTC days)"
     if sandbox_left_out:
         text += (
-            f"; {sandbox_left_out:,} sandbox attempts in that range were left out "
+            f"; {sandbox_left_out:,} sandbox attempts were left out "
             "(include_sandbox=True, CLI: --include-sandbox, keeps them)"
         )
     return text
