@@ -174,6 +174,7 @@ def generate(rows: int) -> pl.DataFrame:
         pl.lit(1, pl.Int32).alias("attempt"),
         pl.lit(0.0).alias("rate_wait_ms"),
         pl.lit(None, pl.String).alias("error_type"),
+        pl.lit(False).alias("sandbox"),
     )
 
 

@@ -333,6 +333,7 @@ class ClientCredentialsAuth(httpx.Auth):
                 attempt=1,
                 rate_wait_ms=0.0,
                 error_type=error,
+                sandbox=self.credentials.source == "sandbox",
             )
         )
 

@@ -332,6 +332,7 @@ class _BaseClient:
                 attempt=max(1, trace.sends),
                 rate_wait_ms=trace.rate_wait * 1000.0,
                 error_type=error,
+                sandbox=self.sandbox,
             )
         )
         log.debug(

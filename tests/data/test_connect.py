@@ -70,7 +70,7 @@ def test_no_credentials_falls_back_to_the_sandbox_with_one_notice(
     notices = [r.getMessage() for r in caplog.records if "built-in sandbox" in r.getMessage()]
     assert notices == [
         "stnb: no credentials for 'integration' — using the built-in sandbox (demo data). "
-        "Pass sandbox=False to require real credentials."
+        "Pass sandbox=False (CLI: --no-sandbox) to require real credentials."
     ]
     with st:
         assert st.sandbox and st.env == "integration" and st.tenant == str(TENANT)
