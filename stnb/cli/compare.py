@@ -1,7 +1,8 @@
 """`stnb compare RESOURCE --a integration --b production [--filter k=v ...] [--out diff.html]`.
 
-Also `stnb compare --all [--budget N]`: one page of every list resource, ordered by how much differs.
-Exit status: 0 when both sides answered, 1 for a partial result (a side failed), 2 for bad input.
+Also `stnb compare --all [--budget N] [--out sweep.html]`: one page of every list resource, unfiltered,
+ordered by how much differs. Exit status: 0 when both sides answered, 1 for a partial result (a side
+failed), 2 for bad input.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 import polars as pl
 
 from stnb.catalog import UnknownResourceError
+from stnb.cli.common import bounded_int
 from stnb.errors import StnbError
 
 __all__ = ["register"]
@@ -41,13 +43,33 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         metavar="NAME=VALUE",
         help="a filter applied on both sides, repeatable (active defaults to any)",
     )
-    parser.add_argument("--method", choices=("auto", "list", "export", "sample"), default="auto")
     parser.add_argument(
-        "--threshold", type=int, help="records per side above which the list is not read in full"
+        "--method",
+        choices=("auto", "list", "export", "sample"),
+        help="how records are read: auto (default: the full list up to --threshold records per side, "
+        "else the export feed, else sampled pages), list, export or sample",
     )
-    parser.add_argument("--out", type=Path, help="also write an HTML page with tables and charts")
-    parser.add_argument("--all", action="store_true", help="sweep every list resource (one page each)")
-    parser.add_argument("--budget", type=int, default=200, help="with --all: requests allowed in total")
+    parser.add_argument(
+        "--threshold",
+        type=bounded_int(0),
+        metavar="N",
+        help="records per side above which the list is not read in full",
+    )
+    parser.add_argument(
+        "--out", type=Path, help="also write an HTML page (tables and charts; with --all the sweep table)"
+    )
+    parser.add_argument(
+        "--all",
+        action="store_true",
+        help="sweep every list resource (or just RESOURCE), first page each, unfiltered",
+    )
+    parser.add_argument(
+        "--budget",
+        type=bounded_int(1),
+        default=200,
+        metavar="N",
+        help="with --all: requests allowed in total (default 200)",
+    )
     parser.add_argument(
         "--sandbox",
         action=argparse.BooleanOptionalAction,
@@ -68,29 +90,59 @@ def _parse_filters(pairs: Sequence[str]) -> dict[str, str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the comparison and print a compact text summary."""
-    from stnb.compare import compare, compare_all  # heavy imports only when the command runs
+    """Run the comparison (or the sweep) and print a compact text summary."""
+    if args.all:
+        return _run_all(args)
+    from stnb.compare import compare  # heavy imports only when the command runs
 
-    options: dict[str, Any] = {} if args.sandbox is None else {"sandbox": args.sandbox}
+    if not args.resource:
+        return _fail("give a RESOURCE, or --all")
+    extra: dict[str, Any] = {} if args.threshold is None else {"threshold": args.threshold}
+    if args.method is not None:
+        extra["method"] = args.method
     try:
-        if args.all:
-            resources = [args.resource] if args.resource else None
-            sweep = compare_all(args.a, args.b, resources, args.budget, connect_options=options)
-            print(_sweep_text(sweep))
-            return 0
-        if not args.resource:
-            return _fail("give a RESOURCE, or --all")
         filters: dict[str, Any] = _parse_filters(args.filter)
-        extra: dict[str, Any] = {} if args.threshold is None else {"threshold": args.threshold}
-        cmp = compare(
-            args.resource, args.a, args.b, method=args.method, connect_options=options, **extra, **filters
-        )
+        cmp = compare(args.resource, args.a, args.b, connect_options=_options(args), **extra, **filters)
     except (StnbError, UnknownResourceError, ValueError) as exc:
         return _fail(str(exc))
     print(repr(cmp))
     if args.out is not None:
         print(f"wrote {cmp.to_html(args.out)}")
     return 0 if cmp.ok else 1
+
+
+def _run_all(args: argparse.Namespace) -> int:
+    from stnb.compare import compare_all
+    from stnb.compare.render import write_sweep_html
+
+    ignored = [
+        option
+        for option, given in (
+            ("--filter", args.filter),
+            ("--method", args.method is not None),
+            ("--threshold", args.threshold is not None),
+        )
+        if given
+    ]
+    if ignored:
+        return _fail(
+            f"{', '.join(ignored)} cannot be combined with --all, which reads the first page of each "
+            "resource unfiltered; compare one RESOURCE without --all to use them"
+        )
+    resources = [args.resource] if args.resource else None
+    try:
+        sweep = compare_all(args.a, args.b, resources, args.budget, connect_options=_options(args))
+    except (StnbError, UnknownResourceError, ValueError) as exc:
+        return _fail(str(exc))
+    print(_sweep_text(sweep))
+    if args.out is not None:
+        title = f"{args.resource or 'every list resource'}: a = {args.a} vs b = {args.b} · first page each"
+        print(f"wrote {write_sweep_html(sweep, args.out, title=title)}")
+    return 0
+
+
+def _options(args: argparse.Namespace) -> dict[str, Any]:
+    return {} if args.sandbox is None else {"sandbox": args.sandbox}
 
 
 def _sweep_text(sweep: pl.DataFrame) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, cast
 
 from stnb.catalog import Catalog, Resource, UnknownResourceError, load_catalog
-from stnb.cli.common import add_connection_arguments
+from stnb.cli.common import MAX_PAGE_SIZE, add_connection_arguments, bounded_int
 from stnb.errors import ApiError, AuthError, PermissionDenied, StnbError, TransportError
 
 if TYPE_CHECKING:
@@ -44,20 +44,37 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         metavar="NAME=VALUE",
         help="a filter, repeatable (e.g. --filter active=any --filter modifiedOnOrAfter=2026-01-01)",
     )
-    pl.add_argument("--export", action="store_true", help="read the export feed instead of the list")
+    pl.add_argument(
+        "--export",
+        action="store_true",
+        help="read the export feed instead of the list (no pages: --max-pages/--page-size are refused)",
+    )
     pl.add_argument("--since", help="with --export: start from this date (YYYY-MM-DD)")
-    pl.add_argument("--max-pages", type=int, help="stop after this many pages (a warning says so)")
-    pl.add_argument("--page-size", type=int, help="records per page (at most 5000)")
+    pl.add_argument(
+        "--max-pages",
+        type=bounded_int(1),
+        metavar="N",
+        help="list only: stop after N pages (the summary then says TRUNCATED)",
+    )
+    pl.add_argument(
+        "--page-size",
+        type=bounded_int(1, MAX_PAGE_SIZE),
+        metavar="N",
+        help=f"list only: records per page (1 to {MAX_PAGE_SIZE})",
+    )
     pl.add_argument("--out", required=True, type=Path, help="FILE.parquet or FILE.csv")
     pl.set_defaults(func=_pull_command)
 
     doc = subparsers.add_parser(
-        "doctor", help="which credentials were found, can a token be had, which APIs 403"
+        "doctor",
+        help="which credentials were found, can a token be had, which APIs 403",
+        description="Show the credential sources (masked), get a token and send one cheap request per "
+        "API module, per environment. Exit code 1 when a checked environment has a problem.",
     )
-    doc.add_argument("--env", help="only this environment (integration or production)")
-    doc.add_argument("--profile", help="profile name in the profiles TOML")
-    doc.add_argument("--sandbox", action="store_true", help="check the built-in sandbox instead")
-    doc.set_defaults(func=lambda args: doctor(env=args.env, profile=args.profile, sandbox=args.sandbox))
+    add_connection_arguments(doc, env_help="only this environment (default: integration and production)")
+    doc.set_defaults(
+        func=lambda args: doctor(env=args.env, profile=args.profile, tenant=args.tenant, sandbox=args.sandbox)
+    )
 
 
 # -- resources ---------------------------------------------------------------------------------------
@@ -149,6 +166,12 @@ def pull(
         parsed = _parse_filters(filters)
         if since is not None and not export:
             return _fail("pull", "--since needs --export (list endpoints take modifiedOnOrAfter=...)")
+        if export and (max_pages is not None or page_size is not None):
+            return _fail(
+                "pull",
+                "--max-pages and --page-size apply to list endpoints; the export feed has no pages "
+                "(use --since to read less)",
+            )
         with stnb.connect(env, profile, tenant, sandbox=sandbox, transport=transport, clock=clock) as st:
             started = time.perf_counter()
             kwargs: dict[str, Any] = dict(parsed)
@@ -194,17 +217,19 @@ def doctor(
     *,
     env: str | None = None,
     profile: str | None = None,
-    sandbox: bool = False,
+    tenant: str | None = None,
+    sandbox: bool | None = None,
     transport: Any = None,
     clock: Clock | None = None,
     out: TextIO | None = None,
 ) -> int:
     """Report credential sources (masked), whether a token can be obtained, and which modules answer 403.
 
-    Returns 0 when every checked environment works, 1 otherwise.
+    `sandbox`: True checks the built-in sandbox (`profile` names a demo app), False requires real
+    credentials, None checks real credentials where found. Returns 0 when every checked environment
+    works, 1 otherwise; an unknown `env` raises ConfigError.
     """
-    import stnb
-    from stnb.config import ENVIRONMENTS, discover, get_environment, resolve_credentials
+    from stnb.config import ENVIRONMENTS, discover, get_environment
 
     out = out or sys.stdout
     envs = [get_environment(env).name] if env else list(ENVIRONMENTS)
@@ -218,22 +243,46 @@ def doctor(
     for name in envs:
         print(f"\n{name}:", file=out)
         try:
-            if sandbox:
-                st = stnb.connect(name, sandbox=True, transport=transport, clock=clock)
-            else:
-                credentials = resolve_credentials(name, profile=profile)
-                if credentials is None:
-                    print("  no credentials: stnb.connect() would use the built-in sandbox", file=out)
-                    continue
-                print(f"  using {credentials!r}", file=out)
-                st = stnb.connect(name, profile, sandbox=False, transport=transport, clock=clock)
+            st = _doctor_connect(name, profile, tenant, sandbox, transport, clock, out)
         except StnbError as exc:
             print(f"  PROBLEM: {exc}", file=out)
             healthy = False
             continue
+        if st is None:
+            continue
         with st:
             healthy = _sweep(st, out) and healthy
     return 0 if healthy else 1
+
+
+def _doctor_connect(
+    env: str,
+    profile: str | None,
+    tenant: str | None,
+    sandbox: bool | None,
+    transport: Any,
+    clock: Clock | None,
+    out: TextIO,
+) -> Any:
+    """The connection to check, or None when there is nothing to check (no credentials, sandbox allowed)."""
+    import stnb
+    from stnb.config import resolve_credentials
+
+    if sandbox is not True:
+        credentials = resolve_credentials(env, profile=profile, tenant=tenant)
+        if credentials is None and sandbox is None:
+            print(
+                "  no credentials: stnb.connect() would use the built-in sandbox "
+                "(`stnb doctor --sandbox` checks it)",
+                file=out,
+            )
+            return None
+        if credentials is not None:
+            print(f"  using {credentials!r}", file=out)
+    st = stnb.connect(env, profile, tenant, sandbox=sandbox, transport=transport, clock=clock)
+    if sandbox is True:
+        print(f"  using the built-in sandbox: {st.client.credentials!r}", file=out)
+    return st
 
 
 def _sweep(st: Any, out: TextIO) -> bool:

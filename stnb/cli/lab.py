@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from stnb.cli.common import bounded_int
 from stnb.config import ENVIRONMENTS, resolve_credentials
 from stnb.errors import ConfigError
 
@@ -52,7 +53,9 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
 
 def _add_server_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-browser", action="store_true", help="do not open a browser")
-    parser.add_argument("--port", type=int, default=None, help="port to listen on (default: a free one)")
+    parser.add_argument(
+        "--port", type=bounded_int(1, 65535), default=None, help="port to listen on (default: a free one)"
+    )
     parser.add_argument("--notebooks", type=Path, default=None, help="notebooks directory (default: found)")
 
 

@@ -8,20 +8,24 @@ Output carries report metadata and data only; credentials are never printed.
 from __future__ import annotations
 
 import argparse
+import difflib
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from stnb.cli.common import add_connection_arguments, connection_options
-from stnb.errors import StnbError
+from stnb.cli.common import MAX_PAGE_SIZE, add_connection_arguments, bounded_int, connection_options
+from stnb.errors import NotFound, StnbError
+from stnb.tenant_time import PRESETS, preset_days
 
 if TYPE_CHECKING:
     from stnb.clock import Clock
     from stnb.reports import ReportDescription, Reports
 
 __all__ = ["describe_report", "list_reports", "register", "run_report"]
+
+_LISTED_REPORTS = 20  # report ids named when an id is not found; `report list` shows them all
 
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
@@ -36,14 +40,12 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     listing.set_defaults(func=lambda a: list_reports(a.category, **connection_options(a)))
 
     describe = commands.add_parser("describe", help="a report's parameters and fields")
-    describe.add_argument("category")
-    describe.add_argument("report_id", metavar="ID")
+    _add_report_arguments(describe)
     add_connection_arguments(describe)
     describe.set_defaults(func=lambda a: describe_report(a.category, a.report_id, **connection_options(a)))
 
     run = commands.add_parser("run", help="run a report into a Parquet or CSV file")
-    run.add_argument("category")
-    run.add_argument("report_id", metavar="ID")
+    _add_report_arguments(run)
     run.add_argument(
         "-p",
         "--param",
@@ -54,9 +56,16 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         "list parameters take comma-separated values",
     )
     run.add_argument(
-        "--period", help="fill From/To with a tenant-local preset: today, yesterday, last_month, ..."
+        "--period",
+        type=_period,
+        help=f"fill From/To with a tenant-local preset: {', '.join(PRESETS)} or last_N_days",
     )
-    run.add_argument("--page-size", type=int, help="rows per page (at most 5000; each page counts as a run)")
+    run.add_argument(
+        "--page-size",
+        type=bounded_int(1, MAX_PAGE_SIZE),
+        metavar="N",
+        help=f"rows per page (1 to {MAX_PAGE_SIZE}; each page counts as a run)",
+    )
     run.add_argument("--out", type=Path, help="FILE.parquet or FILE.csv (without it the rows are printed)")
     add_connection_arguments(run)
     run.set_defaults(
@@ -70,6 +79,22 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
             **connection_options(a),
         )
     )
+
+
+def _add_report_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "category", help="report category id, e.g. operations (`stnb report list` shows them)"
+    )
+    parser.add_argument("report_id", metavar="ID", help="report id within the category, e.g. 162")
+
+
+def _period(text: str) -> str:
+    """`--period` checked before connecting (any zone will do: only the name is validated)."""
+    try:
+        preset_days(text, "UTC")
+    except (ValueError, StnbError) as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
 
 
 def list_reports(
@@ -101,7 +126,10 @@ def list_reports(
     widths = [max(len(row[i]) for row in rows) for i in range(2)]
     for row in rows:
         print(f"{row[0]:<{widths[0]}}  {row[1]:>{widths[1]}}  {row[2]}", file=out)
-    print(f"{len(rows) - 1} reports in {len(categories)} categories", file=out)
+    print(
+        f"{_plural(len(rows) - 1, 'report')} in {_plural(len(categories), 'category', 'categories')}",
+        file=out,
+    )
     return 0
 
 
@@ -123,7 +151,7 @@ def describe_report(
     out = out or sys.stdout
     try:
         with _connect(env, profile, tenant, sandbox, transport, clock) as st:
-            description = _reports(st).describe(category, report_id)
+            description = _describe(_reports(st), category, report_id)
             _where(st, out)
     except StnbError as exc:
         return _fail(str(exc))
@@ -173,7 +201,7 @@ def run_report(
     try:
         with _connect(env, profile, tenant, sandbox, transport, clock) as st:
             reports = _reports(st)
-            description = reports.describe(category, report_id)
+            description = _describe(reports, category, report_id)
             values = _parse_params(params, description)
             started = time.perf_counter()
             frame = reports.run(category, description.id, page_size=page_size, period=period, **values)
@@ -199,6 +227,33 @@ def run_report(
         frame.write_parquet(out_path)
     print(f"wrote {summary} to {out_path}", file=out)
     return 0
+
+
+def _describe(reports: Reports, category: str, report_id: str) -> ReportDescription:
+    """`reports.describe`, with a 404 explained by the listing: which categories or report ids exist."""
+    try:
+        return reports.describe(category, report_id)
+    except NotFound as exc:
+        raise StnbError(_not_found(reports, category, report_id)) from exc
+
+
+def _not_found(reports: Reports, category: str, report_id: str) -> str:
+    categories = [c.id for c in reports.categories()]
+    if category not in categories:
+        close = difflib.get_close_matches(category, categories, n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        return f"unknown report category {category!r}; {hint}categories: {', '.join(categories)}"
+    known = reports.list(category)
+    listed = ", ".join(f"{r.id} ({r.name})" for r in known[:_LISTED_REPORTS])
+    more = f" and {len(known) - _LISTED_REPORTS} more" if len(known) > _LISTED_REPORTS else ""
+    return (
+        f"category {category!r} has no report {report_id}; its reports: {listed or 'none'}{more} "
+        f"(`stnb report list {category}`)"
+    )
+
+
+def _plural(count: int, singular: str, plural: str | None = None) -> str:
+    return f"{count} {singular if count == 1 else plural or singular + 's'}"
 
 
 def _parse_params(pairs: Sequence[str], description: ReportDescription) -> dict[str, Any]:

@@ -8,6 +8,10 @@ import sys
 import threading
 from typing import Any, TextIO
 
+from stnb.attempts import app_fingerprint
+from stnb.cli.common import bounded_float, bounded_int
+from stnb.config import mask_client_id
+
 __all__ = ["register"]
 
 
@@ -22,13 +26,26 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     )
     serve.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
     serve.add_argument(
-        "--port", type=int, default=8765, help="port to bind, 0 for any free port (default 8765)"
+        "--port",
+        type=bounded_int(0, 65535),
+        default=8765,
+        help="port to bind, 0 for any free port (default 8765)",
     )
-    serve.add_argument("--seed", type=int, default=0, help="world seed (default 0)")
-    serve.add_argument("--scale", type=float, default=1.0, help="data volume multiplier (default 1)")
-    serve.add_argument("--latency-ms", type=float, default=0.0, help="added latency per request in ms")
+    serve.add_argument("--seed", type=int, default=0, help="world seed; also decides the demo credentials")
     serve.add_argument(
-        "--rate-limit", type=float, default=60.0, help="requests/s per app and tenant (0: none)"
+        "--scale",
+        type=bounded_float(0, inclusive=False),
+        default=1.0,
+        help="data volume multiplier (default 1)",
+    )
+    serve.add_argument(
+        "--latency-ms", type=bounded_float(0), default=0.0, help="added latency per request in ms (default 0)"
+    )
+    serve.add_argument(
+        "--rate-limit",
+        type=bounded_float(0),
+        default=60.0,
+        help="requests/s per app and tenant (default 60; 0: none)",
     )
     serve.add_argument(
         "--faults",
@@ -46,22 +63,32 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 
 
 def print_banner(url: str, sandbox: Any, out: TextIO) -> None:
-    """The base URL and, per environment, the demo credentials of the default app and tenant."""
+    """The base URL, the default app's demo credentials masked as elsewhere, and how to read them in full.
+
+    Client secrets and app keys never appear in CLI output, not even the sandbox's: the demo identities
+    derive from the seed, so Python can rebuild them (`Sandbox(seed=N).credentials`).
+    """
     app = sandbox.default_app
     tenant = sandbox.default_tenant
     print(f"stnb sandbox listening on {url}", file=out)
-    print(f"  token endpoint: POST {url}/connect/token", file=out)
-    print(f"  API:            {url}/{{module}}/v2/tenant/{tenant.tenant_id}/...", file=out)
+    print(f"  token endpoint: POST {url}/connect/token (grant_type=client_credentials)", file=out)
     print(
-        f"DEMO credentials (sandbox only, not real secrets) for app {app.name!r}, tenant {tenant.name!r}:",
+        f"  API:            {url}/{{module}}/v2/tenant/{tenant.tenant_id}/... (header ST-App-Key)", file=out
+    )
+    print(
+        f"Demo credentials of app {app.name!r} for tenant {tenant.name!r} (sandbox only; secrets not shown):",
         file=out,
     )
     for env, creds in sandbox.credentials.items():
-        print(f"  [{env}]", file=out)
-        print(f"    app key:       {creds.app_key}", file=out)
-        print(f"    client id:     {creds.client_id}", file=out)
-        print(f"    client secret: {creds.client_secret}", file=out)
-        print(f"    tenant id:     {creds.tenant_id}", file=out)
+        print(
+            f"  [{env}] tenant id {creds.tenant_id}, client id {mask_client_id(creds.client_id)}, "
+            f"app key {app_fingerprint(creds.app_key)} (fingerprint)",
+            file=out,
+        )
+    print("To read them in full (they derive from the seed), in Python:", file=out)
+    recipe = f"Sandbox(seed={sandbox.seed}).credentials['integration']"
+    print(f"  from stnb.sandbox import Sandbox; creds = {recipe}", file=out)
+    print("  # creds.client_id, creds.client_secret, creds.app_key, creds.tenant_id", file=out)
     print("Press Ctrl-C to stop.", file=out, flush=True)
 
 

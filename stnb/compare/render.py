@@ -11,10 +11,12 @@ import polars as pl
 if TYPE_CHECKING:
     from stnb.compare.comparison import Comparison
 
-__all__ = ["summary_frame", "to_html_fragment", "to_text", "write_html"]
+__all__ = ["summary_frame", "to_html_fragment", "to_text", "write_html", "write_sweep_html"]
 
 SUMMARY_SCHEMA = {"aspect": pl.String, "item": pl.String, "a": pl.String, "b": pl.String}
 _TOP_FIELDS = 5  # changed fields listed in the summary line; the full list is in record_diff
+_LISTED_IDS = 50  # ids of one-side-only records listed on the page; the rest are counted
+_ID_SUFFIXES = ("Id", "Ids", "_id", "_ids")
 
 
 def _num(value: Any) -> str:
@@ -129,14 +131,40 @@ def to_text(cmp: Comparison) -> str:
     return "\n".join(lines)
 
 
-def _table(df: pl.DataFrame, max_rows: int = 50) -> str:
+def _is_identifier(column: str) -> bool:
+    """Ids print as written: '100000178', not '100,000,178'."""
+    return column.lower() == "id" or column.endswith(_ID_SUFFIXES)
+
+
+def _cell(value: Any, identifier: bool) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ", ".join(_cell(v, identifier) for v in value)
+    if isinstance(value, bool) or identifier:
+        return str(value)
+    return _num(value)
+
+
+def _table(df: pl.DataFrame, max_rows: int = 50, *, ids: frozenset[str] = frozenset()) -> str:
+    """An HTML table of the first `max_rows` rows; columns in `ids` (or named like ids) print plainly."""
     head = "".join(f"<th>{html.escape(c)}</th>" for c in df.columns)
+    plain = [c in ids or _is_identifier(c) for c in df.columns]
     body = []
     for row in df.head(max_rows).iter_rows():
-        cells = "".join(f"<td>{html.escape(_num(v) if v is not None else '')}</td>" for v in row)
+        cells = "".join(
+            f"<td>{html.escape(_cell(v, identifier))}</td>" for v, identifier in zip(row, plain, strict=True)
+        )
         body.append(f"<tr>{cells}</tr>")
     more = f"<p class='more'>… {df.height - max_rows:,} more rows</p>" if df.height > max_rows else ""
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{more}"
+
+
+def _id_list(ids: pl.DataFrame, limit: int = _LISTED_IDS) -> str:
+    """The first `limit` ids of a one-column frame, plainly, then how many more there are."""
+    shown = ", ".join(str(v) for v in ids.to_series().head(limit).to_list())
+    more = f" … and {ids.height - limit:,} more" if ids.height > limit else ""
+    return f"<p class='ids'>{html.escape(shown)}{more}</p>"
 
 
 _STYLE = (
@@ -157,29 +185,69 @@ def to_html_fragment(cmp: Comparison) -> str:
 
 def write_html(cmp: Comparison, path: Path) -> Path:
     """A self-contained page: summary, detail tables and the figures (plotly.js inlined once)."""
+    rd = cmp.record_diff
+    ids = frozenset({rd.id_column})
     sections = [
         ("Counts", cmp.counts),
         ("Schema differences", cmp.schema_diff),
         ("Values seen on one side only", cmp.new_values),
-        ("Changed fields", cmp.record_diff.changed_fields),
-        ("Changed records (detail)", cmp.record_diff.changes),
+        ("Changed fields", rd.changed_fields),
+        ("Changed records (detail)", rd.changes),
         ("Numeric summaries", cmp.numeric),
         ("Service", cmp.service),
     ]
     parts = [to_html_fragment(cmp)]
     parts += [
-        f"<h3>{html.escape(t)}</h3><div class='stnb-compare'>{_table(df)}</div>"
+        f"<h3>{html.escape(t)}</h3><div class='stnb-compare'>{_table(df, ids=ids)}</div>"
         for t, df in sections
         if df.height
     ]
+    for side, only in (("a", rd.only_in_a), ("b", rd.only_in_b)):
+        if only.height:
+            heading = f"Records only in {side}: {only.height:,} (by {rd.id_column})"
+            parts.append(f"<h3>{html.escape(heading)}</h3><div class='stnb-compare'>{_id_list(only)}</div>")
     for i, fig in enumerate(cmp.figures().values()):
         parts.append(fig.to_html(full_html=False, include_plotlyjs=(i == 0)))
+    return _write_page(_title(cmp), "".join(parts), path)
+
+
+_SWEEP_COLUMNS = (
+    "resource",
+    "status_a",
+    "status_b",
+    "count_a",
+    "count_b",
+    "fields_only_a",
+    "fields_only_b",
+    "dtype_diffs",
+    "new_values_a",
+    "new_values_b",
+    "changed",
+    "scope_problem",
+    "score",
+    "note",
+)
+
+
+def write_sweep_html(sweep: pl.DataFrame, path: Path, *, title: str) -> Path:
+    """A page with the whole `compare_all` frame, most different resources first, under `title`."""
+    columns = [c for c in _SWEEP_COLUMNS if c in sweep.columns]
+    compared = sweep.filter(pl.col("status_a").is_not_null() | pl.col("status_b").is_not_null()).height
+    verdict = f"{compared:,} of {sweep.height:,} resources compared on their first page"
+    body = (
+        f"{_STYLE}<div class='stnb-compare'><p><b>{html.escape(title)}</b></p>"
+        f"<p class='verdict'>{html.escape(verdict)}</p>{_table(sweep.select(columns), sweep.height)}</div>"
+    )
+    return _write_page(title, body, path)
+
+
+def _write_page(title: str, body: str, path: Path) -> Path:
     doc = (
         "<!DOCTYPE html><html><head><meta charset='utf-8'>"
-        f"<title>{html.escape(_title(cmp))}</title></head><body>{''.join(parts)}</body></html>"
+        f"<title>{html.escape(title)}</title></head><body>{body}</body></html>"
     )
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
+    tmp = path.with_name(path.name + ".tmp")  # written whole, then renamed: no half page on failure
     tmp.write_text(doc, encoding="utf-8")
     tmp.replace(path)
     return path

@@ -120,3 +120,43 @@ def test_compare_on_the_built_in_sandbox(capsys: pytest.CaptureFixture[str]) -> 
     for credentials in default_sandbox().credentials.values():
         assert credentials.client_secret not in captured.out + captured.err
         assert credentials.app_key not in captured.out + captured.err
+
+
+def test_compare_all_writes_the_sweep_page(
+    fakes: dict[str, FakeEnv], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "all.html"
+    assert main(["compare", "--all", "--budget", "4", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert printed.rstrip().endswith(f"wrote {out}")
+    page = out.read_text(encoding="utf-8")
+    assert (
+        page.startswith("<!DOCTYPE html>")
+        and "every list resource: a = integration vs b = production" in page
+    )
+    assert "<td>accounting/ap-credits</td><td>200</td><td>200</td><td>275</td><td>284</td>" in page
+    assert "skipped: request budget (4) spent" in page
+
+
+@pytest.mark.parametrize(
+    ("extra", "named"),
+    [
+        (["--filter", "active=any"], "--filter"),
+        (["--method", "list"], "--method"),
+        (["--threshold", "10", "--filter", "a=b"], "--filter, --threshold"),
+    ],
+)
+def test_compare_all_rejects_options_it_cannot_apply(
+    fakes: dict[str, FakeEnv], capsys: pytest.CaptureFixture[str], extra: list[str], named: str
+) -> None:
+    assert main(["compare", "crm/customers", "--all", *extra]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"stnb compare: error: {named} cannot be combined with --all")
+    assert fakes["integration"].calls == [] and fakes["production"].calls == []
+
+
+def test_compare_method_has_help(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["compare", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--method {auto,list,export,sample} how records are read" in text

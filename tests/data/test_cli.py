@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 
 import httpx
@@ -166,3 +167,68 @@ def test_doctor_without_credentials_points_to_the_sandbox(
     out = io.StringIO()
     assert core.doctor(env="production", out=out) == 0
     assert "would use the built-in sandbox" in out.getvalue()
+
+
+@pytest.mark.parametrize("option", [["--max-pages", "1"], ["--page-size", "10"]])
+def test_pull_export_refuses_page_options(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], option: list[str]
+) -> None:
+    out = tmp_path / "jobs.parquet"
+    assert main(["pull", "jobs", "--export", *option, "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("stnb pull: error: --max-pages and --page-size apply to list endpoints")
+    assert not out.exists()
+
+
+def test_pull_help_says_what_the_page_options_do(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["pull", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "a warning says so" not in text
+    assert "--max-pages N list only: stop after N pages" in text
+    assert "--page-size N list only: records per page (1 to 5000)" in text
+    assert "--tenant" in text and "--no-sandbox" in text and "--since" in text
+
+
+@pytest.fixture
+def bare(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No credentials anywhere, so only the sandbox can answer."""
+    for key in list(os.environ):
+        if key.startswith(("STNB_", "SERVICETITAN_")):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("STNB_LEDGER", "off")
+    monkeypatch.setenv("STNB_PROFILES", str(tmp_path / "missing-profiles.toml"))
+    monkeypatch.chdir(tmp_path)
+
+
+def test_doctor_checks_the_sandbox_app_named_by_profile(
+    bare: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["doctor", "--sandbox", "--profile", "Fleet Insights", "--env", "integration"]) == 0
+    out = capsys.readouterr().out
+    assert "app_name='Fleet Insights'" in out and "source='sandbox'" in out
+    assert "403 on: accounting, payroll" in out  # Fleet Insights was not granted these modules
+    assert "\nproduction:" not in out
+
+
+def test_doctor_sandbox_tenant_and_unknown_app(bare: None, capsys: pytest.CaptureFixture[str]) -> None:
+    from stnb.sandbox import default_sandbox
+
+    app = default_sandbox().app("Fleet Insights")
+    tenant = app.tenants[-1]
+    argv = ["doctor", "--sandbox", "--profile", app.name, "--tenant", str(tenant.tenant_id)]
+    assert main([*argv, "--env", "production"]) == 0
+    out = capsys.readouterr().out
+    assert f"tenant={tenant.tenant_id}" in out and "token: ok" in out
+    assert main(["doctor", "--sandbox", "--profile", "Nope", "--env", "production"]) == 1
+    assert "PROBLEM: the sandbox has no app 'Nope'" in capsys.readouterr().out
+
+
+def test_doctor_no_sandbox_without_credentials_is_a_problem(
+    bare: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["doctor", "--no-sandbox"]) == 1
+    out = capsys.readouterr().out
+    assert out.count("PROBLEM: no credentials for") == 2  # integration and production
+    assert main(["doctor", "--env", "integration"]) == 0
+    assert "would use the built-in sandbox" in capsys.readouterr().out

@@ -48,7 +48,7 @@ def test_list_shows_categories_and_reports(browsing: Sandbox) -> None:
     assert "6 reports in 5 categories" in text
     one = io.StringIO()
     assert list_reports("operations", sandbox=sandbox, out=one) == 0
-    assert "2 reports in 1 categories" in one.getvalue()
+    assert "2 reports in 1 category\n" in one.getvalue()
     assert not any(secret in text for secret in secrets_of(sandbox))
 
 
@@ -128,3 +128,31 @@ def test_cli_entry_point_runs_a_report_on_the_sandbox(
     assert pl.read_csv(path).height > 0
     assert "of report 166 (Invoices Aging)" in capsys.readouterr().out
     assert main(["report"]) == 2
+
+
+def test_describe_unknown_category_or_id_names_what_exists(
+    browsing: Sandbox, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert describe_report("operation", "162", sandbox=browsing, out=io.StringIO()) == 1
+    err = capsys.readouterr().err
+    assert "unknown report category 'operation'; did you mean 'operations'? categories: accounting," in err
+    assert "404" not in err
+    assert describe_report("operations", "999", sandbox=browsing, out=io.StringIO()) == 1
+    err = capsys.readouterr().err
+    assert "category 'operations' has no report 999; its reports: 162 (Jobs by Status), 2281" in err
+
+
+def test_run_of_an_unknown_report_names_what_exists(
+    browsing: Sandbox, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run_report("operations", "161", ["From=2026-01-01"], sandbox=browsing, out=io.StringIO()) == 1
+    assert "has no report 161; its reports: 162 (Jobs by Status)" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["describe", "run"])
+def test_report_positionals_have_help(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["report", command, "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "category report category id, e.g. operations" in text
+    assert "ID report id within the category, e.g. 162" in text

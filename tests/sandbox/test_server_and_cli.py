@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 import re
 import signal
@@ -14,7 +15,11 @@ from typing import Any
 import httpx
 import pytest
 
+from stnb._redact import redact
+from stnb.attempts import app_fingerprint
 from stnb.cli.main import main
+from stnb.cli.sandbox import print_banner
+from stnb.config import mask_client_id
 from stnb.sandbox import Sandbox, default_sandbox, serve_in_thread
 from stnb.sandbox.asgi import create_app
 
@@ -91,6 +96,20 @@ def test_cli_rejects_a_bad_fault_spec(capsys: pytest.CaptureFixture[str]) -> Non
     assert "unknown fault '418'" in capsys.readouterr().err
 
 
+def test_banner_masks_every_credential_of_both_environments() -> None:
+    sandbox = Sandbox(seed=2)
+    out = io.StringIO()
+    print_banner("http://127.0.0.1:9", sandbox, out)
+    banner = out.getvalue()
+    for creds in sandbox.credentials.values():
+        assert mask_client_id(creds.client_id) in banner and app_fingerprint(creds.app_key) in banner
+        for secret in (creds.client_secret, creds.client_id, creds.app_key):
+            assert secret not in banner
+    assert redact(banner) == banner  # nothing token- or secret-shaped either (cs1./ak1. prefixes)
+    assert "Sandbox(seed=2).credentials['integration']" in banner
+    assert "POST http://127.0.0.1:9/connect/token" in banner
+
+
 def test_cli_serves_and_prints_demo_credentials_until_interrupted() -> None:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
@@ -122,9 +141,12 @@ def test_cli_serves_and_prints_demo_credentials_until_interrupted() -> None:
         banner = "\n".join(lines)
         url = re.search(r"listening on (http://127\.0\.0\.1:\d+)", banner)
         assert url is not None, banner
-        assert "DEMO credentials" in banner and "[integration]" in banner and "[production]" in banner
-        expected = Sandbox(seed=5).credentials["integration"]
-        assert expected.client_secret in banner and expected.client_id in banner
+        assert "Demo credentials" in banner and "[integration]" in banner and "[production]" in banner
+        expected = Sandbox(seed=5).credentials["integration"]  # what the banner tells the reader to run
+        assert "Sandbox(seed=5).credentials['integration']" in banner
+        assert f"tenant id {expected.tenant_id}" in banner and mask_client_id(expected.client_id) in banner
+        for secret in (expected.client_secret, expected.client_id, expected.app_key):
+            assert secret not in banner
         response = httpx.post(
             url.group(1) + "/connect/token",
             data={
