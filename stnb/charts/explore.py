@@ -120,7 +120,7 @@ def monthly_bars(
         )
     fig.update_layout(barmode="stack", xaxis_title=month_title, yaxis_title=value_title)
     if covered is not None:
-        mark_partial(fig, covered[0], covered[1], "1mo")
+        mark_partial(fig, covered[0], covered[1], "1mo", drawn_at="span")
     mark_dates(fig, marks or {})
     return _subtitle(fig, what, context)
 

@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Literal
 
 import plotly.graph_objects as go
 
@@ -111,36 +112,50 @@ def _as_date(value: date | datetime) -> date:
 
 
 def mark_partial(
-    fig: go.Figure, first: date | datetime | None, last: date | datetime | None, every: str
+    fig: go.Figure,
+    first: date | datetime | None,
+    last: date | datetime | None,
+    every: str,
+    *,
+    drawn_at: Literal["start", "span"] = "start",
 ) -> go.Figure:
     """Shade the periods of `every` that the days `first`..`last` cover only in part, with their days.
 
-    Periods of a day or less are left alone (a day is the finest resolution of the data's coverage).
+    `drawn_at`: "start" when the figure puts a period's value at its first day (lines: the shade is
+    centred there), "span" when it draws it across the period (bars with `xperiod`). Periods of a day
+    or less are left alone (a day is the finest resolution of the data's coverage).
     """
     if first is None or last is None or not _EVERY.match(every) or every == "1d":
         return fig
-    for period in periods_between(_as_date(first), _as_date(last), every):
+    periods = periods_between(_as_date(first), _as_date(last), every)
+    for index, period in enumerate(periods):
         if not period.partial:
             continue
+        if drawn_at == "span":
+            x0, x1 = _midnight(period.start), _midnight(period.end)
+        else:
+            half = timedelta(days=period.days / 2)
+            x0, x1 = _midnight(period.start) - half, _midnight(period.start) + half
         fig.add_shape(
             type="rect",
             name=PARTIAL_SHAPE,
             xref="x",
             yref="paper",
-            x0=datetime.combine(period.start, datetime.min.time()),
-            x1=datetime.combine(period.end, datetime.min.time()),
+            x0=x0,
+            x1=x1,
             y0=0,
             y1=1,
             fillcolor=_SHADE,
             line={"width": 0},
             layer="below",
         )
+        at_end = index == len(periods) - 1  # the last period's label reads leftwards, inside the plot
         fig.add_annotation(
-            x=datetime.combine(period.start, datetime.min.time()),
+            x=x1 if at_end else x0,
             y=1,
             xref="x",
             yref="paper",
-            xanchor="left",
+            xanchor="right" if at_end else "left",
             yanchor="top",
             text=period.describe(every),
             showarrow=False,
@@ -149,10 +164,14 @@ def mark_partial(
     return fig
 
 
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time())
+
+
 def mark_dates(fig: go.Figure, marks: Mapping[date, str]) -> go.Figure:
     """A dashed vertical line with its label at each date of `marks` (e.g. a refresh date)."""
     for day, label in sorted(marks.items()):
-        at = datetime.combine(_as_date(day), datetime.min.time())
+        at = _midnight(_as_date(day))
         fig.add_shape(
             type="line",
             name=label,

@@ -31,10 +31,12 @@ def test_weekly_usage_charts_shade_the_partial_weeks_and_keep_every_call(portal:
     # 42 days: Saturday 2026-10-17 to Friday 2026-11-27
     for build in (charts.family_area, charts.calls_by, charts.trend):
         fig = build(portal, every="1w")
+        # each point sits at its week's Monday: the shade is centred on the partial weeks' points
         assert shaded(fig) == [
-            (datetime(2026, 10, 12), datetime(2026, 10, 19)),
-            (datetime(2026, 11, 23), datetime(2026, 11, 30)),
+            (datetime(2026, 10, 8, 12), datetime(2026, 10, 15, 12)),
+            (datetime(2026, 11, 19, 12), datetime(2026, 11, 26, 12)),
         ], build.__name__
+        assert [a.xanchor for a in fig.layout.annotations] == ["left", "right"]  # labels stay inside
         texts = [a.text for a in fig.layout.annotations]
         assert texts == ["partial week: 2 of 7 days", "partial week: 5 of 7 days"], build.__name__
         plotted = sum(sum(t.y) for t in fig.data if t.name != "anomaly")
@@ -46,8 +48,8 @@ def test_daily_and_monthly_usage_charts(portal: pl.DataFrame) -> None:
     assert not shaded(charts.family_area(portal, every="1d"))
     monthly = charts.family_area(portal, every="1mo")
     assert shaded(monthly) == [
-        (datetime(2026, 10, 1), datetime(2026, 11, 1)),
-        (datetime(2026, 11, 1), datetime(2026, 12, 1)),
+        (datetime(2026, 9, 15, 12), datetime(2026, 10, 16, 12)),
+        (datetime(2026, 10, 17), datetime(2026, 11, 16)),
     ]
 
 

@@ -52,8 +52,11 @@ def test_unknown_periods_are_refused() -> None:
 def test_mark_partial_shades_only_partial_periods_and_never_days_or_hours() -> None:
     fig = mark_partial(go.Figure(), date(2026, 6, 1), date(2026, 6, 19), "1w")
     shaded = [s for s in fig.layout.shapes if s.name == PARTIAL_SHAPE]
-    assert [(s.x0, s.x1) for s in shaded] == [(datetime(2026, 6, 15), datetime(2026, 6, 22))]
+    # a line puts the week at its Monday (2026-06-15): the shade is centred there
+    assert [(s.x0, s.x1) for s in shaded] == [(datetime(2026, 6, 11, 12), datetime(2026, 6, 18, 12))]
     assert [a.text for a in fig.layout.annotations] == ["partial week: 5 of 7 days"]
+    spans = mark_partial(go.Figure(), date(2026, 6, 1), date(2026, 6, 19), "1w", drawn_at="span")
+    assert [(s.x0, s.x1) for s in spans.layout.shapes] == [(datetime(2026, 6, 15), datetime(2026, 6, 22))]
     whole = mark_partial(go.Figure(), datetime(2026, 6, 1, 7, tzinfo=UTC), date(2026, 6, 14), "1w")
     assert not whole.layout.shapes
     for every in ("1d", "1h"):

@@ -163,9 +163,10 @@ def test_load_reads_files_and_needs_some_usage(demo: DemoUsage, tmp_path: Path) 
 def test_weeks_the_range_covers_in_part_are_shaded(dashboard: UsageDashboard) -> None:
     dashboard.granularity.value = "1w"
     layout = figure(dashboard.chart)["layout"]
-    # 2026-05-02 (a Saturday) to 2026-06-30 (a Tuesday): two days of the first week, two of the last
-    shaded = [(s["x0"][:10], s["x1"][:10]) for s in layout["shapes"] if s["name"] == PARTIAL_SHAPE]
-    assert shaded == [("2026-04-27", "2026-05-04"), ("2026-06-29", "2026-07-06")]
+    # 2026-05-02 (a Saturday) to 2026-06-30 (a Tuesday): two days of the first week, two of the last;
+    # each shade is centred on its week's point (the Monday)
+    shaded = [(s["x0"][:13], s["x1"][:13]) for s in layout["shapes"] if s["name"] == PARTIAL_SHAPE]
+    assert shaded == [("2026-04-23T12", "2026-04-30T12"), ("2026-06-25T12", "2026-07-02T12")]
     assert [a["text"] for a in layout["annotations"]] == ["partial week: 2 of 7 days"] * 2
     dashboard.granularity.value = "1d"
     assert not figure(dashboard.chart)["layout"].get("shapes")
