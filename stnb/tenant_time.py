@@ -104,28 +104,25 @@ def preset_days(name: str, tz: str | tzinfo, now: datetime | None = None) -> tup
     match = _LAST_N.fullmatch(name) if isinstance(name, str) else None
     if match is not None and int(match.group(1)) >= 1:
         return today - timedelta(days=int(match.group(1)) - 1), today
-    close = _closest_presets(name)
-    hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
-    raise TenantTimeError(
-        f"unknown date preset {name!r}; {hint}valid presets: {', '.join(PRESETS)}, or last_N_days "
-        "(e.g. last_30_days, from last_n_days(30))",
-        "preset",
-        f"did you mean {close[0]}?" if close else "not a preset name",
-    )
+    close = _closest_preset(name)
+    hint = f"did you mean {close!r}? " if close else ""
+    valid = f"valid presets: {', '.join(PRESETS)}, or last_N_days (e.g. last_30_days, from last_n_days(30))"
+    raise TenantTimeError(f"unknown date preset {name!r}", "preset", hint + valid)
 
 
-def _closest_presets(name: object) -> list[str]:
-    """The valid names nearest to a mistyped preset ('lastmonth', 'Last 30 days', 'last30days')."""
+def _closest_preset(name: object) -> str | None:
+    """The valid name nearest to a mistyped preset ('lastmonth', 'Last 30 days', 'last30days')."""
     if not isinstance(name, str):
-        return []
+        return None
     text = re.sub(r"[\s\-]+", "_", name.strip().lower())
     candidates = list(PRESETS)
     number = _DIGITS.search(text)
     if number is not None and int(number.group()) >= 1:
         candidates.insert(0, last_n_days(int(number.group())))
     if text in candidates:
-        return [text]
-    return difflib.get_close_matches(text, candidates, n=2, cutoff=0.6)
+        return text
+    close = difflib.get_close_matches(text, candidates, n=1, cutoff=0.6)
+    return close[0] if close else None
 
 
 def preset(name: str, tz: str | tzinfo, now: datetime | None = None) -> tuple[datetime, datetime]:

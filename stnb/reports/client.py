@@ -472,8 +472,8 @@ class Reports:
             hint = f"did you mean {close[0]!r}? " if close else ""
             return ReportNotFound(
                 error.status,
-                f"report category {category!r} does not exist; {hint}categories: {', '.join(categories)}",
-                errors={"category": [f"did you mean {close[0]}?" if close else "unknown category"]},
+                f"report category {category!r} does not exist",
+                errors={"category": [f"{hint}categories: {', '.join(categories)}"]},
                 **context,
             )
         if report_id is None or any(r.id == report_id for r in reports):
@@ -483,8 +483,8 @@ class Reports:
         listed += f", … and {more} more (stnb report list {category})" if more > 0 else ""
         return ReportNotFound(
             error.status,
-            f"report {report_id} does not exist in category {category!r}; its reports: {listed}",
-            errors={"report_id": ["unknown in this category"]},
+            f"report {report_id} does not exist in category {category!r}",
+            errors={"report_id": [f"the reports of {category}: {listed}"]},
             **context,
         )
 

@@ -396,10 +396,13 @@ def test_describing_a_report_of_an_unknown_category_lists_the_categories(reports
         reports.describe("operation", 162)
     error = info.value
     assert isinstance(error, NotFound) and error.status == 404
-    assert "report category 'operation' does not exist; did you mean 'operations'?" in str(error)
-    assert "categories: accounting, business-unit-dashboard, marketing, operations, technician-dashboard" in (
-        str(error)
-    )
+    assert error.title == "report category 'operation' does not exist"
+    assert error.errors == {
+        "category": [
+            "did you mean 'operations'? categories: accounting, business-unit-dashboard, marketing, "
+            "operations, technician-dashboard"
+        ]
+    }
     with pytest.raises(ReportNotFound, match="did you mean 'operations'"):
         reports.list("operation")
 
@@ -407,9 +410,11 @@ def test_describing_a_report_of_an_unknown_category_lists_the_categories(reports
 def test_an_unknown_report_id_lists_the_reports_of_its_category(reports: Reports) -> None:
     with pytest.raises(ReportNotFound) as info:
         reports.run("operations", 175, **JANUARY)
-    assert "report 175 does not exist in category 'operations'; its reports: " in str(info.value)
-    assert "162 (Jobs by Status), 2281 (Memberships Sold)" in str(info.value)
-    assert info.value.errors == {"report_id": ["unknown in this category"]}
+    assert info.value.title == "report 175 does not exist in category 'operations'"
+    assert info.value.errors == {
+        "report_id": ["the reports of operations: 162 (Jobs by Status), 2281 (Memberships Sold)"]
+    }
+    assert "traceId" in str(info.value)  # the server's trace id is kept for support
 
 
 def test_a_404_that_cannot_be_explained_is_passed_on(server: ReportServer) -> None:
@@ -424,7 +429,9 @@ def test_a_404_that_cannot_be_explained_is_passed_on(server: ReportServer) -> No
 def test_a_mistyped_period_is_a_validation_error_before_sending(
     reports: Reports, server: ReportServer
 ) -> None:
-    with pytest.raises(ValidationError, match="unknown date preset 'lastmonth'; did you mean 'last_month'"):
+    with pytest.raises(
+        ValidationError, match="unknown date preset 'lastmonth'\n  preset: did you mean 'last_month'"
+    ):
         reports.run(*REVENUE, period="lastmonth")
     assert not server.calls("/data") and not server.calls("/data/query")
 
