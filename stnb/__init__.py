@@ -39,6 +39,7 @@ from stnb.paging import (
     ExportTokenRejected,
     Page,
     PageIterator,
+    PagingOptionError,
     PagingWarning,
     TruncationWarning,
 )
@@ -96,6 +97,7 @@ __all__ = [
     "NotFound",
     "Page",
     "PageIterator",
+    "PagingOptionError",
     "PagingWarning",
     "PermissionDenied",
     "QueryInfo",

@@ -11,7 +11,9 @@ duplicate ids (keeping the newest `modifiedOn`) and keeps a JSON-able checkpoint
 batch already handed out: save it after storing a batch, resume later with `ExportCursor.resume`.
 
 The walk and the feed are written once, as sans-IO flows (`stnb._flow`); the sync and async classes only
-run the requests they ask for.
+run the requests they ask for. Their warnings point at the caller's line that iterates (`_flow.warn_caller`).
+A progress bar appears only once a walk has run for its delay (on the injected clock) and is removed when
+the walk ends, so quick pulls leave no trace in terminals or notebook outputs.
 """
 
 from __future__ import annotations
@@ -327,11 +329,6 @@ class _Bar:
         self._done = 0
         self._rows: int | None = None
 
-    @property
-    def shown(self) -> bool:
-        """True once the bar is on screen (it stays off for work quicker than the delay)."""
-        return self._bar is not None
-
     def set_total(self, total: int) -> None:
         self._total = total
         if self._bar is not None:
@@ -414,8 +411,8 @@ class _PagesBase(Generic[_Requester]):
         _check_count("concurrency", concurrency, "pages fetched at the same time; 1 walks one by one")
         self._client: _Requester = client
         self._path_params = dict(path_params or {})
-        queries = [dict(q) for q in queries]
-        self._walk = _Walk(endpoint, queries, resource, max_pages, concurrency, clock=clock or SYSTEM_CLOCK)
+        own = [dict(q) for q in queries]
+        self._walk = _Walk(endpoint, own, resource, max_pages, concurrency, clock=clock or SYSTEM_CLOCK)
         self._progress = progress
         self._description = description
 
