@@ -4,7 +4,9 @@ Credentials come from arguments, then environment variables, then `.env`, then t
 (`stnb.config.resolve_credentials`). `sandbox=None` (the default) uses the built-in sandbox exactly when
 no credentials exist for the asked environment, so the same notebook runs offline and live; a one-line
 notice says so. `sandbox=True` forces the sandbox, `sandbox=False` requires real credentials, and a
-`Sandbox` instance or a `ServerHandle` (from `stnb.sandbox.serve_in_thread`) picks that sandbox.
+`Sandbox` instance or a `ServerHandle` (from `stnb.sandbox.serve_in_thread`) picks that sandbox. A URL
+(or `STNB_SANDBOX_URL`) picks a sandbox another process serves (`stnb sandbox serve`; its `--seed`, if not
+0, in `STNB_SANDBOX_SEED`).
 When the sandbox answers, `profile=` may name one of its demo apps (e.g. "Fleet Insights", which lacks
 some API scopes) and `tenant=` one of its demo tenants, by id or name.
 """
@@ -183,15 +185,21 @@ def _target(
 
 
 def _sandbox_instance(sandbox: Any) -> Any:
+    """The sandbox to use: a served one (a URL, or `STNB_SANDBOX_URL`), else the embedded default."""
     if sandbox is True:
         from stnb.sandbox import default_sandbox
+        from stnb.sandbox.remote import remote_from_environment
 
-        return default_sandbox()
+        return remote_from_environment() or default_sandbox()
+    if isinstance(sandbox, str):
+        from stnb.sandbox.remote import RemoteSandbox, seed_from_environment
+
+        return RemoteSandbox(sandbox, seed_from_environment())
     if hasattr(sandbox, "url") and hasattr(sandbox, "credentials"):
         return sandbox
     raise ConfigError(
-        f"sandbox={sandbox!r} is not understood: pass None (auto), True, False, a stnb.sandbox.Sandbox "
-        "or the handle returned by stnb.sandbox.serve_in_thread()"
+        f"sandbox={sandbox!r} is not understood: pass None (auto), True, False, a stnb.sandbox.Sandbox, "
+        "the handle returned by stnb.sandbox.serve_in_thread(), or the URL `stnb sandbox serve` prints"
     )
 
 

@@ -85,6 +85,11 @@ def print_banner(url: str, sandbox: Any, out: TextIO) -> None:
             f"app key {app_fingerprint(creds.app_key)} (fingerprint)",
             file=out,
         )
+    seed = f"STNB_SANDBOX_SEED={sandbox.seed} " if sandbox.seed else ""
+    print("Use it from another shell or process (stnb rebuilds the credentials from the seed):", file=out)
+    print(f"  {seed}STNB_SANDBOX_URL={url} stnb pull jpm/jobs --sandbox --out jobs.parquet", file=out)
+    with_seed = f" with {seed.strip()} set" if seed else ""
+    print(f"  in Python: stnb.connect(sandbox={url!r}){with_seed}", file=out)
     print("To read them in full (they derive from the seed), in Python:", file=out)
     recipe = f"Sandbox(seed={sandbox.seed}).credentials['integration']"
     print(f"  from stnb.sandbox import Sandbox; creds = {recipe}", file=out)
