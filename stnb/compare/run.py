@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import tempfile
 from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -142,10 +143,11 @@ def compare(
     Sides are connections, environment names or profile sections (see `stnb.compare.sides`). Records
     are fetched with `active=Any` unless `active` is given. Up to `threshold` records per side the full
     list is read; above it the export feed (when the resource has one and no filters are given),
-    otherwise `sample_pages` pages per side chosen by `seed` (ids seen on one side are then looked up on
-    the other). `method` forces "list", "export" or "sample". A side that fails (403, 404, an error
-    mid-way) yields a partial result whose `failures` name it; bad input (unknown resource or filter)
-    raises before any request.
+    otherwise `sample_pages` pages chosen by `seed` among those both sides have, at the same positions on
+    each side (ids seen on one side are then looked up on the other). A value counts as seen on one side
+    only when the other side was read in full. `method` forces "list", "export" or "sample". A side that
+    fails (403, 404, an error mid-way) yields a partial result whose `failures` name it; bad input
+    (unknown resource or filter) raises before any request.
     """
     options = _Options(method, threshold, page_size, sample_pages, seed, ignore, null_rate_threshold)
     sides = [_Side("a", a), _Side("b", b)]
@@ -193,10 +195,18 @@ def _compare(
     chosen = _choose(options, res, [s.total for s in sides], filtered)
     notes: list[str] = []
     if chosen == "sample":
-        label = _sample(run, sides, options, notes)
+        label, complete = _sample(run, sides, options, notes)
     else:
         label = _read(run, sides, chosen, options, workdir, notes)
-    return analyse(
+        complete = {s.name for s in sides if s.fetched is not None and not s.fetched.truncated}
+    partial = [s.name for s in sides if s.alive and s.name not in complete]
+    if partial:
+        notes.append(
+            f"{'sides a and b were' if len(partial) == 2 else f'side {partial[0]} was'} not read in full: "
+            f"no value is reported as missing from {'them' if len(partial) == 2 else 'it'} "
+            "(value_diff holds the counts of what was read)"
+        )
+    cmp = analyse(
         res.key,
         *(_data(s) for s in sides),
         info_a=sides[0].info(),
@@ -210,6 +220,14 @@ def _compare(
         ignore=options.ignore,
         null_rate_threshold=options.null_rate_threshold,
     )
+    return _proven_values(cmp, complete)
+
+
+def _proven_values(cmp: Comparison, complete: Collection[Side]) -> Comparison:
+    """Keep the values seen on one side only where the other side, read in full, shows they are missing."""
+    other: dict[Side, Side] = {"a": "b", "b": "a"}
+    proven = [side for side in other if other[side] in complete]
+    return replace(cmp, new_values=cmp.new_values.filter(pl.col("side").is_in(proven)))
 
 
 def _shown_filters(parent: Mapping[str, Any], sent: list[QueryParams]) -> dict[str, str]:
@@ -247,14 +265,40 @@ def _read(
     return "export" if chosen == "export" else "full list"
 
 
-def _sample(run: _Run, sides: list[_Side], options: _Options, notes: list[str]) -> str:
-    total = max((s.total or 0 for s in sides), default=0)
-    numbers = sample_page_numbers(total, options.page_size, options.sample_pages, options.seed)
+def _page_count(total: int | None, page_size: int) -> int | None:
+    return None if total is None else math.ceil(total / page_size)
+
+
+def _sample_plan(sides: list[_Side], options: _Options) -> tuple[dict[Side, list[int]], str]:
+    """Page numbers per side and how to describe them: every page of each side when the sample can
+    afford it, otherwise the same positions on both sides, drawn from the pages both sides have."""
+    pages = {s.name: _page_count(s.total, options.page_size) for s in sides if s.alive}
+    known = [p for p in pages.values() if p is not None]
+    size = options.page_size
+    if pages and len(known) == len(pages) and options.sample_pages >= max(known):
+        counts = ", ".join(f"{name} {p}" for name, p in pages.items())
+        return (
+            {name: list(range(1, (p or 0) + 1)) or [1] for name, p in pages.items()},
+            f"sample of every page ({counts} pages of {size}): counts and distributions cover all "
+            "records; totals are the servers'",
+        )
+    shared = min((s.total for s in sides if s.alive and s.total is not None), default=0)
+    numbers = sample_page_numbers(shared, size, options.sample_pages, options.seed)
+    return (
+        {name: numbers for name in pages},
+        f"sample of {len(numbers)} pages of {size} per side (seed {options.seed}), at the same positions "
+        "on both sides; totals are the servers', other counts and distributions describe the sample",
+    )
+
+
+def _sample(run: _Run, sides: list[_Side], options: _Options, notes: list[str]) -> tuple[str, set[Side]]:
+    """Read sampled pages on each side; returns the label and the sides whose every page was read."""
+    plan, description = _sample_plan(sides, options)
     frames: dict[Side, pl.DataFrame] = {}
 
     def read(side: _Side) -> None:
         assert side.reader is not None
-        frames[side.name], side.keys = side.reader.sample(numbers, page_size=options.page_size)
+        frames[side.name], side.keys = side.reader.sample(plan[side.name], page_size=options.page_size)
 
     run.each(sides, "fetch", read)
     size = max((f.height for f in frames.values()), default=0)
@@ -269,11 +313,15 @@ def _sample(run: _Run, sides: list[_Side], options: _Options, notes: list[str]) 
         if side.alive and side.name in frames:
             frame = frames[side.name]
             side.fetched = Fetched(frame.lazy(), frozenset(side.keys), frame.height)
-    notes.append(
-        f"sample of {len(numbers)} pages of {options.page_size} per side (seed {options.seed}); totals are "
-        "the servers', other counts and distributions describe the sample"
-    )
-    return f"sample({size})"
+    notes.append(description)
+    complete = {
+        s.name
+        for s in sides
+        if s.alive
+        and (count := _page_count(s.total, options.page_size)) is not None
+        and set(range(1, count + 1)) <= set(plan[s.name])
+    }
+    return f"sample({size})", complete
 
 
 def _look_up_missing(run: _Run, sides: list[_Side], frames: dict[Side, pl.DataFrame]) -> None:

@@ -75,23 +75,62 @@ def test_large_filtered_resource_is_sampled_and_ids_are_looked_up_on_the_other_s
     assert len(lookups) == 1 and "ids=400%2C401" in lookups[0]  # b's new ids, asked of a
     counts = {r["metric"]: (r["a"], r["b"]) for r in cmp.counts.iter_rows(named=True)}
     assert counts["total"] == (300, 310)
-    assert any("sample of 7 pages of 50 per side (seed 0)" in note for note in cmp.notes)
+    assert any("sample of every page (a 6, b 7 pages of 50)" in note for note in cmp.notes)
+    assert not any("not read in full" in note for note in cmp.notes)
     assert_planted(cmp)
 
 
-def test_a_small_sample_stays_small_and_is_reproducible() -> None:
-    a, b = envs()
+def sampled_pages(env: FakeEnv) -> list[str]:
+    """The query strings of the page requests (not the count) `env` answered, in order."""
+    return [call.split("?", 1)[1] for call in env.calls if "page=" in call and "pageSize=1&" not in call]
+
+
+def test_a_small_sample_stays_small_is_reproducible_and_reads_the_same_pages_on_both_sides() -> None:
+    a, b = envs()  # 6 pages of 50 on a, 7 on b: page 7 exists on b only
     first = compare(
         "crm/customers", connection(a), connection(b), method="sample", page_size=50, sample_pages=2
     )
     again = compare(
         "crm/customers", connection(a), connection(b), method="sample", page_size=50, sample_pages=2
     )
-    assert first.method == again.method == "sample(60)"  # seed 0 picks pages 4 and 7 (10 records on b)
+    assert first.method == again.method == "sample(100)"
     assert first.counts.equals(again.counts)
+    pages_a, pages_b = sampled_pages(a), sampled_pages(b)
+    assert pages_a == pages_b and len(pages_a) == 4  # the same two positions, twice
+    assert not any("&page=7&" in query for query in pages_b)
     sampled = {r["metric"]: (r["a"], r["b"]) for r in first.counts.iter_rows(named=True)}["rows"]
-    assert sampled == (50, 60)  # the 10 ids on b's page 7 were looked up on a, and not found there
-    assert first.record_diff.only_in_b.height == 10 and first.record_diff.compared == 50
+    assert sampled == (100, 100)
+    assert first.record_diff.only_in_b.is_empty() and first.record_diff.compared == 100
+    assert any("sample of 2 pages of 50 per side (seed 0), at the same positions" in n for n in first.notes)
+    assert any("sides a and b were not read in full" in note for note in first.notes)
+
+
+def test_a_sample_reports_a_value_missing_only_from_a_side_read_in_full() -> None:
+    a, b = envs()
+    b.records[0]["type"] = "Mixed"  # b's page 1
+    a.records[1]["type"] = "Vacant"  # a's page 1
+    cmp = compare(
+        "crm/customers", connection(a), connection(b), method="sample", page_size=50, sample_pages=6
+    )
+    # every page of a was read, so "Mixed" is missing there; b's page 7 was not, so "Vacant" may exist
+    assert cmp.new_values_in("b") == {"type": {"Mixed"}}
+    assert cmp.new_values_in("a") == {}
+    vacant = cmp.value_diff.filter(pl.col("field") == "type", pl.col("value") == "Vacant")
+    assert vacant.select("a", "b").row(0) == (1, 0)  # still counted, just not claimed missing
+    assert any("side b was not read in full" in note for note in cmp.notes)
+
+
+def test_a_sample_never_claims_a_value_is_missing_from_a_sampled_side() -> None:
+    a, b = envs()
+    cmp = compare(
+        "crm/customers", connection(a), connection(b), method="sample", page_size=50, sample_pages=2
+    )
+    seen = {
+        r["value"]: (r["a"], r["b"])
+        for r in cmp.value_diff.filter(pl.col("field") == "type").iter_rows(named=True)
+    }
+    assert seen  # the sample read types on both sides
+    assert cmp.new_values.is_empty()
 
 
 def test_same_environment_reports_no_differences() -> None:

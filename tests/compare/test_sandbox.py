@@ -227,3 +227,17 @@ def test_comparison_renders_and_charts_on_sandbox_data(customers: Comparison, tm
     assert dict(zip(changed.y, changed.x, strict=True))["active"] == P.PRODUCTION_DEACTIVATED_CUSTOMERS
     page = customers.to_html(tmp_path / "diff.html").read_text(encoding="utf-8")
     assert "Multifamily" in page and "nationalAccount" in page
+
+
+def test_a_sample_of_jobs_reads_the_same_positions_and_claims_no_missing_values(
+    integration: Connection, production: Connection
+) -> None:
+    jobs = compare("jpm/jobs", integration, production, method="sample", sample_pages=3)
+    totals = {r["metric"]: (r["a"], r["b"]) for r in jobs.counts.iter_rows(named=True)}["total"]
+    assert totals[0] // 1000 < totals[1] // 1000  # production has a page integration lacks
+    assert jobs.ok and jobs.new_values.is_empty()
+    statuses = jobs.value_diff.filter(pl.col("field") == "jobStatus")
+    assert statuses.height == 6 and (statuses["a"] > 0).all() and (statuses["b"] > 0).all()
+    assert min(jobs.a.rows, jobs.b.rows) >= 3000 - P.INTEGRATION_TEST_JOBS  # three full pages each
+    assert any("at the same positions on both sides" in note for note in jobs.notes)
+    assert any("sides a and b were not read in full" in note for note in jobs.notes)
