@@ -149,7 +149,9 @@ class _Walk:
     pages: int = 0
     rows: int = 0
     truncated: bool = False
-    total_count: int | None = None
+    total_count: int | None = None  # the sum over every query, None until each query's total is known
+    counted: int = 0  # queries (ids chunks) whose first page reported totalCount
+    counted_total: int = 0  # the sum of those totals: a lower bound until every query is counted
     stopped: bool = False
     clock: Clock = SYSTEM_CLOCK
     progress: _Bar | None = None
@@ -163,6 +165,7 @@ class _Walk:
         self.pages = self.rows = 0
         self.truncated = self.stopped = False
         self.total_count = None
+        self.counted = self.counted_total = 0
         self.progress = _open_bar(progress, description or self.resource, "page", self.clock)
 
     def params(self, query: QueryParams, number: int | None, with_total: bool) -> QueryParams:
@@ -240,7 +243,10 @@ class _Walk:
         self.pages += 1
         self.rows += len(page.items)
         if page.total_count is not None and page.number == self.first_page(self.queries[page.chunk]):
-            self.total_count = (self.total_count or 0) + page.total_count
+            self.counted += 1
+            self.counted_total += page.total_count
+            if self.counted == len(self.queries):  # a partial sum is not the total
+                self.total_count = self.counted_total
         if self.progress is not None:
             self.progress.update(1, rows=self.rows)
         if page.has_more and not page.items:
@@ -255,14 +261,21 @@ class _Walk:
             self._truncate(f"{self.resource} reports more records but its endpoint takes no page parameter")
             return False
         if self.max_pages is not None and self.pages >= self.max_pages and (page.has_more or more_queries):
-            total = f" of {self.total_count} records" if self.total_count is not None else ""
             self._truncate(
                 f"{self.resource}: stopped after {self.pages} page{'s' if self.pages != 1 else ''} "
-                f"(max_pages={self.max_pages}); "
-                f"{self.rows} records{total} fetched, more exist"
+                f"(max_pages={self.max_pages}); {self._fetched(page)}"
             )
             return False
         return page.has_more
+
+    def _fetched(self, last: Page) -> str:
+        """How much of the walk was fetched when it stopped after `last`, without guessing a total."""
+        total = f" of {self.total_count} records" if self.total_count is not None else ""
+        text = f"{self.rows} records{total} fetched" + (", more exist" if last.has_more else "")
+        unread = len(self.queries) - 1 - last.chunk
+        if unread:
+            text += f"; {unread} of {len(self.queries)} ids chunks not fetched"
+        return text
 
     def _truncate(self, message: str) -> None:
         self.truncated = True
@@ -439,7 +452,9 @@ class _PagesBase(Generic[_Requester]):
 class PageIterator(_PagesBase[SyncRequester]):
     """Iterate the pages of a list endpoint (`for page in it`), or its records (`it.items()`).
 
-    After (or during) iteration: `pages`, `rows`, `truncated` and `total_count` describe the walk.
+    After (or during) iteration: `pages`, `rows`, `truncated` and `total_count` describe the walk;
+    `total_count` is the server's total over every `ids` chunk, None until each chunk's first page has
+    reported one (a walk stopped before some chunk never knows its total).
     """
 
     def items(self) -> Iterator[dict[str, Any]]:

@@ -363,3 +363,29 @@ def test_iterating_again_starts_over(conn: Connection, fake: FakeApi, jobs: list
     assert sum(len(p) for p in walk) == 1000
     assert sum(len(p) for p in walk) == 1000
     assert (walk.pages, walk.rows, walk.total_count) == (3, 1000, 1000)
+
+
+def test_a_pull_stopped_before_some_ids_chunks_does_not_report_a_partial_total(
+    conn: Connection, fake: FakeApi, jobs: list[dict[str, Any]]
+) -> None:
+    with pytest.warns(TruncationWarning) as caught:
+        df = conn.frame("jpm/jobs", ids=list(range(1, 131)), pageSize=20, max_pages=3)
+    assert df.height == 50  # the first chunk's three pages
+    (warning,) = caught
+    assert str(warning.message) == (
+        "jpm/jobs: stopped after 3 pages (max_pages=3); 50 records fetched; 2 of 3 ids chunks not fetched"
+    )
+    info = conn.last_query
+    assert info is not None and info.truncated and info.total_count is None
+
+
+def test_a_pull_stopped_in_the_last_ids_chunk_knows_the_total(
+    conn: Connection, fake: FakeApi, jobs: list[dict[str, Any]]
+) -> None:
+    with pytest.warns(TruncationWarning) as caught:
+        conn.frame("jpm/jobs", ids=list(range(1, 131)), pageSize=20, max_pages=7)
+    (warning,) = caught
+    assert str(warning.message).endswith("; 120 records of 130 records fetched, more exist")
+    assert conn.last_query is not None and conn.last_query.total_count == 130
+    walk = conn.pages("jpm/jobs", ids=list(range(1, 131)), pageSize=50)
+    assert sum(len(p) for p in walk) == 130 and walk.total_count == 130
