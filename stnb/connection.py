@@ -32,7 +32,7 @@ import polars as pl
 from stnb.catalog import Catalog, Endpoint, Resource, load_catalog
 from stnb.clock import SYSTEM_CLOCK, Clock
 from stnb.errors import InvalidResponse, ValidationError
-from stnb.frames import ParquetSink, polars_schema, to_frame
+from stnb.frames import ParquetSink, concat_frames, polars_schema, to_frame
 from stnb.paging import (
     DEFAULT_CONCURRENCY,
     AsyncExportCursor,
@@ -632,11 +632,7 @@ async def _atyped(
 
 
 def _concat(frames: list[pl.DataFrame], fields: Mapping[str, Any]) -> pl.DataFrame:
-    if not frames:
-        return pl.DataFrame(schema=polars_schema(fields))
-    if len(frames) == 1:
-        return frames[0]
-    return pl.concat(frames, how="diagonal_relaxed")
+    return concat_frames(frames, polars_schema(fields))
 
 
 def _record(body: Any, endpoint: Endpoint) -> dict[str, Any]:

@@ -6,9 +6,15 @@ fractional seconds, "Z" or an offset; a value without an offset is read as UTC, 
 date -> Date, money -> Decimal(18, 2), decimal_string -> Decimal(18, 6), {"list": T} -> List,
 {"struct": ...} -> Struct, json -> String holding the value's JSON text.
 
-`to_frame` is tolerant: a cell that does not fit its type becomes null instead of failing the page.
-Fields the catalog does not know are kept as extra (inferred) columns and reported once per resource
-with a `SchemaDriftWarning`.
+`to_frame` is tolerant and loses nothing silently:
+- a cell that does not fit its type becomes null instead of failing the page (a fraction in an integer
+  field is not truncated), and the column and count are reported once per resource; numbers, booleans
+  and objects in a string field are kept as their JSON text;
+- money or decimal strings with more digits than Decimal(18, 2) / Decimal(18, 6) hold keep every digit
+  (up to 9 decimals) in a Decimal(38, 9) column for that batch, reported once;
+- fields the catalog does not know, also inside nested objects, are kept (extra columns, or extra struct
+  fields) and reported once per resource with a `SchemaDriftWarning`; an extra field whose values mix
+  types is kept as JSON text.
 """
 
 from __future__ import annotations
@@ -17,11 +23,12 @@ import gc
 import json
 import os
 import shutil
+import sys
 import threading
 import uuid
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from itertools import chain, compress, repeat
 from operator import is_not
 from pathlib import Path
@@ -38,6 +45,7 @@ __all__ = [
     "MONEY",
     "ParquetSink",
     "SchemaDriftWarning",
+    "concat_frames",
     "polars_dtype",
     "polars_schema",
     "to_frame",
@@ -100,11 +108,14 @@ def to_frame(
     fields: Mapping[str, FieldType],
     *,
     resource: str | None = None,
+    report: bool = True,
 ) -> pl.DataFrame:
     """Build a typed DataFrame from JSON records: every catalog field as a column, extras appended.
 
-    `resource` names the source in the one-time warning about unknown fields.
+    `resource` names the source in the one-time warnings (unknown fields, cells that did not fit);
+    `report=False` skips them, and they are then still given the first time they are not skipped.
     """
+    notes = _Notes()
     with _gc_paused():
         # The type check runs in C; the filtering comprehension only when something is not a dict.
         rows: list[dict[str, Any]] = (
@@ -112,12 +123,25 @@ def to_frame(
             if set(map(type, records)) <= {dict}
             else [r for r in records if isinstance(r, dict)]
         )
-        return _typed_frame(rows, fields, resource)
+        frame = _typed_frame(rows, fields, notes)
+    if report:
+        _report(resource or "records", notes)
+    return frame
 
 
-def _typed_frame(
-    rows: list[dict[str, Any]], fields: Mapping[str, FieldType], resource: str | None
-) -> pl.DataFrame:
+class _Notes:
+    """What a conversion found worth telling once: unknown field paths, cells that became null, widened
+    decimal columns."""
+
+    __slots__ = ("unfit", "unknown", "widened")
+
+    def __init__(self) -> None:
+        self.unknown: list[str] = []
+        self.unfit: dict[str, int] = {}
+        self.widened: list[str] = []
+
+
+def _typed_frame(rows: list[dict[str, Any]], fields: Mapping[str, FieldType], notes: _Notes) -> pl.DataFrame:
     values, keys = _dict_columns(rows)
     missing = (None,) * len(rows)
     columns = []
@@ -125,11 +149,11 @@ def _typed_frame(
         column = values.get(name, missing)
         if _has_json(ftype):
             column = [_encode_json(v, ftype) for v in column]
-        columns.append(_column(name, column, ftype))
+        columns.append(_column(name, column, ftype, notes, name))
     frame = pl.DataFrame(columns, height=len(rows))
     extras = sorted(keys.difference(fields))
     if extras:
-        _report_unknown(resource or "records", extras)
+        notes.unknown.extend(extras)
         frame = frame.hstack([_inferred(name, values[name]) for name in extras])
     return frame
 
@@ -187,44 +211,99 @@ def _dict_columns(rows: Sequence[dict[str, Any]]) -> tuple[dict[str, Sequence[An
     return {name: [r.get(name) for r in rows] for name in names}, names
 
 
-def _column(name: str, values: Sequence[Any], ftype: FieldType) -> pl.Series:
-    """One column from its JSON values, in its final dtype; cells that do not fit become null."""
+def _column(name: str, values: Sequence[Any], ftype: FieldType, notes: _Notes, path: str) -> pl.Series:
+    """One column from its JSON values, in its final dtype; `path` names it in notes ("items[].total")."""
     if isinstance(ftype, dict):
         if "list" in ftype:
-            return _list_column(name, values, ftype["list"])
+            return _list_column(name, values, ftype["list"], notes, path)
         if "struct" in ftype:
-            return _struct_column(name, values, ftype["struct"])
-    return _finish(_scalar_column(name, values, _raw_dtype(ftype)), ftype)
+            return _struct_column(name, values, ftype["struct"], notes, path)
+    raw = _scalar_column(name, values, _raw_dtype(ftype), notes, path)
+    return _finish(raw, ftype, notes, path)
 
 
-def _scalar_column(name: str, values: Sequence[Any], dtype: pl.DataType) -> pl.Series:
+def _scalar_column(
+    name: str, values: Sequence[Any], dtype: pl.DataType, notes: _Notes, path: str
+) -> pl.Series:
     try:
         return pl.Series(name, values, dtype=dtype)
     except (pl.exceptions.PolarsError, TypeError, ValueError, OverflowError):
         pass
-    # Some cell has another type: drop lists and objects (polars would print them into strings) and
-    # let polars convert the remaining scalars where it can.
-    scalars = [v if type(v) in _JSON_SCALARS else None for v in values]
+    # Some cell has another type: convert what converts without loss, null the rest and count it.
+    fit = _FITTERS.get(type(dtype), _to_text)
+    cells = [None if v is None else fit(v) for v in values]
+    lost = sum(v is not None for v in values) - sum(c is not None for c in cells)
     try:
-        return pl.Series(name, scalars, dtype=dtype, strict=False)
+        series = pl.Series(name, cells, dtype=dtype, strict=False)
     except (pl.exceptions.PolarsError, TypeError, ValueError, OverflowError):
-        return pl.Series(name, [None] * len(values), dtype=dtype)
+        series = pl.Series(name, [None] * len(values), dtype=dtype)
+    lost += series.null_count() - sum(c is None for c in cells)
+    if lost:
+        notes.unfit[path] = notes.unfit.get(path, 0) + lost
+    return series
 
 
-_JSON_SCALARS = frozenset({str, int, float, bool})
+def _to_int(value: Any) -> int | None:
+    if type(value) is int or type(value) is bool:
+        return int(value)
+    if type(value) is float and value.is_integer():
+        return int(value)
+    if type(value) is str:
+        with suppress(ValueError):
+            return int(value.strip())
+    return None  # a fraction, an object or text that is not a whole number: never truncated
 
 
-def _struct_column(name: str, values: Sequence[Any], subtypes: Mapping[str, FieldType]) -> pl.Series:
-    """A Struct column: the objects' fields loaded column by column, null where a row has no object."""
+def _to_float(value: Any) -> float | None:
+    if type(value) in (int, float, bool):
+        return float(value)
+    if type(value) is str:
+        with suppress(ValueError):
+            return float(value)
+    return None
+
+
+def _to_bool(value: Any) -> bool | None:
+    if type(value) is bool:
+        return value
+    if type(value) is str and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    return None
+
+
+def _to_text(value: Any) -> str:
+    """Text as it is; numbers, booleans, objects and lists as their JSON text (nothing dropped)."""
+    return value if type(value) is str else _compact_json(value)
+
+
+_FITTERS: dict[type, Any] = {
+    pl.Int64: _to_int,
+    pl.Int32: _to_int,
+    pl.Float64: _to_float,
+    pl.Boolean: _to_bool,
+    pl.String: _to_text,
+}
+
+
+def _struct_column(
+    name: str, values: Sequence[Any], subtypes: Mapping[str, FieldType], notes: _Notes, path: str
+) -> pl.Series:
+    """A Struct column: the objects' fields loaded column by column, null where a row has no object.
+
+    Fields the catalog does not know are appended to the struct (inferred) and noted."""
     if values.count(None) == len(values):
         # Common for optional objects (lead source, batch): one C-level scan, nothing to load.
         dtype = pl.Struct({sub: polars_dtype(t) for sub, t in subtypes.items()})
         return pl.repeat(None, len(values), dtype=dtype, eager=True).alias(name)
-    values, present = _present(values, dict)
+    values, present = _present(values, dict, notes, path)
     dicts = values if present is None else list(compress(values, present))
-    inner, _ = _dict_columns(dicts)
+    inner, keys = _dict_columns(dicts)
     missing = (None,) * len(dicts)
-    parts = [_column(sub, inner.get(sub, missing), t) for sub, t in subtypes.items()]
+    parts = [_column(sub, inner.get(sub, missing), t, notes, f"{path}.{sub}") for sub, t in subtypes.items()]
+    extras = sorted(keys.difference(subtypes))
+    if extras:
+        notes.unknown.extend(f"{path}.{sub}" for sub in extras)
+        parts.extend(_inferred(sub, inner[sub]) for sub in extras)
     struct = pl.DataFrame(parts, height=len(dicts)).to_struct(name)
     if present is None:
         return struct
@@ -233,19 +312,21 @@ def _struct_column(name: str, values: Sequence[Any], subtypes: Mapping[str, Fiel
     return struct.gather(where)
 
 
-def _list_column(name: str, values: Sequence[Any], inner_type: FieldType) -> pl.Series:
+def _list_column(
+    name: str, values: Sequence[Any], inner_type: FieldType, notes: _Notes, path: str
+) -> pl.Series:
     """A List column from one flat inner column plus row lengths: far faster than per-row lists."""
     empty = pl.repeat(pl.lit([], dtype=pl.List(polars_dtype(inner_type))), len(values))
     if values.count([]) == len(values):
         # Common for optional lists (tags, custom fields): one C-level scan, nothing to load.
         return pl.select(empty.alias(name)).to_series()
-    values, present = _present(values, list)
+    values, present = _present(values, list, notes, path)
     if not any(values):
         return pl.select(
             (empty if present is None else pl.when(pl.lit(present)).then(empty)).alias(name)
         ).to_series()
     lists = values if present is None else list(compress(values, present))
-    inner = _column(name, list(chain.from_iterable(lists)), inner_type)
+    inner = _column(name, list(chain.from_iterable(lists)), inner_type, notes, f"{path}[]")
     lengths = pl.Series("len", list(map(len, lists)), dtype=pl.Int64)
     if present is not None:
         lengths = pl.zeros(len(values), pl.Int64, eager=True).scatter(present.arg_true(), lengths)
@@ -257,27 +338,51 @@ def _list_column(name: str, values: Sequence[Any], inner_type: FieldType) -> pl.
     return pl.select(pl.lit(inner.implode()).list.gather(slices).alias(name)).to_series()
 
 
-def _present(values: Sequence[Any], kind: type) -> tuple[Sequence[Any], pl.Series | None]:
-    """Values with cells of another type than `kind` set to None, and which rows hold a value.
+def _present(
+    values: Sequence[Any], kind: type, notes: _Notes, path: str
+) -> tuple[Sequence[Any], pl.Series | None]:
+    """Values with cells of another type than `kind` set to None (counted in `notes`), and which rows
+    hold a value.
 
     The mask is None when every row holds one; the checks run in C unless some cell has a wrong type.
     """
     if not set(map(type, values)) <= {kind, type(None)}:
+        before = len(values) - values.count(None)
         values = [v if type(v) is kind else None for v in values]
+        notes.unfit[path] = notes.unfit.get(path, 0) + before - (len(values) - values.count(None))
     if not values.count(None):
         return values, None
     return values, pl.Series("present", list(map(is_not, values, repeat(None))), dtype=pl.Boolean)
 
 
-def _finish(series: pl.Series, ftype: FieldType) -> pl.Series:
+def _finish(series: pl.Series, ftype: FieldType, notes: _Notes, path: str) -> pl.Series:
     """Turn a loaded (raw) scalar column into its final dtype: parse datetimes, dates and decimals."""
     if ftype == "datetime":
-        return _datetimes(series)
-    if ftype == "date":
-        return series.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
-    if ftype in ("money", "decimal_string"):
-        return series.cast(_SCALARS[str(ftype)], strict=False)
-    return series
+        parsed = _datetimes(series)
+    elif ftype == "date":
+        parsed = series.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
+    elif ftype in ("money", "decimal_string"):
+        parsed = _decimals(series, _SCALARS[str(ftype)], notes, path)
+    else:
+        return series
+    lost = parsed.null_count() - series.null_count()
+    if lost:
+        notes.unfit[path] = notes.unfit.get(path, 0) + lost
+    return parsed
+
+
+WIDE_DECIMAL = pl.Decimal(38, 9)
+
+
+def _decimals(text: pl.Series, dtype: pl.DataType, notes: _Notes, path: str) -> pl.Series:
+    """Decimal strings in `dtype` when every value fits it exactly, else in Decimal(38, 9) (noted)."""
+    wide = text.cast(WIDE_DECIMAL, strict=False)
+    narrow = wide.cast(dtype, strict=False)
+    # Equal null counts and equal values after widening back: the narrow column lost nothing.
+    if narrow.null_count() == wide.null_count() and bool((narrow.cast(WIDE_DECIMAL) == wide).all()):
+        return narrow
+    notes.widened.append(path)
+    return wide
 
 
 def _datetimes(series: pl.Series) -> pl.Series:
@@ -305,10 +410,24 @@ def _parse_datetime(expr: pl.Expr) -> pl.Expr:
 
 
 def _inferred(name: str, values: Sequence[Any]) -> pl.Series:
-    try:
-        return pl.Series(name, values, strict=False)
-    except (pl.exceptions.PolarsError, TypeError, ValueError, OverflowError):
-        return pl.Series(name, [None if v is None else json.dumps(v) for v in values], dtype=pl.String)
+    """A field the catalog does not know: its own dtype when its values agree on one, else JSON text."""
+    kinds = set(map(type, values)) - {type(None)}
+    if kinds == {int, float}:
+        values = [None if v is None else float(v) for v in values]
+        kinds = {float}
+    if len(kinds) == 1:
+        with suppress(pl.exceptions.PolarsError, TypeError, ValueError, OverflowError):
+            series = pl.Series(name, values, strict=True)
+            if series.dtype != pl.Object:
+                return series
+    elif not kinds:
+        return pl.Series(name, values, dtype=pl.Null)
+    return pl.Series(name, [None if v is None else _compact_json(v) for v in values], dtype=pl.String)
+
+
+def _compact_json(value: Any) -> str:
+    """JSON text without spaces, as polars writes it (so text from either source compares equal)."""
+    return json.dumps(value, separators=(",", ":"))
 
 
 def _raw_dtype(ftype: FieldType) -> pl.DataType:
@@ -343,26 +462,92 @@ def _encode_json(value: Any, ftype: FieldType) -> Any:
     return value
 
 
-_reported: set[tuple[str, str]] = set()
+_reported: set[tuple[str, str, str]] = set()
 _reported_lock = threading.Lock()
 
 
-def _report_unknown(resource: str, names: list[str]) -> None:
+def _first_time(resource: str, kind: str, paths: Sequence[str]) -> list[str]:
     with _reported_lock:
-        new = [n for n in names if (resource, n) not in _reported]
-        _reported.update((resource, n) for n in new)
-    if new:
-        warnings.warn(
-            f"{resource}: fields not in the catalog kept as inferred columns: {', '.join(new)}",
-            SchemaDriftWarning,
-            stacklevel=3,
+        new = [p for p in dict.fromkeys(paths) if (resource, kind, p) not in _reported]
+        _reported.update((resource, kind, p) for p in new)
+    return new
+
+
+def _report(resource: str, notes: _Notes) -> None:
+    """One warning per kind for what this process has not been told yet about `resource`."""
+    unknown = _first_time(resource, "unknown", sorted(notes.unknown))
+    if unknown:
+        _warn(f"{resource}: fields not in the catalog kept as inferred columns: {', '.join(unknown)}")
+    unfit = _first_time(resource, "unfit", sorted(notes.unfit))
+    if unfit:
+        counts = ", ".join(f"{p} ({notes.unfit[p]})" for p in unfit)
+        _warn(f"{resource}: values that do not fit the documented type were set to null: {counts}")
+    widened = _first_time(resource, "widened", sorted(notes.widened))
+    if widened:
+        _warn(
+            f"{resource}: decimal values with more digits than documented kept exactly as Decimal(38, 9): "
+            + ", ".join(widened)
         )
 
 
+def _warn(message: str) -> None:
+    # Point at the first frame outside stnb (the user's call), however deep the conversion ran.
+    frame, level = sys._getframe(1), 2
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, SchemaDriftWarning, stacklevel=level)
+
+
+_PACKAGE_DIR = str(Path(__file__).resolve().parent)
+
+
+def concat_frames(frames: Sequence[pl.DataFrame], schema: pl.Schema | None = None) -> pl.DataFrame:
+    """The batches of one pull as one frame (`schema` when there is none).
+
+    Columns are aligned by name; a column whose batches disagree on its kind of type (a drifting field
+    outside the catalog: a number in one batch, an object in another) becomes JSON text in every batch
+    rather than being coerced into one of the types.
+    """
+    if not frames:
+        return pl.DataFrame(schema=schema or {})
+    if len(frames) == 1:
+        return frames[0]
+    drifting = _drifting([f.schema for f in frames])
+    if drifting:
+        frames = [
+            f.with_columns(_as_text(n, f.schema[n]).alias(n) for n in drifting if n in f.schema)
+            for f in frames
+        ]
+    return pl.concat(frames, how="diagonal_relaxed")
+
+
+def _drifting(schemas: Sequence[Mapping[str, pl.DataType]]) -> list[str]:
+    """Columns whose non-null dtypes are of different kinds across `schemas`."""
+    kinds: dict[str, set[str]] = {}
+    for schema in schemas:
+        for name, dtype in schema.items():
+            if dtype != pl.Null:
+                kinds.setdefault(name, set()).add(_kind(dtype))
+    return [name for name, seen in kinds.items() if len(seen) > 1]
+
+
+def _kind(dtype: pl.DataType) -> str:
+    # Numbers widen into each other and structs merge their fields without loss; other kinds do not.
+    if dtype.is_numeric():
+        return "number"
+    return type(dtype).__name__
+
+
+def _as_text(column: str, dtype: pl.DataType) -> pl.Expr:
+    if isinstance(dtype, (pl.Struct, pl.List)):
+        return _json_text(column, dtype)
+    return pl.col(column).cast(pl.String)
+
+
 def _json_text(column: str, dtype: pl.DataType) -> pl.Expr:
-    """Nested columns as JSON text, for formats (CSV) that only hold scalars."""
+    """Nested columns as JSON text, for formats (CSV) that only hold scalars; null stays null."""
     if isinstance(dtype, pl.Struct):
-        return pl.col(column).struct.json_encode()
+        return pl.when(pl.col(column).is_null()).then(None).otherwise(pl.col(column).struct.json_encode())
     wrapped = pl.struct(pl.col(column).alias("v")).struct.json_encode()
     text = wrapped.str.strip_prefix('{"v":').str.strip_suffix("}")
     return pl.when(pl.col(column).is_null()).then(None).otherwise(text)
@@ -415,7 +600,14 @@ class ParquetSink:
         try:
             if not self._parts:
                 self._write_part(pl.DataFrame(schema=self._schema or {}))
-            scans = [pl.scan_parquet(p) for p in self._parts]
+            schemas = [pl.read_parquet_schema(p) for p in self._parts]
+            drifting = _drifting(schemas)
+            scans = [
+                pl.scan_parquet(p).with_columns(
+                    _as_text(n, schema[n]).alias(n) for n in drifting if n in schema
+                )
+                for p, schema in zip(self._parts, schemas, strict=True)
+            ]
             lazy = scans[0] if len(scans) == 1 else pl.concat(scans, how="diagonal_relaxed")
             if self._unique_by is not None:
                 lazy = lazy.unique(subset=self._unique_by, keep="last", maintain_order=True)

@@ -20,7 +20,7 @@ import polars as pl
 from stnb.catalog import Endpoint, Resource
 from stnb.connection import Connection
 from stnb.errors import InvalidResponse
-from stnb.frames import ParquetSink, SchemaDriftWarning, polars_schema, to_frame
+from stnb.frames import ParquetSink, polars_schema, to_frame
 from stnb.paging import TruncationWarning
 from stnb.query import QueryParams, build_query, split_path_params
 
@@ -48,10 +48,9 @@ class _Collector:
     def frame(self, records: Sequence[Mapping[str, Any]]) -> pl.DataFrame:
         for record in records:
             self.keys.update(record)
-        with warnings.catch_warnings():
-            # fields the catalog lacks are exactly what the schema comparison reports
-            warnings.simplefilter("ignore", SchemaDriftWarning)
-            return to_frame(records, self.fields, resource=self.resource.key)
+        # Fields the catalog lacks are exactly what the schema comparison reports: no warning here, and
+        # a later pull of the resource still gets its one.
+        return to_frame(records, self.fields, resource=self.resource.key, report=False)
 
     def combine(self, frames: Iterable[pl.DataFrame]) -> pl.DataFrame:
         frames = list(frames)

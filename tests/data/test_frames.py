@@ -303,11 +303,13 @@ def test_unknown_fields_are_kept_in_row_order_whatever_the_layouts() -> None:
     assert df.rows() == [(1, "a"), (2, "b"), (3, None)]
 
 
-def test_values_of_the_wrong_container_type_become_null() -> None:
-    df = to_frame([{"tags": {"a": 1}, "customer": [1, 2], "name": {"x": 1}}, {"tags": [4]}], FIELDS)
+def test_values_of_the_wrong_container_type_become_null_and_are_reported() -> None:
+    records = [{"tags": {"a": 1}, "customer": [1, 2], "name": {"x": 1}}, {"tags": [4]}]
+    with pytest.warns(SchemaDriftWarning, match=r"set to null: customer \(1\), tags \(1\)"):
+        df = to_frame(records, FIELDS, resource="test/wrong-containers")
     assert df["tags"].to_list() == [None, [4]]
     assert df["customer"].to_list() == [None, None]
-    assert df["name"].to_list() == [None, None]
+    assert df["name"].to_list() == ['{"x":1}', None], "an object in a text field is kept as its JSON text"
     assert df.height == 2
 
 
