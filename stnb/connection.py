@@ -74,7 +74,7 @@ class QueryInfo:
     pages: int = 0
     rows: int = 0
     truncated: bool = False
-    total_count: int | None = None
+    total_count: int | None = None  # the server's total over every ids chunk; None when unknown
 
 
 @dataclass(frozen=True, slots=True)
