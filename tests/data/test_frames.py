@@ -108,12 +108,15 @@ def test_frame_has_the_explicit_schema_and_parsed_values() -> None:
     ],
 )
 def test_datetime_variants(text: str, expected: datetime | None) -> None:
-    assert to_frame([{"when": text}], {"when": "datetime"})["when"][0] == expected
+    with warnings.catch_warnings():
+        warnings.simplefilter("error" if expected is not None else "ignore", SchemaDriftWarning)
+        assert to_frame([{"when": text}], {"when": "datetime"})["when"][0] == expected
 
 
 def test_bad_cells_become_null_instead_of_failing() -> None:
     bad = record(id="abc", count="x", ok="maybe", when=12, total="lots", tags=[1, "x"], customer={"id": "?"})
-    df = to_frame([record(), bad], FIELDS)
+    with pytest.warns(SchemaDriftWarning, match=r"set to null: count \(1\), customer\.id \(1\), id \(1\)"):
+        df = to_frame([record(), bad], FIELDS, resource="test/bad-cells")
     row = df.row(1, named=True)
     assert row["id"] is None and row["count"] is None and row["when"] is None and row["total"] is None
     assert row["tags"] == [1, None]
@@ -252,7 +255,11 @@ def test_nested_lists_keep_order_empties_nulls_and_bad_cells() -> None:
         {"id": 4, "items": "oops", "lead": {"jobId": "x"}, "tags": [1, "x", 2]},
         {"id": 5, "items": [item(5, account=None, price="lots", at=None)], "lead": {}, "tags": [9]},
     ]
-    df = to_frame(records, NESTED)
+    expected = (
+        r"set to null: items \(1\), items\[\]\.price \(1\), lead \(1\), lead\.jobId \(1\), tags\[\] \(1\)"
+    )
+    with pytest.warns(SchemaDriftWarning, match=expected):
+        df = to_frame(records, NESTED, resource="test/nested-bad-cells")
     assert df.schema == polars_schema(NESTED)
     assert df["id"].to_list() == [1, 2, 3, 4, 5]
     items = df["items"].to_list()
