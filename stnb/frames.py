@@ -11,7 +11,8 @@ date -> Date, money -> Decimal(18, 2), decimal_string -> Decimal(18, 6), {"list"
   field is not truncated), and the column and count are reported once per resource; numbers, booleans
   and objects in a string field are kept as their JSON text;
 - money or decimal strings with more digits than Decimal(18, 2) / Decimal(18, 6) hold keep every digit
-  (up to 9 decimals) in a Decimal(38, 9) column for that batch, reported once;
+  (up to 9 decimals; beyond that they are rounded to 9, reported) in a Decimal(38, 9) column for that
+  batch, reported once;
 - fields the catalog does not know, also inside nested objects, are kept (extra columns, or extra struct
   fields) and reported once per resource with a `SchemaDriftWarning`; an extra field whose values mix
   types is kept as JSON text.
@@ -133,12 +134,13 @@ class _Notes:
     """What a conversion found worth telling once: unknown field paths, cells that became null, widened
     decimal columns."""
 
-    __slots__ = ("unfit", "unknown", "widened")
+    __slots__ = ("rounded", "unfit", "unknown", "widened")
 
     def __init__(self) -> None:
         self.unknown: list[str] = []
         self.unfit: dict[str, int] = {}
         self.widened: list[str] = []
+        self.rounded: dict[str, int] = {}
 
 
 def _typed_frame(rows: list[dict[str, Any]], fields: Mapping[str, FieldType], notes: _Notes) -> pl.DataFrame:
@@ -377,6 +379,9 @@ WIDE_DECIMAL = pl.Decimal(38, 9)
 def _decimals(text: pl.Series, dtype: pl.DataType, notes: _Notes, path: str) -> pl.Series:
     """Decimal strings in `dtype` when every value fits it exactly, else in Decimal(38, 9) (noted)."""
     wide = text.cast(WIDE_DECIMAL, strict=False)
+    rounded = int(text.str.contains(r"\.\d{10}").sum())  # more decimals than even Decimal(38, 9) holds
+    if rounded:
+        notes.rounded[path] = notes.rounded.get(path, 0) + rounded
     narrow = wide.cast(dtype, strict=False)
     # Equal null counts and equal values after widening back: the narrow column lost nothing.
     if narrow.null_count() == wide.null_count() and bool((narrow.cast(WIDE_DECIMAL) == wide).all()):
@@ -482,6 +487,10 @@ def _report(resource: str, notes: _Notes) -> None:
     if unfit:
         counts = ", ".join(f"{p} ({notes.unfit[p]})" for p in unfit)
         _warn(f"{resource}: values that do not fit the documented type were set to null: {counts}")
+    rounded = _first_time(resource, "rounded", sorted(notes.rounded))
+    if rounded:
+        counts = ", ".join(f"{p} ({notes.rounded[p]})" for p in rounded)
+        _warn(f"{resource}: decimal values with more than 9 decimal places were rounded to 9: {counts}")
     widened = _first_time(resource, "widened", sorted(notes.widened))
     if widened:
         _warn(

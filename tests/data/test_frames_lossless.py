@@ -172,3 +172,12 @@ def test_a_silenced_conversion_does_not_use_up_the_warning() -> None:
     assert drift_messages(records, {"id": "int64"}, resource=name) == [
         f"{name}: fields not in the catalog kept as inferred columns: surprise"
     ]
+
+
+def test_decimals_beyond_nine_places_are_rounded_and_reported() -> None:
+    name = resource()
+    with pytest.warns(SchemaDriftWarning, match=r"more than 9 decimal places were rounded to 9: total \(1\)"):
+        df = to_frame(
+            [{"id": 1, "total": "1.0000000001"}, {"id": 2, "total": "2.50"}], MONEYED, resource=name
+        )
+    assert df["total"].to_list() == [Decimal("1.00"), Decimal("2.50")]
