@@ -24,11 +24,9 @@ import gc
 import json
 import os
 import shutil
-import sys
 import threading
 import uuid
-import warnings
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from itertools import chain, compress, repeat
 from operator import is_not
@@ -38,6 +36,7 @@ from typing import Any, cast
 
 import polars as pl
 
+from stnb._flow import warn_caller
 from stnb.catalog import FieldType
 
 __all__ = [
@@ -232,7 +231,7 @@ def _scalar_column(
     except (pl.exceptions.PolarsError, TypeError, ValueError, OverflowError):
         pass
     # Some cell has another type: convert what converts without loss, null the rest and count it.
-    fit = _FITTERS.get(type(dtype), _to_text)
+    fit: Callable[[Any], Any] = _FITTERS.get(type(dtype), _to_text)
     cells = [None if v is None else fit(v) for v in values]
     lost = sum(v is not None for v in values) - sum(c is not None for c in cells)
     try:
@@ -278,7 +277,7 @@ def _to_text(value: Any) -> str:
     return value if type(value) is str else _compact_json(value)
 
 
-_FITTERS: dict[type, Any] = {
+_FITTERS: dict[type, Callable[[Any], Any]] = {
     pl.Int64: _to_int,
     pl.Int32: _to_int,
     pl.Float64: _to_float,
@@ -500,14 +499,7 @@ def _report(resource: str, notes: _Notes) -> None:
 
 
 def _warn(message: str) -> None:
-    # Point at the first frame outside stnb (the user's call), however deep the conversion ran.
-    frame, level = sys._getframe(1), 2
-    while frame.f_back is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
-        frame, level = frame.f_back, level + 1
-    warnings.warn(message, SchemaDriftWarning, stacklevel=level)
-
-
-_PACKAGE_DIR = str(Path(__file__).resolve().parent)
+    warn_caller(message, SchemaDriftWarning)  # at the user's call, however deep the conversion ran
 
 
 def concat_frames(frames: Sequence[pl.DataFrame], schema: pl.Schema | None = None) -> pl.DataFrame:

@@ -16,18 +16,6 @@ from stnb.errors import ConfigError
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture
-def no_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    """A fresh machine: no credential variables, no .env, no profiles, no usage ledger."""
-    for key in list(os.environ):
-        if key.startswith(("STNB_", "SERVICETITAN_")):
-            monkeypatch.delenv(key)
-    monkeypatch.setenv("STNB_LEDGER", "off")
-    monkeypatch.setenv("STNB_PROFILES", str(tmp_path / "missing-profiles.toml"))
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
 def test_an_unknown_environment_is_one_line_on_stderr(
     no_credentials: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -23,6 +23,7 @@ from stnb.sandbox.exports import DEFAULT_BATCH_SIZE
 from stnb.sandbox.faults import Fault, FaultInjector, FaultSpec
 from stnb.sandbox.identity import (
     ALL_MODULES,
+    DemoIdentities,
     SandboxApp,
     SandboxCredentials,
     SandboxTenant,
@@ -80,7 +81,7 @@ class _Caller:
     creds: SandboxCredentials
 
 
-class Sandbox:
+class Sandbox(DemoIdentities):
     """An offline ServiceTitan: demo apps and tenants, two environments, the API's paths and behaviours.
 
     `anchor` is the world's "now" (UTC); None means today (by `clock`) at 00:00 UTC. Equal (seed, scale,
@@ -157,19 +158,6 @@ class Sandbox:
     @token_ttl.setter
     def token_ttl(self, value: int) -> None:
         self._tokens.ttl = value
-
-    @property
-    def default_app(self) -> SandboxApp:
-        return self.apps[0]
-
-    @property
-    def default_tenant(self) -> SandboxTenant:
-        return self.apps[0].tenants[0]
-
-    @property
-    def credentials(self) -> dict[str, SandboxCredentials]:
-        """Credentials of the default app for the default tenant, per environment."""
-        return dict(self.default_tenant.credentials)
 
     def app(self, name: str) -> SandboxApp:
         for app in self.apps:

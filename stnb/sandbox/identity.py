@@ -158,6 +158,25 @@ def _chars(seed: int, n: int, *parts: str) -> str:
     return "".join(out[:n])
 
 
+class DemoIdentities:
+    """The demo apps of one seed and their defaults: what a sandbox and a client of a served one share."""
+
+    apps: list[SandboxApp]
+
+    @property
+    def default_app(self) -> SandboxApp:
+        return self.apps[0]
+
+    @property
+    def default_tenant(self) -> SandboxTenant:
+        return self.apps[0].tenants[0]
+
+    @property
+    def credentials(self) -> dict[str, SandboxCredentials]:
+        """Credentials of the default app for the default tenant, per environment."""
+        return dict(self.default_tenant.credentials)
+
+
 def tenant_id_for(seed: int, profile: TenantProfile) -> int:
     """A 9-10 digit tenant id, stable for a (seed, tenant)."""
     value = int.from_bytes(_digest(seed, "tenant", profile.key)[:8], "big")

@@ -12,7 +12,7 @@ import os
 import httpx
 
 from stnb.errors import ConfigError
-from stnb.sandbox.identity import SandboxApp, SandboxCredentials, SandboxTenant, build_apps
+from stnb.sandbox.identity import DemoIdentities, SandboxApp, build_apps
 
 __all__ = ["RemoteSandbox", "remote_from_environment", "seed_from_environment"]
 
@@ -20,7 +20,7 @@ URL_VARIABLE = "STNB_SANDBOX_URL"
 SEED_VARIABLE = "STNB_SANDBOX_SEED"
 
 
-class RemoteSandbox:
+class RemoteSandbox(DemoIdentities):
     """What `stnb.connect` needs of a served sandbox: `.url`, `.apps` and `.credentials` (no transport)."""
 
     def __init__(self, url: str, seed: int = 0) -> None:
@@ -35,19 +35,6 @@ class RemoteSandbox:
         self.url = url.rstrip("/")
         self.seed = seed
         self.apps: list[SandboxApp] = build_apps(seed)
-
-    @property
-    def default_app(self) -> SandboxApp:
-        return self.apps[0]
-
-    @property
-    def default_tenant(self) -> SandboxTenant:
-        return self.apps[0].tenants[0]
-
-    @property
-    def credentials(self) -> dict[str, SandboxCredentials]:
-        """The default app's credentials for the default tenant, per environment (as `Sandbox`)."""
-        return dict(self.default_tenant.credentials)
 
     def __repr__(self) -> str:
         return f"RemoteSandbox(url={self.url!r}, seed={self.seed})"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
 from pathlib import Path
 
 import httpx
@@ -190,19 +189,8 @@ def test_pull_help_says_what_the_page_options_do(capsys: pytest.CaptureFixture[s
     assert "--tenant" in text and "--no-sandbox" in text and "--since" in text
 
 
-@pytest.fixture
-def bare(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No credentials anywhere, so only the sandbox can answer."""
-    for key in list(os.environ):
-        if key.startswith(("STNB_", "SERVICETITAN_")):
-            monkeypatch.delenv(key)
-    monkeypatch.setenv("STNB_LEDGER", "off")
-    monkeypatch.setenv("STNB_PROFILES", str(tmp_path / "missing-profiles.toml"))
-    monkeypatch.chdir(tmp_path)
-
-
 def test_doctor_checks_the_sandbox_app_named_by_profile(
-    bare: None, capsys: pytest.CaptureFixture[str]
+    no_credentials: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["doctor", "--sandbox", "--profile", "Fleet Insights", "--env", "integration"]) == 0
     out = capsys.readouterr().out
@@ -211,7 +199,9 @@ def test_doctor_checks_the_sandbox_app_named_by_profile(
     assert "\nproduction:" not in out
 
 
-def test_doctor_sandbox_tenant_and_unknown_app(bare: None, capsys: pytest.CaptureFixture[str]) -> None:
+def test_doctor_sandbox_tenant_and_unknown_app(
+    no_credentials: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from stnb.sandbox import default_sandbox
 
     app = default_sandbox().app("Fleet Insights")
@@ -225,7 +215,7 @@ def test_doctor_sandbox_tenant_and_unknown_app(bare: None, capsys: pytest.Captur
 
 
 def test_doctor_no_sandbox_without_credentials_is_a_problem(
-    bare: None, capsys: pytest.CaptureFixture[str]
+    no_credentials: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["doctor", "--no-sandbox"]) == 1
     out = capsys.readouterr().out

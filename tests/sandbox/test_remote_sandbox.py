@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,18 +19,6 @@ from stnb.sandbox.server import ServerHandle
 
 SEED = 3
 pytestmark = pytest.mark.filterwarnings("ignore::stnb.TruncationWarning")  # one page is enough
-
-
-@pytest.fixture
-def no_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    """No credential variables, .env or profiles: only the sandbox can answer."""
-    for key in list(os.environ):
-        if key.startswith(("STNB_", "SERVICETITAN_")):
-            monkeypatch.delenv(key)
-    monkeypatch.setenv("STNB_LEDGER", "off")
-    monkeypatch.setenv("STNB_PROFILES", str(tmp_path / "missing-profiles.toml"))
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 @pytest.fixture(scope="module")
