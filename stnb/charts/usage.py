@@ -14,13 +14,14 @@ from datetime import date, timedelta
 import plotly.graph_objects as go
 import polars as pl
 
-from stnb.charts.periods import mark_partial
+from stnb.charts.periods import mark_coverage, mark_partial
 from stnb.charts.theme import COLORS, LIMIT_COLOR, rgba, titled
 from stnb.usage import analytics
 from stnb.usage.events import Frame, usage_events
 
 __all__ = [
     "Context",
+    "mark_periods",
     "calls_by",
     "context",
     "endpoint_heatmap",
@@ -81,6 +82,13 @@ def _per(every: str) -> str:
     return _EVERY_WORDS.get(every, every)
 
 
+def mark_periods(fig: go.Figure, usage: Frame, ctx: Context, every: str) -> go.Figure:
+    """Shade the periods `usage` covers in part: weeks and months by days, days and hours by time."""
+    if every in ("1d", "1h"):
+        return mark_coverage(fig, analytics.period_coverage(usage, every).iter_rows(), every)
+    return mark_partial(fig, ctx.start, ctx.end, every)
+
+
 def _color(i: int) -> str:
     return COLORS[i % len(COLORS)]
 
@@ -124,7 +132,7 @@ def trend(
                 )
             )
     fig.update_layout(yaxis_title=f"calls per {_per(every)}", xaxis_title=None)
-    mark_partial(fig, ctx.start, ctx.end, every)
+    mark_periods(fig, usage, ctx, every)
     return _title(fig, f"API calls per {_per(every)}", ctx)
 
 
@@ -152,7 +160,7 @@ def calls_by(usage: Frame, *, by: str = "app", every: str = "1d", top: int = 8) 
             )
         )
     fig.update_layout(yaxis_title=f"calls per {_per(every)}")
-    mark_partial(fig, ctx.start, ctx.end, every)
+    mark_periods(fig, usage, ctx, every)
     return _title(fig, f"Calls per {_per(every)} by {by}", ctx)
 
 
@@ -175,7 +183,7 @@ def family_area(usage: Frame, *, every: str = "1d") -> go.Figure:
             )
         )
     fig.update_layout(yaxis_title=f"calls per {_per(every)}")
-    mark_partial(fig, ctx.start, ctx.end, every)
+    mark_periods(fig, usage, ctx, every)
     return _title(fig, f"Calls per {_per(every)} by API family", ctx)
 
 
