@@ -112,7 +112,7 @@ def trend(
             )
         )
     if mark_anomalies and every == "1d" and counts.height:
-        found = analytics.anomalies(counts, threshold=threshold)
+        found = analytics.anomalies(analytics.daily_calls(usage), threshold=threshold)  # whole days
         if found.height:
             text = [
                 f"{a}: {k} of {abs(p):.0f}% ({c:,} calls, about {e:,.0f} expected; z = {z:.1f})"
