@@ -9,10 +9,10 @@ or multiples ("2w", "3mo").
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 import plotly.graph_objects as go
 
@@ -199,7 +199,7 @@ def mark_dates(fig: go.Figure, marks: Mapping[date, str]) -> go.Figure:
     return fig
 
 
-def mark_coverage(fig: go.Figure, coverage: Sequence[tuple[datetime, float, bool]], every: str) -> go.Figure:
+def mark_coverage(fig: go.Figure, coverage: Iterable[tuple[Any, ...]], every: str) -> go.Figure:
     """Shade each period that `coverage` (rows of period, covered, whole: `analytics.period_coverage`)
     says the data covers in part, labelled with how much of it ("partial day: 67 % covered").
 
