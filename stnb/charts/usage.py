@@ -21,7 +21,6 @@ from stnb.usage.events import Frame, usage_events
 
 __all__ = [
     "Context",
-    "mark_periods",
     "calls_by",
     "context",
     "endpoint_heatmap",
@@ -29,6 +28,7 @@ __all__ = [
     "family_area",
     "headroom",
     "latency",
+    "mark_periods",
     "projection",
     "tenants_ranked",
     "trend",

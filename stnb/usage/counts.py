@@ -274,7 +274,8 @@ def week_over_week(df: Frame, by: By = ("app",), *, as_of: date | None = None) -
     """Calls in the 7 days ending `as_of` (default: the last whole day with data) against the 7 days before.
 
     Columns: *by, this_week, last_week, change, change_pct (-100 when calls stopped; null when last week
-    had no calls, or when either week holds a partial day). `df` may be raw usage or a daily frame (day/period, *by, calls).
+    had no calls, or when either week holds a partial day). `df` may be raw usage or a daily frame
+    (day/period, *by, calls[, covered]).
     """
     out = _windows(df, as_keys(by), as_of, 7)
     return out.rename({"recent": "this_week", "before": "last_week"})

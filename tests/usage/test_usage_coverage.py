@@ -56,7 +56,10 @@ def test_daily_coverage_of_a_ledger_that_starts_and_ends_mid_day(ledger: pl.Data
     assert by_day[date(2026, 6, 1)] == pytest.approx((24 * 60 - (7 * 60 + 58)) / (24 * 60), abs=1e-6)
     assert by_day[date(2026, 7, 1)] == pytest.approx((5 * 60 + 4) / (24 * 60), abs=1e-6)
     assert all(by_day[date(2026, 6, d)] == 1.0 for d in range(2, 31))
-    assert cover.filter(~pl.col("whole"))["period"].dt.date().to_list() == [date(2026, 6, 1), date(2026, 7, 1)]
+    assert cover.filter(~pl.col("whole"))["period"].dt.date().to_list() == [
+        date(2026, 6, 1),
+        date(2026, 7, 1),
+    ]
     daily = A.daily_calls(ledger)
     assert daily.filter(pl.col("covered") < WHOLE)["day"].to_list() == [date(2026, 6, 1), date(2026, 7, 1)]
 
