@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +21,8 @@ _LEFT: frozenset[Unit] = frozenset({"text", "id", "date", "datetime"})
 
 
 def _formatter(unit: Unit) -> Callable[[Any], str]:
-    return lambda value: format_value(value, unit)
+    # great_tables takes a formatter's output as HTML: escape it, so a value never becomes markup
+    return lambda value: html.escape(format_value(value, unit))
 
 
 def units_of(frame: pl.DataFrame, units: Mapping[str, Unit] | None = None) -> dict[str, Unit]:

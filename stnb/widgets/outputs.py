@@ -7,6 +7,7 @@ widget carries the DataTables bundle once (`datatable_assets`), and every table 
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Mapping, Sequence
 from functools import cache
@@ -22,6 +23,7 @@ __all__ = [
     "PLOTLY_MIME",
     "datatable_assets",
     "figure_output",
+    "frame_output",
     "html_output",
     "show",
     "small_table_output",
@@ -98,6 +100,24 @@ def small_table_output(
         frame, title=caption or None, subtitle=subtitle, units=units, labels=labels, notes=notes
     )
     return _display({"text/html": page, "text/plain": caption or f"{frame.height} rows"})
+
+
+SMALL_TABLE_ROWS = 50  # up to this many rows a frame is a publication table; beyond, a browsing table
+
+
+def frame_output(
+    frame: pl.DataFrame,
+    title: str,
+    *,
+    units: Mapping[str, Unit] | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> Output:
+    """A titled table: every row as a publication table when short, else a browsing table under the title."""
+    if frame.height <= SMALL_TABLE_ROWS:
+        return small_table_output(frame, title, units=units, labels=labels)
+    heading = f'<div style="font-weight:600;margin:10px 0 4px">{html.escape(title)}</div>'
+    table = table_output(frame, units=units, labels=labels)
+    return _display({"text/html": heading + table["data"]["text/html"], "text/plain": title})
 
 
 def figure_output(fig: go.Figure) -> Output:

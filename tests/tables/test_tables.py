@@ -192,3 +192,11 @@ def test_browse_html_says_how_many_rows_it_holds() -> None:
     assert "downsampled" not in page and "maxBytes" not in page
     assert browse_note(12, 12) == "12 rows"
     assert "n9" in page and "n10" not in page
+
+
+def test_publication_cells_and_titles_are_escaped() -> None:
+    page = publication_html(
+        pl.DataFrame({"<b>": ["<script>x</script>"]}), title="<i>t</i>", notes=["<u>n</u>"]
+    )
+    assert "<script>x" not in page and "&lt;script&gt;x" in page
+    assert "<i>t</i>" not in page and "<u>n</u>" not in page and "<b>" not in page
