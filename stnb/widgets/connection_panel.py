@@ -13,7 +13,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from stnb.config import ENVIRONMENTS, default_env, resolve_credentials
-from stnb.connect import connect
+from stnb.connect import connect, mark_sandbox_notice_shown
 from stnb.connection import Connection
 from stnb.errors import ConfigError
 from stnb.widgets.choices import TenantChoice, profile_names, tenant_choices
@@ -167,6 +167,7 @@ class ConnectionPanel:
                 f"<span>No credentials for <b>{text_html(env)}</b>: the built-in sandbox will answer.</span>"
             )
             self.banner.value = sandbox_banner_html(env)
+            mark_sandbox_notice_shown()  # this banner is the notice: connecting adds no second one
             return
         app = f"{found.app_name} ({found.app})" if found.app_name else found.app
         self.status.value = (

@@ -20,9 +20,9 @@ from stnb.charts import usage as usage_charts
 from stnb.charts.explore import group_lines
 from stnb.usage import analytics, build_demo_usage, import_portal_reports, read_ledger
 from stnb.usage.events import usage_events
-from stnb.usage.report import build_report
+from stnb.usage.report import anomaly_table_html, build_report, summary_table_html
 from stnb.usage.summary import app_summary
-from stnb.widgets.outputs import figure_output, show, small_table_output
+from stnb.widgets.outputs import figure_output, html_output, show
 from stnb.widgets.render import banner_html, error_html, text_html
 
 __all__ = [
@@ -264,10 +264,20 @@ class UsageDashboard:
         self.status.value = f"<div><b>{total:,} calls</b> · {text_html(context)}</div>"
         show(self.chart, figure_output(main))
         show(self.trend, figure_output(trend))
+        with_ledger = self.source.value == "ledger"
+        anomalies = (
+            anomaly_table_html(found, title="Anomalous days (whole days only)", subtitle=context)
+            if found.height
+            else banner_html("No anomalous day: every whole day is close to its trend and weekday.", "ok")
+        )
         show(
             self.tables,
-            small_table_output(found, f"Anomalous days (robust z-score of daily calls) · {context}"),
-            small_table_output(summary, f"Summary per app · {context}"),
+            html_output(anomalies),
+            html_output(
+                summary_table_html(
+                    summary, title="Summary per app", subtitle=context, with_ledger=with_ledger
+                )
+            ),
         )
 
     # -- export ------------------------------------------------------------------------------------

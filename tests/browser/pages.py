@@ -1,0 +1,39 @@
+"""Helpers for browser tests: screenshots for a person to look at, and the check for cut-off widget text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+# gitignored (tests/artifacts/): for a person to look at
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
+# Widgets whose text must fit their box (ipywidgets cuts it with an ellipsis): labels and buttons.
+KNOWN_WIDGETS = (".widget-label", "button.jupyter-button", ".widget-toggle-button")
+OVERFLOW_JS = """(selectors) => {
+  const found = [];
+  for (const sel of selectors) {
+    for (const e of document.querySelectorAll(sel)) {
+      if (!e.offsetParent || !e.textContent.trim()) continue;
+      if (e.scrollWidth > e.clientWidth + 1 || e.scrollHeight > e.clientHeight + 2) {
+        const size = `${e.scrollWidth}x${e.scrollHeight} in ${e.clientWidth}x${e.clientHeight}`;
+        found.push(`${sel}: "${e.textContent.trim().slice(0, 60)}" (${size})`);
+      }
+    }
+  }
+  return found;
+}"""
+
+
+def screenshot(page: Any, name: str, element: Any | None = None) -> Path:
+    """Write `SCREENSHOTS/name`: the whole page, or the window made tall enough to hold `element` whole."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / name
+    if element is None:
+        page.screenshot(path=str(path), full_page=True)
+        return path
+    element.evaluate("e => e.scrollIntoView({block: 'start'})")
+    box = element.bounding_box() or {"height": 700}
+    page.set_viewport_size({"width": 1400, "height": int(min(6000, max(900, box["height"] + 40)))})
+    element.evaluate("e => e.scrollIntoView({block: 'start'})")
+    element.screenshot(path=str(path))
+    return path
