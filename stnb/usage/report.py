@@ -25,7 +25,7 @@ import stnb
 from stnb.charts import usage as charts
 from stnb.tables import MISSING, Unit, format_value, publication_html
 from stnb.usage import analytics
-from stnb.usage.events import usage_events
+from stnb.usage.events import name_tenants, tenant_names, usage_events
 from stnb.usage.ledger import load_ledger
 from stnb.usage.portal import import_portal_reports
 from stnb.usage.summary import app_summary
@@ -417,6 +417,8 @@ def build_report(
         sources.append(name + (f" ({left_out:,} sandbox attempts left out)" if left_out else ""))
     if portal_frame is None and ledger_frame is None:
         raise ValueError(_no_usage_message((portal_all, ledger_all), start, end, apps, left_out))
+    if portal_frame is not None and ledger_frame is not None:  # name the ledger's tenants as the portal does
+        ledger_frame = name_tenants(ledger_frame, tenant_names(portal_frame)).collect()
     volume = portal_frame if portal_frame is not None else ledger_frame
     assert volume is not None
     ctx = charts.context(volume)

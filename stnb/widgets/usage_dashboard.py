@@ -19,7 +19,7 @@ import polars as pl
 from stnb.charts import usage as usage_charts
 from stnb.charts.explore import group_lines
 from stnb.usage import analytics, build_demo_usage, import_portal_reports, read_ledger
-from stnb.usage.events import usage_events
+from stnb.usage.events import name_tenants, tenant_label, tenant_names, usage_events
 from stnb.usage.report import anomaly_table_html, build_report, summary_table_html
 from stnb.usage.summary import app_summary
 from stnb.widgets.outputs import figure_output, html_output, show
@@ -46,7 +46,7 @@ GROUPS = (("app", "app"), ("tenant", "tenant"), ("API family", "api"), ("endpoin
 METRICS: dict[str, tuple[str, str]] = {
     "calls": ("calls", "calls"),
     "errors": ("errors", "failed attempts"),
-    "error rate": ("error_rate", "share of attempts failing"),
+    "error rate": ("error_rate", "% of attempts failing"),
     "429 responses": ("throttled", "429 responses"),
     "p95 latency": ("p95", "95th percentile latency (ms)"),
 }
@@ -58,13 +58,18 @@ DEFAULT_RANGE_DAYS = 90  # a quarter: long enough to show a launch or an inciden
 def metric_over_time(events: pl.DataFrame, metric: str, by: str, every: str) -> pl.DataFrame:
     """Columns period, `by`, value: the chosen metric per period and group (see `METRICS`)."""
     column, _ = METRICS[metric]
+    if by == "tenant":  # named where a portal report names it
+        events = events.with_columns(tenant_label().alias("tenant"))
     if metric == "calls":
         frame = analytics.calls_over_time(events, every, by)
     elif metric == "p95 latency":
         frame = analytics.latency_percentiles(events, by, every)
     else:
         frame = analytics.rates(events, by, every)
-    return frame.select("period", by, pl.col(column).cast(pl.Float64).alias("value"))
+    value = pl.col(column).cast(pl.Float64)
+    if column.endswith("_rate"):
+        value = value * 100.0  # in percent, as the report shows rates
+    return frame.select("period", by, value.alias("value"))
 
 
 def _events(frame: pl.DataFrame | None) -> pl.DataFrame | None:
@@ -91,6 +96,9 @@ class UsageDashboard:
         self._events = {
             name: e for name, e in (("portal", _events(portal)), ("ledger", _events(ledger))) if e is not None
         }
+        names = tenant_names(*self._events.values())
+        if "ledger" in self._events and names.height:  # the ledger knows tenant ids only
+            self._events["ledger"] = name_tenants(self._events["ledger"], names).collect()
         if not self._events:
             raise ValueError("the usage dashboard needs portal reports, a ledger with attempts, or both")
         self._quiet = False
