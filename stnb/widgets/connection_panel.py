@@ -17,7 +17,14 @@ from stnb.connect import connect, mark_sandbox_notice_shown
 from stnb.connection import Connection
 from stnb.errors import ConfigError
 from stnb.widgets.choices import TenantChoice, profile_names, tenant_choices
-from stnb.widgets.render import banner_html, error_html, origin_text, sandbox_banner_html, text_html
+from stnb.widgets.render import (
+    banner_html,
+    button_layout,
+    error_html,
+    origin_text,
+    sandbox_banner_html,
+    text_html,
+)
 
 __all__ = ["PROBE_PATH", "ConnectionPanel", "Connector"]
 
@@ -66,7 +73,9 @@ class ConnectionPanel:
         )
         self.status = widgets.HTML()
         self.banner = widgets.HTML()
-        self.test_button = widgets.Button(description="Test connection", icon="plug", button_style="primary")
+        self.test_button = widgets.Button(
+            description="Test connection", icon="plug", button_style="primary", layout=button_layout()
+        )
         self.result = widgets.HTML()
         self.widget = widgets.VBox(
             [

@@ -23,7 +23,7 @@ from stnb.tables.format import words
 from stnb.tenant_time import TenantClock
 from stnb.widgets.filter_form import DATE_PRESETS, NOT_SET
 from stnb.widgets.outputs import datatable_assets, figure_output, show, table_output
-from stnb.widgets.render import banner_html, error_html, origin_html, origin_text, text_html
+from stnb.widgets.render import banner_html, button_layout, error_html, origin_html, origin_text, text_html
 
 __all__ = ["ParameterForm", "ReportRunner", "WidgetProgress"]
 
@@ -155,7 +155,9 @@ class ReportRunner:
         self.report = widgets.Dropdown(description="report")
         self.about = widgets.HTML()
         self.form_box = widgets.VBox()
-        self.run_button = widgets.Button(description="Run report", icon="play", button_style="primary")
+        self.run_button = widgets.Button(
+            description="Run report", icon="play", button_style="primary", layout=button_layout()
+        )
         self.progress = widgets.IntProgress(value=0, min=0, max=1, description="rows")
         self.progress_label = widgets.HTML()
         self.status = widgets.HTML()

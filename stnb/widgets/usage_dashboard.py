@@ -23,7 +23,7 @@ from stnb.usage.events import name_tenants, tenant_label, tenant_names, usage_ev
 from stnb.usage.report import anomaly_table_html, build_report, summary_table_html
 from stnb.usage.summary import app_summary
 from stnb.widgets.outputs import figure_output, html_output, show
-from stnb.widgets.render import banner_html, error_html, text_html
+from stnb.widgets.render import banner_html, button_layout, error_html, text_html
 
 __all__ = [
     "GRANULARITIES",
@@ -114,7 +114,9 @@ class UsageDashboard:
         self.granularity = widgets.ToggleButtons(options=list(GRANULARITIES), value="1d", description="per")
         self.group_by = widgets.Dropdown(options=list(GROUPS), value="app", description="group by")
         self.metric = widgets.Dropdown(description="metric")
-        self.export_button = widgets.Button(description="Export HTML report", icon="file")
+        self.export_button = widgets.Button(
+            description="Export HTML report", icon="file", layout=button_layout()
+        )
         self.status = widgets.HTML()
         self.chart = widgets.Output()
         self.trend = widgets.Output()
