@@ -69,8 +69,8 @@ def register_template() -> None:
     pio.templates[TEMPLATE] = go.layout.Template(
         layout={
             "font": {"family": _FONT, "size": 13, "color": "#1F2937"},
-            # Title at the very top, legend under the plot: however many entries it wraps to, it grows
-            # downwards (plotly widens the bottom margin) and never covers the title or its subtitle.
+            # Title at the very top, legend at the very bottom of the figure (below the axis title): however
+            # many entries it wraps to, plotly makes room for it, and it never covers the title.
             "title": {
                 "x": 0.0,
                 "xanchor": "left",
@@ -84,16 +84,16 @@ def register_template() -> None:
             "colorway": list(COLORS),
             "paper_bgcolor": "white",
             "plot_bgcolor": "white",
-            "margin": {"l": 60, "r": 24, "t": 84, "b": 48},
+            "margin": {"l": 60, "r": 24, "t": 72, "b": 48},
             "xaxis": axis,
             "yaxis": axis,
             "legend": {
                 "orientation": "h",
-                "yanchor": "top",
-                "y": -0.12,
+                "yanchor": "bottom",
+                "y": 0.0,
                 "xanchor": "left",
                 "x": 0.0,
-                "yref": "paper",
+                "yref": "container",
             },
             "hoverlabel": {"font": {"family": _FONT}},
             "hovermode": "x unified",

@@ -37,3 +37,23 @@ def screenshot(page: Any, name: str, element: Any | None = None) -> Path:
     element.evaluate("e => e.scrollIntoView({block: 'start'})")
     element.screenshot(path=str(path))
     return path
+
+
+_NOTEBOOK_HEIGHT = """() => {
+  const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-WindowedPanel-outer')
+    || document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook');
+  panel.scrollTop = 0;
+  return panel.scrollHeight;
+}"""
+
+
+def notebook_screenshot(page: Any, name: str, max_height: int = 9000) -> Path:
+    """The open notebook from its top, in a window tall enough for all of it (up to `max_height` px)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    height = int(page.evaluate(_NOTEBOOK_HEIGHT))
+    page.set_viewport_size({"width": 1400, "height": min(max_height, height + 160)})
+    page.wait_for_timeout(1500)  # cells entering the window render
+    page.evaluate(_NOTEBOOK_HEIGHT)
+    path = SCREENSHOTS / name
+    page.screenshot(path=str(path))
+    return path

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from stnb.cli.lab import free_port, lab_command
-from tests.browser.pages import screenshot
+from tests.browser.pages import notebook_screenshot
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "tests" / "artifacts"
@@ -161,7 +161,7 @@ def test_every_notebook_runs_clean_in_the_browser(lab_url: str, watched_page: An
     assert watched_page.blocked == [], watched_page.blocked
     assert watched_page.errors == [], watched_page.errors
     assert watched_page.overflowing() == []
-    screenshot(page, notebook.replace(".ipynb", ".png"), page.locator(".jp-NotebookPanel .jp-Notebook").first)
+    notebook_screenshot(page, notebook.replace(".ipynb", ".png"))
 
 
 _SOURCES = """() => {
