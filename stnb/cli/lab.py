@@ -187,7 +187,7 @@ def _run_lab(args: argparse.Namespace) -> int:
         print(f"stnb lab: {exc}", file=sys.stderr)
         return 2
     port = args.port or free_port()
-    token = secrets.token_hex(24)
+    token = os.environ.get("JUPYTER_TOKEN") or secrets.token_hex(24)  # Jupyter's own variable still wins
     print(credential_summary(env_file=notebooks / ".env"))
     print(f"JupyterLab (notebooks in {notebooks}); Ctrl-C twice stops it. Open:\n    {lab_url(port, token)}")
     return _serve(lab_command(notebooks, port, open_browser=not args.no_browser, token=token))

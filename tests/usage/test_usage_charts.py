@@ -144,4 +144,4 @@ def test_every_api_family_has_its_own_colour_and_the_legend_sits_under_the_plot(
 
     assert len(set(theme.COLORS)) == len(theme.COLORS) >= 16
     legend = theme.go.layout.Template(theme.pio.templates[theme.TEMPLATE]).layout.legend
-    assert (legend.yref, legend.yanchor, legend.y) == ("container", "bottom", 0)  # at the bottom, away from the title
+    assert (legend.yref, legend.yanchor, legend.y) == ("container", "bottom", 0)  # away from the title
