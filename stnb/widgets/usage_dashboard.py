@@ -105,13 +105,21 @@ class UsageDashboard:
 
         sources = list(self._events)
         self.source = widgets.Dropdown(
-            options=[(SOURCES[s], s) for s in sources], value=sources[0], description="source"
+            options=[(SOURCES[s], s) for s in sources],
+            value=sources[0],
+            description="source",
+            layout={"width": "480px"},  # the whole source name, never "portal usage reports (productio…"
         )
         self.apps = widgets.SelectMultiple(description="apps", rows=4)
         self.range = widgets.Dropdown(options=list(RANGES), value=DEFAULT_RANGE_DAYS, description="range")
         self.start = widgets.DatePicker(description="from")
         self.end = widgets.DatePicker(description="to (incl.)")
-        self.granularity = widgets.ToggleButtons(options=list(GRANULARITIES), value="1d", description="per")
+        self.granularity = widgets.ToggleButtons(
+            options=list(GRANULARITIES),
+            value="1d",
+            description="per",
+            style={"description_width": "90px", "button_width": "72px"},
+        )
         self.group_by = widgets.Dropdown(options=list(GROUPS), value="app", description="group by")
         self.metric = widgets.Dropdown(description="metric")
         self.export_button = widgets.Button(

@@ -8,12 +8,22 @@ from typing import Any
 # gitignored (tests/artifacts/): for a person to look at
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
 # Widgets whose text must fit their box (ipywidgets cuts it with an ellipsis): labels and buttons.
-KNOWN_WIDGETS = (".widget-label", "button.jupyter-button", ".widget-toggle-button")
+KNOWN_WIDGETS = (".widget-label", "button.jupyter-button", ".widget-toggle-button", ".widget-dropdown select")
 OVERFLOW_JS = """(selectors) => {
   const found = [];
   for (const sel of selectors) {
     for (const e of document.querySelectorAll(sel)) {
-      if (!e.offsetParent || !e.textContent.trim()) continue;
+      if (!e.offsetParent) continue;
+      if (e.tagName === 'SELECT') {  // a select cuts its chosen option without any scroll width to see
+        const text = e.selectedIndex >= 0 ? e.options[e.selectedIndex].text : '';
+        const ctx = document.createElement('canvas').getContext('2d');
+        const style = getComputedStyle(e);
+        ctx.font = `${style.fontSize} ${style.fontFamily}`;
+        const room = e.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) - 16;
+        if (text && ctx.measureText(text).width > room) found.push(`${sel}: "${text}" (cut)`);
+        continue;
+      }
+      if (!e.textContent.trim()) continue;
       if (e.scrollWidth > e.clientWidth + 1 || e.scrollHeight > e.clientHeight + 2) {
         const size = `${e.scrollWidth}x${e.scrollHeight} in ${e.clientWidth}x${e.clientHeight}`;
         found.push(`${sel}: "${e.textContent.trim().slice(0, 60)}" (${size})`);
