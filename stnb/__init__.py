@@ -61,6 +61,7 @@ _LAZY_SUBMODULES = frozenset(
         "pacing",
         "paging",
         "query",
+        "recipes",
         "reports",
         "retry",
         "sandbox",

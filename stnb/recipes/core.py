@@ -303,7 +303,14 @@ class Reconciliation:
                 fig.display(pl.col(c)).cast(pl.Float64).alias(c)
                 for c in (BASELINE, *causes, "recipe", ROUNDING, "report", UNEXPLAINED)
             ]
-            tables.append(wide.select("key", pl.lit(fig.name).alias("figure"), *display))
+            shown = wide.select("key", pl.lit(fig.name).alias("figure"), *display)
+            # displayed, the table adds up: baseline + causes = recipe; recipe + rounding + unexplained = report
+            shown = shown.with_columns(pl.sum_horizontal([BASELINE, *causes]).round(2).alias("recipe"))
+            gap = (pl.col("report") - pl.col("recipe") - pl.col(UNEXPLAINED)).round(2)
+            shown = shown.with_columns(
+                pl.when(pl.col(UNEXPLAINED) == 0).then(gap).otherwise(pl.col(ROUNDING)).alias(ROUNDING)
+            )
+            tables.append(shown)
         table = (
             pl.concat(tables)
             .join(names, on="key", how="left")
