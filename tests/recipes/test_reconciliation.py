@@ -34,6 +34,8 @@ def _assert_reconciled(check: recipes.Reconciliation, *, allow_empty: bool = Fal
     table = check.table
     assert table.height > 0 or allow_empty
     assert check.ok, check.table.filter(pl.col("unexplained") != 0)
+    if table.height == 0:
+        return
     assert table["unexplained"].abs().max() == 0
     # key by key: recipe + rounding is the report to the cent (or the hundredth of an hour) ...
     gap = (table["recipe"] + table[ROUNDING] - table["report"]).abs()
