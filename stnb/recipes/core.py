@@ -304,7 +304,7 @@ class Reconciliation:
                 for c in (BASELINE, *causes, "recipe", ROUNDING, "report", UNEXPLAINED)
             ]
             shown = wide.select("key", pl.lit(fig.name).alias("figure"), *display)
-            # displayed, the table adds up: baseline + causes = recipe; recipe + rounding + unexplained = report
+            # shown, the table adds up: baseline + causes = recipe; recipe + rounding + unexplained = report
             shown = shown.with_columns(pl.sum_horizontal([BASELINE, *causes]).round(2).alias("recipe"))
             gap = (pl.col("report") - pl.col("recipe") - pl.col(UNEXPLAINED)).round(2)
             shown = shown.with_columns(

@@ -14,7 +14,7 @@ import polars as pl
 from stnb.recipes.core import BASELINE, Figure, Recipe, ledger_rows
 from stnb.recipes.fetch import Fetcher
 from stnb.recipes.period import Period
-from stnb.recipes.revenue import in_window, invoice_facts
+from stnb.recipes.revenue import in_window, invoice_facts, job_invoices
 
 __all__ = ["CAMPAIGN_ATTRIBUTION", "LEAD_MIN_SECONDS", "NOT_LEAD_TYPES"]
 
@@ -66,7 +66,7 @@ def _campaign_ledger(f: Fetcher, p: Period, _unit: int | None) -> pl.DataFrame:
         "jpm/jobs", jobStatus="Completed", completedOnOrAfter=p.outer_start, completedBefore=p.outer_end
     )
     invoice_ids = jobs["invoiceId"].drop_nulls().to_list() if jobs.height else []
-    invoices, _ = invoice_facts(f.by_ids("accounting/invoices", invoice_ids))
+    invoices, _ = invoice_facts(job_invoices(f, p, invoice_ids))
     names = f.frame("marketing/campaigns", active="any").select(pl.col("id").alias("key"), pl.col("name"))
     parts: list[pl.DataFrame] = []
     if calls.height:

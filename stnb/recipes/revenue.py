@@ -8,6 +8,7 @@ id), the jobs of invoices dated in the period that were completed elsewhere (by 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import polars as pl
 
@@ -15,7 +16,9 @@ from stnb.recipes.core import BASELINE, Figure, Recipe, ledger_rows
 from stnb.recipes.fetch import Fetcher
 from stnb.recipes.period import Period
 
-__all__ = ["REVENUE_BY_BUSINESS_UNIT", "REVENUE_BY_TECHNICIAN", "invoice_facts"]
+ASSIGNMENT_SETTLE_DAYS = 31  # assignments change until shortly after the job is done
+
+__all__ = ["ASSIGNMENT_SETTLE_DAYS", "REVENUE_BY_BUSINESS_UNIT", "REVENUE_BY_TECHNICIAN", "invoice_facts"]
 
 
 def cents(expr: pl.Expr) -> pl.Expr:
@@ -115,22 +118,23 @@ def invoice_facts(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     return facts, items
 
 
+def job_invoices(f: Fetcher, p: Period, invoice_ids: list[int]) -> pl.DataFrame:
+    """The invoices of jobs completed in the period: those dated in it (one filtered pull, where nearly all
+    are), then the few dated elsewhere by id."""
+    dated = f.frame("accounting/invoices", invoicedOnOrAfter=p.outer_start, invoicedOnBefore=p.outer_end)
+    known = set(dated["id"].to_list()) if dated.height else set()
+    others = f.by_ids("accounting/invoices", (i for i in invoice_ids if i not in known))
+    frames = [d for d in (dated, others) if d.height]
+    return pl.concat(frames, how="diagonal_relaxed") if frames else dated
+
+
 def _pull(f: Fetcher, p: Period) -> _Pulled:
     jobs = _jobs(
         f.frame(
             "jpm/jobs", jobStatus="Completed", completedOnOrAfter=p.outer_start, completedBefore=p.outer_end
         )
     )
-    dated = f.frame("accounting/invoices", invoicedOnOrAfter=p.outer_start, invoicedOnBefore=p.outer_end)
-    known = set(dated["id"].to_list()) if dated.height else set()
-    others = f.by_ids(
-        "accounting/invoices", (i for i in jobs["invoice_id"].drop_nulls().to_list() if i not in known)
-    )
-    both = (
-        pl.concat([d for d in (dated, others) if d.height], how="diagonal_relaxed")
-        if known or others.height
-        else dated
-    )
+    both = job_invoices(f, p, jobs["invoice_id"].drop_nulls().to_list())
     invoices, items = invoice_facts(both)
     job_ids = set(jobs["job_id"].to_list())
     asked = {int(j) for j in invoices["job_id"].drop_nulls().to_list() if j not in job_ids}
@@ -312,6 +316,28 @@ def _attribution(final: pl.DataFrame, items: pl.DataFrame, figure: str) -> list[
     return [out_of, into]
 
 
+def _assignments(f: Fetcher, p: Period, jobs: pl.DataFrame) -> pl.DataFrame:
+    """The active assignments of `jobs`: those changed between the first job's creation and a month after
+    the period (one filtered pull, where nearly all are), then, job by job, any job still without one."""
+    empty = pl.DataFrame(schema={"jobId": pl.Int64, "technicianId": pl.Int64})
+    since = jobs["created_on"].min()
+    if since is None:
+        return empty
+    window = f.frame(
+        "dispatch/appointment-assignments",
+        active="true",
+        modifiedOnOrAfter=since,
+        modifiedBefore=p.end + timedelta(days=ASSIGNMENT_SETTLE_DAYS),
+    )
+    frames = [window.select("jobId", "technicianId")] if window.height else [empty]
+    seen = set(frames[0]["jobId"].to_list())
+    for job in sorted(set(jobs["job_id"].to_list()) - seen):
+        late = f.frame("dispatch/appointment-assignments", active="true", jobId=job)
+        if late.height:
+            frames.append(late.select("jobId", "technicianId"))
+    return pl.concat(frames)
+
+
 def _technician_ledger(f: Fetcher, p: Period, unit: int | None) -> pl.DataFrame:
     jobs = _jobs(
         f.frame(
@@ -322,16 +348,9 @@ def _technician_ledger(f: Fetcher, p: Period, unit: int | None) -> pl.DataFrame:
             businessUnitId=unit,
         )
     )
-    invoices, _items = invoice_facts(
-        f.by_ids("accounting/invoices", jobs["invoice_id"].drop_nulls().to_list())
-    )
+    invoices, _items = invoice_facts(job_invoices(f, p, jobs["invoice_id"].drop_nulls().to_list()))
     revenue = invoices.filter(~pl.col("adjustment")).group_by("job_id").agg(pl.col("income_cents").sum())
-    since = jobs["created_on"].min()
-    assignments = (
-        f.frame("dispatch/appointment-assignments", active="true", modifiedOnOrAfter=since)
-        if since is not None
-        else pl.DataFrame(schema={"jobId": pl.Int64, "technicianId": pl.Int64})
-    )
+    assignments = _assignments(f, p, jobs)
     technicians = f.frame("settings/technicians", active="any").select(
         pl.col("id").alias("key"), pl.col("name"), pl.col("active")
     )

@@ -31,7 +31,9 @@ def sandbox(clock: FakeClock) -> Iterator[Sandbox]:
         yield Sandbox(seed=0, anchor=ANCHOR, clock=clock, report_runs_per_minute=100_000)
 
 
-def connect(sandbox: Sandbox, clock: FakeClock, env: str = "production", tenant: str | None = None) -> Connection:
+def connect(
+    sandbox: Sandbox, clock: FakeClock, env: str = "production", tenant: str | None = None
+) -> Connection:
     st = stnb.connect(env=env, sandbox=sandbox, tenant=tenant, clock=clock, progress=False)
     st.reports.limiter.runs_per_minute = 100_000
     return st

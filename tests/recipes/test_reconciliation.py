@@ -51,7 +51,9 @@ def _assert_reconciled(check: recipes.Reconciliation, *, allow_empty: bool = Fal
 
 @pytest.mark.parametrize("period", PERIODS, ids=lambda p: f"{p[0]}..{p[1]}")
 @pytest.mark.parametrize("name", recipes.names())
-def test_recipe_reconciles_with_its_report(production: Connection, name: str, period: tuple[str, str]) -> None:
+def test_recipe_reconciles_with_its_report(
+    production: Connection, name: str, period: tuple[str, str]
+) -> None:
     check = _check(production, name, period)
     # production's jobs after the refresh (2026-10-07) have no technician assignments in the demo world
     unassigned = name == "revenue_by_technician" and period[0] >= "2026-10-07"
@@ -70,7 +72,12 @@ def test_recipe_reconciles_in_another_time_zone_across_fall_back(pacific: Connec
 def test_a_business_unit_filter_reaches_the_report_and_the_recipe(production: Connection) -> None:
     whole = _check(production, "revenue_by_business_unit", ("2026-03-01", "2026-03-31"))
     unit = int(whole.table.filter(pl.col("figure") == "TotalRevenue").sort("report")["key"].to_list()[-1])
-    for name in ("revenue_by_business_unit", "revenue_by_technician", "receivables_aging", "technician_utilization"):
+    for name in (
+        "revenue_by_business_unit",
+        "revenue_by_technician",
+        "receivables_aging",
+        "technician_utilization",
+    ):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             result = recipes.get(name).run(production, ("2026-03-01", "2026-03-31"), business_unit=unit)
@@ -79,7 +86,9 @@ def test_a_business_unit_filter_reaches_the_report_and_the_recipe(production: Co
         if name in ("revenue_by_business_unit", "receivables_aging"):
             assert set(check.table["key"].drop_nulls().to_list()) == {unit}
     one = whole.table.filter((pl.col("figure") == "TotalRevenue") & (pl.col("key") == unit))["report"].item()
-    only = recipes.get("revenue_by_business_unit").run(production, ("2026-03-01", "2026-03-31"), business_unit=unit)
+    only = recipes.get("revenue_by_business_unit").run(
+        production, ("2026-03-01", "2026-03-31"), business_unit=unit
+    )
     assert only.totals()["TotalRevenue"] == pytest.approx(one, abs=0.001)
 
 
@@ -88,7 +97,9 @@ def test_a_wrong_report_figure_is_left_unexplained(production: Connection) -> No
     result = recipes.get("revenue_by_business_unit").run(production, ("2026-03-01", "2026-03-31"))
     report = result.reconcile().report
     tampered = report.with_columns(
-        pl.when(pl.int_range(pl.len()) == 0).then(pl.col("TotalRevenue") + 0.01).otherwise(pl.col("TotalRevenue"))
+        pl.when(pl.int_range(pl.len()) == 0)
+        .then(pl.col("TotalRevenue") + 0.01)
+        .otherwise(pl.col("TotalRevenue"))
     )
     check = result.reconcile(report=tampered)
     assert not check.ok
