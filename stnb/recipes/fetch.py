@@ -3,6 +3,7 @@ the requests (pages) and keeps a log of each pull's resource, filters and rows."
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -11,6 +12,7 @@ from typing import Any
 import polars as pl
 
 from stnb import tenant_time
+from stnb.frames import SchemaDriftWarning
 
 __all__ = ["IDS_PER_REQUEST", "Fetcher", "Pull", "ReportNotFoundByName"]
 
@@ -50,7 +52,10 @@ class Fetcher:
 
     def frame(self, resource: str, **filters: Any) -> pl.DataFrame:
         sent = {k: _text(v) for k, v in filters.items() if v is not None}
-        frame = self.conn.frame(resource, page_size=PAGE_SIZE, progress=False, **sent)
+        with warnings.catch_warnings():
+            # fields the catalog lacks (production's extras) are kept by frames; recipes never read them
+            warnings.simplefilter("ignore", SchemaDriftWarning)
+            frame = self.conn.frame(resource, page_size=PAGE_SIZE, progress=False, **sent)
         info = getattr(self.conn, "last_query", None)
         pages = int(getattr(info, "pages", 1) or 1)
         self.pulls.append(Pull(resource, sent, pages, frame.height))
