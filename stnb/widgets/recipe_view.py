@@ -112,15 +112,17 @@ class RecipeView:
             ),
             figure_output(recipe_chart(result)),
             figure_output(reconciliation_waterfall(check, figure)),
-            html_output(_explanation(check)),
+            html_output(_no_math(_explanation(check))),
         ]
         causes = check.causes
         if causes.height:
             outputs.append(
                 small_table_output(causes, "What explains the differences (amount, records behind it)")
             )
-            rows = check.rows().sort(pl.col("amount").abs(), descending=True).head(8)
-            outputs.append(small_table_output(rows.drop("key"), "The largest records behind them"))
+            rows = check.rows(figure=figure).sort(pl.col("amount").abs(), descending=True).head(8)
+            if rows.height:
+                caption = f"The largest records behind the differences in {figure}"
+                outputs.append(small_table_output(rows.drop("key", "figure"), caption))
         outputs.append(
             html_output(f"<pre style='font-size:11px'>{text_html(result.describe_requests())}</pre>")
         )
@@ -129,6 +131,11 @@ class RecipeView:
                 0, html_output(banner_html(f"{recipe.title}: a difference is left unexplained", "error"))
             )
         show(self.out, *outputs)
+
+
+def _no_math(fragment: str) -> str:
+    """Dollar amounts must not read as TeX: JupyterLab's MathJax skips elements of this class."""
+    return f'<div class="mathjax_ignore tex2jax_ignore">{fragment}</div>'
 
 
 _MAIN = {
