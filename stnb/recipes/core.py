@@ -122,6 +122,18 @@ class Recipe:
         ledger = ledger_rows(self.build(fetcher, resolved, unit))
         return RecipeResult(self, resolved, unit, ledger, list(fetcher.pulls), conn)
 
+    def reconcile(
+        self,
+        conn: Any,
+        period: Any = "last_month",
+        *,
+        business_unit: int | None = None,
+        report: pl.DataFrame | None = None,
+        now: datetime | None = None,
+    ) -> Reconciliation:
+        """`run(...)` then `reconcile(report=...)` in one call."""
+        return self.run(conn, period, business_unit=business_unit, now=now).reconcile(report=report)
+
     def params_for(self, period: Period, business_unit: int | None) -> dict[str, Any]:
         if self.report_params is not None:
             return self.report_params(period, business_unit)
@@ -222,41 +234,41 @@ class Reconciliation:
     table: pl.DataFrame
     cause_rows: pl.DataFrame
     pulls: list[Pull]
+    skipped: tuple[str, ...] = ()  # the recipe's figures the report has no field for (not reconciled)
 
     @classmethod
     def build(cls, result: RecipeResult, report: pl.DataFrame, pulls: list[Pull]) -> Reconciliation:
         recipe = result.recipe
-        missing = [
-            c for c in (recipe.report_key, *[f.name for f in recipe.figures]) if c not in report.columns
-        ]
-        if missing:
+        ledger = result.ledger.with_columns(pl.col("key").fill_null(_NO_KEY))
+        present = [f for f in recipe.figures if f.name in report.columns]
+        if not present or (
+            recipe.report_key not in report.columns and recipe.report_label not in report.columns
+        ):
+            wanted = [recipe.report_key, *[f.name for f in recipe.figures]]
+            lacking = ", ".join(c for c in wanted if c not in report.columns)
             raise ValueError(
-                f"report {recipe.report_category}/{recipe.report_name} lacks field(s) {', '.join(missing)} "
+                f"report {recipe.report_category}/{recipe.report_name} lacks field(s) {lacking} "
                 f"(has: {', '.join(report.columns)})"
             )
-        ledger = result.ledger.with_columns(pl.col("key").fill_null(_NO_KEY))
+        skipped = tuple(f.name for f in recipe.figures if f not in present)
+        report = _keyed(report, recipe, ledger)
         names = pl.concat(
             [
                 ledger.select("key", "name"),
                 report.select(
-                    pl.col(recipe.report_key).cast(pl.Int64).fill_null(_NO_KEY).alias("key"),
+                    "__key",
                     pl.col(recipe.report_label).cast(pl.String).alias("name")
                     if recipe.report_label in report.columns
                     else pl.lit(None, dtype=pl.String).alias("name"),
-                ),
+                ).rename({"__key": "key"}),
             ]
         )
         names = names.filter(pl.col("name").is_not_null()).unique("key", keep="first").sort("key")
-        keys = pl.concat(
-            [
-                ledger.select("key"),
-                report.select(pl.col(recipe.report_key).cast(pl.Int64).fill_null(_NO_KEY).alias("key")),
-            ]
-        ).unique()
+        keys = pl.concat([ledger.select("key"), report.select(pl.col("__key").alias("key"))]).unique()
         causes = [*recipe.causes]
         tables = []
         rounding_rows = []
-        for fig in recipe.figures:
+        for fig in present:
             mine = ledger.filter(pl.col("figure") == fig.name)
             per_cause = mine.group_by("key", "cause").agg(pl.col("amount").sum())
             wide = keys
@@ -265,7 +277,7 @@ class Reconciliation:
                 wide = wide.join(part, on="key", how="left")
             reported = (
                 report.select(
-                    pl.col(recipe.report_key).cast(pl.Int64).fill_null(_NO_KEY).alias("key"),
+                    pl.col("__key").alias("key"),
                     (pl.col(fig.name).cast(pl.Float64) * fig.per_display).alias("report"),
                 )
                 .group_by("key")
@@ -314,7 +326,7 @@ class Reconciliation:
         table = (
             pl.concat(tables)
             .join(names, on="key", how="left")
-            .with_columns(pl.when(pl.col("key") == _NO_KEY).then(None).otherwise(pl.col("key")).alias("key"))
+            .with_columns(pl.when(pl.col("key") < 0).then(None).otherwise(pl.col("key")).alias("key"))
             .select("key", "name", "figure", BASELINE, *causes, "recipe", ROUNDING, "report", UNEXPLAINED)
             .sort("figure", "name", "key", nulls_last=True)
         )
@@ -325,14 +337,16 @@ class Reconciliation:
         cause_rows = pl.concat(
             [ledger.filter(pl.col("cause") != BASELINE), *rounding_rows], how="vertical_relaxed"
         )
+        cause_rows = cause_rows.filter(pl.col("figure").is_in([f.name for f in present]))
         cause_rows = cause_rows.with_columns(
-            pl.when(pl.col("key") == _NO_KEY).then(None).otherwise(pl.col("key")).alias("key")
+            pl.when(pl.col("key") < 0).then(None).otherwise(pl.col("key")).alias("key")
         )
-        return cls(result, report, table, cause_rows, pulls)
+        return cls(result, report.drop("__key"), table, cause_rows, pulls, skipped)
 
     @property
     def figures(self) -> tuple[Figure, ...]:
-        return self.result.recipe.figures
+        """The figures reconciled: the recipe's that the report has a field for."""
+        return tuple(f for f in self.result.recipe.figures if f.name not in self.skipped)
 
     @property
     def unexplained(self) -> float:
@@ -437,6 +451,18 @@ CAUSE_WORDS: Mapping[str, str] = {
     "payments after the period": "payments received after the as-of date were still owed on that date.",
     ROUNDING: "split and fractional amounts are rounded by the report.",
 }
+
+
+def _keyed(report: pl.DataFrame, recipe: Recipe, ledger: pl.DataFrame) -> pl.DataFrame:
+    """`report` with an Int64 `__key`: its key column, else its names matched to the recipe's keys (a
+    tenant's built-in report may carry only names); names the recipe does not know get keys below -1."""
+    if recipe.report_key in report.columns:
+        return report.with_columns(pl.col(recipe.report_key).cast(pl.Int64).fill_null(_NO_KEY).alias("__key"))
+    known = ledger.filter(pl.col("name").is_not_null()).unique("name", keep="first").select("name", "key")
+    labels = report.select(pl.col(recipe.report_label).cast(pl.String).alias("name"))
+    matched = labels.join(known, on="name", how="left", maintain_order="left")
+    surrogate = -2 - pl.int_range(pl.len(), dtype=pl.Int64)
+    return report.with_columns(matched.select(pl.coalesce("key", surrogate).alias("__key")).to_series())
 
 
 def _tidy(expr: pl.Expr) -> pl.Expr:

@@ -111,3 +111,25 @@ def test_a_report_without_the_recipes_fields_is_refused(production: Connection) 
     result = recipes.get("revenue_by_business_unit").run(production, ("2026-03-01", "2026-03-31"))
     with pytest.raises(ValueError, match="lacks field"):
         result.reconcile(report=pl.DataFrame({"BusinessUnitId": [1], "Name": ["x"]}))
+
+
+def test_a_tenants_report_keyed_by_name_with_some_figures_reconciles(production: Connection) -> None:
+    """A live tenant's built-in revenue report has names and a few figures, no business unit ids."""
+    recipe = recipes.get("revenue_by_business_unit")
+    report = recipe.run(production, ("2026-03-01", "2026-03-31")).reconcile().report
+    builtin = report.select("Name", "CompletedRevenue", "AdjustmentRevenue", "TotalRevenue", "NonJobRevenue")
+    builtin = pl.concat(
+        [builtin, pl.DataFrame({"Name": ["Roofing"], "CompletedRevenue": [0.0]})], how="diagonal"
+    )
+    check = recipe.reconcile(production, ("2026-03-01", "2026-03-31"), report=builtin)
+    assert check.ok and check.skipped == ("CompletedJobs",)
+    assert [f.name for f in check.figures] == [
+        "CompletedRevenue",
+        "AdjustmentRevenue",
+        "NonJobRevenue",
+        "TotalRevenue",
+    ]
+    assert set(check.table["figure"].to_list()) == {f.name for f in check.figures}
+    roofing = check.table.filter(pl.col("name") == "Roofing")
+    assert roofing.height == 4 and roofing["key"].is_null().all()  # a unit the recipe never saw: no id
+    assert check.rows(figure="CompletedJobs").height == 0
