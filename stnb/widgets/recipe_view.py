@@ -15,6 +15,7 @@ import polars as pl
 
 from stnb.charts.recipes import recipe_chart, reconciliation_waterfall
 from stnb.recipes import Recipe, RecipeResult, Reconciliation, get
+from stnb.tables import Unit, format_value
 from stnb.widgets.outputs import figure_output, html_output, show, small_table_output
 from stnb.widgets.render import banner_html, error_html, origin_html, text_html
 
@@ -116,13 +117,20 @@ class RecipeView:
         ]
         causes = check.causes
         if causes.height:
-            outputs.append(
-                small_table_output(causes, "What explains the differences (amount, records behind it)")
-            )
+            units = {f.name: f.unit for f in check.figures}
+            shown = causes.with_columns(
+                pl.struct("figure", "amount")
+                .map_elements(lambda r: _signed(r["amount"], units[r["figure"]]), return_dtype=pl.String)
+                .alias("change")
+            ).select("figure", "cause", "change", "records")
+            caption = "What explains the differences"
+            outputs.append(_no_math_output(small_table_output(shown, caption, units={"records": "count"})))
             rows = check.rows(figure=figure).sort(pl.col("amount").abs(), descending=True).head(8)
             if rows.height:
                 caption = f"The largest records behind the differences in {figure}"
-                outputs.append(small_table_output(rows.drop("key", "figure"), caption))
+                unit = _TABLE_UNITS[units[figure]]
+                table = small_table_output(rows.drop("key", "figure"), caption, units={"amount": unit})
+                outputs.append(_no_math_output(table))
         outputs.append(
             html_output(f"<pre style='font-size:11px'>{text_html(result.describe_requests())}</pre>")
         )
@@ -131,6 +139,20 @@ class RecipeView:
                 0, html_output(banner_html(f"{recipe.title}: a difference is left unexplained", "error"))
             )
         show(self.out, *outputs)
+
+
+_TABLE_UNITS: dict[str, Unit] = {"money": "money", "count": "count", "hours": "number"}
+
+
+def _signed(value: float, unit: str) -> str:
+    text = format_value(value, _TABLE_UNITS[unit]) + (" h" if unit == "hours" else "")
+    return f"+{text}" if value > 0 else text
+
+
+def _no_math_output(output: dict[str, Any]) -> dict[str, Any]:
+    data = dict(output["data"])
+    data["text/html"] = _no_math(str(data["text/html"]))
+    return {**output, "data": data}
 
 
 def _no_math(fragment: str) -> str:
