@@ -16,7 +16,7 @@ import polars as pl
 from stnb.recipes.core import BASELINE, Figure, Recipe, ledger_rows
 from stnb.recipes.fetch import Fetcher
 from stnb.recipes.period import Period
-from stnb.recipes.revenue import cents, invoice_facts
+from stnb.recipes.revenue import cents, dollars_text, invoice_facts
 
 __all__ = ["BUCKETS", "RECEIVABLES_AGING"]
 
@@ -97,7 +97,7 @@ def _aging_ledger(f: Fetcher, p: Period, unit: int | None) -> pl.DataFrame:
         pl.col("invoice_date").dt.strftime("%Y-%m-%d %H:%M"),
         pl.col("invoice_date").dt.convert_time_zone(p.tz).dt.strftime("%Y-%m-%d"),
     )
-    paid_detail = pl.format("paid {} after the period", pl.col("paid_after") / 100)
+    paid_detail = pl.format("paid {} after the period", dollars_text(pl.col("paid_after")))
     parts = []
     for name, _, _ in BUCKETS:
         for figure in (name, "Total"):

@@ -25,6 +25,13 @@ def cents(expr: pl.Expr) -> pl.Expr:
     return (expr.cast(pl.Decimal(18, 2)) * 100).cast(pl.Int64)
 
 
+def dollars_text(cents_expr: pl.Expr) -> pl.Expr:
+    """Integer cents as exact text: 334047 -> "3340.47" (no float noise)."""
+    sign = pl.when(cents_expr < 0).then(pl.lit("-")).otherwise(pl.lit(""))
+    whole = cents_expr.abs()
+    return pl.format("{}{}.{}", sign, whole // 100, (whole % 100).cast(pl.String).str.zfill(2))
+
+
 def in_window(column: str, start: object, end: object) -> pl.Expr:
     return (pl.col(column) >= pl.lit(start)) & (pl.col(column) < pl.lit(end))
 
@@ -216,7 +223,9 @@ def _business_unit_ledger(f: Fetcher, p: Period, unit: int | None) -> pl.DataFra
         "adjustments": pl.lit("adjustment invoice: counted as AdjustmentRevenue"),
         "non-job invoices": pl.lit("invoice without a job: counted as NonJobRevenue"),
         "non-income items": pl.format(
-            "total {} minus income items {}", pl.col("total_cents") / 100, pl.col("income_cents") / 100
+            "total {} minus income items {}",
+            dollars_text(pl.col("total_cents")),
+            dollars_text(pl.col("income_cents")),
         ),
     }
     parts = []
