@@ -97,7 +97,7 @@ class Recipe:
     report_category: str
     report_name: str
     report_key: str  # the report column holding the key id
-    report_label: str  # the report column holding the key's name
+    report_label: str  # the report column holding the key's name ("Name" also works)
     key_label: str  # what a key is, in words ("business unit")
     figures: tuple[Figure, ...]
     causes: tuple[str, ...]
@@ -105,6 +105,7 @@ class Recipe:
     by_business_unit: bool = True
     report_params: Callable[[Period, int | None], dict[str, Any]] | None = None
     derived: Callable[[pl.DataFrame], pl.DataFrame] | None = None
+    report_aliases: tuple[str, ...] = ()  # names the same report has in some tenants
 
     def run(
         self,
@@ -194,7 +195,10 @@ class RecipeResult:
         if report is None:
             fetcher = Fetcher(conn or self.conn)
             params = self.recipe.params_for(self.period, self.business_unit)
-            report = fetcher.report(self.recipe.report_category, self.recipe.report_name, **params)
+            recipe = self.recipe
+            report = fetcher.report(
+                recipe.report_category, recipe.report_name, aliases=recipe.report_aliases, **params
+            )
             pulls = fetcher.pulls
         return Reconciliation.build(self, report, pulls)
 
@@ -241,9 +245,7 @@ class Reconciliation:
         recipe = result.recipe
         ledger = result.ledger.with_columns(pl.col("key").fill_null(_NO_KEY))
         present = [f for f in recipe.figures if f.name in report.columns]
-        if not present or (
-            recipe.report_key not in report.columns and recipe.report_label not in report.columns
-        ):
+        if not present or (recipe.report_key not in report.columns and _label(recipe, report) is None):
             wanted = [recipe.report_key, *[f.name for f in recipe.figures]]
             lacking = ", ".join(c for c in wanted if c not in report.columns)
             raise ValueError(
@@ -257,8 +259,8 @@ class Reconciliation:
                 ledger.select("key", "name"),
                 report.select(
                     "__key",
-                    pl.col(recipe.report_label).cast(pl.String).alias("name")
-                    if recipe.report_label in report.columns
+                    pl.col(label).cast(pl.String).alias("name")
+                    if (label := _label(recipe, report)) is not None
                     else pl.lit(None, dtype=pl.String).alias("name"),
                 ).rename({"__key": "key"}),
             ]
@@ -453,13 +455,18 @@ CAUSE_WORDS: Mapping[str, str] = {
 }
 
 
+def _label(recipe: Recipe, report: pl.DataFrame) -> str | None:
+    """The report column naming each key: the recipe's, else a tenant report's usual `Name`."""
+    return next((c for c in (recipe.report_label, "Name") if c in report.columns), None)
+
+
 def _keyed(report: pl.DataFrame, recipe: Recipe, ledger: pl.DataFrame) -> pl.DataFrame:
     """`report` with an Int64 `__key`: its key column, else its names matched to the recipe's keys (a
     tenant's built-in report may carry only names); names the recipe does not know get keys below -1."""
     if recipe.report_key in report.columns:
         return report.with_columns(pl.col(recipe.report_key).cast(pl.Int64).fill_null(_NO_KEY).alias("__key"))
     known = ledger.filter(pl.col("name").is_not_null()).unique("name", keep="first").select("name", "key")
-    labels = report.select(pl.col(recipe.report_label).cast(pl.String).alias("name"))
+    labels = report.select(pl.col(_label(recipe, report) or "Name").cast(pl.String).alias("name"))
     matched = labels.join(known, on="name", how="left", maintain_order="left")
     surrogate = -2 - pl.int_range(pl.len(), dtype=pl.Int64)
     return report.with_columns(matched.select(pl.coalesce("key", surrogate).alias("__key")).to_series())

@@ -71,14 +71,19 @@ class Fetcher:
         frames = [f for f in frames if f.height]
         return pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame()
 
-    def report(self, category: str, name: str, **params: Any) -> pl.DataFrame:
-        """Run the report called `name` in `category` (looked up by name, never by id)."""
+    def report(self, category: str, name: str, *, aliases: Sequence[str] = (), **params: Any) -> pl.DataFrame:
+        """Run the report called `name` in `category` (looked up by name, never by id), else the first of
+        `aliases` the tenant has (names differ between tenants too)."""
         reports = self.conn.reports
-        matches = [r for r in reports.list(category) if r.name.strip().lower() == name.strip().lower()]
-        if not matches:
-            known = ", ".join(sorted(r.name for r in reports.list(category)))
+        listed = {r.name.strip().lower(): r for r in reports.list(category)}
+        found = next(
+            (listed[n.strip().lower()] for n in (name, *aliases) if n.strip().lower() in listed), None
+        )
+        if found is None:
+            known = ", ".join(sorted(r.name for r in listed.values()))
             raise ReportNotFoundByName(f"no report named {name!r} in category {category!r} (has: {known})")
-        frame = reports.run(category, matches[0].id, **params)
+        name = found.name
+        frame = reports.run(category, found.id, **params)
         run = reports.last_run
         pages = int(getattr(run, "pages", 1) or 1)
         self.pulls.append(

@@ -414,6 +414,7 @@ REVENUE_BY_BUSINESS_UNIT = Recipe(
     question="How much did each business unit earn, counted the way ServiceTitan's dashboard counts it?",
     report_category="business-unit-dashboard",
     report_name="Business Unit Performance",
+    report_aliases=("Revenue",),  # the BU dashboard's revenue report in many tenants (fields by name)
     report_key="BusinessUnitId",
     report_label="Name",
     key_label="business unit",

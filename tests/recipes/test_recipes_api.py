@@ -107,3 +107,22 @@ def test_recipes_and_the_sandbox_reports_share_no_code() -> None:
     assert not any(name.startswith(("plotly", "stnb.charts", "stnb.widgets")) for name in recipe_imports)
     for module in ("kpi_reports.py", "traps.py"):
         assert not any(name.startswith("stnb.recipes") for name in _imports(PACKAGE / "sandbox" / module))
+
+
+def test_a_report_is_found_by_another_name_a_tenant_gives_it(production: Connection) -> None:
+    fetcher = recipes.Fetcher(production)
+    frame = fetcher.report(
+        "marketing",
+        "Membership retention",
+        aliases=("Nope", "membership summary"),
+        From="2026-03-01",
+        To="2026-03-31",
+    )
+    assert frame.height > 0 and fetcher.pulls[-1].resource == "report marketing/Membership Summary"
+
+
+def test_a_report_naming_keys_in_a_name_column_reconciles(production: Connection) -> None:
+    result = recipes.get("membership_retention").run(production, ("2026-03-01", "2026-03-31"))
+    report = result.reconcile().report.drop("MembershipTypeId").rename({"MembershipType": "Name"})
+    check = result.reconcile(report=report)
+    assert check.ok and check.table["key"].null_count() == 0  # every name matched the recipe's type ids
