@@ -31,7 +31,7 @@ import polars as pl
 
 from stnb.catalog import Catalog, Endpoint, Resource, load_catalog
 from stnb.clock import SYSTEM_CLOCK, Clock
-from stnb.errors import InvalidResponse, ValidationError
+from stnb.errors import InvalidRequest, InvalidResponse
 from stnb.frames import ParquetSink, concat_frames, polars_schema, to_frame
 from stnb.paging import (
     DEFAULT_CONCURRENCY,
@@ -188,7 +188,7 @@ class _Base(Generic[_C]):
             and rest.get("pageSize") is not None
             and str(rest["pageSize"]) != str(page_size)
         ):
-            raise ValidationError(
+            raise InvalidRequest(
                 f"{resource.key}: page_size={page_size} and pageSize={rest['pageSize']} disagree; pass one",
                 errors={"pageSize": ["given twice"]},
                 status=None,
@@ -207,7 +207,7 @@ class _Base(Generic[_C]):
         endpoint = resource.endpoint("export")
         reserved = {"from", "includeRecentChanges"} & set(filters)
         if reserved:
-            raise ValidationError(
+            raise InvalidRequest(
                 f"{resource.key} export: use since=/checkpoint=/include_recent_changes= instead of "
                 f"{', '.join(sorted(reserved))}",
                 errors={k: ["set by the cursor"] for k in reserved},

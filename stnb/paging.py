@@ -35,7 +35,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from stnb._flow import Effect, adrive, drive, warn_caller
 from stnb.catalog import Endpoint
 from stnb.clock import SYSTEM_CLOCK, Clock
-from stnb.errors import ConfigError, InvalidResponse, ValidationError
+from stnb.errors import ConfigError, InvalidRequest, InvalidResponse, ValidationError
 from stnb.query import QueryParams, format_datetime, parse_rfc3339
 
 __all__ = [
@@ -64,7 +64,7 @@ class PagingWarning(UserWarning):
     """The server's paging was inconsistent (e.g. `hasMore` true on an empty page); the walk stopped."""
 
 
-class PagingOptionError(ValidationError, ValueError):
+class PagingOptionError(InvalidRequest):
     """A paging option is out of range (e.g. `max_pages=0`); raised before any request.
 
     Also a `ValueError`, which these checks raised before they became `ValidationError`s."""
@@ -621,7 +621,7 @@ def _since_text(since: str | date | datetime) -> str:
     try:
         return format_datetime(text)
     except ValueError as exc:
-        raise ValidationError(
+        raise InvalidRequest(
             f"since={since!r}: {exc}", errors={"since": ["expected a date or date-time"]}, status=None
         ) from None
 
@@ -802,7 +802,7 @@ def _new_feed(
     clock: Clock | None,
 ) -> _Feed:
     if since is not None and checkpoint is not None:
-        raise ValidationError(
+        raise InvalidRequest(
             "pass since= or checkpoint=, not both (the checkpoint already holds the position)",
             errors={"since": ["conflicts with checkpoint"]},
             status=None,

@@ -28,7 +28,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from stnb.catalog import Endpoint, Param
-from stnb.errors import ValidationError
+from stnb.errors import InvalidRequest, ValidationError
 
 __all__ = [
     "ACTIVE_DEFAULT",
@@ -65,7 +65,7 @@ def normalize_active(value: object) -> str:
     key = str(value).strip().lower()
     if key in _ACTIVE:
         return _ACTIVE[key]
-    raise ValidationError(
+    raise InvalidRequest(
         f"active={value!r} is not valid; use True, False or 'any'",
         errors={"active": ["expected True, Any or False"]},
         status=None,
@@ -89,7 +89,7 @@ def split_path_params(
     name = endpoint.parent_param
     if name is not None:
         if rest.get(name) is None:
-            raise ValidationError(
+            raise InvalidRequest(
                 f"{endpoint.path} needs {name}= (the parent record's id)",
                 errors={name: ["missing path parameter"]},
                 status=None,
@@ -146,11 +146,11 @@ def build_query(
             if unknown
             else ""
         )
-        raise ValidationError(f"Invalid filters for {where}{note}", errors=problems, status=None)
+        raise InvalidRequest(f"Invalid filters for {where}{note}", errors=problems, status=None)
     if ids is None:
         return [query]
     if not ids:
-        raise ValidationError(f"ids for {where} is empty", errors={"ids": ["no ids given"]}, status=None)
+        raise InvalidRequest(f"ids for {where} is empty", errors={"ids": ["no ids given"]}, status=None)
     chunks = [ids[i : i + IDS_PER_REQUEST] for i in range(0, len(ids), IDS_PER_REQUEST)]
     as_array = params["ids"].array
     return [{**query, "ids": chunk if as_array else ",".join(chunk)} for chunk in chunks]
