@@ -152,9 +152,11 @@ class _BaseClient:
         timezone: str | None,
     ) -> None:
         if not isinstance(environment, Environment):
-            raise TypeError(f"environment must be an Environment, not {type(environment).__name__}")
+            raise UsageTypeError(f"environment must be an Environment, not {type(environment).__name__}")
         if not isinstance(credentials, Credentials):
-            raise TypeError(f"credentials must be a Credentials, not {type(credentials).__name__}")
+            raise UsageTypeError(f"credentials must be a Credentials, not {type(credentials).__name__}")
+        _check_flags(read_only=None, allow_writes=allow_writes, retry=retry, timeout=timeout)
+        check_timeout(rate, "rate", "requests per second")
         self.environment = environment
         self.credentials = credentials
         self.env = environment.name
@@ -494,15 +496,15 @@ def _check_flags(*, read_only: Any, allow_writes: Any, retry: Any, timeout: Any)
     check_timeout(timeout)
 
 
-def check_timeout(timeout: Any, name: str = "timeout") -> None:
-    """None (no limit) or a positive number of seconds; `UsageError` otherwise."""
+def check_timeout(timeout: Any, name: str = "timeout", unit: str = "seconds") -> None:
+    """None (no limit) or a positive, finite number (of `unit`); `UsageError` otherwise."""
     if timeout is None:
         return
     if isinstance(timeout, bool) or not isinstance(timeout, int | float):
-        raise UsageTypeError(f"{name} must be a number of seconds or None, got {type(timeout).__name__}")
+        raise UsageTypeError(f"{name} must be a number of {unit} or None, got {type(timeout).__name__}")
     if not math.isfinite(timeout) or timeout <= 0:
         raise UsageError(
-            f"{name} must be a positive number of seconds (or None for no limit), got {timeout!r}"
+            f"{name} must be a positive number of {unit} (or None for no limit), got {timeout!r}"
         )
 
 
@@ -534,22 +536,28 @@ def _checked_params(params: Any) -> Any:
 
 def _check_url(verb: str, base: str, url: str, template: str, params: Any, body: Any) -> None:
     """Build the request once as httpx will, so a value httpx cannot send fails here, before any request."""
+    too_long = InvalidRequest(
+        f"{verb} {template}: the URL would be longer than {MAX_URL_LENGTH:,} characters, the most stnb "
+        "sends (use shorter filter values, or fewer ids per call)",
+        errors={"params": ["URL too long"]},
+    )
     try:
         request = httpx.Request(verb, base.rstrip("/") + url, params=params, json=body)
-    except (httpx.InvalidURL, UnicodeError) as exc:
+    except httpx.InvalidURL as exc:
+        if "too long" in str(exc):
+            raise too_long from None
+        raise InvalidRequest(
+            f"{verb} {template}: the URL cannot be built ({exc})", errors={"params": [str(exc)]}
+        ) from None
+    except UnicodeError as exc:
         raise InvalidRequest(
             f"{verb} {template}: the URL cannot be built ({exc})", errors={"params": [str(exc)]}
         ) from None
     except (TypeError, ValueError) as exc:
         what = "json body" if body is not None else "params"
         raise UsageTypeError(f"{verb} {template}: the {what} cannot be sent: {exc}") from None
-    length = len(str(request.url))
-    if length > MAX_URL_LENGTH:
-        raise InvalidRequest(
-            f"{verb} {template}: the URL would be {length:,} characters; at most {MAX_URL_LENGTH:,} are "
-            "sent (use shorter filter values, or fewer ids per call)",
-            errors={"params": ["URL too long"]},
-        )
+    if len(str(request.url)) > MAX_URL_LENGTH:
+        raise too_long
 
 
 class Client(_BaseClient):

@@ -21,6 +21,7 @@ import logging
 import os
 import threading
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -29,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import polars as pl
 
+from stnb._checks import check_output_path, check_record_id
 from stnb.catalog import Catalog, Endpoint, Resource, load_catalog
 from stnb.clock import SYSTEM_CLOCK, Clock
 from stnb.errors import InvalidRequest, InvalidResponse
@@ -54,6 +56,8 @@ CONVERT_ROWS = 5000  # records per typed conversion: amortises per-call costs, b
 PROGRESS_DELAY = 2.0  # progress=None: a bar appears only for pulls that take longer than this
 
 log = logging.getLogger("stnb")
+# How the one-time `active` note tells the caller to include inactive records (the CLI sets its spelling).
+ACTIVE_HINT: ContextVar[str] = ContextVar("stnb_active_hint", default="pass active='any'")
 _active_noted: set[str] = set()
 _active_lock = threading.Lock()
 
@@ -121,8 +125,9 @@ def _note_active(plan: _Plan, filters: Mapping[str, Any]) -> None:
         _active_noted.add(plan.resource.key)
     log.warning(
         "stnb: %s: active not given, so ServiceTitan returns active records only (active=True); "
-        "pass active='any' to include inactive ones",
+        "%s to include inactive ones",
         plan.resource.key,
+        ACTIVE_HINT.get(),
     )
 
 
@@ -250,6 +255,7 @@ class _Base(Generic[_C]):
         """The get endpoint of `name`, and the query and path parameters that fetch record `id`."""
         res = self.catalog.resolve(name)
         endpoint = res.endpoint("get")
+        id = check_record_id(id)
         path_params, rest = split_path_params(endpoint, params)
         (query,) = build_query(endpoint, rest, resource=res.key)
         path_params[endpoint.id_param or "id"] = id
@@ -386,8 +392,10 @@ class Connection(_Base["Client"]):
         """Stream a list (or, with `export=True`, an export feed) page by page into a Parquet file.
 
         Memory stays bounded by a few pages; the file appears only when complete (atomic rename).
-        A path ending in ".csv" writes CSV instead, nested columns as JSON text.
+        A path ending in ".csv" writes CSV instead, nested columns as JSON text. The path is checked
+        before anything is fetched (suffix .parquet or .csv, not a directory, a writable folder).
         """
+        path = check_output_path(path)
         if export:
             res, _, params = self._export_endpoint(resource, filters)
             fields = res.fields_for("export")
@@ -555,6 +563,7 @@ class AsyncConnection(_Base["AsyncClient"]):
         **filters: Any,
     ) -> Path:
         """Stream a list or export feed into a Parquet (or CSV) file; see `Connection.to_parquet`."""
+        path = check_output_path(path)
         if export:
             res, _, params = self._export_endpoint(resource, filters)
             fields = res.fields_for("export")

@@ -1,8 +1,10 @@
 """`stnb` entry point: each area of the package contributes its subcommands through `register`.
 
-Errors stnb raises on purpose (`StnbError`, an unknown catalog resource) end as one line
-`stnb COMMAND: error: MESSAGE` on stderr and exit code 1; `--debug` or `STNB_DEBUG=1` adds the
-traceback. A closed stdout (`stnb resources | head`) ends the command quietly.
+Every error ends as one line `stnb COMMAND: error: MESSAGE` on stderr: exit code 2 for bad arguments
+(argparse's checks), 1 for everything else (errors stnb raises on purpose keep their wording, their
+detail lines joined with "; "; anything unexpected is named by its type). No traceback is printed
+unless `--debug` or `STNB_DEBUG=1` asks for it. A closed stdout (`stnb resources | head`) ends the
+command quietly.
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
+from typing import NoReturn
 
 from stnb.catalog import UnknownResourceError
+from stnb.cli.common import one_line
 from stnb.errors import StnbError
 
-__all__ = ["build_parser", "main"]
+__all__ = ["OneLineParser", "build_parser", "main"]
 
 # Each module defines `register(subparsers) -> None`; a subcommand sets `func(args) -> int`.
 _COMMAND_MODULES = (
@@ -31,8 +35,15 @@ _COMMAND_MODULES = (
 _EXPECTED_ERRORS = (StnbError, UnknownResourceError)
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line naming the command, with exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {one_line(message)} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="stnb",
         description="Explore the ServiceTitan API.",
         epilog="Errors print one line; --debug (or STNB_DEBUG=1) also prints the traceback.",
@@ -66,7 +77,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except _EXPECTED_ERRORS as exc:
         if args.debug or _debug_from_environment():
             traceback.print_exc(file=sys.stderr)
-        print(f"stnb {args.command}: error: {exc}", file=sys.stderr)
+        print(f"stnb {args.command}: error: {one_line(exc)}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # a bug or an unforeseen failure: still one line unless --debug
+        if args.debug or _debug_from_environment():
+            traceback.print_exc(file=sys.stderr)
+        detail = f": {one_line(exc)}" if str(exc) else ""
+        print(
+            f"stnb {args.command}: error: unexpected {type(exc).__name__}{detail} "
+            "(run with --debug for the traceback)",
+            file=sys.stderr,
+        )
         return 1
 
 
