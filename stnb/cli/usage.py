@@ -89,7 +89,7 @@ def _size(path: Path) -> str:
 
 
 def _ledger(args: argparse.Namespace) -> int:
-    from stnb.usage.ledger import load_ledger, write_parquet
+    from stnb.usage.ledger import dropped_attempts, load_ledger, write_parquet
     from stnb.usage.store import apply_retention, connect, ensure_schema, ledger_path
 
     path = ledger_path(args.path)
@@ -128,6 +128,12 @@ def _ledger(args: argparse.Namespace) -> int:
             print(f"  {app} ({env}{', sandbox' if sandbox else ''}): {attempts:,}")
     if read.sandbox_left_out:
         print(_sandbox_note(read.sandbox_left_out))
+    dropped = dropped_attempts(path, since=_moment(args.since), until=_after(args.until))
+    if dropped:
+        print(
+            f"dropped {dropped:,} attempts: recording fell behind and its queue was full, so the oldest "
+            "queued attempts were not written (the counts above miss them)"
+        )
     if args.export:
         out = write_parquet(frame, args.export)
         print(f"exported {frame.height:,} attempts to {out}")
