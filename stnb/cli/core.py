@@ -93,7 +93,7 @@ def resources(
     catalog = catalog or load_catalog()
     if module and module not in catalog.modules:
         print(
-            f"stnb resources: unknown module {module!r}; modules: {', '.join(catalog.modules)}",
+            f"stnb resources: error: unknown module {module!r}; modules: {', '.join(catalog.modules)}",
             file=sys.stderr,
         )
         return 2
@@ -116,7 +116,7 @@ def _no_match(catalog: Catalog, text: str, module: str | None, kind: str | None)
 
     keys = [r.key for r in catalog]
     names = {part: r.key for r in catalog for part in (r.key, r.key.split("/")[-1])}
-    close = difflib.get_close_matches(text.strip().lower(), list(names), n=5, cutoff=0.5)
+    close = difflib.get_close_matches(text.strip().lower(), list(names), n=5, cutoff=0.6)
     suggestions = list(dict.fromkeys(names[c] for c in close))
     where = "".join(f" --{k} {v}" for k, v in (("module", module), ("kind", kind)) if v)
     hint = f"; did you mean {', '.join(suggestions)}?" if suggestions else "; `stnb resources` lists them all"
