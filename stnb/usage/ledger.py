@@ -174,7 +174,9 @@ class UsageLedger:
         os.register_at_fork(after_in_child=lambda: _restart_in_child(self_ref))
 
     def _start(self) -> None:
-        self._cond = threading.Condition()  # guards everything below; the writer and flushers wait on it
+        self._lock = threading.Lock()  # guards everything below (a plain lock: recording stays cheap)
+        self._cond = threading.Condition(self._lock)  # the writer, flushes and wait_written wait on it
+        self._idle = False  # the writer waits for attempts: the next one must wake it
         self._pending: deque[Attempt] = deque()
         self._oldest_at = 0.0  # time.monotonic() when the oldest pending attempt arrived
         self._accepted = 0  # attempts queued so far
@@ -197,18 +199,20 @@ class UsageLedger:
         """Record one attempt (never blocks; a full queue drops its oldest attempt and counts it)."""
         if self._closed:
             return
-        with self._cond:
-            if not self._pending:
-                self._oldest_at = time.monotonic()
-                self._cond.notify_all()
-            elif len(self._pending) >= self.max_queue:
-                self._pending.popleft()
+        pending = self._pending
+        with self._lock:
+            size = len(pending)
+            if size >= self.max_queue:
+                pending.popleft()
                 self._overflowed += 1
                 self._unreported += 1
                 self._handled += 1
-            self._pending.append(attempt)
+            elif size == 0:
+                self._oldest_at = time.monotonic()
+            pending.append(attempt)
             self._accepted += 1
-            if len(self._pending) == BATCH_ROWS:
+            if self._idle and (size == 0 or size + 1 >= BATCH_ROWS):
+                self._idle = False
                 self._cond.notify_all()
 
     record = __call__
@@ -248,6 +252,7 @@ class UsageLedger:
         with self._cond:
             target = self._accepted
             self._flush_to = max(self._flush_to, target)
+            self._idle = False
             self._cond.notify_all()
             return self._cond.wait_for(lambda: self._handled >= target or self._failed, timeout) and not (
                 self._failed
@@ -260,6 +265,7 @@ class UsageLedger:
         self._closed = True
         with self._cond:
             self._stopping = True
+            self._idle = False
             self._cond.notify_all()
         self._thread.join(timeout)
         atexit.unregister(self._at_exit)
@@ -285,7 +291,8 @@ class UsageLedger:
         if not self._closed:
             self._start()
         else:
-            self._cond = threading.Condition()
+            self._lock = threading.Lock()
+            self._cond = threading.Condition(self._lock)
             self._written = 0
 
     def _run(self) -> None:
@@ -321,7 +328,9 @@ class UsageLedger:
     def _loop(self, conn: sqlite3.Connection) -> None:
         while True:
             with self._cond:
-                self._cond.wait_for(lambda: bool(self._pending or self._unreported or self._stopping))
+                while not (self._pending or self._unreported or self._stopping):
+                    self._idle = True
+                    self._cond.wait()
                 # Gather a batch: until it is full, a flush or close asks, or the oldest waited long enough.
                 while (
                     len(self._pending) < BATCH_ROWS and not self._stopping and self._flush_to <= self._handled
@@ -329,7 +338,9 @@ class UsageLedger:
                     remaining = self._oldest_at + self.flush_interval - time.monotonic()
                     if remaining <= 0:
                         break
+                    self._idle = True
                     self._cond.wait(remaining)
+                self._idle = False
                 count = min(BATCH_ROWS, len(self._pending))
                 batch = [self._pending.popleft() for _ in range(count)]
                 drops, self._unreported = self._unreported, 0

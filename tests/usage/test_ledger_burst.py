@@ -89,11 +89,10 @@ def test_a_full_queue_drops_the_oldest_and_counts_them(tmp_path: Path) -> None:
     path = tmp_path / "small.sqlite3"
     ledger = UsageLedger(path, max_queue=3, retention_days=None, flush_interval=30.0)
     stamps = [datetime(2026, 1, 1, 0, 0, n, tzinfo=UTC) for n in range(10)]
-    with ledger._cond:  # hold the writer back so that the queue fills up
-        for at in stamps:
-            base = attempt()
-            ledger(Attempt(at, *[getattr(base, f) for f in Attempt.__dataclass_fields__ if f != "at"]))
-        assert ledger.queued == 3 and ledger.overflowed == 7
+    base = attempt()
+    for at in stamps:  # the writer gathers for 30 s (flush_interval): the queue fills up meanwhile
+        ledger(Attempt(at, *[getattr(base, f) for f in Attempt.__dataclass_fields__ if f != "at"]))
+    assert ledger.queued == 3 and ledger.overflowed == 7
     assert ledger.flush(timeout=10)
     ledger.close()
     frame = read_ledger(path)
