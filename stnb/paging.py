@@ -35,7 +35,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from stnb._flow import Effect, adrive, drive, warn_caller
 from stnb.catalog import Endpoint
 from stnb.clock import SYSTEM_CLOCK, Clock
-from stnb.errors import ConfigError, InvalidRequest, InvalidResponse, ValidationError
+from stnb.errors import ConfigError, InvalidRequest, InvalidResponse, UsageTypeError, ValidationError
 from stnb.query import QueryParams, format_datetime, parse_rfc3339
 
 __all__ = [
@@ -593,6 +593,8 @@ def load_checkpoint(source: str | os.PathLike[str] | Mapping[str, Any]) -> dict[
         data = dict(source)
         where = "checkpoint"
     else:
+        if not isinstance(source, str | os.PathLike):
+            raise UsageTypeError(f"checkpoint must be a dict or a file path, got {type(source).__name__}")
         path = Path(source)
         try:
             data = json.loads(path.read_text(encoding="utf-8"))

@@ -148,6 +148,28 @@ def test_frame_pages_and_items_take_any_arguments(
 
 @SETTINGS
 @given(
+    resource=st.one_of(st.sampled_from(RESOURCES[:3]), ANY),
+    since=st.one_of(st.none(), ANY),
+    checkpoint=st.one_of(
+        st.none(),
+        ANY,
+        st.fixed_dictionaries({"resource": ANY, "env": ANY, "tenant": ANY, "continue_from": ANY}),
+    ),
+    filters=st.dictionaries(st.sampled_from(FILTERS), ANY, max_size=2),
+)
+def test_export_takes_any_arguments(
+    world: tuple[Sandbox, FakeClock, stnb.Connection, Path],
+    resource: Any,
+    since: Any,
+    checkpoint: Any,
+    filters: dict[str, Any],
+) -> None:
+    _, _, conn, _ = world
+    outcome(lambda: next(iter(conn.export(resource, since=since, checkpoint=checkpoint, **filters)), None))
+
+
+@SETTINGS
+@given(
     resource=st.one_of(st.sampled_from(RESOURCES), ANY),
     record=ANY,
     params=st.dictionaries(st.sampled_from(["nosuch", "includeTotal", "fields"]), ANY, max_size=2),
