@@ -53,6 +53,7 @@ __version__ = "0.1.0"
 _LAZY_SUBMODULES = frozenset(
     {
         "attempts",
+        "auth",
         "catalog",
         "charts",
         "client",

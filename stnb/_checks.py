@@ -22,6 +22,12 @@ def check_output_path(path: Any, suffixes: tuple[str, ...] = OUTPUT_SUFFIXES) ->
         target = Path(path).expanduser()
     except (TypeError, ValueError) as exc:
         raise UsageError(f"the output path {path!r} is not usable: {exc}") from None
+    try:
+        str(target).encode("utf-8")
+    except UnicodeEncodeError:
+        raise UsageError(
+            f"the output path {str(target)!r} holds bytes that are not valid text; choose another name"
+        ) from None
     accepted = " or ".join(suffixes)
     if target.suffix.lower() not in suffixes:
         raise UsageError(f"the output file must end in {accepted}, got {target.name or str(target)!r}")

@@ -615,6 +615,8 @@ def _since_text(since: str | date | datetime) -> str:
         return format_datetime(since)
     if isinstance(since, date):
         return since.isoformat()
+    if not isinstance(since, str):
+        raise UsageTypeError(f"since must be a date, a datetime or text such as '2026-01-01', got {since!r}")
     text = since.strip()
     try:
         return date.fromisoformat(text).isoformat()

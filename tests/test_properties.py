@@ -292,6 +292,8 @@ WORDS = st.one_of(
             "yesterday",
             "--",
             "-",
+            "\udcff",
+            "o\udcfe.parquet",
         ]
     ),
 )
@@ -322,7 +324,7 @@ def argvs(draw: st.DrawFn) -> list[str]:
             if option not in ("--sandbox", "--no-sandbox") and draw(st.integers(0, 5)):
                 argv.append(draw(WORDS))
         if "--out" not in argv or draw(st.booleans()):
-            argv += ["--out", draw(st.sampled_from(["o.parquet", "o.csv", "o.txt", "o"]))]
+            argv += ["--out", draw(st.sampled_from(["o.parquet", "o.csv", "o.txt", "o", "\udcff.parquet"]))]
         if "--max-pages" not in argv:
             argv += ["--max-pages", "1"]  # keep each example a short pull
         return argv

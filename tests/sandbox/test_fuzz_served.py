@@ -197,7 +197,7 @@ def test_fuzzed_requests_never_get_a_500_or_a_traceback(
 
     one()
     assert len(sent) >= EXAMPLES // 2
-    assert {400, 404} <= set(sent)  # malformed input was really sent and refused
+    assert 404 in sent and len({s for s in sent if 400 <= s < 500}) >= 3  # malformed input was refused
     # The server still answers normally afterwards.
     ok = client.get(f"/jpm/v2/tenant/{auth['tenant']}/jobs", params={"pageSize": 1}, headers=auth)
     assert ok.status_code == 200 and ok.json()["data"]
