@@ -61,8 +61,8 @@ def _reporting_template(tail: str) -> str:
     return "/reporting/v2/tenant/{tenant}/" + tail
 
 
-def _json(body: bytes, status: int = 200) -> SandboxResponse:
-    return SandboxResponse(status, dict(JSON_HEADERS), body)
+def _json(body: bytes, status: int = 200, records: int = 0) -> SandboxResponse:
+    return SandboxResponse(status, dict(JSON_HEADERS), body, records=records)
 
 
 class Endpoints:
@@ -183,15 +183,18 @@ class Endpoints:
         frame = world.resource_frame(resource, "list")
         endpoint = resource.endpoint("list")
         extra = self._parent_filter(resource, match, frame, "list")
-        body = list_response(
-            resource.key, frame, query, endpoint, self.columns(world, resource, "list", frame), extra
+        quirks = self.sandbox.quirks
+        body, count = list_response(
+            resource.key, frame, query, endpoint, self.columns(world, resource, "list", frame), extra, quirks
         )
-        return _json(body)
+        return _json(quirks.rewrite(endpoint.path, resource.fields_for("list"), body), records=count)
 
     def _export(self, world: World, resource: Resource, query: QueryView) -> SandboxResponse:
         frame = world.resource_frame(resource, "export")
         columns = self.columns(world, resource, "export", frame)
-        return _json(export_response(resource.key, frame, query, columns, self.sandbox.export_batch_size))
+        body, count = export_response(resource.key, frame, query, columns, self.sandbox.export_batch_size)
+        path = resource.endpoint("export").path
+        return _json(self.sandbox.quirks.rewrite(path, resource.fields_for("export"), body), records=count)
 
     def _get(self, world: World, resource: Resource, match: Match, trace: str) -> SandboxResponse:
         endpoint = resource.endpoint("get")
@@ -213,4 +216,4 @@ class Endpoints:
         rows = frame.filter(pl.all_horizontal(conditions))
         if rows.height == 0:
             return not_found
-        return _json(render_json(rows.head(1), columns)[1:-1])
+        return _json(render_json(rows.head(1), columns)[1:-1], records=1)
