@@ -145,8 +145,12 @@ class Endpoints:
         with self._lock:
             service = self._reports.get(key)
             if service is None:
+                sandbox = self.sandbox
                 service = ReportingService(
-                    world, clock=self.sandbox.clock, runs_per_minute=self.sandbox.report_runs_per_minute
+                    world,
+                    clock=sandbox.clock,
+                    runs_per_minute=sandbox.report_runs_per_minute,
+                    still_running=lambda: sandbox.quirks.on("report-still-running"),
                 )
                 self._reports[key] = service
         response = service.handle(request, creds.env, creds.tenant_id, tail)
