@@ -13,7 +13,7 @@ from stnb.attempts import app_fingerprint
 from stnb.cli.common import bounded_float, bounded_int
 from stnb.config import mask_client_id
 
-__all__ = ["register"]
+__all__ = ["print_banner", "register", "sandbox_from_args"]
 
 _LIVE_BASE = 150.0  # stnb.sandbox.LIVE_LATENCY, repeated here so `stnb --help` does not import the sandbox
 _LIVE_PER_RECORD = 0.4
@@ -59,7 +59,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         default=None,
         metavar="SPEC",
         help="the live API's known deviations from its documents to reproduce: 'all' (default, or "
-        "$STNB_SANDBOX_QUIRKS), 'none' (exactly what the documents say), 'id,id' or '-id'",
+        "$STNB_SANDBOX_QUIRKS), 'none' (exactly what the documents say), 'id,id' or =-id (all but id)",
     )
     serve.add_argument(
         "--rate-limit",
@@ -119,25 +119,33 @@ def print_banner(url: str, sandbox: Any, out: TextIO) -> None:
     print("Press Ctrl-C to stop.", file=out, flush=True)
 
 
-def _serve(args: argparse.Namespace) -> int:
-    from stnb.sandbox import FaultSpecError, Sandbox
+def sandbox_from_args(args: argparse.Namespace) -> Any:
+    """The Sandbox `stnb sandbox serve` runs: the live latency model unless `--latency-ms 0`, every quirk
+    unless `--quirks` (or STNB_SANDBOX_QUIRKS) says otherwise. Raises FaultSpecError / ValueError."""
+    from stnb.sandbox import Sandbox
     from stnb.sandbox.quirks import ENV_VAR as QUIRKS_ENV_VAR
-    from stnb.sandbox.server import serve_in_thread
 
     base = _LIVE_BASE if args.latency_ms is None else args.latency_ms
     per_record = args.per_record_ms
     if per_record is None:
         per_record = 0.0 if base == 0 else _LIVE_PER_RECORD
+    return Sandbox(
+        seed=args.seed,
+        scale=args.scale,
+        latency_ms=base,
+        per_record_ms=per_record,
+        faults=args.faults,
+        rate_limit=args.rate_limit,
+        quirks=args.quirks or os.environ.get(QUIRKS_ENV_VAR) or None,
+    )
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from stnb.sandbox import FaultSpecError
+    from stnb.sandbox.server import serve_in_thread
+
     try:
-        sandbox = Sandbox(
-            seed=args.seed,
-            scale=args.scale,
-            latency_ms=base,
-            per_record_ms=per_record,
-            faults=args.faults,
-            rate_limit=args.rate_limit,
-            quirks=args.quirks or os.environ.get(QUIRKS_ENV_VAR) or None,
-        )
+        sandbox = sandbox_from_args(args)
     except (FaultSpecError, ValueError) as exc:
         print(f"stnb sandbox serve: {exc}", file=sys.stderr)
         return 2

@@ -40,6 +40,7 @@ __all__ = [
     "REPORTS",
     "REPORT_RUNS_PER_MINUTE",
     "REPORT_RUN_SECONDS",
+    "STILL_RUNNING_ROWS",
     "STILL_RUNNING_TITLE",
     "ReportSource",
     "ReportingService",
@@ -54,6 +55,7 @@ MAX_PAGE_SIZE = 5000
 QUERY_INLINE_ROWS = 1000  # a /data/query result above this many rows answers 202 and is polled
 QUERY_POLLS_UNTIL_READY = 2
 REPORT_RUN_SECONDS = 3.0  # how long a big report "runs" when the report-still-running quirk is on
+STILL_RUNNING_ROWS = 500  # a result above this many rows is "big": its first /data run answers 409
 STILL_RUNNING_TITLE = "The report is still running. Please try again later."
 _WINDOW_SECONDS = 60.0
 _default_runs_per_minute = REPORT_RUNS_PER_MINUTE
@@ -547,7 +549,7 @@ class ReportingService:
     `runs_per_minute` fixes the limit, else the world's `report_runs_per_minute`, else the process
     default (`set_default_runs_per_minute`), read on every run.
     `still_running` (a flag, or a callable read on every run) reproduces the live API's 409 for a report
-    still running: the first `/data` run of a result above `QUERY_INLINE_ROWS` rows answers 409 for
+    still running: the first `/data` run of a result above `STILL_RUNNING_ROWS` rows answers 409 for
     `REPORT_RUN_SECONDS`; such a refused run does not count against the run limit.
     """
 
@@ -657,7 +659,7 @@ class ReportingService:
         with self._state.lock:
             if key in self._state.ran:
                 return False
-        if self._result(report, params).height <= QUERY_INLINE_ROWS:
+        if self._result(report, params).height <= STILL_RUNNING_ROWS:
             return False
         now = self._clock.monotonic()
         with self._state.lock:
