@@ -210,6 +210,21 @@ def _filter_for(key: str, frame: pl.DataFrame, name: str, raw: str, param: Param
     return expr.is_in(values) if len(values) > 1 or op == "in" else expr.eq(pl.lit(values[0]))
 
 
+_WITHOUT_FLAG = "includeReviewsWithout"
+
+
+def _without_filter(frame: pl.DataFrame, name: str, raw: str) -> pl.Expr | None:
+    """`includeReviewsWithoutTechnician=false`: only records that have a technician (as documented)."""
+    if parse_bool(name, raw):
+        return None
+    thing = name[len(_WITHOUT_FLAG) :]
+    thing = thing[:1].lower() + thing[1:]
+    for column in (f"{thing}Id", thing, f"{thing}Name"):
+        if column in frame.columns:
+            return pl.col(column).is_not_null()
+    return None
+
+
 def _ids_filter(frame: pl.DataFrame, raw: str) -> pl.Expr:
     parts = [p.strip() for p in raw.split(",") if p.strip()]
     if len(parts) > MAX_IDS:
@@ -298,7 +313,11 @@ def select_rows(
             continue
         raw = ",".join(given) if param.array else given[0]
         _check_param(name, raw, param)
-        condition = _filter_for(key, frame, name, raw, param)
+        if name.startswith(_WITHOUT_FLAG):
+            ignored = quirks.on("ignored-flags", endpoint.path)
+            condition = None if ignored else _without_filter(frame, name, raw)
+        else:
+            condition = _filter_for(key, frame, name, raw, param)
         if condition is not None:
             conditions.append(condition)
     sort = _sort_spec(frame, query, endpoint)
