@@ -20,7 +20,7 @@ import importlib
 import logging
 import os
 import threading
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import polars as pl
 
+from stnb import capacity
 from stnb.catalog import Catalog, Endpoint, Resource, load_catalog
 from stnb.clock import SYSTEM_CLOCK, Clock
 from stnb.errors import InvalidResponse, ValidationError
@@ -246,6 +247,30 @@ class _Base(Generic[_C]):
             rows=rows,
         )
 
+    def _capacity_queries(
+        self,
+        start: str | date | datetime,
+        end: str | date | datetime,
+        business_unit_ids: Sequence[int] | None,
+        job_type_id: int | None,
+        skill_based_availability: bool,
+    ) -> list[dict[str, Any]]:
+        windows = capacity.capacity_windows(
+            capacity.capacity_moment(start, "start"),
+            capacity.capacity_moment(end, "end"),
+            self._clock.utcnow(),
+        )
+        return [
+            capacity.capacity_body(
+                first,
+                last,
+                business_unit_ids=business_unit_ids,
+                job_type_id=job_type_id,
+                skill_based_availability=skill_based_availability,
+            )
+            for first, last in windows
+        ]
+
     def _get_request(
         self, name: str, id: int | str, params: Mapping[str, Any]
     ) -> tuple[Endpoint, QueryParams | None, dict[str, Any]]:
@@ -368,6 +393,24 @@ class Connection(_Base["Client"]):
         endpoint, query, path_params = self._get_request(resource, id, params)
         body = self.client.request_json("GET", endpoint.path, params=query, path_params=path_params)
         return _record(body, endpoint)
+
+    def capacity(
+        self,
+        start: str | date | datetime,
+        end: str | date | datetime,
+        *,
+        business_unit_ids: Sequence[int] | None = None,
+        job_type_id: int | None = None,
+        skill_based_availability: bool = False,
+    ) -> pl.DataFrame:
+        """Dispatch capacity from `start` (clamped to now) to `end`, in queries of at most 14 days, as one
+        frame of availabilities (`stnb.capacity`)."""
+        bodies = self._capacity_queries(start, end, business_unit_ids, job_type_id, skill_based_availability)
+        answers = [
+            self.client.request_json("POST", capacity.CAPACITY_PATH, json=body, read_only=True)
+            for body in bodies
+        ]
+        return capacity.capacity_frame(answers)
 
     def request(self, method: str, path: str, **kwargs: Any) -> Any:
         """The escape hatch: any call, parsed JSON back (`stnb.client.Client.request_json`)."""
@@ -539,6 +582,24 @@ class AsyncConnection(_Base["AsyncClient"]):
         endpoint, query, path_params = self._get_request(resource, id, params)
         body = await self.client.request_json("GET", endpoint.path, params=query, path_params=path_params)
         return _record(body, endpoint)
+
+    async def capacity(
+        self,
+        start: str | date | datetime,
+        end: str | date | datetime,
+        *,
+        business_unit_ids: Sequence[int] | None = None,
+        job_type_id: int | None = None,
+        skill_based_availability: bool = False,
+    ) -> pl.DataFrame:
+        """Dispatch capacity from `start` (clamped to now) to `end`, in queries of at most 14 days, as one
+        frame of availabilities (`stnb.capacity`)."""
+        bodies = self._capacity_queries(start, end, business_unit_ids, job_type_id, skill_based_availability)
+        answers = [
+            await self.client.request_json("POST", capacity.CAPACITY_PATH, json=body, read_only=True)
+            for body in bodies
+        ]
+        return capacity.capacity_frame(answers)
 
     async def request(self, method: str, path: str, **kwargs: Any) -> Any:
         """The escape hatch: any call, parsed JSON back."""
