@@ -54,6 +54,9 @@ _REPORTING_TEMPLATES = tuple(
 )
 
 
+_CAPACITY = re.compile(r"^/dispatch/v2/tenant/[^/]+/capacity/?$")
+
+
 def _reporting_template(tail: str) -> str:
     for pattern, template in _REPORTING_TEMPLATES:
         if pattern.match(tail):
@@ -109,6 +112,11 @@ class Endpoints:
         world = self.world(creds.env, creds.tenant_id)
         if module == "reporting":
             return self._reporting(request, world, creds, trace, record)
+        if module == "dispatch" and request.method == "POST" and _CAPACITY.match(request.path):
+            from stnb.sandbox.capacity import CAPACITY_TEMPLATE, capacity_answer
+
+            record["endpoint"] = CAPACITY_TEMPLATE
+            return capacity_answer(world, request.body, self.sandbox.quirks, self.sandbox.clock.utcnow())
         match, allowed = self.router.match(request.method, request.path)
         if match is None:
             if allowed:

@@ -11,7 +11,7 @@ import json
 import re
 import warnings
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import polars as pl
@@ -27,7 +27,7 @@ from stnb.sandbox.quirks import Quirks
 from stnb.sandbox.reports import REPORT_RUN_SECONDS, STILL_RUNNING_TITLE
 
 from .conftest import Api, make_api
-from .openapi import SPECS
+from .openapi import SPECS, validator
 
 ANCHOR = datetime(2026, 6, 15, tzinfo=UTC)
 LATEST = SPECS / "2026-05"
@@ -75,6 +75,8 @@ def walk(api: Api, path: str, **params: Any) -> list[list[dict[str, Any]]]:
     pages = []
     for number in range(1, 1000):
         body = api.json(path, page=number, **params)
+        if isinstance(body, list):  # a bare-array list: one answer holds everything
+            return [body]
         pages.append(body["data"])
         if not body["hasMore"]:
             return pages
@@ -350,3 +352,52 @@ def test_value_quirks_are_reproduced_and_survived(
         )
         frame = st.frame(resource_key, **params) if kind == "list" else st.export_frame(resource_key)
     assert frame.height == len({r["id"] for r in live}) and frame["id"].n_unique() == frame.height
+
+
+# --- the capacity query's 14-day window -----------------------------------------------------------------
+
+CAPACITY = "/dispatch/v2/tenant/{tenant}/capacity"
+
+
+def _capacity_schema() -> dict[str, Any]:
+    from .openapi import _convert, definitions, document
+
+    relative = "2026-05/tenant-dispatch-v2.json"
+    operation = document(relative)["paths"]["/tenant/{tenant}/capacity"]["post"]
+    schema = _convert(operation["responses"]["200"]["content"]["application/json"]["schema"], False)
+    return {
+        **schema,
+        "definitions": definitions(relative),
+        "$schema": "http://json-schema.org/draft-07/schema#",
+    }
+
+
+@pytest.mark.skipif(not LATEST.is_dir(), reason=f"current documents not found at {LATEST}")
+def test_capacity_answers_at_most_14_days_and_st_capacity_clamps_and_splits(
+    mode: str, api: Api, st: Connection, clock: FakeClock
+) -> None:
+    now = clock.utcnow()
+    body = {
+        "startsOnOrAfter": now.isoformat(),
+        "endsOnOrBefore": (now + timedelta(days=20)).isoformat(),
+        "skillBasedAvailability": False,
+    }
+    response = api.send("POST", CAPACITY, json=body)
+    if mode == "all":
+        assert response.status_code == 400 and "14 days" in response.text
+        body["endsOnOrBefore"] = (now + timedelta(days=14)).isoformat()
+        response = api.send("POST", CAPACITY, json=body)
+    assert response.status_code == 200
+    answer = response.json()
+    assert not list(validator(_capacity_schema()).iter_errors(answer))
+    assert answer["availabilities"]
+    # From 10 days ago to 20 days ahead: clamped to now, asked in windows of at most 14 days.
+    frame = st.capacity(now - timedelta(days=10), now + timedelta(days=20))
+    assert frame.height > 0 and frame["startUtc"].min() >= now  # type: ignore[operator]
+    assert frame["endUtc"].max() <= now + timedelta(days=20)  # type: ignore[operator]
+    sandbox_none = Sandbox(seed=7, anchor=ANCHOR, clock=clock, rate_limit=0, quirks="none")
+    whole = make_api("embedded", sandbox_none, None)
+    body["endsOnOrBefore"] = (now + timedelta(days=20)).isoformat()
+    expected = whole.send("POST", CAPACITY, json=body).json()["availabilities"]
+    assert frame.height == len(expected)  # every time frame of the 20 days, none twice
+    assert frame["openAvailability"].sum() == sum(a["openAvailability"] for a in expected)
