@@ -31,8 +31,8 @@ __all__ = [
 ]
 
 CAPACITY_PATH = "/dispatch/v2/tenant/{tenant}/capacity"
-# From Dispatch.V2.CapacityResponseAvailability; `start`/`end` are tenant-local times with their offset, kept as
-# sent (the same moments as `startUtc`/`endUtc`).
+# From Dispatch.V2.CapacityResponseAvailability; `start`/`end` are tenant-local times with their offset,
+# kept as sent (the same moments as `startUtc`/`endUtc`).
 CAPACITY_FIELDS: Mapping[str, FieldType] = {
     "start": "string",
     "end": "string",
