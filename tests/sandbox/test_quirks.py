@@ -330,7 +330,7 @@ def test_value_quirks_are_reproduced_and_survived(
     documented = _rows(api, resource_key, kind)
     sandbox.quirks = "all"
     live = _rows(api, resource_key, kind)
-    assert [r["id"] for r in live] == [r["id"] for r in documented] and live
+    assert [r.get("id") for r in live] == [r.get("id") for r in documented] and live
     changed = [
         (d, lv)
         for d, lv in zip(documented, live, strict=True)
@@ -343,7 +343,7 @@ def test_value_quirks_are_reproduced_and_survived(
             before, after = _value(d, name), _value(lv, name)
             if quirk_id in ("enum-as-integer", "ads-status-as-integer") and before is not None:
                 assert isinstance(after, int) and not isinstance(after, bool)
-            elif quirk_id == "missing-modified-on" and lv["id"] % 5 == 0:
+            elif quirk_id == "missing-modified-on" and lv.get("id", 1) % 5 == 0:
                 assert name.split(".")[-1] not in lv
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -351,7 +351,9 @@ def test_value_quirks_are_reproduced_and_survived(
             {"active": "any"} if kind == "list" and CATALOG.resolve(resource_key).list.supports_active else {}
         )
         frame = st.frame(resource_key, **params) if kind == "list" else st.export_frame(resource_key)
-    assert frame.height == len({r["id"] for r in live}) and frame["id"].n_unique() == frame.height
+    assert frame.height == len(live)  # nothing lost, nothing repeated
+    if "id" in frame.columns:
+        assert frame["id"].n_unique() == frame.height
 
 
 # --- the capacity query's 14-day window -----------------------------------------------------------------
