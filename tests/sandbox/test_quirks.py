@@ -282,9 +282,54 @@ def test_after_a_long_wait_the_report_client_renews_the_token_first(
 # --- the first page is 0 ------------------------------------------------------------------------------
 
 
-def test_first_page_of_a_zero_based_list() -> None:
+def test_paging_from_zero_loses_the_first_page_for_a_naive_client_but_not_for_stnb(
+    mode: str, api: Api, st: Connection
+) -> None:
     (path,) = quirk("page-from-zero").where
     assert first_page(path) == 0 and first_page(SERVICES) == 1
+    zero = api.json(path, page=0, pageSize=10, includeTotal=True)
+    naive = [r["id"] for page in walk(api, path, pageSize=10) for r in page]  # pages 1, 2, ...
+    total = zero["totalCount"]
+    assert total > 20
+    if mode == "all":
+        assert zero["page"] == 0 and len(naive) == total - 10  # the first ten are never seen
+        assert not {r["id"] for r in zero["data"]} & set(naive)
+    else:
+        assert zero["page"] == 1 and len(naive) == total
+    for size in (10, 7):
+        frame = st.frame("settings/business-units/intacct", page_size=size)
+        assert frame.height == total and frame["id"].n_unique() == total
+        assert st.last_query is not None and st.last_query.total_count == total
+
+
+# --- flags with no effect -------------------------------------------------------------------------------
+
+REVIEWS = "/marketingreputation/v2/tenant/{tenant}/reviews"
+FLAG = "includeReviewsWithoutTechnician"
+
+
+def test_reviews_without_flags_have_no_effect_live(
+    mode: str, api: Api, st: Connection, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world = sandbox.world("integration")
+    resource = CATALOG.resolve("marketingreputation/reviews")
+    reviews = world.resource_frame(resource, "list")
+    assert FLAG in resource.list.params  # type: ignore[union-attr]
+    # some reviews without a technician (the demo's generated reviews all have one)
+    lacking = reviews.with_columns(
+        technicianId=pl.when(pl.int_range(pl.len()) % 3 == 0).then(None).otherwise(pl.col("technicianId"))
+    )
+    original = world.resource_frame
+    monkeypatch.setattr(
+        world, "resource_frame", lambda r, kind: lacking if r.key == resource.key else original(r, kind)
+    )
+    without = lacking["technicianId"].null_count()
+    assert 0 < without < lacking.height
+    flagged = api.json(REVIEWS, pageSize=500, **{FLAG: "false"})["data"]
+    assert len(flagged) == (lacking.height if mode == "all" else lacking.height - without)
+    assert all(r["technicianId"] is not None for r in flagged) == (mode == "none")
+    assert len(api.json(REVIEWS, pageSize=500, **{FLAG: "true"})["data"]) == lacking.height
+    assert st.frame("marketingreputation/reviews").height == lacking.height  # nothing lost either way
 
 
 # --- value quirks on every list and export that has them ------------------------------------------------
