@@ -281,7 +281,15 @@ class ResourceExplorer:
         context = f"{result.resource} · {result.origin}"
         show(self.table, table_output(frame, caption=context))
         profile = frame_profile(frame)
-        show(self.profile, table_output(profile, caption=f"schema and profile · {context}"))
+        show(
+            self.profile,
+            table_output(
+                profile,
+                caption=f"schema and profile · {context}",
+                units={"filled": "share", "min": "text", "max": "text"},
+                reorder=False,
+            ),
+        )
         show(self.chart, figure_output(completeness_chart(profile, context=context)))
         self.save_parquet.disabled = self.save_csv.disabled = False
         self.saved.value = ""
