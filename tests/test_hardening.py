@@ -131,8 +131,9 @@ def test_2_undecodable_filter_bytes_from_the_shell_are_one_line_and_exit_1(no_cr
     err = result.stderr.decode("utf-8", "replace")
     assert result.returncode == 1, err
     assert "Traceback" not in err
-    notice, error = err.splitlines()  # the sandbox notice, then one line for the error
-    assert notice.startswith("stnb: no credentials for 'integration'")
+    *notices, error = err.splitlines()  # the sandbox notice (and the active note), then one error line
+    assert notices[0].startswith("stnb: no credentials for 'integration'")
+    assert all(line.startswith("stnb: ") for line in notices)
     assert error.startswith("stnb pull: error: Invalid filters for crm/customers; name: contains characters")
 
 
@@ -335,11 +336,13 @@ def test_9_relative_path_segments_are_refused(
 def test_also_cli_validation_errors_are_one_line_after_the_sandbox_notice(
     no_credentials: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = main(["pull", "crm/customers", "--filter", "nmae=x", "--filter", "active=maybe", "--out", "a.csv"])
+    code = main(
+        ["pull", "crm/customers", "--filter", "nmae=x", "--filter", "createdOnOrAfter=soon", "--out", "a.csv"]
+    )
     errors = capsys.readouterr().err.splitlines()  # the sandbox notice goes through logging
     assert code == 1 and len(errors) == 1
     assert errors[0].startswith("stnb pull: error: Invalid filters for crm/customers")
-    assert "nmae: unknown filter; did you mean name?" in errors[0] and "; active: " in errors[0]
+    assert "nmae: unknown filter; did you mean name?" in errors[0] and "; createdOnOrAfter: " in errors[0]
 
 
 @pytest.mark.filterwarnings("ignore::stnb.paging.TruncationWarning")
