@@ -20,6 +20,7 @@ from stnb.errors import (
     AuthError,
     ConfigError,
     Conflict,
+    InvalidRequest,
     InvalidResponse,
     NotFound,
     PermissionDenied,
@@ -28,6 +29,8 @@ from stnb.errors import (
     StnbError,
     TransportError,
     Unprocessable,
+    UsageError,
+    UsageTypeError,
     ValidationError,
     WriteForbidden,
 )
@@ -50,6 +53,7 @@ __version__ = "0.1.0"
 _LAZY_SUBMODULES = frozenset(
     {
         "attempts",
+        "auth",
         "catalog",
         "charts",
         "client",
@@ -94,6 +98,7 @@ __all__ = [
     "Connection",
     "ExportCursor",
     "ExportTokenRejected",
+    "InvalidRequest",
     "InvalidResponse",
     "NotFound",
     "Page",
@@ -110,6 +115,8 @@ __all__ = [
     "TruncationWarning",
     "UnknownResourceError",
     "Unprocessable",
+    "UsageError",
+    "UsageTypeError",
     "ValidationError",
     "WriteForbidden",
     "__version__",
