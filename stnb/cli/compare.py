@@ -16,7 +16,8 @@ from typing import Any
 import polars as pl
 
 from stnb.catalog import UnknownResourceError
-from stnb.cli.common import bounded_int
+from stnb.cli.common import bounded_int, one_line
+from stnb.compare.sweep import DEFAULT_BUDGET
 from stnb.errors import StnbError
 
 __all__ = ["register"]
@@ -66,9 +67,9 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     parser.add_argument(
         "--budget",
         type=bounded_int(1),
-        default=200,
+        default=DEFAULT_BUDGET,
         metavar="N",
-        help="with --all: requests allowed in total (default 200)",
+        help=f"with --all: requests allowed in total (default {DEFAULT_BUDGET})",
     )
     parser.add_argument(
         "--sandbox",
@@ -171,5 +172,5 @@ def _sweep_text(sweep: pl.DataFrame) -> str:
 
 
 def _fail(message: str) -> int:
-    print(f"stnb compare: error: {message}", file=sys.stderr)
+    print(f"stnb compare: error: {one_line(message)}", file=sys.stderr)
     return 2

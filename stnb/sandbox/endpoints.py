@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -54,6 +55,9 @@ _REPORTING_TEMPLATES = tuple(
 )
 
 
+_CAPACITY = re.compile(r"^/dispatch/v2/tenant/[^/]+/capacity/?$")
+
+
 def _reporting_template(tail: str) -> str:
     for pattern, template in _REPORTING_TEMPLATES:
         if pattern.match(tail):
@@ -61,8 +65,30 @@ def _reporting_template(tail: str) -> str:
     return "/reporting/v2/tenant/{tenant}/" + tail
 
 
-def _json(body: bytes, status: int = 200) -> SandboxResponse:
-    return SandboxResponse(status, dict(JSON_HEADERS), body)
+def _json(body: bytes, status: int = 200, records: int = 0) -> SandboxResponse:
+    return SandboxResponse(status, dict(JSON_HEADERS), body, records=records)
+
+
+def _wrapper_values(
+    world: World, wrapper: Mapping[str, Any], frame: pl.DataFrame, extra: list[pl.Expr]
+) -> dict[str, Any]:
+    """The fields a `{data}` list's envelope carries besides `data` (tenant, count), in document order."""
+    count = frame.filter(pl.all_horizontal(extra)).height if extra else frame.height
+    values: dict[str, Any] = {}
+    for name, ftype in wrapper.items():
+        if name == "tenantId":
+            values[name] = world.tenant_id
+        elif name == "tenantName":
+            values[name] = world.tenant_name
+        elif name in ("totalCount", "count"):
+            values[name] = count
+        elif ftype in ("int32", "int64"):
+            values[name] = 0
+        elif ftype == "bool":
+            values[name] = False
+        else:
+            values[name] = None
+    return values
 
 
 class Endpoints:
@@ -109,6 +135,11 @@ class Endpoints:
         world = self.world(creds.env, creds.tenant_id)
         if module == "reporting":
             return self._reporting(request, world, creds, trace, record)
+        if module == "dispatch" and request.method == "POST" and _CAPACITY.match(request.path):
+            from stnb.sandbox.capacity import CAPACITY_TEMPLATE, capacity_answer
+
+            record["endpoint"] = CAPACITY_TEMPLATE
+            return capacity_answer(world, request.body, self.sandbox.quirks, self.sandbox.clock.utcnow())
         match, allowed = self.router.match(request.method, request.path)
         if match is None:
             if allowed:
@@ -145,8 +176,12 @@ class Endpoints:
         with self._lock:
             service = self._reports.get(key)
             if service is None:
+                sandbox = self.sandbox
                 service = ReportingService(
-                    world, clock=self.sandbox.clock, runs_per_minute=self.sandbox.report_runs_per_minute
+                    world,
+                    clock=sandbox.clock,
+                    runs_per_minute=sandbox.report_runs_per_minute,
+                    still_running=lambda: sandbox.quirks.on("report-still-running"),
                 )
                 self._reports[key] = service
         response = service.handle(request, creds.env, creds.tenant_id, tail)
@@ -183,15 +218,18 @@ class Endpoints:
         frame = world.resource_frame(resource, "list")
         endpoint = resource.endpoint("list")
         extra = self._parent_filter(resource, match, frame, "list")
-        body = list_response(
-            resource.key, frame, query, endpoint, self.columns(world, resource, "list", frame), extra
-        )
-        return _json(body)
+        columns = self.columns(world, resource, "list", frame)
+        wrapper = _wrapper_values(world, endpoint.wrapper, frame, extra) if endpoint.wrapper else None
+        quirks = self.sandbox.quirks
+        body, count = list_response(resource.key, frame, query, endpoint, columns, extra, quirks, wrapper)
+        return _json(quirks.rewrite(endpoint.path, resource.fields_for("list"), body), records=count)
 
     def _export(self, world: World, resource: Resource, query: QueryView) -> SandboxResponse:
         frame = world.resource_frame(resource, "export")
         columns = self.columns(world, resource, "export", frame)
-        return _json(export_response(resource.key, frame, query, columns, self.sandbox.export_batch_size))
+        body, count = export_response(resource.key, frame, query, columns, self.sandbox.export_batch_size)
+        path = resource.endpoint("export").path
+        return _json(self.sandbox.quirks.rewrite(path, resource.fields_for("export"), body), records=count)
 
     def _get(self, world: World, resource: Resource, match: Match, trace: str) -> SandboxResponse:
         endpoint = resource.endpoint("get")
@@ -213,4 +251,5 @@ class Endpoints:
         rows = frame.filter(pl.all_horizontal(conditions))
         if rows.height == 0:
             return not_found
-        return _json(render_json(rows.head(1), columns)[1:-1])
+        record = render_json(rows.head(1), columns)[1:-1]
+        return _json(b'{"data":' + record + b"}" if endpoint.envelope == "data" else record, records=1)

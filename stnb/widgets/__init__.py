@@ -14,14 +14,23 @@ if TYPE_CHECKING:
     from stnb.widgets.connection_panel import ConnectionPanel
     from stnb.widgets.environment_diff import EnvironmentDiff
     from stnb.widgets.explorer import ResourceExplorer
+    from stnb.widgets.recipe_view import RecipeView
     from stnb.widgets.report_runner import ReportRunner
     from stnb.widgets.usage_dashboard import UsageDashboard
 
-__all__ = ["ConnectionPanel", "EnvironmentDiff", "ReportRunner", "ResourceExplorer", "UsageDashboard"]
+__all__ = [
+    "ConnectionPanel",
+    "EnvironmentDiff",
+    "RecipeView",
+    "ReportRunner",
+    "ResourceExplorer",
+    "UsageDashboard",
+]
 
 _MODULES = {
     "ConnectionPanel": "connection_panel",
     "EnvironmentDiff": "environment_diff",
+    "RecipeView": "recipe_view",
     "ReportRunner": "report_runner",
     "ResourceExplorer": "explorer",
     "UsageDashboard": "usage_dashboard",

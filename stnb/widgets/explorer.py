@@ -189,7 +189,7 @@ class ResourceExplorer:
         assert endpoint is not None  # only listed resources are offered
         self.form = FilterForm(endpoint, self._timezone, clock=self._clock)
         self.form_box.children = [self.form.widget]
-        parent = endpoint.parent_param
+        parent = ", ".join(endpoint.parent_params)  # several parents: ids separated by commas
         self.parent_id.description = parent or "parent id"
         self.parent_id.layout.display = "flex" if parent else "none"
         self.parent_id.value = ""
@@ -217,8 +217,12 @@ class ResourceExplorer:
         assert self.form is not None
         filters = self.form.values()
         endpoint = self._selected().list
-        if endpoint is not None and endpoint.parent_param:
-            filters[endpoint.parent_param] = self.parent_id.value.strip() or None
+        if endpoint is not None and endpoint.parent_params:
+            values = [v.strip() for v in self.parent_id.value.split(",")]
+            if len(endpoint.parent_params) == 1:
+                values = [self.parent_id.value.strip()]
+            for index, name in enumerate(endpoint.parent_params):
+                filters[name] = (values[index] if index < len(values) else "") or None
         return filters
 
     def _fetch(self) -> ExplorerResult:
