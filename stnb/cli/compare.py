@@ -11,13 +11,14 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
-
-import polars as pl
+from typing import TYPE_CHECKING, Any
 
 from stnb.catalog import UnknownResourceError
 from stnb.cli.common import bounded_int
 from stnb.errors import StnbError
+
+if TYPE_CHECKING:  # polars loads when a command runs, not for `stnb --help`
+    import polars as pl
 
 __all__ = ["register"]
 
