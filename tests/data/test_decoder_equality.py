@@ -95,10 +95,9 @@ def test_connection_frames_equal_frames_from_the_standard_library(
     bodies = raw_pages(sandbox, resource, filters, pages=2)
     fields = load_catalog().resolve(resource).fields_for("list")
     expected, _ = frame_and_warnings(json.loads, bodies, fields)
-    with connect("integration", sandbox=sandbox, progress=False) as st:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            got = st.frame(resource, page_size=200, max_pages=2, **filters)
+    with connect("integration", sandbox=sandbox, progress=False) as st, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        got = st.frame(resource, page_size=200, max_pages=2, **filters)
     assert_frame_equal(got, expected, check_exact=True)
 
 
@@ -109,7 +108,15 @@ MALFORMED: list[tuple[str, bytes, dict[str, FieldType]]] = [
         json.dumps(
             [
                 record(),
-                record(id="abc", count="x", ok="maybe", when=12, total="lots", tags=[1, "x"], customer={"id": "?"}),
+                record(
+                    id="abc",
+                    count="x",
+                    ok="maybe",
+                    when=12,
+                    total="lots",
+                    tags=[1, "x"],
+                    customer={"id": "?"},
+                ),
             ]
         ).encode(),
         FIELDS,
@@ -147,7 +154,11 @@ MALFORMED: list[tuple[str, bytes, dict[str, FieldType]]] = [
         "money beyond its scale",
         json.dumps(
             [
-                {"id": 1, "total": "12.345", "items": [{"id": 7, "price": "-0.005", "quantity": "1.2345678"}]},
+                {
+                    "id": 1,
+                    "total": "12.345",
+                    "items": [{"id": 7, "price": "-0.005", "quantity": "1.2345678"}],
+                },
                 {"id": 2, "total": "99999999999999999.99", "items": []},
                 {"id": 3, "total": "n/a", "items": None},
                 {"id": 4, "total": "1.12345678912", "items": []},
@@ -191,7 +202,11 @@ MALFORMED: list[tuple[str, bytes, dict[str, FieldType]]] = [
         {"id": "int64", "name": "string"},
     ),
     # Accepted by json.loads only: msgspec refuses them, so the decoder falls back to the standard library.
-    ("NaN and Infinity", b'[{"ratio": NaN, "x": Infinity}, {"ratio": -Infinity, "x": 1.5}]', {"ratio": "float64"}),
+    (
+        "NaN and Infinity",
+        b'[{"ratio": NaN, "x": Infinity}, {"ratio": -Infinity, "x": 1.5}]',
+        {"ratio": "float64"},
+    ),
     ("lone surrogate", b'[{"name": "a\\ud800b"}]', {"name": "string"}),
     ("byte-order mark", b'\xef\xbb\xbf[{"name": "bom"}]', {"name": "string"}),
     ("out-of-range float", b'[{"ratio": 1e400}]', {"ratio": "float64"}),
