@@ -28,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from support.served import best_interleaved, serve, warm  # noqa: E402
+from support.served import best_interleaved, serve, warm
 
 RESOURCE = "jpm/jobs"
 LIST_PATH = "/jpm/v2/tenant/{tenant}/jobs"
@@ -53,7 +53,11 @@ def child_export(url: str, seed: int, out: str) -> None:
         seconds = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     ids = pl.scan_parquet(path).select(pl.len(), pl.col("id").n_unique()).collect().row(0)
-    print(json.dumps({"rows": ids[0], "unique": ids[1], "seconds": seconds, "base_mb": base_mb, "peak_mb": peak_mb}))
+    print(
+        json.dumps(
+            {"rows": ids[0], "unique": ids[1], "seconds": seconds, "base_mb": base_mb, "peak_mb": peak_mb}
+        )
+    )
 
 
 def export_in_child(scale: float) -> dict[str, float]:
@@ -94,7 +98,8 @@ def memory_part(small: float, big: float) -> bool:
     ok = peak <= PEAK_TARGET_MB and flat <= FLAT_TARGET
     print(
         f"peak at scale {big:g}: {peak:.0f} MB (target <= {PEAK_TARGET_MB:.0f} MB); "
-        f"peak {big:g} / peak {small:g} = {flat:.2f}x (target <= {FLAT_TARGET}x) -> {'met' if ok else 'MISSED'}"
+        f"peak {big:g} / peak {small:g} = {flat:.2f}x (target <= {FLAT_TARGET}x) -> "
+        f"{'met' if ok else 'MISSED'}"
     )
     return ok
 
@@ -102,7 +107,10 @@ def memory_part(small: float, big: float) -> bool:
 def throughput_part(scale: float, runs: int) -> bool:
     from stnb.connect import connect
 
-    print(f"\n== export vs list throughput: {RESOURCE}, scale {scale:g}, no latency, no rate limit, best of {runs}")
+    print(
+        f"\n== export vs list throughput: {RESOURCE}, scale {scale:g}, no latency, no rate limit, "
+        f"best of {runs}"
+    )
     with serve(scale=scale, latency_ms=0.0, rate_limit=0.0) as served, tempfile.TemporaryDirectory() as tmp:
         warm(served, EXPORT_PATH)
         warm(served, LIST_PATH)

@@ -20,7 +20,7 @@ import importlib
 import logging
 import os
 import threading
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -392,7 +392,9 @@ class Connection(_Base["Client"]):
             res, _, params = self._export_endpoint(resource, filters)
             fields = res.fields_for("export")
             cursor = self.export(resource, since=since, progress=progress, **filters)
-            with ParquetSink(path, schema=polars_schema(fields), unique_by=_id_key(fields)) as sink:
+            with ParquetSink(
+                path, schema=polars_schema(fields), unique_by=_id_key(fields), repeated=_repeats(cursor)
+            ) as sink:
                 for frame in _typed(cursor, fields, res.key):
                     sink.write(frame)
             self.last_query = self._export_info(res, params, cursor.batches, sink.rows)
@@ -559,7 +561,9 @@ class AsyncConnection(_Base["AsyncClient"]):
             res, _, params = self._export_endpoint(resource, filters)
             fields = res.fields_for("export")
             cursor = self.export(resource, since=since, progress=progress, **filters)
-            with ParquetSink(path, schema=polars_schema(fields), unique_by=_id_key(fields)) as sink:
+            with ParquetSink(
+                path, schema=polars_schema(fields), unique_by=_id_key(fields), repeated=_repeats(cursor)
+            ) as sink:
                 async for frame in _atyped(cursor, fields, res.key):
                     sink.write(frame)
             self.last_query = self._export_info(res, params, cursor.batches, sink.rows)
@@ -648,6 +652,11 @@ def _dedupe_newest(frame: pl.DataFrame) -> pl.DataFrame:
     if "id" not in frame.columns or frame.height == 0:
         return frame
     return frame.unique(subset="id", keep="last", maintain_order=True)
+
+
+def _repeats(cursor: ExportCursor | AsyncExportCursor) -> Callable[[], frozenset[Any]]:
+    """What a sink needs to drop out-of-date rows: the ids the cursor handed out more than once."""
+    return lambda: cursor.repeated_ids
 
 
 def _id_key(fields: Mapping[str, Any]) -> str | None:
