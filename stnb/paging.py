@@ -27,7 +27,7 @@ import uuid
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
@@ -54,6 +54,9 @@ __all__ = [
 ]
 
 DEFAULT_CONCURRENCY = 8
+# From this page size on, a walk first asks for the total with a one-record page, then fetches every page
+# at once: two large pages in a row would otherwise run one after the other.
+PROBE_FROM_PAGE_SIZE = 1000
 _WINDOW_PER_WORKER = 2  # pages requested ahead per worker: keeps the pool busy, memory bounded
 
 
@@ -192,6 +195,30 @@ class _Walk:
             and ("includeTotal" not in query)
         )
 
+    def probes(self, query: QueryParams) -> bool:
+        """True when the walk learns the total with a small request before fetching large pages."""
+        size = self.page_size(query)
+        return (
+            self.wants_total(query)
+            and size is not None
+            and size >= PROBE_FROM_PAGE_SIZE
+            and (self.max_pages is None or self.max_pages > 1)
+        )
+
+    def probe_params(self, query: QueryParams) -> QueryParams:
+        params = dict(query)
+        params.update(page="1", pageSize="1", includeTotal="true")
+        return params
+
+    def pages_from_total(self, total: int, query: QueryParams, first: int) -> range:
+        """The pages from `first` on that hold records, as far as the budget allows."""
+        size = self.page_size(query) or 1
+        last = max(first, math.ceil(total / size))
+        budget = self.budget()
+        if budget is not None:
+            last = min(last, first + budget - 1)
+        return range(first, last + 1)
+
     def budget(self) -> int | None:
         return None if self.max_pages is None else max(0, self.max_pages - self.pages)
 
@@ -305,14 +332,24 @@ class _Walk:
             for chunk, query in enumerate(self.queries):
                 more_queries = chunk < len(self.queries) - 1
                 number = self.first_page(query)
-                page = self.decode(
-                    (yield _Get(self.params(query, number, self.wants_total(query)))), number, chunk
-                )
-                ahead = self.remaining(page, query)
+                if self.probes(query):
+                    probe = self.decode((yield _Get(self.probe_params(query))), 1, chunk)
+                    total = probe.total_count
+                    every = self.pages_from_total(total, query, number) if total is not None else range(0)
+                    if len(every) > 1:
+                        yield _Prefetch(tuple(_Get(self.params(query, n, False)) for n in every))
+                    page = self.decode((yield _Get(self.params(query, number, False))), number, chunk)
+                    page = replace(page, total_count=total)
+                    ahead = every[1:]
+                else:
+                    page = self.decode(
+                        (yield _Get(self.params(query, number, self.wants_total(query)))), number, chunk
+                    )
+                    ahead = self.remaining(page, query)
                 self.set_progress_total(page, ahead)
                 keep_going = self.accept(page, more_queries)
                 yield page
-                if keep_going and ahead:
+                if keep_going and ahead and not self.probes(query):
                     yield _Prefetch(tuple(_Get(self.params(query, n, False)) for n in ahead))
                 while keep_going:
                     number += 1
