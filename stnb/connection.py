@@ -20,7 +20,7 @@ import importlib
 import logging
 import os
 import threading
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -392,12 +392,13 @@ class Connection(_Base["Client"]):
             res, _, params = self._export_endpoint(resource, filters)
             fields = res.fields_for("export")
             cursor = self.export(resource, since=since, progress=progress, **filters)
-            with ParquetSink(
-                path, schema=polars_schema(fields), unique_by=_id_key(fields), repeated=_repeats(cursor)
-            ) as sink:
+            with ParquetSink(path, schema=polars_schema(fields), unique_by=_id_key(fields)) as sink:
                 for frame in _typed(cursor, fields, res.key):
                     sink.write(frame)
-            self.last_query = self._export_info(res, params, cursor.batches, sink.rows)
+                sink.only_repeated(cursor.repeated_ids)
+                batches = cursor.batches
+                del cursor  # its record of every id handed out is not needed to combine the parts
+            self.last_query = self._export_info(res, params, batches, sink.rows)
             return sink.path
         plan = self._plan(resource, filters, page_size)
         fields = plan.resource.fields_for("list")
@@ -561,12 +562,13 @@ class AsyncConnection(_Base["AsyncClient"]):
             res, _, params = self._export_endpoint(resource, filters)
             fields = res.fields_for("export")
             cursor = self.export(resource, since=since, progress=progress, **filters)
-            with ParquetSink(
-                path, schema=polars_schema(fields), unique_by=_id_key(fields), repeated=_repeats(cursor)
-            ) as sink:
+            with ParquetSink(path, schema=polars_schema(fields), unique_by=_id_key(fields)) as sink:
                 async for frame in _atyped(cursor, fields, res.key):
                     sink.write(frame)
-            self.last_query = self._export_info(res, params, cursor.batches, sink.rows)
+                sink.only_repeated(cursor.repeated_ids)
+                batches = cursor.batches
+                del cursor
+            self.last_query = self._export_info(res, params, batches, sink.rows)
             return sink.path
         plan = self._plan(resource, filters, page_size)
         fields = plan.resource.fields_for("list")
@@ -652,11 +654,6 @@ def _dedupe_newest(frame: pl.DataFrame) -> pl.DataFrame:
     if "id" not in frame.columns or frame.height == 0:
         return frame
     return frame.unique(subset="id", keep="last", maintain_order=True)
-
-
-def _repeats(cursor: ExportCursor | AsyncExportCursor) -> Callable[[], frozenset[Any]]:
-    """What a sink needs to drop out-of-date rows: the ids the cursor handed out more than once."""
-    return lambda: cursor.repeated_ids
 
 
 def _id_key(fields: Mapping[str, Any]) -> str | None:

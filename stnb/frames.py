@@ -564,9 +564,9 @@ class ParquetSink:
     into `path` (Parquet, or CSV when `path` ends in ".csv", nested columns as JSON text) through a
     temporary file and an atomic rename, so a failed pull never leaves a half-written file behind.
     `unique_by` keeps the last row per key (exports: later batches hold newer versions): `close` reads the
-    key column alone to find the rows a later one replaces, and drops them by position. `repeated`, when
-    the writer knows which keys it wrote more than once (an export cursor does), returns them at `close`;
-    then only those keys are looked at (none: no extra pass at all).
+    key column alone to find the rows a later one replaces, and drops them by position. A writer that knows
+    which keys it wrote more than once (an export cursor does) says so with `only_repeated(keys)` before
+    `close`; then only those keys are looked at (none: no extra pass at all).
     """
 
     def __init__(
@@ -575,13 +575,12 @@ class ParquetSink:
         *,
         schema: pl.Schema | None = None,
         unique_by: str | None = None,
-        repeated: Callable[[], Collection[Any]] | None = None,
     ) -> None:
         self.path = Path(path)
         self.rows = 0
         self._schema = schema
         self._unique_by = unique_by
-        self._repeated = repeated
+        self._repeated: list[Any] | None = None
         self._parts: list[Path] = []
         self._dir = self.path.parent / f".{self.path.name}.parts-{uuid.uuid4().hex[:8]}"
         self._closed = False
@@ -593,6 +592,11 @@ class ParquetSink:
         if frame.height == 0 and self._parts:
             return
         self._write_part(frame)
+
+    def only_repeated(self, keys: Collection[Any]) -> None:
+        """Tell the sink that only these keys were written more than once (`unique_by` then looks at them
+        alone when combining the parts)."""
+        self._repeated = list(keys)
 
     def _write_part(self, frame: pl.DataFrame) -> None:
         self._dir.mkdir(parents=True, exist_ok=True)
@@ -654,7 +658,7 @@ class ParquetSink:
         by a few bytes per row, not by whole rows as `unique(keep="last")` over every column would."""
         keys = lazy.select(pl.col(key)).with_row_index("__row")
         if self._repeated is not None:
-            repeated = list(self._repeated())
+            repeated = self._repeated
             if not repeated:
                 return lazy
             keys = keys.filter(pl.col(key).is_in(pl.Series(repeated).implode()))

@@ -148,9 +148,10 @@ def test_parquet_sink_with_repeated_keys_drops_only_their_older_rows(tmp_path: P
         pl.DataFrame({"id": [1, 2, 3], "v": ["a", "b", "c"]}),
         pl.DataFrame({"id": [2, 4, 4], "v": ["b2", "d", "d2"]}),
     ]
-    with ParquetSink(tmp_path / "told.parquet", unique_by="id", repeated=lambda: {2}) as sink:
+    with ParquetSink(tmp_path / "told.parquet", unique_by="id") as sink:
         for frame in frames:
             sink.write(frame)
+        sink.only_repeated({2})
     told = pl.read_parquet(sink.path)
     assert told.rows() == [(1, "a"), (3, "c"), (2, "b2"), (4, "d"), (4, "d2")], "only the keys it was told"
     assert sink.rows == 5
@@ -159,7 +160,8 @@ def test_parquet_sink_with_repeated_keys_drops_only_their_older_rows(tmp_path: P
             full.write(frame)
     assert pl.read_parquet(full.path).rows() == [(1, "a"), (3, "c"), (2, "b2"), (4, "d2")]
     assert full.rows == 4
-    with ParquetSink(tmp_path / "none.parquet", unique_by="id", repeated=frozenset) as untouched:
+    with ParquetSink(tmp_path / "none.parquet", unique_by="id") as untouched:
         for frame in frames:
             untouched.write(frame)
+        untouched.only_repeated(frozenset())
     assert pl.read_parquet(untouched.path).height == 6
