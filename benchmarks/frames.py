@@ -24,7 +24,6 @@ import argparse
 import json
 import math
 import sys
-import time
 import warnings
 from collections.abc import Callable
 from datetime import UTC, datetime

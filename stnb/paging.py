@@ -110,6 +110,7 @@ class AsyncRequester(Protocol):
 
 _Requester = TypeVar("_Requester", SyncRequester, AsyncRequester)
 _T = TypeVar("_T")
+_F = TypeVar("_F")
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,7 +203,7 @@ class _Walk:
             self.wants_total(query)
             and size is not None
             and size >= PROBE_FROM_PAGE_SIZE
-            and (self.max_pages is None or self.max_pages > 1)
+            and (self.budget() is None or (self.budget() or 0) > 1)
         )
 
     def probe_params(self, query: QueryParams) -> QueryParams:
@@ -333,12 +334,21 @@ class _Walk:
                 more_queries = chunk < len(self.queries) - 1
                 number = self.first_page(query)
                 if self.probes(query):
-                    probe = self.decode((yield _Get(self.probe_params(query))), 1, chunk)
+                    # The probe travels with the first two pages (a list of large pages usually has a
+                    # second); the other pages follow the probe's answer.
+                    probe_get = _Get(self.probe_params(query))
+                    first_get = _Get(self.params(query, number, False))
+                    budget = self.budget()
+                    together = [probe_get, first_get]
+                    if budget is None or budget > 1:
+                        together.append(_Get(self.params(query, number + 1, False)))
+                    yield _Prefetch(tuple(together))
+                    probe = self.decode((yield probe_get), 1, chunk)
                     total = probe.total_count
                     every = self.pages_from_total(total, query, number) if total is not None else range(0)
                     if len(every) > 1:
                         yield _Prefetch(tuple(_Get(self.params(query, n, False)) for n in every))
-                    page = self.decode((yield _Get(self.params(query, number, False))), number, chunk)
+                    page = self.decode((yield first_get), number, chunk)
                     page = replace(page, total_count=total)
                     ahead = every[1:]
                 else:
@@ -549,11 +559,14 @@ class _Threads:
 
     def perform(self, step: _Get | _Prefetch) -> Any:
         if isinstance(step, _Prefetch):
-            self._drop_pending()
+            running = list(self._pending)  # gets the new prefetch asks for again keep their request
+            self._pending.clear()
             if self._pool is None:  # kept for later prefetches (an export announces one per batch)
                 self._pool = ThreadPoolExecutor(max_workers=self._concurrency, thread_name_prefix="stnb-page")
             self._todo = iter(step.gets)
-            self._submit(min(self._concurrency, len(step.gets)) * _WINDOW_PER_WORKER)
+            self._submit(min(self._concurrency, len(step.gets)) * _WINDOW_PER_WORKER, running)
+            for _, future in running:
+                future.cancel()
             return None
         if self._pending and self._pending[0][0] == step:
             body = self._pending.popleft()[1].result()
@@ -562,10 +575,11 @@ class _Threads:
         self._drop_pending()  # the walk moved on: what was fetched ahead is not needed
         return self._get(step)
 
-    def _submit(self, count: int) -> None:
+    def _submit(self, count: int, running: list[tuple[_Get, Future[Any]]] | None = None) -> None:
         assert self._pool is not None
         for get in _take(self._todo, count):
-            self._pending.append((get, self._pool.submit(self._get, get)))
+            future = _adopt(running, get)
+            self._pending.append((get, future if future is not None else self._pool.submit(self._get, get)))
 
     def _drop_pending(self) -> None:
         for _, future in self._pending:
@@ -591,9 +605,13 @@ class _Tasks:
 
     async def perform(self, step: _Get | _Prefetch) -> Any:
         if isinstance(step, _Prefetch):
-            await self.aclose()
+            running = list(self._pending)
+            self._pending.clear()
             self._todo = iter(step.gets)
-            self._submit(min(self._concurrency, len(step.gets)) * _WINDOW_PER_WORKER)
+            self._submit(min(self._concurrency, len(step.gets)) * _WINDOW_PER_WORKER, running)
+            self._pending, kept = deque(running), self._pending
+            await self.aclose()  # the gets no longer wanted
+            self._pending = kept
             return None
         if self._pending and self._pending[0][0] == step:
             body = await self._pending.popleft()[1]
@@ -602,9 +620,10 @@ class _Tasks:
         await self.aclose()  # the walk moved on: what was fetched ahead is not needed
         return await self._get(step)
 
-    def _submit(self, count: int) -> None:
+    def _submit(self, count: int, running: list[tuple[_Get, asyncio.Future[Any]]] | None = None) -> None:
         for get in _take(self._todo, count):
-            self._pending.append((get, asyncio.ensure_future(self._get(get))))
+            task = _adopt(running, get)
+            self._pending.append((get, task if task is not None else asyncio.ensure_future(self._get(get))))
 
     async def aclose(self) -> None:
         for _, task in self._pending:
@@ -613,6 +632,16 @@ class _Tasks:
             with contextlib.suppress(BaseException):
                 await task
         self._pending.clear()
+
+
+def _adopt(running: list[tuple[_Get, _F]] | None, get: _Get) -> _F | None:
+    """The request already running for `get`, taken out of `running`; None when there is none."""
+    for index, (started, future) in enumerate(running or ()):
+        if started == get:
+            assert running is not None
+            del running[index]
+            return future
+    return None
 
 
 def _take(items: Iterator[_T], count: int) -> list[_T]:
