@@ -229,7 +229,8 @@ def main() -> int:
         ok &= met
         n = ours.height
         print(
-            f"{resource:<20} {n:>5} records, {sum(map(len, bodies)) / 1e6:.1f} MB: stnb {1000 * stnb_s:.0f} ms "
+            f"{resource:<20} {n:>5} records, {sum(map(len, bodies)) / 1e6:.1f} MB: "
+            f"stnb {1000 * stnb_s:.0f} ms "
             f"({n / stnb_s:,.0f} rec/s); pandas {1000 * pandas_s:.0f} ms = {vs_pandas:.2f}x "
             f"(target >= {PANDAS_TARGET:g}x); polars from_dicts {1000 * polars_s:.0f} ms = {vs_polars:.2f}x "
             f"(target >= {POLARS_TARGET:g}x) -> {'met' if met else 'MISSED'}",
