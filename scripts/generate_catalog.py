@@ -9,14 +9,17 @@ ServiceTitan publishes a replacement. `--check` (used by the tests) exits 1 when
 is stale.
 
 What the catalog holds and how keys are chosen:
-- Only GET endpoints: page-based lists (envelope "page"), bare-array lists ("array"), export feeds
-  ("export") and single-record gets (path ends with an id parameter; "bare"). Binary downloads,
-  singleton objects and odd wrappers are listed under `skipped` with the reason.
+- Only GET endpoints: page-based lists (envelope "page"), bare-array lists ("array"), lists wrapped in
+  `{data}` without paging fields ("data"), export feeds ("export") and single-record gets (path ends
+  with an id parameter; "bare", or "data" for a record wrapped in `{data}`). File downloads, singleton
+  objects and responses without a schema are listed under `skipped` with the reason and a `kind`
+  (singletons with their fields, so the sandbox can answer them).
 - A resource key is `<module>/<path after tenant/{tenant}>` without `export` and without the record
   id: `/jpm/v2/tenant/{tenant}/jobs`, `.../jobs/{id}` and `.../export/jobs` all belong to `jpm/jobs`.
-  Sub-lists that need a parent id keep it in the key as `{id}` (`crm/customers/{id}/contacts`) and
-  name the real path parameter in the endpoint's `parent_param`. Sub-lists needing two parent ids
-  are skipped.
+  Sub-lists that need parent ids keep them in the key as `{id}` (`crm/customers/{id}/contacts`,
+  `crm/contacts/{id}/contact-methods/{id}/preferences`) and name the real path parameters in the
+  endpoint's `parent_params`. A second path of the same kind for one resource (`sales/estimates/export`
+  next to `sales/export/estimates`) becomes its own resource keyed by its path.
 - When one resource exists in two API versions (telecom `calls` in v2 and v3), the version with
   more of list/export/get keeps the plain key (`telecom/calls`, the v2 one: list, export and get,
   with richer nested items); the other is keyed with its version (`telecom/v3/calls`). On a tie the
@@ -230,6 +233,7 @@ class FieldConverter:
     doc: Document
     money: bool  # the module sends amounts as strings
     _stack: list[str] = field(default_factory=list)
+    int_enums: dict[str, list[int]] = field(default_factory=dict)  # top-level integer enums
 
     def fields(self, schema: Any) -> dict[str, FieldType]:
         node = flatten(self.doc, schema)
@@ -255,6 +259,8 @@ class FieldConverter:
         kind = _schema_type(node)
         if "enum" in node and kind in (None, "string"):
             return {"enum": [str(v) for v in node["enum"] if v is not None]}
+        if "enum" in node and kind == "integer" and depth == 1:
+            self.int_enums[name] = [int(v) for v in node["enum"] if v is not None]
         if kind == "array":
             if depth > MAX_DEPTH:
                 return "json"
@@ -331,6 +337,7 @@ class Candidate:
     kind: str
     body: Json
     item_schema: Any
+    literal: tuple[str, ...] = ()  # the path's own segments after tenant/{tenant}
 
     @property
     def name(self) -> str:
@@ -339,8 +346,31 @@ class Candidate:
 
 @dataclass
 class Skip:
+    """A GET the catalog does not hold as a resource, with why; `kind` tells the sandbox how to answer:
+    "download" (a file), "singleton" (one object, described by `fields`) or "undocumented" (no schema)."""
+
     path: str
     reason: str
+    kind: str = "duplicate"
+    path_params: list[str] = field(default_factory=list)
+    params: Json = field(default_factory=dict)
+    fields: dict[str, FieldType] | None = None
+    schema: str | None = None
+    value: FieldType | None = None  # a singleton that is not an object (e.g. one technician id)
+
+    def to_json(self) -> Json:
+        out: Json = {"kind": self.kind, "path": self.path, "reason": self.reason}
+        if self.path_params:
+            out["path_params"] = self.path_params
+        if self.params:
+            out["params"] = self.params
+        if self.fields is not None:
+            out["fields"] = self.fields
+        if self.schema is not None:
+            out["schema"] = self.schema
+        if self.value is not None:
+            out["value"] = self.value
+        return out
 
 
 def response_schema(doc: Document, op: Json) -> Any:
@@ -356,7 +386,9 @@ def response_schema(doc: Document, op: Json) -> Any:
 
 
 def envelope(doc: Document, schema: Any) -> tuple[str, Any] | str:
-    """("page"|"export"|"array"|"bare", item schema) for a 200 response, or why it holds no records."""
+    """("page"|"export"|"array"|"data"|"record"|"bare", item schema) for a 200 response, or why it
+    holds no records. "data": a list wrapped in `{data}` without paging fields; "record": one record
+    wrapped in `{data}`."""
     if schema is None:
         return "the document gives no schema for a 200 response"
     node = flatten(doc, schema)
@@ -372,9 +404,9 @@ def envelope(doc: Document, schema: Any) -> tuple[str, Any] | str:
             return "export", data.get("items", {})
         if {"page", "pageSize", "hasMore"} <= props.keys():
             return "page", data.get("items", {})
-        return "a list wrapped in {data} without paging fields, which no envelope describes"
+        return "data", data.get("items", {})
     if props.keys() == {"data"}:
-        return "a record wrapped in {data}, which no envelope describes"
+        return "record", props["data"]
     return "bare", schema
 
 
@@ -392,39 +424,72 @@ def schema_name(doc: Document, schema: Any) -> str | None:
     return None
 
 
+def _download_reason(op: Json) -> str | None:
+    """Why a GET answers a file rather than JSON (a 302 to the file, or an undocumented body)."""
+    responses = op.get("responses", {})
+    if "302" in responses:
+        return "a file download (the API answers 302 to the file)"
+    return None
+
+
 def classify(doc: Document, path: str, path_item: Json) -> Candidate | Skip:
     full = doc.prefix + path
     op = path_item["get"]
     match = TENANT_PATH.match(full)
     if not match:
         return Skip(full, "not a tenant-scoped path")
-    found = envelope(doc, response_schema(doc, op))
-    if isinstance(found, str):
-        return Skip(full, found)
-    shape, item = found
     segments = match["tail"].split("/")
     params = [m[1] for m in map(PARAM_SEGMENT.match, segments) if m]
+    query = [p for p in operation_params(doc, path_item, op) if p.get("in") == "query"]
+    entry_params = {p["name"]: param_entry(doc, p) for p in sorted(query, key=lambda p: p["name"])}
+    download = _download_reason(op)
+    if download is not None:
+        return Skip(full, download, "download", params, entry_params)
+    schema = response_schema(doc, op)
+    found = envelope(doc, schema)
+    if isinstance(found, str):
+        if schema is None and not {"page", "pageSize"} & entry_params.keys():
+            found = "the document gives no schema for a 200 response (a file download)"
+        kind = "download" if "file download" in found else "undocumented"
+        return Skip(full, found, kind, params, entry_params)
+    shape, item = found
+    if shape in ("page", "array", "data", "export") and _schema_type(flatten(doc, item)) == "array":
+        reason = "rows of values under a header (`fields`), not records (the Reporting API's data)"
+        return Skip(full, reason, "rows", params, entry_params)
     is_export = "export" in segments
     if shape == "export" or is_export:
         if shape != "export":
-            return Skip(full, "an export path without an export envelope")
+            return Skip(full, "an export path without an export envelope", "undocumented", params)
         kind, resource = "export", [s for s in segments if s != "export"]
-    elif shape in ("page", "array"):
+    elif shape in ("page", "array", "data"):
         kind, resource = "list", segments
     elif PARAM_SEGMENT.match(segments[-1]):
         kind, resource = "get", segments[:-1]
     else:
-        return Skip(full, "a single object whose path does not end with a record id")
+        converter = FieldConverter(doc, money=match["module"] in MONEY_MODULES)
+        value = converter.convert(schema, 1, segments[-1])
+        fields = converter.fields(schema) if isinstance(value, dict) and "struct" in value else None
+        reason = (
+            "a single object per parent record (a singleton), not a list or a record by id"
+            if params
+            else "a single object (a singleton, e.g. settings), not a list or a record by id"
+        )
+        skip = Skip(full, reason, "singleton", params, entry_params, fields, schema_name(doc, schema))
+        skip.value = None if fields is not None else value
+        return skip
     parents = [m[1] for m in map(PARAM_SEGMENT.match, resource) if m]
-    if len(parents) > 1:
-        return Skip(full, "needs more than one parent id")
-    body: Json = {"envelope": shape, "method": "GET", "path": full}
+    body: Json = {"envelope": "data" if shape == "record" else shape, "method": "GET", "path": full}
+    if shape == "data":
+        props = flatten(doc, schema).get("properties", {})
+        converter = FieldConverter(doc, money=match["module"] in MONEY_MODULES)
+        wrapper = {k: converter.convert(v, 1, k) for k, v in sorted(props.items()) if k != "data"}
+        if wrapper:
+            body["wrapper"] = wrapper  # the envelope's fields besides `data` (e.g. totalCount)
     if kind == "get":
         body["id_param"] = params[-1]
     if parents:
-        body["parent_param"] = parents[0]
-    query = [p for p in operation_params(doc, path_item, op) if p.get("in") == "query"]
-    body["params"] = {p["name"]: param_entry(doc, p) for p in sorted(query, key=lambda p: p["name"])}
+        body["parent_params"] = parents
+    body["params"] = entry_params
     sort_param = next((p for p in query if p["name"] == "sort"), None)
     if sort_param is not None:
         sort = sort_fields(str(sort_param.get("description", "")))
@@ -434,7 +499,7 @@ def classify(doc: Document, path: str, path_item: Json) -> Candidate | Skip:
     if name is not None:
         body["schema"] = name
     normalised = tuple("{id}" if PARAM_SEGMENT.match(s) else s for s in resource)
-    return Candidate(doc, match["module"], match["version"], normalised, kind, body, item)
+    return Candidate(doc, match["module"], match["version"], normalised, kind, body, item, tuple(segments))
 
 
 def get_operations(doc: Document) -> Iterator[tuple[str, Json]]:
@@ -481,14 +546,18 @@ def build_resource(key: str, group: list[Candidate], skipped: list[Skip]) -> Jso
         by_kind[cand.kind] = cand
     fields: dict[str, FieldType] | None = None
     item_fields: dict[str, dict[str, FieldType]] = {}
+    int_enums: dict[str, list[int]] = {}
     for kind in KIND_ORDER:
         if kind not in by_kind:
             continue
         cand = by_kind[kind]
         converter = FieldConverter(cand.doc, money=cand.module in MONEY_MODULES)
         item_fields[kind] = converter.fields(cand.item_schema)
+        int_enums.update(converter.int_enums)
         fields = merge_fields(fields, item_fields[kind])
     resource["fields"] = fields or {}
+    if int_enums:
+        resource["int_enums"] = dict(sorted(int_enums.items()))
     for kind, cand in by_kind.items():
         body = dict(cand.body)
         if item_fields[kind] != resource["fields"]:
@@ -511,8 +580,24 @@ def assign_keys(candidates: list[Candidate]) -> dict[str, list[Candidate]]:
         )
         for index, (version, group) in enumerate(ranked):
             key = f"{module}/{name}" if index == 0 else f"{module}/{version}/{name}"
-            groups[key] = group
+            kept, extra = _split_duplicates(group)
+            groups[key] = kept
+            for cand in extra:  # a second path for the same kind: its own resource, keyed by its path
+                literal = "/".join("{id}" if PARAM_SEGMENT.match(s) else s for s in cand.literal)
+                groups.setdefault(f"{module}/{literal}", []).append(cand)
     return groups
+
+
+def _split_duplicates(group: list[Candidate]) -> tuple[list[Candidate], list[Candidate]]:
+    """One candidate per kind (an `/export/<name>` path wins over `<name>/export`), and the others."""
+    kept: dict[str, Candidate] = {}
+    extra: list[Candidate] = []
+    for cand in sorted(group, key=lambda c: (c.kind, "/export/" not in c.body["path"], c.body["path"])):
+        if cand.kind in kept:
+            extra.append(cand)
+        else:
+            kept[cand.kind] = cand
+    return list(kept.values()), extra
 
 
 def build_catalog(specs: Path) -> Json:
@@ -537,9 +622,7 @@ def build_catalog(specs: Path) -> Json:
         "version": FORMAT_VERSION,
         "sources": [{"file": d.file, "sha256": d.sha256} for d in sorted(documents, key=lambda d: d.file)],
         "resources": sorted(resources, key=lambda r: r["key"]),
-        "skipped": [
-            {"path": s.path, "reason": s.reason} for s in sorted(skipped, key=lambda s: (s.path, s.reason))
-        ],
+        "skipped": [s.to_json() for s in sorted(skipped, key=lambda s: (s.path, s.reason))],
     }
 
 

@@ -642,6 +642,8 @@ def _concat(frames: list[pl.DataFrame], fields: Mapping[str, Any]) -> pl.DataFra
 
 
 def _record(body: Any, endpoint: Endpoint) -> dict[str, Any]:
+    if endpoint.envelope == "data" and isinstance(body, dict) and isinstance(body.get("data"), dict):
+        return body["data"]  # type: ignore[no-any-return]  # one record wrapped in {data}
     if not isinstance(body, dict):
         raise InvalidResponse(
             f"expected one JSON object, got {type(body).__name__}", method="GET", url_template=endpoint.path

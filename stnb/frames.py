@@ -38,6 +38,7 @@ import polars as pl
 
 from stnb._flow import warn_caller
 from stnb.catalog import FieldType
+from stnb.catalog.order import field_order
 
 __all__ = [
     "DATETIME",
@@ -93,8 +94,8 @@ def polars_dtype(ftype: FieldType) -> pl.DataType:
 
 
 def polars_schema(fields: Mapping[str, FieldType]) -> pl.Schema:
-    """The polars schema for a resource's catalog fields, in catalog order."""
-    return pl.Schema({name: polars_dtype(t) for name, t in fields.items()})
+    """The polars schema for a resource's catalog fields, identity first (as `to_frame` orders them)."""
+    return pl.Schema({name: polars_dtype(fields[name]) for name in field_order(fields)})
 
 
 def unknown_fields(records: Sequence[Mapping[str, Any]], fields: Mapping[str, FieldType]) -> list[str]:
@@ -111,6 +112,9 @@ def to_frame(
     report: bool = True,
 ) -> pl.DataFrame:
     """Build a typed DataFrame from JSON records: every catalog field as a column, extras appended.
+
+    Columns come identity first (`stnb.catalog.order.field_order`: id, number/name, status, …Id keys,
+    dates, the rest in catalog order), so `id`, `jobNumber` and `jobStatus` lead a jobs frame.
 
     `resource` names the source in the one-time warnings (unknown fields, cells that did not fit);
     `report=False` skips them, and they are then still given the first time they are not skipped.
@@ -146,7 +150,8 @@ def _typed_frame(rows: list[dict[str, Any]], fields: Mapping[str, FieldType], no
     values, keys = _dict_columns(rows)
     missing = (None,) * len(rows)
     columns = []
-    for name, ftype in fields.items():
+    for name in field_order(fields):  # identity first: id, number/name, status, keys, dates, the rest
+        ftype = fields[name]
         column = values.get(name, missing)
         if _has_json(ftype):
             column = [_encode_json(v, ftype) for v in column]

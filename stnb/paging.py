@@ -234,6 +234,8 @@ class _Walk:
         data = body.get("data")
         if not isinstance(data, list):
             raise self._invalid(number, "the data field is missing or not a list")
+        if envelope == "data" and "hasMore" not in body:  # the whole list in {data}, no paging fields
+            return Page(_records(data, self, number), number, False, len(data), None, chunk)
         has_more = body.get("hasMore")
         if not isinstance(has_more, bool):
             raise self._invalid(number, "the hasMore field is missing or not true/false")

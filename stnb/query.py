@@ -83,17 +83,18 @@ def effective_active(endpoint: Endpoint, filters: Mapping[str, Any]) -> str | No
 def split_path_params(
     endpoint: Endpoint, filters: Mapping[str, Any]
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Separate the endpoint's parent path parameter (sub-lists) from the query filters; never mutates."""
+    """Separate the endpoint's parent path parameters (sub-lists) from the query filters; never mutates."""
     rest = dict(filters)
     path: dict[str, Any] = {}
-    name = endpoint.parent_param
-    if name is not None:
-        if rest.get(name) is None:
-            raise ValidationError(
-                f"{endpoint.path} needs {name}= (the parent record's id)",
-                errors={name: ["missing path parameter"]},
-                status=None,
-            )
+    missing = [name for name in endpoint.parent_params if rest.get(name) is None]
+    if missing:
+        needs = ", ".join(f"{name}=" for name in missing)
+        raise ValidationError(
+            f"{endpoint.path} needs {needs} (the parent record's id)",
+            errors={name: ["missing path parameter"] for name in missing},
+            status=None,
+        )
+    for name in endpoint.parent_params:
         path[name] = rest.pop(name)
     return path, rest
 

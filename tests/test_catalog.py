@@ -34,7 +34,7 @@ SCALARS = {
     "json",
 }
 PARAM_TYPES = {"int32", "int64", "float64", "bool", "string", "datetime", "date"}
-ENVELOPES = {"list": {"page", "array"}, "export": {"export"}, "get": {"bare"}}
+ENVELOPES = {"list": {"page", "array", "data"}, "export": {"export"}, "get": {"bare", "data"}}
 
 
 @pytest.fixture(scope="module")
@@ -99,14 +99,11 @@ def test_sources_record_the_documents_used(data: dict[str, Any]) -> None:
     files = {s["file"]: s["sha256"] for s in data["sources"]}
     for file, digest in files.items():
         assert hashlib.sha256((SPECS / file).read_bytes()).hexdigest() == digest
-    newest = {p.relative_to(SPECS).as_posix() for p in (SPECS / "2025-05").glob("*.json")}
-    assert newest <= files.keys()
-    gap_fillers = {f for f in files if f.startswith("2022-04/")}
-    assert gap_fillers == {
-        "2022-04/tenant-marketing-v2.yml",
-        "2022-04/tenant-marketing-ads-v2.yml",
-        "2022-04/tenant-payroll-v2.yml",
-    }
+    # 2026-05 holds the portal's 24 current documents: for every API the newest wins, so older
+    # folders fill no gap any more
+    newest = {p.relative_to(SPECS).as_posix() for p in (SPECS / "2026-05").glob("*.json")}
+    assert len(newest) == 24
+    assert files.keys() == newest
 
 
 # --- facts from the documents and the reference ---------------------------------------------------
@@ -208,13 +205,58 @@ def test_sub_lists_name_their_parent_parameter(catalog: Catalog) -> None:
     assert methods.endpoint("get").parent_param == "contactId"
     assert methods.endpoint("get").id_param == "contactMethodId"
     assert catalog.resolve("crm/customers").endpoint("list").parent_param is None
+    assert catalog.resolve("crm/customers").endpoint("list").parent_params == ()
+    # two parents: both named, in path order; parent_param is the innermost
+    prefs = catalog.resolve("crm/contacts/{id}/contact-methods/{id}/preferences")
+    assert prefs.endpoint("list").parent_params == ("contactId", "contactMethodId")
+    assert prefs.endpoint("list").parent_param == "contactMethodId"
+    assert prefs.endpoint("get").parent_params == ("contactId", "contactMethodId")
+    assert prefs.endpoint("get").id_param == "preferenceName"
+    children = catalog.resolve("jpm/work-breakdown-structure/projects/{id}/segments/{id}/items/{id}/children")
+    assert children.endpoint("list").parent_params == ("projectId", "segmentId", "segmentItemId")
+
+
+def test_lists_and_records_wrapped_in_data(catalog: Catalog) -> None:
+    proposal_types = catalog.resolve("sales/proposal-types").endpoint("list")
+    assert proposal_types.envelope == "data" and proposal_types.wrapper is None
+    warnings = catalog.resolve("marketingads/capacity-warnings").endpoint("list")
+    assert warnings.envelope == "data"
+    assert warnings.wrapper == {"tenantId": "int64", "tenantName": "string", "totalCount": "int32"}
+    markup = catalog.resolve("pricebook/materialsmarkup").endpoint("get")
+    assert markup.envelope == "data" and markup.id_param == "id"
+
+
+def test_integer_enums_keep_their_type_and_list_their_values(catalog: Catalog) -> None:
+    reviews = catalog.resolve("marketingreputation/reviews")
+    assert reviews.fields["reviewType"] == "int32"
+    assert reviews.int_enums["reviewType"] == (0, 1, 2)
+    assert catalog.resolve("marketingads/attributed-leads").int_enums["leadType"] == (1, 2, 3, 4)
+
+
+def test_skipped_paths_say_why_and_how_the_sandbox_answers(catalog: Catalog) -> None:
+    skipped = {s.path: s for s in catalog.skipped}
+    hours = skipped["/dispatch/v2/tenant/{tenant}/business-hours"]
+    assert hours.kind == "singleton" and hours.fields is not None and "weekdays" in hours.fields
+    technician = skipped["/crm/v2/tenant/{tenant}/locations/{id}/preferredtechnician"]
+    assert technician.kind == "singleton" and technician.value == "int64"
+    assert technician.path_params == ("id",)
+    assert skipped["/telecom/v2/tenant/{tenant}/calls/{id}/recording"].kind == "download"
+    assert skipped["/pricebook/v2/tenant/{tenant}/images"].kind == "download"
+    assert skipped["/reporting/v2/tenant/{tenant}/dynamic-value-sets/{dynamicSetId}"].kind == "rows"
+    assert {s.kind for s in catalog.skipped} <= {"download", "singleton", "rows", "undocumented"}
+    assert all(s.reason for s in catalog.skipped)
 
 
 def test_odd_paths_map_to_their_resource(catalog: Catalog) -> None:
+    # 2026-05 documents both export paths of estimates: the usual one keeps the resource, the other is
+    # its own resource keyed by its path
     estimates = catalog.resolve("sales/estimates")
-    assert estimates.endpoint("export").path == "/sales/v2/tenant/{tenant}/estimates/export"
+    assert estimates.endpoint("export").path == "/sales/v2/tenant/{tenant}/export/estimates"
+    second = catalog.resolve("sales/estimates/export")
+    assert second.endpoint("export").path == "/sales/v2/tenant/{tenant}/estimates/export"
+    assert second.list is None and second.get is None
     gl = catalog.resolve("accounting/gl-accounts")
-    assert gl.endpoint("list").envelope == "array"
+    assert gl.endpoint("list").envelope == "page"  # a bare array in 2025-05, a page envelope now
     assert gl.endpoint("get").id_param == "accountId"
     telecom_v2 = catalog.resolve("telecom/calls")
     assert telecom_v2.version == "v2" and telecom_v2.endpoint("list").envelope == "page"
@@ -230,6 +272,10 @@ def test_array_and_map_parameters(catalog: Catalog) -> None:
         "NeedsReview",
         "OnHold",
         "Reviewed",
+        "PendingApproval",
+        "Rejected",
+        "ReadyForBilling",
+        "Invoiced",
     )
     assert params["assignedToIds"].array and params["assignedToIds"].type == "int64"
     assert params["customField.Fields"].map
@@ -295,6 +341,10 @@ def test_every_type_is_in_the_type_language(catalog: Catalog) -> None:
             assert ep.method == "GET"
             for name, param in ep.params.items():
                 assert param.type in PARAM_TYPES, (resource.key, name)
+            if ep.envelope == "data" and kind == "list":
+                for name, t in (ep.wrapper or {}).items():
+                    for where, scalar in walk_types(t, f"{resource.key}:wrapper.{name}"):
+                        assert scalar in SCALARS | {"enum"}, where
             for name, t in {**resource.fields, **(ep.fields or {})}.items():
                 for where, scalar in walk_types(t, f"{resource.key}:{name}"):
                     assert scalar in SCALARS | {"enum"}, where
@@ -308,9 +358,10 @@ def test_keys_names_and_paths_agree(catalog: Catalog) -> None:
             if kind == "get":
                 assert ep.id_param and ep.path.endswith(f"/{{{ep.id_param}}}")
             if "{id}" in resource.name:
-                assert ep.parent_param and f"{{{ep.parent_param}}}" in ep.path
+                assert len(ep.parent_params) == resource.name.count("{id}"), resource.key
+                assert all(f"{{{p}}}" in ep.path for p in ep.parent_params)
             else:
-                assert ep.parent_param is None
+                assert ep.parent_param is None and ep.parent_params == ()
 
 
 def test_file_is_stable_and_small(data: dict[str, Any]) -> None:
@@ -349,9 +400,16 @@ def url_prefix(doc: dict[str, Any]) -> str:
     return str(doc["basePath"]) if "basePath" in doc else str(doc["servers"][0]["url"]).split(".io", 1)[1]
 
 
+def has_type(node: dict[str, Any], kind: str) -> bool:
+    """OpenAPI 3.1 writes nullability as a type list (["array", "null"])."""
+    found = node.get("type")
+    return found == kind or (isinstance(found, list) and kind in found)
+
+
 def documented_gets(doc: dict[str, Any]) -> Iterator[tuple[str, str, str | None, set[str]]]:
     """(full path, shape, item schema name, query parameter names) for every GET of a document;
-    shape is "page", "export", "array", "object" or "other"."""
+    shape is "page", "export", "array", "data" (a list in {data} without paging fields), "record" (one
+    record in {data}), "object", "rows" (value rows, not records), "value" (a scalar) or "other"."""
     for path, item in doc["paths"].items():
         if "get" not in item:
             continue
@@ -361,16 +419,27 @@ def documented_gets(doc: dict[str, Any]) -> Iterator[tuple[str, str, str | None,
         node = deref(doc, schema) if schema else {}
         props = node.get("properties", {})
         data = deref(doc, props.get("data", {}))
-        if node.get("type") == "array":
+        items: Any = None
+        if "302" in op["responses"] or not schema:
+            shape = "other"
+        elif has_type(node, "array"):
             shape, items = "array", node["items"]
-        elif data.get("type") == "array" and {"hasMore", "continueFrom"} <= props.keys():
+        elif has_type(data, "array") and {"hasMore", "continueFrom"} <= props.keys():
             shape, items = "export", data["items"]
-        elif data.get("type") == "array" and {"page", "pageSize", "hasMore"} <= props.keys():
+        elif has_type(data, "array") and {"page", "pageSize", "hasMore"} <= props.keys():
             shape, items = "page", data["items"]
-        elif props and set(props) != {"data"}:
+        elif has_type(data, "array"):
+            shape, items = "data", data["items"]
+        elif set(props) == {"data"}:
+            shape, items = "record", props["data"]
+        elif props:
             shape, items = "object", schema
+        elif node.get("type") in ("integer", "string", "number", "boolean"):
+            shape = "value"
         else:
-            shape, items = "other", None
+            shape = "other"
+        if items is not None and has_type(deref(doc, items), "array"):
+            shape = "rows"
         name = items["$ref"].rsplit("/", 1)[1] if isinstance(items, dict) and "$ref" in items else None
         query = {p["name"] for p in op.get("parameters", []) if p.get("in") == "query"}
         yield url_prefix(doc) + path, shape, name, query
@@ -385,32 +454,46 @@ def test_every_documented_list_export_and_get_is_in_the_catalog(
         for kind in ("list", "export", "get"):
             if kind in resource:
                 in_catalog[resource[kind]["path"]] = (kind, resource[kind])
-    skipped = {s["path"] for s in data["skipped"]}
-    counts = {"page": 0, "export": 0, "array": 0, "object": 0}
+    skipped = {s["path"]: s for s in data["skipped"]}
+    counts = {"page": 0, "export": 0, "array": 0, "data": 0, "record": 0, "object": 0}
     included = {"list": 0, "export": 0, "get": 0}
+    operations = 0
     for doc in documents.values():
         for path, shape, schema, _ in documented_gets(doc):
+            operations += 1
             if shape not in counts:
                 assert path in skipped, path
+                expected = {"rows": "rows", "value": "singleton"}.get(shape)
+                assert skipped[path]["kind"] == expected or (
+                    expected is None
+                    and skipped[path]["kind"]
+                    in (
+                        "download",
+                        "undocumented",
+                    )
+                ), path
+                continue
+            tail = path.split("/tenant/{tenant}/", 1)[1]
+            if shape == "object" and not tail.endswith("}"):
+                assert skipped[path]["kind"] == "singleton", f"{path}: a singleton object must be skipped"
                 continue
             counts[shape] += 1
-            tail = path.split("/tenant/{tenant}/", 1)[1]
-            ids = tail.count("{")
-            if shape == "object" and not tail.endswith("}"):
-                assert path in skipped, f"{path}: a singleton object must be listed as skipped"
-                continue
-            if ids > (2 if shape == "object" else 1):
-                assert path in skipped, f"{path}: too many parent ids but not listed as skipped"
-                continue
             assert path in in_catalog, f"{path} ({shape}) missing from the catalog"
             kind, ep = in_catalog[path]
-            assert kind == {"export": "export", "object": "get"}.get(shape, "list"), path
+            expected_kind = {"export": "export", "object": "get", "record": "get"}.get(shape, "list")
+            assert kind == expected_kind, path
             included[kind] += 1
-            assert ep["envelope"] == ("bare" if shape == "object" else shape), path
+            envelope = {"object": "bare", "record": "data"}.get(shape, shape)
+            assert ep["envelope"] == envelope, path
             assert ep.get("schema") == schema, path
-    assert counts["page"] >= 90 and counts["export"] >= 40 and counts["array"] >= 5, counts
+    assert operations == 314  # the GET operations of the 24 current documents
+    assert counts["page"] >= 150 and counts["export"] >= 50 and counts["array"] >= 5, counts
+    assert counts["data"] >= 4 and counts["record"] >= 1, counts
     for kind, n in included.items():
         assert sum(1 for r in data["resources"] if kind in r) == n, kind
+    # only file downloads, singletons, value rows and responses without a schema stay out
+    assert sum(included.values()) + len(skipped) == operations
+    assert {s["kind"] for s in skipped.values()} == {"download", "singleton", "rows", "undocumented"}
 
 
 @needs_specs
@@ -675,16 +758,44 @@ def test_classification_of_paths(gen: ModuleType) -> None:
     doc = synthetic(gen, schemas, paths)
     results = {p: gen.classify(doc, p, item) for p, item in gen.get_operations(doc)}
     sub = results["/tenant/{tenant}/recs/{id}/subs"]
-    assert (
-        isinstance(sub, gen.Candidate) and sub.name == "recs/{id}/subs" and sub.body["parent_param"] == "id"
-    )
-    skipped = {p: r.reason for p, r in results.items() if isinstance(r, gen.Skip)}
+    assert isinstance(sub, gen.Candidate) and sub.name == "recs/{id}/subs"
+    assert sub.body["parent_params"] == ["id"]
+    two = results["/tenant/{tenant}/a/{a}/b/{b}/subs"]
+    assert isinstance(two, gen.Candidate) and two.name == "a/{id}/b/{id}/subs"
+    assert two.body["parent_params"] == ["a", "b"]
+    wrapped = results["/tenant/{tenant}/wrapped/{id}"]
+    assert isinstance(wrapped, gen.Candidate) and wrapped.kind == "get"
+    assert wrapped.body["envelope"] == "data" and wrapped.body["schema"] == "Rec"
+    skipped = {p: r for p, r in results.items() if isinstance(r, gen.Skip)}
     assert set(skipped) == {
-        "/tenant/{tenant}/a/{a}/b/{b}/subs",
         "/tenant/{tenant}/settings",
-        "/tenant/{tenant}/wrapped/{id}",
         "/tenant/{tenant}/file/{id}",
         "/tenant/{tenant}/export/recs",
     }
-    assert "more than one parent id" in skipped["/tenant/{tenant}/a/{a}/b/{b}/subs"]
-    assert "export envelope" in skipped["/tenant/{tenant}/export/recs"]
+    assert skipped["/tenant/{tenant}/settings"].kind == "singleton"
+    assert skipped["/tenant/{tenant}/settings"].fields == {"id": "int64"}
+    assert skipped["/tenant/{tenant}/file/{id}"].kind == "download"
+    assert "export envelope" in skipped["/tenant/{tenant}/export/recs"].reason
+
+
+def test_a_second_path_of_one_kind_is_its_own_resource(gen: ModuleType) -> None:
+    schemas = {
+        "Rec": {"type": "object", "properties": {"id": {"type": "integer"}}},
+        "ExportOfRec": {
+            "type": "object",
+            "properties": {
+                "hasMore": {"type": "boolean"},
+                "continueFrom": {"type": "string"},
+                "data": {"type": "array", "items": {"$ref": "#/components/schemas/Rec"}},
+            },
+        },
+    }
+    paths = {
+        "/tenant/{tenant}/export/recs": {"get": ok("ExportOfRec")},
+        "/tenant/{tenant}/recs/export": {"get": ok("ExportOfRec")},
+    }
+    doc = synthetic(gen, schemas, paths)
+    groups = gen.assign_keys([gen.classify(doc, p, item) for p, item in gen.get_operations(doc)])
+    assert sorted(groups) == ["mod/recs", "mod/recs/export"]
+    assert [c.body["path"] for c in groups["mod/recs"]] == ["/mod/v2/tenant/{tenant}/export/recs"]
+    assert [c.body["path"] for c in groups["mod/recs/export"]] == ["/mod/v2/tenant/{tenant}/recs/export"]

@@ -10,6 +10,7 @@ from stnb.catalog.model import (
     FieldType,
     Param,
     Resource,
+    Skipped,
     UnknownResourceError,
     load_catalog,
 )
@@ -20,6 +21,7 @@ __all__ = [
     "FieldType",
     "Param",
     "Resource",
+    "Skipped",
     "UnknownResourceError",
     "load_catalog",
 ]

@@ -24,29 +24,44 @@ File format (version 1), written by `scripts/generate_catalog.py`:
     {
       "key": "crm/customers/{id}/contacts",  # a sub-list: the parent id stays in the key as {id}
       "name": "customers/{id}/contacts",
-      "list": {... "path": "/crm/v2/tenant/{tenant}/customers/{id}/contacts", "parent_param": "id"}
+      "list": {... "path": "/crm/v2/tenant/{tenant}/customers/{id}/contacts", "parent_params": ["id"]}
     }
   ],
-  "skipped": [{"path": "/dispatch/v2/tenant/{tenant}/business-hours", "reason": "..."}]
+  "skipped": [{"kind": "singleton", "path": "/dispatch/v2/tenant/{tenant}/business-hours",
+               "reason": "...", "fields": {...}, "schema": "Dispatch.V2.BusinessHourModel"}]
 }
 
 A resource's `name` is its key without the module. When a resource exists in two API versions, the
 version with more of list/export/get keeps the plain key and the other is keyed `<module>/<version>/
-<name>` (`telecom/calls` is v2, `telecom/v3/calls` is v3). `parent_param` names a path parameter the
-caller must supply besides `{tenant}` (and `id_param` for gets). Query parameters: `type` is a scalar
-name below (never "json" or "money"); `enum` lists known values; `array: true` means the parameter
-takes several values; `map: true` means name-value pairs (`customField.Fields`); `required: true`.
+<name>` (`telecom/calls` is v2, `telecom/v3/calls` is v3). `parent_params` name the path parameters
+the caller must supply besides `{tenant}` (and `id_param` for gets), in path order: one for most
+sub-lists, two for `crm/contacts/{id}/contact-methods/{id}/preferences`; `Endpoint.parent_param` is the
+innermost one. Query parameters: `type` is a scalar name below (never "json" or "money"); `enum` lists
+known values; `array: true` means the parameter takes several values; `map: true` means name-value
+pairs (`customField.Fields`); `required: true`.
 `sort` lists the fields the document names for `?sort=+Field`/`-Field` (absent when it names none,
 even if the `sort` parameter exists). `schema` is the item schema's name in the source document.
 Resource `fields` come from the list item schema (else export, else get), plus `active` when another
 endpoint's items add only that; an endpoint whose items differ from the resource's fields carries its own
 `fields` (the `jpm/jobs` list and get: the export's fields without `active`), so use `fields_for(kind)`.
 
+`int_enums` names top-level integer fields whose document lists their values (`{"leadType": [1, 2, 3, 4]}`);
+their type stays "int32"/"int64".
+
 Field types: scalars "int32" "int64" "float64" "bool" "string" "datetime" "date" "money" (a decimal
 amount sent as a JSON string, as accounting does) "decimal_string" (a non-money decimal sent as a
 string) "json" (anything else); compounds {"enum": [values]} (a string with known values),
 {"list": T}, {"struct": {name: T}}. Envelopes: "page" ({page,pageSize,hasMore,totalCount,data}),
-"export" ({hasMore,continueFrom,data}), "array" (a bare JSON list), "bare" (one object).
+"export" ({hasMore,continueFrom,data}), "array" (a bare JSON list), "data" (a list without paging
+fields wrapped in {data}, whose other fields `wrapper` types, e.g. totalCount; for a get, one record
+wrapped in {data}), "bare" (one object).
+When one path exists twice for one kind (`sales/v2/.../export/estimates` and `.../estimates/export`), the
+second is its own resource keyed by its path (`sales/estimates/export`).
+
+`skipped` lists the GET paths that are not resources, with a `reason` and a `kind`: "download" (a file),
+"singleton" (one object, not a list or a record by id: settings, per-record summaries; its `fields` or,
+for a scalar, its `value` type), "rows" (value rows under a header, the Reporting API's dynamic value
+sets) or "undocumented" (no response schema). `Catalog.skipped` holds them.
 """
 
 from __future__ import annotations
@@ -66,6 +81,7 @@ __all__ = [
     "FieldType",
     "Param",
     "Resource",
+    "Skipped",
     "UnknownResourceError",
     "load_catalog",
 ]
@@ -112,13 +128,19 @@ class Endpoint:
     kind: EndpointKind
     method: str
     path: str  # "/jpm/v2/tenant/{tenant}/jobs/{id}"
-    envelope: str  # "page" | "export" | "array" | "bare"
+    envelope: str  # "page" | "export" | "array" | "data" | "bare"
     params: Mapping[str, Param] = field(default_factory=dict)  # query parameters only
     sort: tuple[str, ...] = ()
     schema: str | None = None
     id_param: str | None = None  # "get" endpoints: the path parameter holding the record id
     fields: Mapping[str, FieldType] | None = None  # when different from the resource's fields
-    parent_param: str | None = None  # sub-lists: a path parameter the caller must supply
+    parent_params: tuple[str, ...] = ()  # sub-lists: path parameters the caller must supply
+    wrapper: Mapping[str, FieldType] | None = None  # "data" lists: the envelope's other fields
+
+    @property
+    def parent_param(self) -> str | None:
+        """The innermost parent path parameter (the only one for most sub-lists), or None."""
+        return self.parent_params[-1] if self.parent_params else None
 
     @property
     def filters(self) -> dict[str, Param]:
@@ -141,7 +163,8 @@ class Endpoint:
             schema=data.get("schema"),
             id_param=data.get("id_param"),
             fields=data.get("fields"),
-            parent_param=data.get("parent_param"),
+            parent_params=tuple(data.get("parent_params", ())),
+            wrapper=data.get("wrapper"),
         )
 
 
@@ -156,6 +179,7 @@ class Resource:
     list: Endpoint | None = None
     export: Endpoint | None = None
     get: Endpoint | None = None
+    int_enums: Mapping[str, tuple[int, ...]] = field(default_factory=dict)  # integer fields' values
 
     def endpoint(self, kind: EndpointKind) -> Endpoint:
         ep: Endpoint | None = getattr(self, kind)
@@ -184,15 +208,54 @@ class Resource:
             list=Endpoint.from_json("list", data["list"]) if data.get("list") else None,
             export=Endpoint.from_json("export", data["export"]) if data.get("export") else None,
             get=Endpoint.from_json("get", data["get"]) if data.get("get") else None,
+            int_enums={k: tuple(v) for k, v in data.get("int_enums", {}).items()},
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A documented GET path that is not a resource: a file download, a singleton object, or one whose
+    document gives no response schema. Singletons carry `fields` (an object) or `value` (a scalar)."""
+
+    path: str
+    reason: str
+    kind: str  # "download" | "singleton" | "undocumented"
+    path_params: tuple[str, ...] = ()
+    params: Mapping[str, Param] = field(default_factory=dict)
+    fields: Mapping[str, FieldType] | None = None
+    value: FieldType | None = None
+    schema: str | None = None
+
+    @property
+    def module(self) -> str:
+        return self.path.split("/")[1]
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Skipped:
+        return cls(
+            path=str(data["path"]),
+            reason=str(data["reason"]),
+            kind=str(data.get("kind", "undocumented")),
+            path_params=tuple(data.get("path_params", ())),
+            params={k: Param.from_json(k, v) for k, v in data.get("params", {}).items()},
+            fields=data.get("fields"),
+            value=data.get("value"),
+            schema=data.get("schema"),
         )
 
 
 class Catalog:
     """All resources, addressable by full key (`crm/customers`) or by a unique short name (`customers`)."""
 
-    def __init__(self, resources: list[Resource], sources: list[dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self,
+        resources: list[Resource],
+        sources: list[dict[str, Any]] | None = None,
+        skipped: list[Skipped] | None = None,
+    ) -> None:
         self._by_key = {r.key: r for r in resources}
         self.sources = sources or []
+        self.skipped: list[Skipped] = skipped or []
         by_name: dict[str, list[str]] = {}
         for r in resources:
             by_name.setdefault(r.name, []).append(r.key)
@@ -252,4 +315,8 @@ def catalog_path() -> Path:
 @functools.lru_cache(maxsize=1)
 def load_catalog() -> Catalog:
     data = json.loads(catalog_path().read_text(encoding="utf-8"))
-    return Catalog([Resource.from_json(r) for r in data["resources"]], data.get("sources"))
+    return Catalog(
+        [Resource.from_json(r) for r in data["resources"]],
+        data.get("sources"),
+        [Skipped.from_json(s) for s in data.get("skipped", [])],
+    )

@@ -9,16 +9,17 @@ or multiples ("2w", "3mo").
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 import plotly.graph_objects as go
 
 __all__ = [
     "PARTIAL_SHAPE",
     "Period",
+    "mark_coverage",
     "mark_dates",
     "mark_partial",
     "period_end",
@@ -194,5 +195,52 @@ def mark_dates(fig: go.Figure, marks: Mapping[date, str]) -> go.Figure:
             showarrow=False,
             font={"size": 11, "color": _MARK},
             bgcolor="rgba(255,255,255,0.8)",
+        )
+    return fig
+
+
+def mark_coverage(fig: go.Figure, coverage: Iterable[tuple[Any, ...]], every: str) -> go.Figure:
+    """Shade each period that `coverage` (rows of period, covered, whole: `analytics.period_coverage`)
+    says the data covers in part, labelled with how much of it ("partial day: 67 % covered").
+
+    Works at any granularity (hours and days too); bars or lines with the value at the period's start.
+    """
+    rows = list(coverage)
+    word = _WORDS.get(_parse(every)[1], "period") if _EVERY.match(every) else "period"
+    for index, (start, covered, whole) in enumerate(rows):
+        if whole:
+            continue
+        end = rows[index + 1][0] if index + 1 < len(rows) else None
+        at = start.replace(tzinfo=None)
+        x1 = (
+            end.replace(tzinfo=None)
+            if end is not None
+            else at + (at - rows[index - 1][0].replace(tzinfo=None) if index else timedelta(days=1))
+        )
+        half = (x1 - at) / 2
+        fig.add_shape(
+            type="rect",
+            name=PARTIAL_SHAPE,
+            xref="x",
+            yref="paper",
+            x0=at - half,
+            x1=at + half,
+            y0=0,
+            y1=1,
+            fillcolor=_SHADE,
+            line={"width": 0},
+            layer="below",
+        )
+        last = index == len(rows) - 1
+        fig.add_annotation(
+            x=at + half if last else at - half,
+            y=1,
+            xref="x",
+            yref="paper",
+            xanchor="right" if last else "left",
+            yanchor="top",
+            text=f"partial {word}: {covered:.0%} covered",
+            showarrow=False,
+            font={"size": 11, "color": _MARK},
         )
     return fig

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 import plotly.graph_objects as go
 import polars as pl
 
-from stnb.charts.periods import mark_partial
+from stnb.charts.periods import mark_coverage, mark_partial
 from stnb.charts.theme import COLORS, LIMIT_COLOR, rgba, titled
 from stnb.usage import analytics
 from stnb.usage.events import Frame, usage_events
@@ -28,6 +28,7 @@ __all__ = [
     "family_area",
     "headroom",
     "latency",
+    "mark_periods",
     "projection",
     "tenants_ranked",
     "trend",
@@ -81,6 +82,13 @@ def _per(every: str) -> str:
     return _EVERY_WORDS.get(every, every)
 
 
+def mark_periods(fig: go.Figure, usage: Frame, ctx: Context, every: str) -> go.Figure:
+    """Shade the periods `usage` covers in part: weeks and months by days, days and hours by time."""
+    if every in ("1d", "1h"):
+        return mark_coverage(fig, analytics.period_coverage(usage, every).iter_rows(), every)
+    return mark_partial(fig, ctx.start, ctx.end, every)
+
+
 def _color(i: int) -> str:
     return COLORS[i % len(COLORS)]
 
@@ -104,7 +112,7 @@ def trend(
             )
         )
     if mark_anomalies and every == "1d" and counts.height:
-        found = analytics.anomalies(counts, threshold=threshold)
+        found = analytics.anomalies(analytics.daily_calls(usage), threshold=threshold)  # whole days
         if found.height:
             text = [
                 f"{a}: {k} of {abs(p):.0f}% ({c:,} calls, about {e:,.0f} expected; z = {z:.1f})"
@@ -124,7 +132,7 @@ def trend(
                 )
             )
     fig.update_layout(yaxis_title=f"calls per {_per(every)}", xaxis_title=None)
-    mark_partial(fig, ctx.start, ctx.end, every)
+    mark_periods(fig, usage, ctx, every)
     return _title(fig, f"API calls per {_per(every)}", ctx)
 
 
@@ -152,7 +160,7 @@ def calls_by(usage: Frame, *, by: str = "app", every: str = "1d", top: int = 8) 
             )
         )
     fig.update_layout(yaxis_title=f"calls per {_per(every)}")
-    mark_partial(fig, ctx.start, ctx.end, every)
+    mark_periods(fig, usage, ctx, every)
     return _title(fig, f"Calls per {_per(every)} by {by}", ctx)
 
 
@@ -175,7 +183,7 @@ def family_area(usage: Frame, *, every: str = "1d") -> go.Figure:
             )
         )
     fig.update_layout(yaxis_title=f"calls per {_per(every)}")
-    mark_partial(fig, ctx.start, ctx.end, every)
+    mark_periods(fig, usage, ctx, every)
     return _title(fig, f"Calls per {_per(every)} by API family", ctx)
 
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from stnb.catalog import UnknownResourceError
 from stnb.cli.common import bounded_int
+from stnb.compare.sweep import DEFAULT_BUDGET
 from stnb.errors import StnbError
 
 if TYPE_CHECKING:  # polars loads when a command runs, not for `stnb --help`
@@ -67,9 +68,9 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     parser.add_argument(
         "--budget",
         type=bounded_int(1),
-        default=200,
+        default=DEFAULT_BUDGET,
         metavar="N",
-        help="with --all: requests allowed in total (default 200)",
+        help=f"with --all: requests allowed in total (default {DEFAULT_BUDGET})",
     )
     parser.add_argument(
         "--sandbox",

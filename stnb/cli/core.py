@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, cast
@@ -105,6 +106,10 @@ def resources(
     for row in rows:
         print(f"{row[0]:<{width[0]}}  {row[1]:<{width[1]}}  {row[2]:>{width[2]}}  {row[3]}", file=out)
     print(f"{len(found)} of {len(catalog)} resources", file=out)
+    if not text and module is None and kind is None and catalog.skipped:
+        kinds = Counter(s.kind for s in catalog.skipped)
+        listed = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
+        print(f"{len(catalog.skipped)} documented GET paths are not resources ({listed})", file=out)
     return 0
 
 

@@ -1,7 +1,7 @@
 """Compare environments: the same question asked of two sides, the differences explained.
 
 `compare(resource, a, b, **filters) -> Comparison` reads one resource from both sides;
-`compare_all(a, b, resources=None, budget=200) -> pl.DataFrame` sweeps the catalog one page per
+`compare_all(a, b, resources=None, budget=300) -> pl.DataFrame` sweeps the catalog one page per
 resource. The pure analyses on polars frames live in `counts`, `schema`, `values` and `records`.
 """
 

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import polars as pl
 
+from stnb.catalog.order import field_order, field_rank
+
 __all__ = ["DEFAULT_IGNORED", "RecordDiff", "record_diff"]
 
 PARTITION_ROWS = 250_000  # records per side compared at once; larger sides are split by id hash
@@ -27,7 +29,7 @@ class RecordDiff:
 
     id_column: str
     compared: int  # ids present on both sides
-    only_in_a: pl.DataFrame  # the ids (one column) of records found on side a only
+    only_in_a: pl.DataFrame  # records found on side a only: id first, then up to KEY_FIELDS key fields
     only_in_b: pl.DataFrame
     changed: pl.DataFrame  # id, fields (list of changed field names), n_fields
     changed_fields: pl.DataFrame  # field, records: how many records changed each field
@@ -111,8 +113,8 @@ def record_diff(
     sizes, only_a, only_b = pl.collect_all(
         [
             pl.concat([ids_a.select(pl.len()), ids_b.select(pl.len())]),
-            ids_a.join(ids_b, on=id_column, how="anti").sort(id_column),
-            ids_b.join(ids_a, on=id_column, how="anti").sort(id_column),
+            _key_fields(la, sa, id_column).join(ids_b, on=id_column, how="anti").sort(id_column),
+            _key_fields(lb, sb, id_column).join(ids_a, on=id_column, how="anti").sort(id_column),
         ]
     )
     parts = max(1, math.ceil(int(sizes["len"].max() or 0) / partition_rows))  # type: ignore[arg-type]
@@ -153,6 +155,23 @@ def record_diff(
         ignored=ignored,
         fields=tuple(compared),
     )
+
+
+KEY_FIELDS = 5  # besides the id: what tells a person which record it is (number, name, status, dates)
+
+
+def _key_fields(lf: pl.LazyFrame, schema: pl.Schema, id_column: str) -> pl.LazyFrame:
+    """The id and the first KEY_FIELDS scalar fields in reading order (`field_order`: number, name,
+    status, links, dates), so a one-side-only record shows what it is, not just its id."""
+    scalar = [
+        c
+        for c in field_order(schema.names())
+        if c != id_column and not isinstance(schema[c], (pl.Struct, pl.List, pl.Array, pl.Object))
+    ]
+    priority = {1: 0, 2: 1, 4: 2, 3: 3}  # number/name, status, dates, then links to other records
+    wanted = sorted((c for c in scalar if field_rank(c) in priority), key=lambda c: priority[field_rank(c)])
+    wanted = wanted[:KEY_FIELDS]
+    return lf.select(id_column, *wanted)
 
 
 def _compare_part(

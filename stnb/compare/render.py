@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -10,12 +11,12 @@ import polars as pl
 
 if TYPE_CHECKING:
     from stnb.compare.comparison import Comparison
+    from stnb.tables import Unit
 
-__all__ = ["summary_frame", "to_html_fragment", "to_text", "write_html", "write_sweep_html"]
+__all__ = ["change_lines", "summary_frame", "to_html_fragment", "to_text", "write_html", "write_sweep_html"]
 
 SUMMARY_SCHEMA = {"aspect": pl.String, "item": pl.String, "a": pl.String, "b": pl.String}
 _TOP_FIELDS = 5  # changed fields listed in the summary line; the full list is in record_diff
-_LISTED_IDS = 50  # ids of one-side-only records listed on the page; the rest are counted
 _ID_SUFFIXES = ("Id", "Ids", "_id", "_ids")
 
 
@@ -160,13 +161,6 @@ def _table(df: pl.DataFrame, max_rows: int = 50, *, ids: frozenset[str] = frozen
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{more}"
 
 
-def _id_list(ids: pl.DataFrame, limit: int = _LISTED_IDS) -> str:
-    """The first `limit` ids of a one-column frame, plainly, then how many more there are."""
-    shown = ", ".join(str(v) for v in ids.to_series().head(limit).to_list())
-    more = f" … and {ids.height - limit:,} more" if ids.height > limit else ""
-    return f"<p class='ids'>{html.escape(shown)}{more}</p>"
-
-
 _STYLE = (
     "<style>.stnb-compare table{border-collapse:collapse;font-size:13px}"
     ".stnb-compare th,.stnb-compare td{padding:2px 10px;text-align:left;border-bottom:1px solid #E5E7EB}"
@@ -175,11 +169,53 @@ _STYLE = (
 
 
 def to_html_fragment(cmp: Comparison) -> str:
-    """The compact summary as an HTML fragment (what a notebook shows)."""
-    notes = "".join(f"<p class='note'>{html.escape(n)}</p>" for n in cmp.notes)
-    return (
-        f"{_STYLE}<div class='stnb-compare'><p><b>{html.escape(_title(cmp))}</b></p>"
-        f"<p class='verdict'>{html.escape(_verdict(cmp))}</p>{_table(summary_frame(cmp), 200)}{notes}</div>"
+    """The compact summary as an HTML fragment (what a notebook shows): a publication table."""
+    from stnb.tables import publication_html
+
+    table = publication_html(
+        summary_frame(cmp),
+        title=_title(cmp),
+        subtitle=_verdict(cmp),
+        units={"a": "text", "b": "text"},
+        labels={"a": f"a: {cmp.a.label}", "b": f"b: {cmp.b.label}"},
+        notes=cmp.notes,
+    )
+    return f"<div class='stnb-compare'>{table}</div>"
+
+
+_DETAIL_ROWS = 50  # rows of each detail table on the page; the frames on the Comparison hold them all
+
+
+def _section(title: str, frame: pl.DataFrame, ids: frozenset[str], note: str = "") -> str:
+    from stnb.tables import publication_html
+
+    shown = frame.head(_DETAIL_ROWS)
+    notes = [note] if note else []
+    if frame.height > shown.height:
+        notes.append(f"The first {shown.height:,} of {frame.height:,} rows; the Comparison object holds all.")
+    units: dict[str, Unit] = {c: "id" for c in shown.columns if c in ids or _is_identifier(c)}
+    return f"<section>{publication_html(shown, title=title, units=units, notes=notes)}</section>"
+
+
+def change_lines(changes: pl.DataFrame, id_column: str = "id") -> pl.DataFrame:
+    """`RecordDiff.changes` as id, field, change ("old → new"), nested values summarised on one line."""
+    from stnb.tables.format import format_value
+
+    def shown(text: str | None) -> str:
+        if text is None:
+            return "–"
+        try:
+            value = json.loads(text)
+        except ValueError:
+            return text
+        return format_value(value, "text") if value is not None else "–"
+
+    return changes.select(
+        id_column,
+        "field",
+        pl.struct("a", "b")
+        .map_elements(lambda r: f"{shown(r['a'])} → {shown(r['b'])}", return_dtype=pl.String)
+        .alias("change"),
     )
 
 
@@ -188,24 +224,20 @@ def write_html(cmp: Comparison, path: Path) -> Path:
     rd = cmp.record_diff
     ids = frozenset({rd.id_column})
     sections = [
-        ("Counts", cmp.counts),
-        ("Schema differences", cmp.schema_diff),
-        ("Values seen on one side only", cmp.new_values),
-        ("Changed fields", rd.changed_fields),
-        ("Changed records (detail)", rd.changes),
-        ("Numeric summaries", cmp.numeric),
-        ("Service", cmp.service),
+        ("Counts", cmp.counts, ""),
+        ("Schema differences", cmp.schema_diff, ""),
+        ("Values seen on one side only", cmp.new_values, ""),
+        ("Changed fields", rd.changed_fields, ""),
+        ("Changed records: field, a → b", change_lines(rd.changes, rd.id_column), ""),
+        ("Numeric summaries", cmp.numeric, ""),
+        ("Service", cmp.service, ""),
     ]
     parts = [to_html_fragment(cmp)]
-    parts += [
-        f"<h3>{html.escape(t)}</h3><div class='stnb-compare'>{_table(df, ids=ids)}</div>"
-        for t, df in sections
-        if df.height
-    ]
+    parts += [_section(t, df, ids, note) for t, df, note in sections if df.height]
     for side, only in (("a", rd.only_in_a), ("b", rd.only_in_b)):
         if only.height:
-            heading = f"Records only in {side}: {only.height:,} (by {rd.id_column})"
-            parts.append(f"<h3>{html.escape(heading)}</h3><div class='stnb-compare'>{_id_list(only)}</div>")
+            label = cmp.a.label if side == "a" else cmp.b.label
+            parts.append(_section(f"Records only in {side} ({label}): {only.height:,}", only, ids))
     for i, fig in enumerate(cmp.figures().values()):
         parts.append(fig.to_html(full_html=False, include_plotlyjs=(i == 0)))
     return _write_page(_title(cmp), "".join(parts), path)
@@ -241,10 +273,17 @@ def write_sweep_html(sweep: pl.DataFrame, path: Path, *, title: str) -> Path:
     return _write_page(title, body, path)
 
 
+_PAGE_STYLE = (
+    "<style>body{font-family:Inter,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;color:#1F2937;"
+    "margin:24px auto;max-width:1280px;padding:0 16px}section{margin:20px 0;overflow-x:auto}</style>"
+)
+
+
 def _write_page(title: str, body: str, path: Path) -> Path:
     doc = (
-        "<!DOCTYPE html><html><head><meta charset='utf-8'>"
-        f"<title>{html.escape(title)}</title></head><body>{body}</body></html>"
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>{html.escape(title)}</title>{_PAGE_STYLE}</head><body>{body}</body></html>"
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")  # written whole, then renamed: no half page on failure

@@ -28,7 +28,7 @@ from stnb.errors import ApiError, StnbError
 
 __all__ = ["DEFAULT_BUDGET", "SWEEP_SCHEMA", "compare_all"]
 
-DEFAULT_BUDGET = 200
+DEFAULT_BUDGET = 300  # two requests per list resource: covers the 132 of the 2026-05 documents
 DEFAULT_SWEEP_PAGE_SIZE = 200
 
 SWEEP_SCHEMA: dict[str, pl.DataType] = {

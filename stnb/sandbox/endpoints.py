@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -63,6 +64,28 @@ def _reporting_template(tail: str) -> str:
 
 def _json(body: bytes, status: int = 200) -> SandboxResponse:
     return SandboxResponse(status, dict(JSON_HEADERS), body)
+
+
+def _wrapper_values(
+    world: World, wrapper: Mapping[str, Any], frame: pl.DataFrame, extra: list[pl.Expr]
+) -> dict[str, Any]:
+    """The fields a `{data}` list's envelope carries besides `data` (tenant, count), in document order."""
+    count = frame.filter(pl.all_horizontal(extra)).height if extra else frame.height
+    values: dict[str, Any] = {}
+    for name, ftype in wrapper.items():
+        if name == "tenantId":
+            values[name] = world.tenant_id
+        elif name == "tenantName":
+            values[name] = world.tenant_name
+        elif name in ("totalCount", "count"):
+            values[name] = count
+        elif ftype in ("int32", "int64"):
+            values[name] = 0
+        elif ftype == "bool":
+            values[name] = False
+        else:
+            values[name] = None
+    return values
 
 
 class Endpoints:
@@ -183,9 +206,9 @@ class Endpoints:
         frame = world.resource_frame(resource, "list")
         endpoint = resource.endpoint("list")
         extra = self._parent_filter(resource, match, frame, "list")
-        body = list_response(
-            resource.key, frame, query, endpoint, self.columns(world, resource, "list", frame), extra
-        )
+        columns = self.columns(world, resource, "list", frame)
+        wrapper = _wrapper_values(world, endpoint.wrapper, frame, extra) if endpoint.wrapper else None
+        body = list_response(resource.key, frame, query, endpoint, columns, extra, wrapper)
         return _json(body)
 
     def _export(self, world: World, resource: Resource, query: QueryView) -> SandboxResponse:
@@ -213,4 +236,5 @@ class Endpoints:
         rows = frame.filter(pl.all_horizontal(conditions))
         if rows.height == 0:
             return not_found
-        return _json(render_json(rows.head(1), columns)[1:-1])
+        record = render_json(rows.head(1), columns)[1:-1]
+        return _json(b'{"data":' + record + b"}" if endpoint.envelope == "data" else record)

@@ -8,6 +8,7 @@ ignored silently, as the real API does.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -313,10 +314,18 @@ def list_response(
     endpoint: Endpoint,
     columns: list[str],
     extra: list[pl.Expr] | None = None,
+    wrapper: Mapping[str, Any] | None = None,
 ) -> bytes:
-    """The JSON body of a list request (a page envelope, or a bare array for "array" endpoints)."""
+    """The JSON body of a list request (a page envelope, a bare array for "array" endpoints, or every
+    matching record in `{data}` for "data" endpoints, which have no paging fields to say more exist)."""
     paging = parse_paging(query)
     positions, _sort = select_rows(key, frame, query, endpoint, extra)
+    if endpoint.envelope == "data":
+        rows = render_rows(frame, positions, columns) if len(positions) else b"[]"
+        head = b"".join(
+            b"%s:%s," % (json.dumps(k).encode(), json.dumps(v).encode()) for k, v in (wrapper or {}).items()
+        )
+        return b"{" + head + b'"data":' + rows + b"}"
     total = len(positions)
     offset = (paging.page - 1) * paging.page_size
     chosen = positions.slice(offset, paging.page_size) if offset < total else positions.slice(0, 0)

@@ -48,6 +48,7 @@ from stnb.catalog import Catalog, Resource
 from stnb.sandbox import planted
 from stnb.sandbox.history import TenantHistory
 from stnb.sandbox.planting import EnvPlan, plan_for
+from stnb.sandbox.rng import Draws, pick
 from stnb.sandbox.shapes import DATETIME, conform
 
 __all__ = ["RICH_TABLES", "SUB_LISTS", "World", "append_rows", "label_of"]
@@ -234,9 +235,11 @@ class World:
         """Records of a catalog resource with every field its endpoint of `kind` sends."""
         key = resource.key
         fields = dict(resource.fields_for(kind))  # type: ignore[arg-type]
-        if self.env == "production":
-            for extra in planted.PRODUCTION_ONLY_FIELDS.get(key, ()):
+        for extra in planted.PRODUCTION_ONLY_FIELDS.get(key, ()):
+            if self.env == "production":
                 fields.setdefault(extra, "bool")
+            else:
+                fields.pop(extra, None)  # the integration copy predates these fields
         source_key, _parent_col = SUB_LISTS.get(key, (key, ""))
         table = KIND_TABLES.get((source_key, kind)) or RICH_TABLES.get(source_key)
         cache_key = (key, kind if resource.endpoint(kind).fields is not None else "*")  # type: ignore[arg-type]
@@ -259,23 +262,30 @@ class World:
                 end=ctx.refresh,
                 pools=self._pools,
             )
+            frame = _documented_values(frame, resource, ctx.draws("int-enums", key))
             self._conformed[cache_key] = (version, frame)
             return frame
 
     def _parent_ids(self, resource: Resource) -> list[int] | list[str] | None:
+        """Ids of the records a sub-list hangs under: its innermost parent resource's, when known."""
         endpoint = resource.list or resource.export or resource.get
         if endpoint is None or endpoint.parent_param is None:
             return None
-        parent_key = resource.key.split("/{", 1)[0]
-        if parent_key in RICH_TABLES:
-            return list(self.history.get(RICH_TABLES[parent_key])["id"].head(40).to_list())
-        try:
-            parent = self.catalog.resolve(parent_key)
-        except LookupError:
-            return [1, 2, 3]
-        if parent.key == resource.key:
-            return [1, 2, 3]
-        return list(self.resource_frame(parent, "list" if parent.list else "get")["id"].head(40).to_list())
+        inner = resource.key.rsplit("/{id}", 1)[0]  # crm/contacts/{id}/contact-methods
+        literal = f"{resource.module}/{inner.rsplit('/', 1)[-1]}"  # crm/contact-methods
+        outer = resource.key.split("/{", 1)[0]  # crm/contacts
+        for parent_key in dict.fromkeys((inner, literal, outer)):
+            if parent_key in RICH_TABLES:
+                return list(self.history.get(RICH_TABLES[parent_key])["id"].head(40).to_list())
+            try:
+                parent = self.catalog.resolve(parent_key)
+            except LookupError:
+                continue
+            if parent.key == resource.key or (parent.list or parent.get) is None:
+                continue
+            frame = self.resource_frame(parent, "list" if parent.list else "get")
+            return list(frame["id"].head(40).to_list())
+        return [1, 2, 3]
 
     def table(self, key: str, kind: str = "list") -> pl.DataFrame:
         """Any catalog resource's records with the fields its `kind` endpoint sends."""
@@ -354,6 +364,19 @@ class World:
 
     def projects(self) -> pl.DataFrame:
         return self.base("projects")
+
+
+def _documented_values(frame: pl.DataFrame, resource: Resource, draws: Draws) -> pl.DataFrame:
+    """Integer fields whose document lists their values hold one of those values."""
+    exprs = []
+    for name, values in resource.int_enums.items():
+        if name not in frame.columns or not values:
+            continue
+        column = pl.col(name)
+        row = pl.int_range(0, pl.len(), dtype=pl.Int64)
+        chosen = pick(values, draws.index(row, name, len(values))).cast(frame.schema[name])
+        exprs.append(pl.when(column.is_in(list(values))).then(column).otherwise(chosen).alias(name))
+    return frame.with_columns(exprs) if exprs else frame
 
 
 def label_of(resource: Resource) -> str:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from stnb.usage.counts import By, as_keys, daily_input
+from stnb.usage.counts import By, as_keys, daily_input, whole_day
 from stnb.usage.events import Frame
 
 __all__ = ["anomalies", "anomaly_scores"]
@@ -55,14 +55,17 @@ def anomaly_scores(df: Frame, by: By = ("app",), *, window: int = 15) -> pl.Data
     the three medians is nearest to the day, so a step is explained by its own side while a lone unusual
     day is explained by none. The relative residual r = calls / expected - 1 is scored as
     z = 0.6745 (r - median r) / MAD(r), or with 1.2533 x the mean absolute deviation when the MAD is 0.
-    `df` may be raw usage or a daily frame (day/period, *by, calls). The first and last days are
-    compared with one side only.
+    `df` may be raw usage or a daily frame (day/period, *by, calls[, covered]). The first and last days
+    are compared with one side only. Days the data covers only in part (`covered` below
+    `stnb.usage.coverage.WHOLE`: a ledger that starts or ends mid-day) are neither scored nor used to
+    score others: they come back with `whole` false and null expected, deviation and z.
     """
     if window < 3:
         raise ValueError(f"window must be at least 3 days, got {window}")
     keys = as_keys(by)
     half = window // 2
-    daily = daily_input(df, keys).sort([*keys, "day"], nulls_last=True)
+    given = daily_input(df, keys)
+    daily = given.filter(whole_day()).sort([*keys, "day"], nulls_last=True)
     calls = pl.col("calls").cast(pl.Float64)
     deseason = pl.col("deseason")
     level = _over(calls.rolling_median(7, center=True, min_samples=1), keys)
@@ -87,7 +90,7 @@ def anomaly_scores(df: Frame, by: By = ("app",), *, window: int = 15) -> pl.Data
         .with_columns((trend.otherwise(pl.col("centred")) * pl.col("factor")).alias("expected"))
         .with_columns(residual.alias("r"))
     )
-    return scored.select(
+    out = scored.select(
         *keys,
         "day",
         "calls",
@@ -95,15 +98,29 @@ def anomaly_scores(df: Frame, by: By = ("app",), *, window: int = 15) -> pl.Data
         (calls - pl.col("expected")).alias("deviation"),
         (pl.col("r") * 100.0).alias("deviation_pct"),
         _robust_z(pl.col("r"), keys).alias("z"),
+        pl.lit(True).alias("whole"),
     )
+    partial = given.filter(~whole_day()).select(
+        *keys,
+        "day",
+        "calls",
+        *(
+            pl.lit(None, out.schema[name]).alias(name)
+            for name in ("expected", "deviation", "deviation_pct", "z")
+        ),
+        pl.lit(False).alias("whole"),
+    )
+    if partial.height == 0:
+        return out
+    return pl.concat([out, partial.cast(out.schema)], how="vertical").sort([*keys, "day"], nulls_last=True)
 
 
 def anomalies(df: Frame, threshold: float = 3.5, by: By = ("app",), *, window: int = 15) -> pl.DataFrame:
-    """Days whose robust z-score (see `anomaly_scores`) exceeds `threshold` in size, largest first.
+    """Whole days whose robust z-score (see `anomaly_scores`) exceeds `threshold` in size, largest first.
 
     Adds `kind`: "drop" or "spike".
     """
     scores = anomaly_scores(df, by, window=window)
     kind = pl.when(pl.col("z") < 0).then(pl.lit("drop")).otherwise(pl.lit("spike")).alias("kind")
-    flagged = scores.filter(pl.col("z").abs() > threshold).with_columns(kind)
+    flagged = scores.filter(pl.col("whole") & (pl.col("z").abs() > threshold)).with_columns(kind)
     return flagged.sort(pl.col("z").abs(), descending=True)

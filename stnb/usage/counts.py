@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 
 import polars as pl
 
+from stnb.usage.coverage import WHOLE, period_coverage
 from stnb.usage.events import Frame, require_ledger, usage_events
 
 __all__ = [
@@ -103,20 +104,43 @@ def _fill_zeros(events: pl.LazyFrame, counts: pl.DataFrame, keys: list[str], eve
 
 
 def daily_calls(df: Frame, by: By = ("app",), *, tz: str | None = None) -> pl.DataFrame:
-    """`calls_over_time(df, "1d", by)` with the period as a `date` column named `day`."""
+    """`calls_over_time(df, "1d", by)` with the period as a `date` column named `day`, and `covered`.
+
+    `covered` is the share of the day the data observes (`stnb.usage.coverage`): below `WHOLE` the day
+    is partial (a ledger that starts at 07:58), and the analytics leave it out of anomalies, weekly
+    change and projections.
+    """
     keys = as_keys(by)
     out = calls_over_time(df, "1d", keys, tz=tz)
-    return out.select(pl.col("period").dt.date().alias("day"), *keys, "calls")
+    covered = period_coverage(df, "1d", tz=tz).select("period", "covered")
+    if covered.height:
+        out = out.join(covered.cast({"period": out.schema["period"]}), on="period", how="left")
+    else:
+        out = out.with_columns(pl.lit(None, pl.Float64()).alias("covered"))
+    return out.select(
+        pl.col("period").dt.date().alias("day"), *keys, "calls", pl.col("covered").fill_null(1.0)
+    )
 
 
 def daily_input(df: Frame, keys: list[str]) -> pl.DataFrame:
-    """A daily frame (day or period, *keys, calls) as given, or raw usage turned into one."""
+    """A daily frame (day or period, *keys, calls[, covered]) as given, or raw usage turned into one.
+
+    The result always has `covered`; a daily frame without it counts every day as whole.
+    """
     if isinstance(df, pl.LazyFrame):
         df = df.collect()
     if "calls" in df.columns and ("day" in df.columns or "period" in df.columns) and "at" not in df.columns:
         day = pl.col("day") if "day" in df.columns else pl.col("period").dt.date()
-        return df.select(day.cast(pl.Date).alias("day"), *keys, "calls")
+        covered = pl.col("covered") if "covered" in df.columns else pl.lit(1.0)
+        return df.select(
+            day.cast(pl.Date).alias("day"), *keys, "calls", covered.cast(pl.Float64).alias("covered")
+        )
     return daily_calls(df, keys)
+
+
+def whole_day() -> pl.Expr:
+    """True for the rows of a `daily_input` frame that hold a whole day."""
+    return pl.col("covered").fill_null(1.0) >= WHOLE
 
 
 def _with_period(events: pl.LazyFrame, every: str | None, tz: str | None) -> tuple[pl.LazyFrame, list[str]]:
@@ -214,26 +238,44 @@ def _windows(df: Frame, keys: list[str], as_of: date | None, days: int) -> pl.Da
     if days < 1:
         raise ValueError(f"a comparison window needs at least one day, got {days}")
     daily = daily_input(df, keys)
-    end = as_of or daily["day"].max()
-    if not isinstance(end, date):  # no data at all
+    # A partial last day (a ledger read at noon) is no day to end a week on: end on the last whole one.
+    end = as_of or daily.filter(whole_day())["day"].max()
+    if not isinstance(end, date):  # no (whole) day at all
         end = date.min + timedelta(days=2 * days)
     recent_start, before_start = end - timedelta(days=days - 1), end - timedelta(days=2 * days - 1)
     day, calls = pl.col("day"), pl.col("calls")
-    recent = calls.filter(day.is_between(recent_start, end)).sum()
-    before = calls.filter(day.is_between(before_start, recent_start - timedelta(days=1))).sum()
-    aggs = [recent.cast(pl.Int64).alias("recent"), before.cast(pl.Int64).alias("before")]
+    in_recent, in_before = (
+        day.is_between(recent_start, end),
+        day.is_between(before_start, recent_start - timedelta(days=1)),
+    )
+    recent = calls.filter(in_recent).sum()
+    before = calls.filter(in_before).sum()
+    partial = (in_recent | in_before) & ~whole_day()
+    aggs = [
+        recent.cast(pl.Int64).alias("recent"),
+        before.cast(pl.Int64).alias("before"),
+        partial.any().alias("partial"),
+    ]
     grouped = daily.group_by(keys).agg(aggs) if keys else daily.select(aggs)
-    out = grouped.with_columns(change=pl.col("recent") - pl.col("before")).with_columns(
-        change_pct=pl.when(pl.col("before") > 0).then(pl.col("change") / pl.col("before") * 100.0)
+    # A window holding part of a day compares less time with more: no percentage rather than a false one.
+    out = (
+        grouped.with_columns(change=pl.col("recent") - pl.col("before"))
+        .with_columns(
+            change_pct=pl.when((pl.col("before") > 0) & ~pl.col("partial")).then(
+                pl.col("change") / pl.col("before") * 100.0
+            )
+        )
+        .drop("partial")
     )
     return out.sort(keys, nulls_last=True) if keys else out
 
 
 def week_over_week(df: Frame, by: By = ("app",), *, as_of: date | None = None) -> pl.DataFrame:
-    """Calls in the 7 days ending `as_of` (default: the last day with data) against the 7 days before.
+    """Calls in the 7 days ending `as_of` (default: the last whole day with data) against the 7 days before.
 
     Columns: *by, this_week, last_week, change, change_pct (-100 when calls stopped; null when last week
-    had no calls). `df` may be raw usage or a daily frame (day/period, *by, calls).
+    had no calls, or when either week holds a partial day). `df` may be raw usage or a daily frame
+    (day/period, *by, calls[, covered]).
     """
     out = _windows(df, as_keys(by), as_of, 7)
     return out.rename({"recent": "this_week", "before": "last_week"})

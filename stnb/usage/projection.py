@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from stnb.usage.counts import By, as_keys, daily_input
+from stnb.usage.counts import By, as_keys, daily_input, whole_day
 from stnb.usage.events import Frame
 
 __all__ = ["projection"]
@@ -100,7 +100,9 @@ def projection(
     Fits a straight line to the last `weeks` weeks of deseasonalised daily calls (weekday factors: the
     median ratio to the centred 7-day median), projects it with the weekly pattern, and bounds it by the
     fit's residual quantiles times the prediction-interval factor sqrt(1 + 1/n + (t - mean t)^2 / Sxx),
-    so the band widens with the horizon. Groups with less than two weeks of data are left out.
+    so the band widens with the horizon. Only whole days are fitted (a partial last day would bend the
+    line down); the projection starts the day after the last whole one. Groups with less than two weeks
+    of data are left out.
     Columns: *by, day, forecast, lower, upper. `df` may be raw usage or a daily frame.
     """
     if days < 1 or weeks < 2 or not 0 < coverage < 1:
@@ -108,7 +110,7 @@ def projection(
             f"projection needs days >= 1, weeks >= 2, 0 < coverage < 1 (got {days}, {weeks}, {coverage})"
         )
     keys = as_keys(by)
-    daily = daily_input(df, keys).sort([*keys, "day"])
+    daily = daily_input(df, keys).filter(whole_day()).sort([*keys, "day"])
     schema = {
         **{k: daily.schema[k] for k in keys},
         "day": pl.Date(),

@@ -23,6 +23,7 @@ import polars as pl
 
 import stnb
 from stnb.charts import usage as charts
+from stnb.tables import MISSING, Unit, format_value, publication_html
 from stnb.usage import analytics
 from stnb.usage.events import usage_events
 from stnb.usage.ledger import load_ledger
@@ -88,8 +89,8 @@ class UsageReport:
             f"Sources: {html.escape('; '.join(self.sources))}</p>"
         )
         parts.append("<h2>Summary per app</h2>")
-        parts.append(_table(_SUMMARY_HEADINGS, [_summary_row(r) for r in self.summary.iter_rows(named=True)]))
-        parts.append(_notes_html(self.calls_source, self.with_ledger))
+        parts.append(_summary_table(self.summary))
+        parts.append(f"<p class='notes'>{html.escape(_notes_text(self.calls_source, self.with_ledger))}</p>")
         if self.anomalies.height:
             parts.append("<h2>Anomalous days</h2>")
             parts.append(_anomaly_table(self.anomalies))
@@ -142,10 +143,6 @@ body {{ font-family: Inter, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; co
        margin: 24px auto; max-width: 1280px; padding: 0 16px; }}
 h1 {{ font-size: 24px; margin-bottom: 4px; }} h2 {{ font-size: 18px; margin-top: 28px; }}
 .meta {{ color: #6B7280; font-size: 13px; }}
-table {{ border-collapse: collapse; font-size: 13px; margin: 8px 0; }}
-th, td {{ border-bottom: 1px solid #E5E7EB; padding: 6px 10px; text-align: right; white-space: nowrap; }}
-th {{ background: #F9FAFB; font-weight: 600; white-space: normal; vertical-align: bottom; }}
-td:first-child, th:first-child {{ text-align: left; }}
 .scroll {{ overflow-x: auto; }}
 .notes {{ color: #6B7280; font-size: 12px; max-width: 960px; }}
 section.chart {{ margin: 24px 0; }}
@@ -167,87 +164,95 @@ _LEDGER_NOTES = {
     "made through stnb, which this report does not use (shown as –).",
 }
 _METHOD_NOTES = (
-    "Anomalies: robust z-score of daily calls against trend and weekday pattern, |z| &gt; 3.5. "
+    "Anomalies: robust z-score of daily calls against trend and weekday pattern, |z| > 3.5, on whole "
+    "days only (a day the data covers in part is drawn, shaded, and never flagged). "
     "Projection: a linear trend over the last 8 weeks with the weekly pattern; the range is a 90% band "
     "from the fit's residuals that widens with the horizon. Headroom: 60 requests/s per app and tenant "
     "minus the busiest second seen."
 )
 
 
-def _notes_html(calls_source: CallsSource, with_ledger: bool) -> str:
+def _notes_text(calls_source: CallsSource, with_ledger: bool) -> str:
     """The footnote under the summary table: where each column comes from, true for these sources."""
-    text = " ".join((_CALLS_NOTES[calls_source], _LEDGER_NOTES[with_ledger], _METHOD_NOTES))
-    return f"<p class='notes'>{text}</p>"
+    return " ".join((_CALLS_NOTES[calls_source], _LEDGER_NOTES[with_ledger], _METHOD_NOTES))
 
 
-def _num(value: object, fmt: str = "{:,}") -> str:
-    return "–" if value is None else fmt.format(value)
+def _per_second(value: object, signed: bool = False) -> str:
+    if not isinstance(value, (int, float)):
+        return MISSING
+    return f"{value:+.0f}/s" if signed else f"{value:,.0f}/s"
 
 
-def _summary_row(row: dict[str, object]) -> list[str]:
-    worst = "–"
-    if row["worst_day"] is not None:
-        worst = f"{row['worst_day']} ({_num(row['worst_pct'], '{:+.0f}')}%)"
-    projected = "–"
-    if row["projected_30d"] is not None:
-        low, high = _num(row["projected_low"]), _num(row["projected_high"])
-        projected = f"{_num(row['projected_30d'])} ({low} – {high})"
-    return [
-        html.escape(str(row["app"])),
-        _num(row["calls"]),
-        _num(row["last_7_days"]),
-        _num(row["wow_pct"], "{:+.1f}%"),
-        _num(row["anomalies"]),
-        worst,
-        projected,
-        _num(row["attempts"]),
-        _num(row["success_rate"], "{:.2%}"),
-        _num(row["error_rate"], "{:.2%}"),
-        _num(row["throttle_rate"], "{:.2%}"),
-        _num(row["p95_ms"], "{:,.0f} ms"),
-        _num(row["peak_rps"], "{}/s"),
-        _num(row["headroom"], "{:+.0f}/s"),
-    ]
+def _summary_display(summary: pl.DataFrame) -> pl.DataFrame:
+    """The summary as the page shows it: worst day with its deviation, the projection with its band."""
+    rows = []
+    for r in summary.iter_rows(named=True):
+        worst = MISSING
+        if r["worst_day"] is not None:
+            worst = f"{format_value(r['worst_day'], 'date')} ({format_value(r['worst_pct'], 'pct')})"
+        projected = MISSING
+        if r["projected_30d"] is not None:
+            low, high = format_value(r["projected_low"], "count"), format_value(r["projected_high"], "count")
+            projected = f"{format_value(r['projected_30d'], 'count')} ({low} – {high})"
+        rows.append(
+            {
+                **{k: r[k] for k in ("app", "calls", "last_7_days", "wow_pct", "anomalies")},
+                "worst": worst,
+                "projected": projected,
+                **{k: r[k] for k in ("attempts", "success_rate", "error_rate", "throttle_rate", "p95_ms")},
+                "peak": _per_second(r["peak_rps"]),
+                "headroom": _per_second(r["headroom"], signed=True),
+            }
+        )
+    schema = {
+        "app": pl.String(),
+        "calls": pl.Int64(),
+        "last_7_days": pl.Int64(),
+        "wow_pct": pl.Float64(),
+        "anomalies": pl.Int64(),
+        "worst": pl.String(),
+        "projected": pl.String(),
+        "attempts": pl.Int64(),
+        "success_rate": pl.Float64(),
+        "error_rate": pl.Float64(),
+        "throttle_rate": pl.Float64(),
+        "p95_ms": pl.Float64(),
+        "peak": pl.String(),
+        "headroom": pl.String(),
+    }
+    return pl.DataFrame(rows, schema=schema, orient="row")
 
 
-_SUMMARY_HEADINGS = (
-    "App",
-    "Calls",
-    "Last 7 days",
-    "Week over week",
-    "Anomalous days",
-    "Largest anomaly",
-    "Next 30 days (90% band)",
-    "Ledger attempts",
-    "Success",
-    "Errors",
-    "429s",
-    "p95 latency",
-    "Peak per tenant",
-    "Headroom to 60/s",
-)
+_SUMMARY_LABELS = {
+    "app": "App",
+    "calls": "Calls",
+    "last_7_days": "Last 7 days",
+    "wow_pct": "Week over week",
+    "anomalies": "Anomalous days",
+    "worst": "Largest anomaly",
+    "projected": "Next 30 days (90% band)",
+    "attempts": "Ledger attempts",
+    "success_rate": "Success",
+    "error_rate": "Errors",
+    "throttle_rate": "429s",
+    "p95_ms": "p95 latency",
+    "peak": "Peak per tenant",
+    "headroom": "Headroom to 60/s",
+}
+_SUMMARY_UNITS: dict[str, Unit] = {"worst": "text", "projected": "text", "peak": "text", "headroom": "text"}
 
 
-def _table(headings: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in headings)
-    body = "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows)
-    return f"<div class='scroll'><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
+def _summary_table(summary: pl.DataFrame) -> str:
+    table = publication_html(_summary_display(summary), labels=_SUMMARY_LABELS, units=_SUMMARY_UNITS)
+    return f"<div class='scroll'>{table}</div>"
 
 
 def _anomaly_table(found: pl.DataFrame) -> str:
-    rows = [
-        [
-            html.escape(str(r["app"])),
-            str(r["day"]),
-            html.escape(str(r["kind"])),
-            _num(r["calls"]),
-            _num(round(float(r["expected"]))),
-            _num(r["deviation_pct"], "{:+.1f}%"),
-            _num(r["z"], "{:.1f}"),
-        ]
-        for r in found.iter_rows(named=True)
-    ]
-    return _table(("App", "Day", "Kind", "Calls", "Expected", "Deviation", "z"), rows)
+    shown = found.select(
+        "app", "day", "kind", "calls", pl.col("expected").round(0), "deviation_pct", "z"
+    )
+    table = publication_html(shown, units={"expected": "count"}, labels={"deviation_pct": "Deviation"})
+    return f"<div class='scroll'>{table}</div>"
 
 
 def _load_ledger(ledger: PathLike | pl.DataFrame | pl.LazyFrame | None) -> pl.DataFrame | None:

@@ -16,12 +16,14 @@ import polars as pl
 
 from stnb.catalog import Catalog, load_catalog
 from stnb.compare import Comparison, SideSpec, compare, compare_all
+from stnb.compare.render import change_lines
 from stnb.compare.sides import describe_side, open_side
 from stnb.connection import Connection
 from stnb.widgets.choices import side_choices
 from stnb.widgets.outputs import (
     datatable_assets,
     figure_output,
+    frame_output,
     html_output,
     show,
     small_table_output,
@@ -153,9 +155,13 @@ class EnvironmentDiff:
             small_table_output(
                 diff.changed_fields, f"Changed fields ({diff.n_changed} of {diff.compared} shared)"
             ),
-            table_output(diff.only_in_a, caption=f"only in a: {cmp.a.label}"),
-            table_output(diff.only_in_b, caption=f"only in b: {cmp.b.label}"),
-            table_output(diff.changes, caption="changes, field by field (a and b as JSON text)"),
+            frame_output(diff.only_in_a, f"Records only in a: {cmp.a.label}", units={diff.id_column: "id"}),
+            frame_output(diff.only_in_b, f"Records only in b: {cmp.b.label}", units={diff.id_column: "id"}),
+            frame_output(
+                change_lines(diff.changes, diff.id_column),
+                "Changed records, field by field: a → b",
+                units={diff.id_column: "id"},
+            ),
         )
         show(
             schema,

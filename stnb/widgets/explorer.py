@@ -183,7 +183,7 @@ class ResourceExplorer:
         assert endpoint is not None  # only listed resources are offered
         self.form = FilterForm(endpoint, self._timezone, clock=self._clock)
         self.form_box.children = [self.form.widget]
-        parent = endpoint.parent_param
+        parent = ", ".join(endpoint.parent_params)  # several parents: ids separated by commas
         self.parent_id.description = parent or "parent id"
         self.parent_id.layout.display = "flex" if parent else "none"
         self.parent_id.value = ""
@@ -211,8 +211,12 @@ class ResourceExplorer:
         assert self.form is not None
         filters = self.form.values()
         endpoint = self._selected().list
-        if endpoint is not None and endpoint.parent_param:
-            filters[endpoint.parent_param] = self.parent_id.value.strip() or None
+        if endpoint is not None and endpoint.parent_params:
+            values = [v.strip() for v in self.parent_id.value.split(",")]
+            if len(endpoint.parent_params) == 1:
+                values = [self.parent_id.value.strip()]
+            for index, name in enumerate(endpoint.parent_params):
+                filters[name] = (values[index] if index < len(values) else "") or None
         return filters
 
     def _fetch(self) -> ExplorerResult:
@@ -277,7 +281,15 @@ class ResourceExplorer:
         context = f"{result.resource} · {result.origin}"
         show(self.table, table_output(frame, caption=context))
         profile = frame_profile(frame)
-        show(self.profile, table_output(profile, caption=f"schema and profile · {context}"))
+        show(
+            self.profile,
+            table_output(
+                profile,
+                caption=f"schema and profile · {context}",
+                units={"filled": "share", "min": "text", "max": "text"},
+                reorder=False,
+            ),
+        )
         show(self.chart, figure_output(completeness_chart(profile, context=context)))
         self.save_parquet.disabled = self.save_csv.disabled = False
         self.saved.value = ""

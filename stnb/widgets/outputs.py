@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any
 
@@ -16,10 +17,13 @@ import ipywidgets
 import plotly.graph_objects as go
 import polars as pl
 
+from stnb.tables import BROWSE_MAX_ROWS, Unit, browse_html, browse_note, publication_html
+
 __all__ = [
     "PLOTLY_MIME",
     "datatable_assets",
     "figure_output",
+    "frame_output",
     "html_output",
     "show",
     "small_table_output",
@@ -30,7 +34,6 @@ __all__ = [
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 TABLE_PAGE_LENGTH = 10
 FIGURE_HEIGHT = 450
-_TABLE_MAX_BYTES = 2**20  # itables downsamples bigger frames; the full frame stays downloadable
 
 
 Output = dict[str, Any]
@@ -57,27 +60,64 @@ def datatable_assets() -> Output:
     return html_output(_assets_html())
 
 
-def table_output(frame: pl.DataFrame, caption: str | None = None) -> Output:
-    """`frame` as an interactive table (sort, search, pages); a plain HTML table without JavaScript."""
-    from itables import javascript
-
-    html = javascript.to_html_datatable(
+def table_output(
+    frame: pl.DataFrame,
+    caption: str | None = None,
+    *,
+    units: Mapping[str, Unit] | None = None,
+    labels: Mapping[str, str] | None = None,
+    max_rows: int = BROWSE_MAX_ROWS,
+    reorder: bool = True,
+) -> Output:
+    """`frame` as an interactive table (sort, search, pages) of formatted cells with headers in words; the
+    caption says how many rows it holds (the first `max_rows`, never a silent sample)."""
+    page = browse_html(
         frame,
         caption=caption,
-        connected=False,
-        pageLength=TABLE_PAGE_LENGTH,
-        maxBytes=_TABLE_MAX_BYTES,
-        classes="display nowrap compact",
+        units=units,
+        labels=labels,
+        max_rows=max_rows,
+        page_length=TABLE_PAGE_LENGTH,
+        reorder=reorder,
     )
-    return _display({"text/html": html, "text/plain": f"{frame.height} rows × {frame.width} columns"})
+    plain = f"{frame.height} rows × {frame.width} columns"
+    if frame.height > max_rows:
+        plain += f" ({browse_note(frame.height, max_rows)})"
+    return _display({"text/html": page, "text/plain": plain})
 
 
-def small_table_output(frame: pl.DataFrame, caption: str = "") -> Output:
-    """A short frame as a static HTML table, every row and column shown (no JavaScript needed)."""
-    with pl.Config(tbl_rows=-1, tbl_cols=-1, fmt_str_lengths=200, tbl_hide_dataframe_shape=True):
-        table = frame._repr_html_()
-    title = f'<div style="font-weight:600;margin:8px 0 2px">{html.escape(caption)}</div>' if caption else ""
-    return html_output(f"{title}{table}")
+def small_table_output(
+    frame: pl.DataFrame,
+    caption: str = "",
+    *,
+    subtitle: str | None = None,
+    units: Mapping[str, Unit] | None = None,
+    labels: Mapping[str, str] | None = None,
+    notes: Sequence[str] = (),
+) -> Output:
+    """A short frame as a publication table (great_tables): every row and column, formatted by unit."""
+    page = publication_html(
+        frame, title=caption or None, subtitle=subtitle, units=units, labels=labels, notes=notes
+    )
+    return _display({"text/html": page, "text/plain": caption or f"{frame.height} rows"})
+
+
+SMALL_TABLE_ROWS = 50  # up to this many rows a frame is a publication table; beyond, a browsing table
+
+
+def frame_output(
+    frame: pl.DataFrame,
+    title: str,
+    *,
+    units: Mapping[str, Unit] | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> Output:
+    """A titled table: every row as a publication table when short, else a browsing table under the title."""
+    if frame.height <= SMALL_TABLE_ROWS:
+        return small_table_output(frame, title, units=units, labels=labels)
+    heading = f'<div style="font-weight:600;margin:10px 0 4px">{html.escape(title)}</div>'
+    table = table_output(frame, units=units, labels=labels)
+    return _display({"text/html": heading + table["data"]["text/html"], "text/plain": title})
 
 
 def figure_output(fig: go.Figure) -> Output:

@@ -18,7 +18,6 @@ import polars as pl
 
 from stnb.charts import usage as usage_charts
 from stnb.charts.explore import group_lines
-from stnb.charts.periods import mark_partial
 from stnb.usage import analytics, build_demo_usage, import_portal_reports, read_ledger
 from stnb.usage.events import usage_events
 from stnb.usage.report import build_report
@@ -252,7 +251,7 @@ class UsageDashboard:
                 top=TOP_GROUPS,
             )
             shown = usage_charts.context(events)
-            mark_partial(main, shown.start, shown.end, every)  # a short first or last week is no drop
+            usage_charts.mark_periods(main, events, shown, every)  # a short first or last period is no drop
             trend = usage_charts.trend(events)
             found = analytics.anomalies(analytics.daily_calls(events))
             portal = events if self.source.value == "portal" else None

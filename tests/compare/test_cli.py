@@ -94,8 +94,9 @@ def test_compare_all_prints_the_sweep(fakes: dict[str, FakeEnv], capsys: pytest.
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split()[:5] == ["resource", "status_a", "status_b", "count_a", "count_b"]
     assert [line.split()[:5] for line in lines[1:3]] == [
-        ["accounting/ap-credits", "200", "200", "275", "284"],
-        ["accounting/ap-payments", "200", "200", "275", "284"],
+        # the first list resources in key order (2026-05 documents added AP bills)
+        ["accounting/ap-bills", "200", "200", "275", "284"],
+        ["accounting/ap-bills/custom-fields", "200", "200", "275", "284"],
     ]
     assert all(line.endswith("skipped: request budget (4) spent") for line in lines[3:])
     assert len(lines) > 50
@@ -134,7 +135,7 @@ def test_compare_all_writes_the_sweep_page(
         page.startswith("<!DOCTYPE html>")
         and "every list resource: a = integration vs b = production" in page
     )
-    assert "<td>accounting/ap-credits</td><td>200</td><td>200</td><td>275</td><td>284</td>" in page
+    assert "<td>accounting/ap-bills</td><td>200</td><td>200</td><td>275</td><td>284</td>" in page
     assert "skipped: request budget (4) spent" in page
 
 

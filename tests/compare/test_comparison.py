@@ -79,7 +79,7 @@ def test_text_and_html_renderings() -> None:
     )
     assert "differences found" in text and "nationalAccount" in text
     fragment = cmp._repr_html_()
-    assert fragment.count("<table>") == 1 and "Multifamily" in fragment
+    assert fragment.count("</table>") == 1 and "Multifamily" in fragment
 
 
 def test_html_escapes_values() -> None:
@@ -130,5 +130,6 @@ def test_to_html_writes_one_self_contained_page(tmp_path: Path) -> None:
     page = out.read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>")
     assert page.count(get_plotlyjs()[:300]) == 1  # plotly.js inlined once for all figures
-    assert "Changed records (detail)" in page and "Multifamily" in page
+    assert "Changed records: field, a → b" in page and "Multifamily" in page
+    assert "Bo → Bob" in page and "LA, 10001 → SF, 10001" in page  # field: old → new, structs on one line
     assert not list(tmp_path.glob("sub/*.tmp"))

@@ -28,6 +28,11 @@ def first_page_path(sandbox: Sandbox, resource: Resource, endpoint: Endpoint) ->
     """The endpoint's path with a parent id that has records (sub-lists need one)."""
     if endpoint.parent_param is None:
         return endpoint.path
+    if resource.module == "reporting":  # the Reporting API answers from its own report registry
+        categories = make_api("embedded", sandbox, None).json(
+            _CATALOG.resolve("reporting/report-categories").endpoint("list").path
+        )
+        return endpoint.path.replace("{" + endpoint.parent_param + "}", str(categories["data"][0]["id"]))
     frame = sandbox.world("integration").resource_frame(resource, endpoint.kind)
     column = SUB_LISTS[resource.key][1] if resource.key in SUB_LISTS else "_parent"
     parent = frame[column][0] if frame.height and column in frame.columns else 1

@@ -212,14 +212,15 @@ def test_portal_zero_fill_only_where_a_report_covers() -> None:
         ("b", "1", 4, 9),
     )
     per_app = A.daily_calls(frame)
-    assert per_app.rows() == [
+    assert per_app["covered"].to_list() == [1.0] * 5  # portal days are whole days
+    assert per_app.drop("covered").rows() == [
         (date(2026, 6, 1), "A", 15),
         (date(2026, 6, 2), "A", 0),
         (date(2026, 6, 3), "A", 7),
         (date(2026, 6, 5), "A", 4),
         (date(2026, 6, 4), "B", 9),
     ]
-    per_tenant = A.daily_calls(frame, by=["app", "tenant"]).filter(pl.col("app") == "A")
+    per_tenant = A.daily_calls(frame, by=["app", "tenant"]).filter(pl.col("app") == "A").drop("covered")
     assert per_tenant.rows() == [
         (date(2026, 6, 1), "A", "1", 10),
         (date(2026, 6, 2), "A", "1", 0),

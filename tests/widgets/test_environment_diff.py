@@ -63,9 +63,15 @@ def test_the_planted_differences_are_shown(compared: EnvironmentDiff) -> None:
     assert f"b = production (tenant {cmp.b.tenant}, sandbox)" in status
     summary, records, schema, charts, service = (text_of(tab) for tab in compared.tabs.children)
     assert "nationalAccount" in summary and "Multifamily" in summary
-    assert f"only in a: integration (tenant {cmp.a.tenant}, sandbox)" in records
-    assert f"{INTEGRATION_TEST_CUSTOMERS} rows × 1 columns" in records
-    assert f"{PRODUCTION_NEW_CUSTOMERS} rows × 1 columns" in records
+    assert f"Records only in a: integration (tenant {cmp.a.tenant}, sandbox)" in records
+    assert f"Records only in b: production (tenant {cmp.b.tenant}, sandbox)" in records
+    for only in (cmp.record_diff.only_in_a, cmp.record_diff.only_in_b):
+        assert only.columns[:2] == ["id", "name"]  # the records themselves, not ids alone
+        assert str(only["name"][0]) in records
+    assert cmp.record_diff.only_in_a.height == INTEGRATION_TEST_CUSTOMERS
+    assert cmp.record_diff.only_in_b.height == PRODUCTION_NEW_CUSTOMERS
+    assert "Changed records, field by field: a → b" in records and " → " in records
+    assert '{\\"' not in records and '[{' not in records  # no JSON text: nested values on one line
     assert "nationalAccount" in schema and "Multifamily" in schema
     assert "records per month" in charts and "Changed fields" in charts
     assert all(PLOTLY_MIME in output["data"] for output in compared.tabs.children[3].outputs)

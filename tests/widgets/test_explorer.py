@@ -75,7 +75,7 @@ def test_run_shows_the_frame_with_its_origin(explorer: ResourceExplorer, st: Con
     assert origin in figure["layout"]["title"]["text"]
     assert sorted(figure["data"][0]["y"]) == sorted(expected.columns)
     profile = text_of(explorer.profile)
-    assert "schema and profile · crm/customers" in profile and "nulls" in profile
+    assert "schema and profile · crm/customers" in profile and "Nulls" in profile
 
 
 def test_filters_and_dates_reach_the_request(explorer: ResourceExplorer) -> None:
