@@ -59,3 +59,17 @@ def test_names_load_their_module_on_first_use() -> None:
     assert "polars" in loaded_after("import stnb\nstnb.Connection")
     assert "httpx" in loaded_after("import stnb\nstnb.connect")
     assert loaded_after("import stnb\nstnb.StnbError") == []
+
+
+def test_compare_help_names_the_sweeps_default_budget_without_importing_it() -> None:
+    """`--budget` defaults to the sweep's own default, named in the help (the CLI cannot import it early)."""
+    import argparse
+
+    from stnb.cli.main import build_parser
+    from stnb.compare.sweep import DEFAULT_BUDGET
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    budget = next(a for a in sub.choices["compare"]._actions if a.dest == "budget")
+    assert budget.default is None
+    assert f"DEFAULT_BUDGET, {DEFAULT_BUDGET})" in (budget.help or "")

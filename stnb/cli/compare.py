@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 from stnb.catalog import UnknownResourceError
 from stnb.cli.common import bounded_int
-from stnb.compare.sweep import DEFAULT_BUDGET
 from stnb.errors import StnbError
 
 if TYPE_CHECKING:  # polars loads when a command runs, not for `stnb --help`
@@ -68,9 +67,9 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     parser.add_argument(
         "--budget",
         type=bounded_int(1),
-        default=DEFAULT_BUDGET,
+        default=None,  # the sweep's own default; importing it here would load polars for `stnb --help`
         metavar="N",
-        help=f"with --all: requests allowed in total (default {DEFAULT_BUDGET})",
+        help="with --all: requests allowed in total (default: stnb.compare.sweep.DEFAULT_BUDGET, 300)",
     )
     parser.add_argument(
         "--sandbox",
@@ -116,6 +115,7 @@ def run(args: argparse.Namespace) -> int:
 def _run_all(args: argparse.Namespace) -> int:
     from stnb.compare import compare_all
     from stnb.compare.render import write_sweep_html
+    from stnb.compare.sweep import DEFAULT_BUDGET
 
     ignored = [
         option
@@ -133,7 +133,8 @@ def _run_all(args: argparse.Namespace) -> int:
         )
     resources = [args.resource] if args.resource else None
     try:
-        sweep = compare_all(args.a, args.b, resources, args.budget, connect_options=_options(args))
+        budget = DEFAULT_BUDGET if args.budget is None else args.budget
+        sweep = compare_all(args.a, args.b, resources, budget, connect_options=_options(args))
     except (StnbError, UnknownResourceError, ValueError) as exc:
         return _fail(str(exc))
     print(_sweep_text(sweep))
