@@ -1,7 +1,8 @@
 """Sandbox throughput and world-building time.
 
 Prints requests/s for 50-record and 5,000-record job pages through the in-process transport and through
-the uvicorn server on loopback (rate limit off, keep-alive client), and the seconds to build the world
+the uvicorn server on loopback (rate limit off, latency model off, keep-alive client), the same served with
+`stnb sandbox serve`'s default latency model for one sequential client, and the seconds to build the world
 (customers, locations, jobs, appointments, invoices with items and payments, one environment) at scales 1
 and 100, each in a child process so its peak memory is its own. Runtime is bounded: each throughput run
 lasts `--seconds`, each build gets `--build-timeout`.
@@ -21,7 +22,7 @@ from typing import Any
 
 import httpx
 
-from stnb.sandbox import Sandbox
+from stnb.sandbox import LIVE_LATENCY, Sandbox
 from stnb.sandbox.server import serve_in_thread
 
 ANCHOR = datetime(2026, 6, 1, tzinfo=UTC)
@@ -79,6 +80,29 @@ def run_throughput(seconds: float) -> None:
                 client.close()
 
 
+def run_live_latency(seconds: float) -> None:
+    """A sequential client against the server with `stnb sandbox serve`'s default latency model."""
+    sandbox = Sandbox(
+        seed=0,
+        anchor=ANCHOR,
+        latency_ms=LIVE_LATENCY.base_ms,
+        per_record_ms=LIVE_LATENCY.per_record_ms,
+    )
+    sandbox.world("integration").jobs()
+    with serve_in_thread(sandbox) as server:
+        client, headers, path = _client(sandbox, server.url, None)
+        try:
+            for size in (50, 5000):
+                rps, _mbps = _throughput(client, headers, path, size, seconds)
+                print(
+                    f"served, latency {LIVE_LATENCY}: {size}-record pages, one client in sequence: "
+                    f"{rps:.1f} requests/s (the rate limit: 60/s)",
+                    flush=True,
+                )
+        finally:
+            client.close()
+
+
 def _build(scale: float, results: Any) -> None:
     sandbox = Sandbox(seed=0, scale=scale, anchor=ANCHOR)
     world = sandbox.world("integration")
@@ -126,6 +150,7 @@ def main() -> None:
     parser.add_argument("--build-timeout", type=float, default=75.0, help="seconds allowed for each build")
     args = parser.parse_args()
     run_throughput(args.seconds)
+    run_live_latency(args.seconds)
     for scale in (1.0, args.big_scale):
         run_build(scale, args.build_timeout)
 

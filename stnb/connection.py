@@ -3,11 +3,11 @@
 What `stnb.connect()` returns. Every method takes a catalog name (`"crm/customers"`, or `"customers"`
 when unique) and validates filters before sending anything (see `stnb.query`).
 
-`active`: when a resource supports it and the caller omits it, nothing is sent, so the API applies its
-own default and returns active records only. This mirrors the real API exactly (code written against
-a frame behaves like code written against the API). The effective value is always visible: in
-`conn.last_query.active`, in the progress bar's description, and in a one-time log line per resource.
-Pass `active="any"` to include inactive records.
+`active`: when a resource supports it and the caller omits it, `active=True` is sent, which is what the
+live API applies when it is omitted, also on the lists whose documents say all records are returned by
+default (`stnb.catalog.quirks`, "active-by-default"): the result is the live API's whatever the server's
+default. The effective value is always visible: in `conn.last_query.active`, in the progress bar's
+description, and in a one-time log line per resource. Pass `active="any"` to include inactive records.
 
 `last_query` describes the last `frame()` / `to_parquet()` (polars frames carry no metadata): which
 resource, environment and tenant answered, the effective filters (including `active`), pages, rows,
@@ -20,7 +20,8 @@ import importlib
 import logging
 import os
 import threading
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -29,9 +30,11 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import polars as pl
 
+from stnb import capacity
+from stnb._checks import check_output_path, check_record_id
 from stnb.catalog import Catalog, Endpoint, Resource, load_catalog
 from stnb.clock import SYSTEM_CLOCK, Clock
-from stnb.errors import InvalidResponse, ValidationError
+from stnb.errors import InvalidRequest, InvalidResponse
 from stnb.frames import ParquetSink, concat_frames, polars_schema, to_frame
 from stnb.paging import (
     DEFAULT_CONCURRENCY,
@@ -54,6 +57,8 @@ CONVERT_ROWS = 5000  # records per typed conversion: amortises per-call costs, b
 PROGRESS_DELAY = 2.0  # progress=None: a bar appears only for pulls that take longer than this
 
 log = logging.getLogger("stnb")
+# How the one-time `active` note tells the caller to include inactive records (the CLI sets its spelling).
+ACTIVE_HINT: ContextVar[str] = ContextVar("stnb_active_hint", default="pass active='any'")
 _active_noted: set[str] = set()
 _active_lock = threading.Lock()
 
@@ -112,17 +117,18 @@ def _progress_flag(value: bool | None, default: bool | None) -> bool | float:
     return chosen
 
 
-def _note_active(plan: _Plan, filters: Mapping[str, Any]) -> None:
-    if plan.active is None or filters.get("active") is not None:
+def _note_active(resource: Resource, active: str | None, filters: Mapping[str, Any]) -> None:
+    if active is None or filters.get("active") is not None:
         return
     with _active_lock:
-        if plan.resource.key in _active_noted:
+        if resource.key in _active_noted:
             return
-        _active_noted.add(plan.resource.key)
+        _active_noted.add(resource.key)
     log.warning(
-        "stnb: %s: active not given, so ServiceTitan returns active records only (active=True); "
-        "pass active='any' to include inactive ones",
-        plan.resource.key,
+        "stnb: %s: active not given, so active=True is sent and only active records come back, as "
+        "ServiceTitan does when it is omitted; %s to include inactive ones",
+        resource.key,
+        ACTIVE_HINT.get(),
     )
 
 
@@ -188,17 +194,19 @@ class _Base(Generic[_C]):
             and rest.get("pageSize") is not None
             and str(rest["pageSize"]) != str(page_size)
         ):
-            raise ValidationError(
+            raise InvalidRequest(
                 f"{resource.key}: page_size={page_size} and pageSize={rest['pageSize']} disagree; pass one",
                 errors={"pageSize": ["given twice"]},
                 status=None,
             )
         if "pageSize" in endpoint.params and rest.get("pageSize") is None:
             rest["pageSize"] = self._page_size if page_size is None else page_size
+        plan_active = effective_active(endpoint, rest)
+        _note_active(resource, plan_active, rest)
+        if plan_active is not None and rest.get("active") is None:
+            rest["active"] = plan_active  # sent explicitly: servers disagree on the default (see above)
         queries = build_query(endpoint, rest, resource=resource.key)
-        plan = _Plan(resource, endpoint, queries, path_params, effective_active(endpoint, rest))
-        _note_active(plan, rest)
-        return plan
+        return _Plan(resource, endpoint, queries, path_params, plan_active)
 
     def _export_endpoint(
         self, name: str, filters: Mapping[str, Any]
@@ -207,7 +215,7 @@ class _Base(Generic[_C]):
         endpoint = resource.endpoint("export")
         reserved = {"from", "includeRecentChanges"} & set(filters)
         if reserved:
-            raise ValidationError(
+            raise InvalidRequest(
                 f"{resource.key} export: use since=/checkpoint=/include_recent_changes= instead of "
                 f"{', '.join(sorted(reserved))}",
                 errors={k: ["set by the cursor"] for k in reserved},
@@ -244,12 +252,37 @@ class _Base(Generic[_C]):
             rows=rows,
         )
 
+    def _capacity_queries(
+        self,
+        start: str | date | datetime,
+        end: str | date | datetime,
+        business_unit_ids: Sequence[int] | None,
+        job_type_id: int | None,
+        skill_based_availability: bool,
+    ) -> list[dict[str, Any]]:
+        windows = capacity.capacity_windows(
+            capacity.capacity_moment(start, "start"),
+            capacity.capacity_moment(end, "end"),
+            self._clock.utcnow(),
+        )
+        return [
+            capacity.capacity_body(
+                first,
+                last,
+                business_unit_ids=business_unit_ids,
+                job_type_id=job_type_id,
+                skill_based_availability=skill_based_availability,
+            )
+            for first, last in windows
+        ]
+
     def _get_request(
         self, name: str, id: int | str, params: Mapping[str, Any]
     ) -> tuple[Endpoint, QueryParams | None, dict[str, Any]]:
         """The get endpoint of `name`, and the query and path parameters that fetch record `id`."""
         res = self.catalog.resolve(name)
         endpoint = res.endpoint("get")
+        id = check_record_id(id)
         path_params, rest = split_path_params(endpoint, params)
         (query,) = build_query(endpoint, rest, resource=res.key)
         path_params[endpoint.id_param or "id"] = id
@@ -367,6 +400,24 @@ class Connection(_Base["Client"]):
         body = self.client.request_json("GET", endpoint.path, params=query, path_params=path_params)
         return _record(body, endpoint)
 
+    def capacity(
+        self,
+        start: str | date | datetime,
+        end: str | date | datetime,
+        *,
+        business_unit_ids: Sequence[int] | None = None,
+        job_type_id: int | None = None,
+        skill_based_availability: bool = False,
+    ) -> pl.DataFrame:
+        """Dispatch capacity from `start` (clamped to now) to `end`, in queries of at most 14 days, as one
+        frame of availabilities (`stnb.capacity`)."""
+        bodies = self._capacity_queries(start, end, business_unit_ids, job_type_id, skill_based_availability)
+        answers = [
+            self.client.request_json("POST", capacity.CAPACITY_PATH, json=body, read_only=True)
+            for body in bodies
+        ]
+        return capacity.capacity_frame(answers)
+
     def request(self, method: str, path: str, **kwargs: Any) -> Any:
         """The escape hatch: any call, parsed JSON back (`stnb.client.Client.request_json`)."""
         return self.client.request_json(method, path, **kwargs)
@@ -386,8 +437,10 @@ class Connection(_Base["Client"]):
         """Stream a list (or, with `export=True`, an export feed) page by page into a Parquet file.
 
         Memory stays bounded by a few pages; the file appears only when complete (atomic rename).
-        A path ending in ".csv" writes CSV instead, nested columns as JSON text.
+        A path ending in ".csv" writes CSV instead, nested columns as JSON text. The path is checked
+        before anything is fetched (suffix .parquet or .csv, not a directory, a writable folder).
         """
+        path = check_output_path(path)
         if export:
             res, _, params = self._export_endpoint(resource, filters)
             fields = res.fields_for("export")
@@ -541,6 +594,24 @@ class AsyncConnection(_Base["AsyncClient"]):
         body = await self.client.request_json("GET", endpoint.path, params=query, path_params=path_params)
         return _record(body, endpoint)
 
+    async def capacity(
+        self,
+        start: str | date | datetime,
+        end: str | date | datetime,
+        *,
+        business_unit_ids: Sequence[int] | None = None,
+        job_type_id: int | None = None,
+        skill_based_availability: bool = False,
+    ) -> pl.DataFrame:
+        """Dispatch capacity from `start` (clamped to now) to `end`, in queries of at most 14 days, as one
+        frame of availabilities (`stnb.capacity`)."""
+        bodies = self._capacity_queries(start, end, business_unit_ids, job_type_id, skill_based_availability)
+        answers = [
+            await self.client.request_json("POST", capacity.CAPACITY_PATH, json=body, read_only=True)
+            for body in bodies
+        ]
+        return capacity.capacity_frame(answers)
+
     async def request(self, method: str, path: str, **kwargs: Any) -> Any:
         """The escape hatch: any call, parsed JSON back."""
         return await self.client.request_json(method, path, **kwargs)
@@ -558,6 +629,7 @@ class AsyncConnection(_Base["AsyncClient"]):
         **filters: Any,
     ) -> Path:
         """Stream a list or export feed into a Parquet (or CSV) file; see `Connection.to_parquet`."""
+        path = check_output_path(path)
         if export:
             res, _, params = self._export_endpoint(resource, filters)
             fields = res.fields_for("export")

@@ -1,6 +1,7 @@
 """The sandbox served by a child process (`stnb sandbox serve`), so the client's time and memory are its own.
 
-Latency and rate limit are always passed explicitly: the sandbox's defaults may change.
+Latency (base and per record) and rate limit are always passed explicitly: the served defaults model the
+live API's latency, which would swamp what these benchmarks measure.
 """
 
 from __future__ import annotations
@@ -60,6 +61,8 @@ def serve(
         str(scale),
         "--latency-ms",
         str(latency_ms),
+        "--per-record-ms",
+        "0",  # the served sandbox's default adds latency per record sent; these benchmarks want none
         "--rate-limit",
         str(rate_limit),
     ]

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from stnb.catalog import UnknownResourceError
-from stnb.cli.common import bounded_int
+from stnb.cli.common import bounded_int, one_line
 from stnb.errors import StnbError
 
 if TYPE_CHECKING:  # polars loads when a command runs, not for `stnb --help`
@@ -174,5 +174,5 @@ def _sweep_text(sweep: pl.DataFrame) -> str:
 
 
 def _fail(message: str) -> int:
-    print(f"stnb compare: error: {message}", file=sys.stderr)
+    print(f"stnb compare: error: {one_line(message)}", file=sys.stderr)
     return 2

@@ -23,7 +23,7 @@ import threading
 import weakref
 from collections import OrderedDict, deque
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -31,14 +31,19 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 from stnb.clock import SYSTEM_CLOCK, Clock
+from stnb.sandbox import kpi_reports
 from stnb.sandbox.messages import SandboxRequest, SandboxResponse, json_response, problem, trace_id
 
 __all__ = [
     "DEFAULT_DATA_PAGE_SIZE",
+    "KPI_REPORTS",
     "QUERY_INLINE_ROWS",
     "QUERY_POLLS_UNTIL_READY",
     "REPORTS",
     "REPORT_RUNS_PER_MINUTE",
+    "REPORT_RUN_SECONDS",
+    "STILL_RUNNING_ROWS",
+    "STILL_RUNNING_TITLE",
     "ReportSource",
     "ReportingService",
     "set_default_runs_per_minute",
@@ -51,6 +56,9 @@ DEFAULT_LIST_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 5000
 QUERY_INLINE_ROWS = 1000  # a /data/query result above this many rows answers 202 and is polled
 QUERY_POLLS_UNTIL_READY = 2
+REPORT_RUN_SECONDS = 3.0  # how long a big report "runs" when the report-still-running quirk is on
+STILL_RUNNING_ROWS = 500  # a result above this many rows is "big": its first /data run answers 409
+STILL_RUNNING_TITLE = "The report is still running. Please try again later."
 _WINDOW_SECONDS = 60.0
 _default_runs_per_minute = REPORT_RUNS_PER_MINUTE
 _RESULT_CACHE = 16
@@ -81,6 +89,7 @@ class ReportSource:
     invoices: pl.DataFrame
     calls: pl.DataFrame
     memberships: pl.DataFrame
+    world: Any = field(default=None, compare=False)  # the KPI reports (`kpi_reports`) read the world itself
 
 
 # ---------------------------------------------------------------------------------------------
@@ -467,6 +476,137 @@ REPORTS: tuple[_Report, ...] = (
     ),
 )
 
+
+def _on_world(
+    compute: Callable[[Any, Mapping[str, Any]], pl.DataFrame], fields: tuple[_Field, ...]
+) -> Compute:
+    """A KPI report's computation over the source's world; no rows when the source has no world."""
+
+    def run(source: ReportSource, params: Mapping[str, Any]) -> pl.DataFrame:
+        if source.world is None:
+            types = {"Number": pl.Float64, "String": pl.String, "Date": pl.Date}
+            return pl.DataFrame(schema={f.name: types.get(f.data_type, pl.String) for f in fields})
+        return compute(source.world, params)
+
+    return run
+
+
+def _kpi(
+    category: str,
+    report_id: int,
+    name: str,
+    description: str,
+    params: tuple[_Param, ...],
+    fields: tuple[tuple[str, str, str], ...],
+    compute: Callable[[Any, Mapping[str, Any]], pl.DataFrame],
+) -> _Report:
+    declared = tuple(_Field(*f) for f in fields)
+    return _Report(category, report_id, name, description, params, declared, _on_world(compute, declared))
+
+
+_N, _S = "Number", "String"
+# The reports `stnb.recipes` reconcile against (definitions in `stnb.sandbox.kpi_reports`).
+KPI_REPORTS: tuple[_Report, ...] = (
+    _kpi(
+        "business-unit-dashboard",
+        3170,
+        "Business Unit Performance",
+        "Completed, non-job, adjustment and total revenue (income items), completed jobs, per business unit.",
+        (_FROM, _TO, _UNITS),
+        (
+            ("BusinessUnitId", "Business Unit ID", _N),
+            ("Name", "Business Unit", _S),
+            ("CompletedRevenue", "Completed Revenue", _N),
+            ("NonJobRevenue", "Non-Job Revenue", _N),
+            ("AdjustmentRevenue", "Adjustment Revenue", _N),
+            ("TotalRevenue", "Total Revenue", _N),
+            ("CompletedJobs", "Completed Jobs", _N),
+        ),
+        kpi_reports.business_unit_performance,
+    ),
+    _kpi(
+        "technician-dashboard",
+        3171,
+        "Technician Revenue",
+        "Completed revenue per technician, split between the technicians assigned to each job.",
+        (_FROM, _TO, _UNITS),
+        (
+            ("TechnicianId", "Technician ID", _N),
+            ("Name", "Technician", _S),
+            ("CompletedRevenue", "Completed Revenue", _N),
+            ("CompletedJobs", "Completed Jobs", _N),
+        ),
+        kpi_reports.technician_revenue,
+    ),
+    _kpi(
+        "technician-dashboard",
+        3172,
+        "Technician Utilization",
+        "Hours booked on assigned appointments against available hours, per technician.",
+        (_FROM, _TO, _UNITS),
+        (
+            ("TechnicianId", "Technician ID", _N),
+            ("Name", "Technician", _S),
+            ("BookedHours", "Booked Hours", _N),
+            ("AvailableHours", "Available Hours", _N),
+            ("Utilization", "Utilization", _N),
+        ),
+        kpi_reports.technician_utilization,
+    ),
+    _kpi(
+        "marketing",
+        3184,
+        "Campaign Performance",
+        "Leads and booked leads by call date; completed jobs and revenue by completion date; per campaign.",
+        (_FROM, _TO),
+        (
+            ("CampaignId", "Campaign ID", _N),
+            ("Campaign", "Campaign", _S),
+            ("Leads", "Leads", _N),
+            ("BookedLeads", "Booked Leads", _N),
+            ("CompletedJobs", "Completed Jobs", _N),
+            ("CompletedRevenue", "Completed Revenue", _N),
+        ),
+        kpi_reports.campaign_performance,
+    ),
+    _kpi(
+        "marketing",
+        3185,
+        "Membership Summary",
+        "Memberships active at start and end, new sales, cancellations and expirations per membership type.",
+        (_FROM, _TO),
+        (
+            ("MembershipTypeId", "Membership Type ID", _N),
+            ("MembershipType", "Membership Type", _S),
+            ("ActiveAtStart", "Active At Start", _N),
+            ("NewSales", "New Sales", _N),
+            ("Canceled", "Canceled", _N),
+            ("Expired", "Expired", _N),
+            ("ActiveAtEnd", "Active At End", _N),
+        ),
+        kpi_reports.membership_summary,
+    ),
+    _kpi(
+        "accounting",
+        3167,
+        "AR Aging Summary",
+        "Open balances as of a date per business unit, aged by days since the invoice date.",
+        (_Param("AsOf", "As Of", "Date", required=True), _UNITS),
+        (
+            ("BusinessUnitId", "Business Unit ID", _N),
+            ("BusinessUnit", "Business Unit", _S),
+            ("Current", "0-30", _N),
+            ("Days31To60", "31-60", _N),
+            ("Days61To90", "61-90", _N),
+            ("Days91To120", "91-120", _N),
+            ("Over120", "Over 120", _N),
+            ("Total", "Total", _N),
+        ),
+        kpi_reports.ar_aging_summary,
+    ),
+)
+REPORTS = REPORTS + KPI_REPORTS
+
 _CATEGORIES: tuple[tuple[str, str], ...] = (
     ("accounting", "Accounting"),
     ("business-unit-dashboard", "Business Unit Dashboard"),
@@ -505,6 +645,8 @@ class _State:
     results: OrderedDict[str, pl.DataFrame] = field(default_factory=OrderedDict)
     source: ReportSource | None = None
     counter: int = 0
+    running: dict[str, float] = field(default_factory=dict)  # big runs in progress: key -> started at
+    ran: set[str] = field(default_factory=set)  # big runs that finished (answered from now on)
 
 
 _STATES: weakref.WeakKeyDictionary[Any, _State] = weakref.WeakKeyDictionary()
@@ -540,6 +682,9 @@ class ReportingService:
     `clock` drives the run limit (the world's `clock` when it has one, else the system clock);
     `runs_per_minute` fixes the limit, else the world's `report_runs_per_minute`, else the process
     default (`set_default_runs_per_minute`), read on every run.
+    `still_running` (a flag, or a callable read on every run) reproduces the live API's 409 for a report
+    still running: the first `/data` run of a result above `STILL_RUNNING_ROWS` rows answers 409 for
+    `REPORT_RUN_SECONDS`; such a refused run does not count against the run limit.
     """
 
     def __init__(
@@ -549,8 +694,10 @@ class ReportingService:
         clock: Clock | None = None,
         runs_per_minute: float | None = None,
         seed: int | None = None,
+        still_running: Callable[[], bool] | bool = False,
     ) -> None:
         self._world = world
+        self._still_running = still_running
         self._state = _state_for(world)
         self._clock: Clock = clock or getattr(world, "clock", None) or SYSTEM_CLOCK
         self._fixed_runs_per_minute = _checked_rate(runs_per_minute) if runs_per_minute is not None else None
@@ -615,6 +762,8 @@ class ReportingService:
     ) -> SandboxResponse:
         params = _parse_parameters(report, req.body)
         page, page_size, include_total = _paging(req, DEFAULT_DATA_PAGE_SIZE)
+        if not query and self._running(env, tenant, report, params):
+            return problem(409, STILL_RUNNING_TITLE, self._trace())
         wait = self._take_run(env, tenant, report.id)
         if wait > 0:
             seconds = max(1, math.ceil(wait))
@@ -632,7 +781,28 @@ class ReportingService:
                     report, params, page, page_size, include_total, QUERY_POLLS_UNTIL_READY
                 )
             return json_response(202, {"status": "NotStarted", "token": token})
-        return json_response(200, _data_page(report, result, page, page_size, include_total))
+        body = _data_page(report, result, page, page_size, include_total)
+        return replace(json_response(200, body), records=len(body["data"]))
+
+    def _running(self, env: str, tenant: int, report: _Report, params: Mapping[str, Any]) -> bool:
+        """Whether this run meets the live API's "still running" 409 (a big result's first run)."""
+        flag = self._still_running
+        if not (flag() if callable(flag) else flag):
+            return False
+        key = f"{env}:{tenant}:{report.id}:{json.dumps(params, default=str, sort_keys=True)}"
+        with self._state.lock:
+            if key in self._state.ran:
+                return False
+        if self._result(report, params).height <= STILL_RUNNING_ROWS:
+            return False
+        now = self._clock.monotonic()
+        with self._state.lock:
+            started = self._state.running.setdefault(key, now)
+            if now - started < REPORT_RUN_SECONDS:
+                return True
+            del self._state.running[key]
+            self._state.ran.add(key)
+            return False
 
     def _data_query(self, req: SandboxRequest, method: str, token: str) -> SandboxResponse | None:
         with self._state.lock:
@@ -748,6 +918,7 @@ def source_from_world(world: Any) -> ReportSource:
         _get(calls, pl.String, "leadCall.campaign.name", "campaign.name").alias("name"),
     ).filter(pl.col("id").is_not_null() & ~pl.col("id").is_in(campaigns["id"].implode()))
     return ReportSource(
+        world=world,
         timezone=str(world.timezone),
         business_units=_named(world.business_units()),
         technicians=world.technicians().select(

@@ -7,7 +7,15 @@ plain methods (`run()`, `test()`, ...) so they can be driven without a browser.
 from stnb.widgets.connection_panel import ConnectionPanel
 from stnb.widgets.environment_diff import EnvironmentDiff
 from stnb.widgets.explorer import ResourceExplorer
+from stnb.widgets.recipe_view import RecipeView
 from stnb.widgets.report_runner import ReportRunner
 from stnb.widgets.usage_dashboard import UsageDashboard
 
-__all__ = ["ConnectionPanel", "EnvironmentDiff", "ReportRunner", "ResourceExplorer", "UsageDashboard"]
+__all__ = [
+    "ConnectionPanel",
+    "EnvironmentDiff",
+    "RecipeView",
+    "ReportRunner",
+    "ResourceExplorer",
+    "UsageDashboard",
+]
