@@ -125,6 +125,7 @@ _LAZY_SUBMODULES = frozenset(
         "reports",
         "retry",
         "sandbox",
+        "tables",
         "tenant_time",
         "usage",
         "widgets",
