@@ -248,9 +248,7 @@ def _summary_table(summary: pl.DataFrame) -> str:
 
 
 def _anomaly_table(found: pl.DataFrame) -> str:
-    shown = found.select(
-        "app", "day", "kind", "calls", pl.col("expected").round(0), "deviation_pct", "z"
-    )
+    shown = found.select("app", "day", "kind", "calls", pl.col("expected").round(0), "deviation_pct", "z")
     table = publication_html(shown, units={"expected": "count"}, labels={"deviation_pct": "Deviation"})
     return f"<div class='scroll'>{table}</div>"
 
