@@ -3,11 +3,11 @@
 What `stnb.connect()` returns. Every method takes a catalog name (`"crm/customers"`, or `"customers"`
 when unique) and validates filters before sending anything (see `stnb.query`).
 
-`active`: when a resource supports it and the caller omits it, nothing is sent, so the API applies its
-own default and returns active records only. This mirrors the real API exactly (code written against
-a frame behaves like code written against the API). The effective value is always visible: in
-`conn.last_query.active`, in the progress bar's description, and in a one-time log line per resource.
-Pass `active="any"` to include inactive records.
+`active`: when a resource supports it and the caller omits it, `active=True` is sent, which is what the
+live API applies when it is omitted, also on the lists whose documents say all records are returned by
+default (`stnb.catalog.quirks`, "active-by-default"): the result is the live API's whatever the server's
+default. The effective value is always visible: in `conn.last_query.active`, in the progress bar's
+description, and in a one-time log line per resource. Pass `active="any"` to include inactive records.
 
 `last_query` describes the last `frame()` / `to_parquet()` (polars frames carry no metadata): which
 resource, environment and tenant answered, the effective filters (including `active`), pages, rows,
@@ -20,7 +20,7 @@ import importlib
 import logging
 import os
 import threading
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import polars as pl
 
+from stnb import capacity
 from stnb.catalog import Catalog, Endpoint, Resource, load_catalog
 from stnb.clock import SYSTEM_CLOCK, Clock
 from stnb.errors import InvalidResponse, ValidationError
@@ -112,17 +113,17 @@ def _progress_flag(value: bool | None, default: bool | None) -> bool | float:
     return chosen
 
 
-def _note_active(plan: _Plan, filters: Mapping[str, Any]) -> None:
-    if plan.active is None or filters.get("active") is not None:
+def _note_active(resource: Resource, active: str | None, filters: Mapping[str, Any]) -> None:
+    if active is None or filters.get("active") is not None:
         return
     with _active_lock:
-        if plan.resource.key in _active_noted:
+        if resource.key in _active_noted:
             return
-        _active_noted.add(plan.resource.key)
+        _active_noted.add(resource.key)
     log.warning(
-        "stnb: %s: active not given, so ServiceTitan returns active records only (active=True); "
-        "pass active='any' to include inactive ones",
-        plan.resource.key,
+        "stnb: %s: active not given, so active=True is sent and only active records come back, as "
+        "ServiceTitan does when it is omitted; pass active='any' to include inactive ones",
+        resource.key,
     )
 
 
@@ -195,10 +196,12 @@ class _Base(Generic[_C]):
             )
         if "pageSize" in endpoint.params and rest.get("pageSize") is None:
             rest["pageSize"] = self._page_size if page_size is None else page_size
+        plan_active = effective_active(endpoint, rest)
+        _note_active(resource, plan_active, rest)
+        if plan_active is not None and rest.get("active") is None:
+            rest["active"] = plan_active  # sent explicitly: servers disagree on the default (see above)
         queries = build_query(endpoint, rest, resource=resource.key)
-        plan = _Plan(resource, endpoint, queries, path_params, effective_active(endpoint, rest))
-        _note_active(plan, rest)
-        return plan
+        return _Plan(resource, endpoint, queries, path_params, plan_active)
 
     def _export_endpoint(
         self, name: str, filters: Mapping[str, Any]
@@ -243,6 +246,30 @@ class _Base(Generic[_C]):
             pages=batches,
             rows=rows,
         )
+
+    def _capacity_queries(
+        self,
+        start: str | date | datetime,
+        end: str | date | datetime,
+        business_unit_ids: Sequence[int] | None,
+        job_type_id: int | None,
+        skill_based_availability: bool,
+    ) -> list[dict[str, Any]]:
+        windows = capacity.capacity_windows(
+            capacity.capacity_moment(start, "start"),
+            capacity.capacity_moment(end, "end"),
+            self._clock.utcnow(),
+        )
+        return [
+            capacity.capacity_body(
+                first,
+                last,
+                business_unit_ids=business_unit_ids,
+                job_type_id=job_type_id,
+                skill_based_availability=skill_based_availability,
+            )
+            for first, last in windows
+        ]
 
     def _get_request(
         self, name: str, id: int | str, params: Mapping[str, Any]
@@ -366,6 +393,24 @@ class Connection(_Base["Client"]):
         endpoint, query, path_params = self._get_request(resource, id, params)
         body = self.client.request_json("GET", endpoint.path, params=query, path_params=path_params)
         return _record(body, endpoint)
+
+    def capacity(
+        self,
+        start: str | date | datetime,
+        end: str | date | datetime,
+        *,
+        business_unit_ids: Sequence[int] | None = None,
+        job_type_id: int | None = None,
+        skill_based_availability: bool = False,
+    ) -> pl.DataFrame:
+        """Dispatch capacity from `start` (clamped to now) to `end`, in queries of at most 14 days, as one
+        frame of availabilities (`stnb.capacity`)."""
+        bodies = self._capacity_queries(start, end, business_unit_ids, job_type_id, skill_based_availability)
+        answers = [
+            self.client.request_json("POST", capacity.CAPACITY_PATH, json=body, read_only=True)
+            for body in bodies
+        ]
+        return capacity.capacity_frame(answers)
 
     def request(self, method: str, path: str, **kwargs: Any) -> Any:
         """The escape hatch: any call, parsed JSON back (`stnb.client.Client.request_json`)."""
@@ -537,6 +582,24 @@ class AsyncConnection(_Base["AsyncClient"]):
         endpoint, query, path_params = self._get_request(resource, id, params)
         body = await self.client.request_json("GET", endpoint.path, params=query, path_params=path_params)
         return _record(body, endpoint)
+
+    async def capacity(
+        self,
+        start: str | date | datetime,
+        end: str | date | datetime,
+        *,
+        business_unit_ids: Sequence[int] | None = None,
+        job_type_id: int | None = None,
+        skill_based_availability: bool = False,
+    ) -> pl.DataFrame:
+        """Dispatch capacity from `start` (clamped to now) to `end`, in queries of at most 14 days, as one
+        frame of availabilities (`stnb.capacity`)."""
+        bodies = self._capacity_queries(start, end, business_unit_ids, job_type_id, skill_based_availability)
+        answers = [
+            await self.client.request_json("POST", capacity.CAPACITY_PATH, json=body, read_only=True)
+            for body in bodies
+        ]
+        return capacity.capacity_frame(answers)
 
     async def request(self, method: str, path: str, **kwargs: Any) -> Any:
         """The escape hatch: any call, parsed JSON back."""

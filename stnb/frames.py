@@ -15,7 +15,11 @@ date -> Date, money -> Decimal(18, 2), decimal_string -> Decimal(18, 6), {"list"
   batch, reported once;
 - fields the catalog does not know, also inside nested objects, are kept (extra columns, or extra struct
   fields) and reported once per resource with a `SchemaDriftWarning`; an extra field whose values mix
-  types is kept as JSON text.
+  types is kept as JSON text;
+- values of another JSON type than documented in a text field (an integer in a string enum, as the live
+  API sends for `landedCostMethod`) are kept as their JSON text ("0"), reported once per resource; a
+  date-time in a date field (`postDate` "2025-10-13T00:00:00") is read as its date, reported once (with
+  how many had a time of day other than midnight, which a date cannot hold).
 """
 
 from __future__ import annotations
@@ -77,7 +81,8 @@ _NAIVE_FORMAT = "%Y-%m-%dT%H:%M:%S%.f"
 
 
 class SchemaDriftWarning(UserWarning):
-    """Records carried fields the catalog does not describe; they are kept as inferred columns."""
+    """Records differ from the documents: fields the catalog does not describe (kept as inferred columns),
+    values of another type than documented (kept), values that did not fit (nulled, counted)."""
 
 
 def polars_dtype(ftype: FieldType) -> pl.DataType:
@@ -137,13 +142,15 @@ class _Notes:
     """What a conversion found worth telling once: unknown field paths, cells that became null, widened
     decimal columns."""
 
-    __slots__ = ("rounded", "unfit", "unknown", "widened")
+    __slots__ = ("dated", "mistyped", "rounded", "unfit", "unknown", "widened")
 
     def __init__(self) -> None:
         self.unknown: list[str] = []
         self.unfit: dict[str, int] = {}
         self.widened: list[str] = []
         self.rounded: dict[str, int] = {}
+        self.mistyped: dict[str, dict[str, int]] = {}  # path -> JSON type name -> count
+        self.dated: dict[str, list[int]] = {}  # path -> [date-times in a date field, with a time of day]
 
 
 def _typed_frame(rows: list[dict[str, Any]], fields: Mapping[str, FieldType], notes: _Notes) -> pl.DataFrame:
@@ -224,8 +231,27 @@ def _column(name: str, values: Sequence[Any], ftype: FieldType, notes: _Notes, p
             return _list_column(name, values, ftype["list"], notes, path)
         if "struct" in ftype:
             return _struct_column(name, values, ftype["struct"], notes, path)
+    if ftype == "string" or (isinstance(ftype, dict) and "enum" in ftype):
+        values = _text_values(values, notes, path)
     raw = _scalar_column(name, values, _raw_dtype(ftype), notes, path)
     return _finish(raw, ftype, notes, path)
+
+
+_JSON_TYPES = {int: "integer", float: "number", bool: "boolean", dict: "object", list: "array"}
+
+
+def _text_values(values: Sequence[Any], notes: _Notes, path: str) -> Sequence[Any]:
+    """A text field's values, with values of another JSON type (an integer in a string enum, as the live
+    API sends some) kept as their JSON text and counted by type in `notes`; one C-level scan when all is
+    text."""
+    if set(map(type, values)) <= {str, type(None)}:
+        return values
+    counts = notes.mistyped.setdefault(path, {})
+    for value in values:
+        if value is not None and type(value) is not str:
+            kind = _JSON_TYPES.get(type(value), type(value).__name__)
+            counts[kind] = counts.get(kind, 0) + 1
+    return [v if v is None or type(v) is str else _to_text(v) for v in values]
 
 
 def _scalar_column(
@@ -367,6 +393,7 @@ def _finish(series: pl.Series, ftype: FieldType, notes: _Notes, path: str) -> pl
         parsed = _datetimes(series)
     elif ftype == "date":
         parsed = series.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
+        _note_date_times(series, notes, path)
     elif ftype in ("money", "decimal_string"):
         parsed = _decimals(series, _SCALARS[str(ftype)], notes, path)
     else:
@@ -375,6 +402,17 @@ def _finish(series: pl.Series, ftype: FieldType, notes: _Notes, path: str) -> pl
     if lost:
         notes.unfit[path] = notes.unfit.get(path, 0) + lost
     return parsed
+
+
+def _note_date_times(series: pl.Series, notes: _Notes, path: str) -> None:
+    """Count date-times in a date field (read as their date), and those whose time of day is not 00:00."""
+    longer = series.str.len_bytes() > 10
+    if not longer.any():
+        return
+    timed = series.filter(longer).str.slice(10).str.contains(r"[1-9]")
+    seen = notes.dated.setdefault(path, [0, 0])
+    seen[0] += int(longer.sum())
+    seen[1] += int(timed.sum())
 
 
 WIDE_DECIMAL = pl.Decimal(38, 9)
@@ -491,6 +529,22 @@ def _report(resource: str, notes: _Notes) -> None:
     if unfit:
         counts = ", ".join(f"{p} ({notes.unfit[p]})" for p in unfit)
         _warn(f"{resource}: values that do not fit the documented type were set to null: {counts}")
+    mistyped = _first_time(resource, "mistyped", sorted(notes.mistyped))
+    if mistyped:
+        counts = ", ".join(
+            f"{p} ({', '.join(f'{n} {kind}' for kind, n in sorted(notes.mistyped[p].items()))})"
+            for p in mistyped
+        )
+        _warn(f"{resource}: values of another type than documented were kept as text: {counts}")
+    dated = _first_time(resource, "dated", sorted(notes.dated))
+    if dated:
+        counts = ", ".join(
+            f"{p} ({notes.dated[p][0]}"
+            + (f", {notes.dated[p][1]} with a time of day, dropped" if notes.dated[p][1] else "")
+            + ")"
+            for p in dated
+        )
+        _warn(f"{resource}: date-times where the document says date were read as their date: {counts}")
     rounded = _first_time(resource, "rounded", sorted(notes.rounded))
     if rounded:
         counts = ", ".join(f"{p} ({notes.rounded[p]})" for p in rounded)

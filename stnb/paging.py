@@ -34,6 +34,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from stnb._flow import Effect, adrive, drive, warn_caller
 from stnb.catalog import Endpoint
+from stnb.catalog.quirks import first_page as live_first_page
 from stnb.clock import SYSTEM_CLOCK, Clock
 from stnb.errors import ConfigError, InvalidResponse, ValidationError
 from stnb.query import QueryParams, format_datetime, parse_rfc3339
@@ -155,6 +156,7 @@ class _Walk:
     stopped: bool = False
     clock: Clock = SYSTEM_CLOCK
     progress: _Bar | None = None
+    base: int = 1  # the number of the server's first page: 0 where the live API counts from 0
 
     @property
     def paged(self) -> bool:
@@ -166,6 +168,7 @@ class _Walk:
         self.truncated = self.stopped = False
         self.total_count = None
         self.counted = self.counted_total = 0
+        self.base = live_first_page(self.endpoint.path)
         self.progress = _open_bar(progress, description or self.resource, "page", self.clock)
 
     def params(self, query: QueryParams, number: int | None, with_total: bool) -> QueryParams:
@@ -177,7 +180,7 @@ class _Walk:
         return params
 
     def first_page(self, query: QueryParams) -> int:
-        return int(str(query.get("page", 1)))
+        return int(str(query.get("page", self.base)))
 
     def page_size(self, query: QueryParams) -> int | None:
         size = query.get("pageSize")
@@ -212,6 +215,10 @@ class _Walk:
             raise self._invalid(number, "the hasMore field is missing or not true/false")
         total = body.get("totalCount")
         size = body.get("pageSize")
+        if number == 0 and body.get("page") == 1 and self.base == 0:
+            # Asked for page 0 of a list the live API counts from 0, and this server counts from 1 (the
+            # sandbox with quirks="none"): it sent its first page; go on from 2 so nothing repeats.
+            self.base = number = 1
         return Page(
             _records(data, self, number),
             number,
@@ -234,7 +241,7 @@ class _Walk:
         size = first.page_size if first.page_size is not None else self.page_size(query)
         if first.total_count is None or not size or self.concurrency <= 1 or not first.has_more:
             return range(0)
-        last = math.ceil(first.total_count / size)
+        last = math.ceil(first.total_count / size) - 1 + self.base
         budget = self.budget()  # `first` is not counted yet, so it takes one page of the budget
         if budget is not None:
             last = min(last, first.number + budget - 1)
@@ -309,6 +316,7 @@ class _Walk:
                 page = self.decode(
                     (yield _Get(self.params(query, number, self.wants_total(query)))), number, chunk
                 )
+                number = page.number
                 ahead = self.remaining(page, query)
                 self.set_progress_total(page, ahead)
                 keep_going = self.accept(page, more_queries)

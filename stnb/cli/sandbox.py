@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -12,7 +13,10 @@ from stnb.attempts import app_fingerprint
 from stnb.cli.common import bounded_float, bounded_int
 from stnb.config import mask_client_id
 
-__all__ = ["register"]
+__all__ = ["print_banner", "register", "sandbox_from_args"]
+
+_LIVE_BASE = 150.0  # stnb.sandbox.LIVE_LATENCY, repeated here so `stnb --help` does not import the sandbox
+_LIVE_PER_RECORD = 0.4
 
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
@@ -39,7 +43,23 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         help="data volume multiplier (default 1)",
     )
     serve.add_argument(
-        "--latency-ms", type=bounded_float(0), default=0.0, help="added latency per request in ms (default 0)"
+        "--latency-ms",
+        type=bounded_float(0),
+        default=None,
+        help=f"base latency of every answer in ms (default {_LIVE_BASE:g}; 0 turns the latency model off)",
+    )
+    serve.add_argument(
+        "--per-record-ms",
+        type=bounded_float(0),
+        default=None,
+        help=f"latency added per record sent, in ms (default {_LIVE_PER_RECORD:g}, 0 with --latency-ms 0)",
+    )
+    serve.add_argument(
+        "--quirks",
+        default=None,
+        metavar="SPEC",
+        help="the live API's known deviations from its documents to reproduce: 'all' (default, or "
+        "$STNB_SANDBOX_QUIRKS), 'none' (exactly what the documents say), 'id,id' or =-id (all but id)",
     )
     serve.add_argument(
         "--rate-limit",
@@ -94,21 +114,38 @@ def print_banner(url: str, sandbox: Any, out: TextIO) -> None:
     recipe = f"Sandbox(seed={sandbox.seed}).credentials['integration']"
     print(f"  from stnb.sandbox import Sandbox; creds = {recipe}", file=out)
     print("  # creds.client_id, creds.client_secret, creds.app_key, creds.tenant_id", file=out)
+    print(f"Latency model: {sandbox.latency} (--latency-ms, --per-record-ms; --latency-ms 0: none)", file=out)
+    print(f"Live API quirks: {sandbox.quirks.spec} (--quirks none: exactly what the documents say)", file=out)
     print("Press Ctrl-C to stop.", file=out, flush=True)
 
 
+def sandbox_from_args(args: argparse.Namespace) -> Any:
+    """The Sandbox `stnb sandbox serve` runs: the live latency model unless `--latency-ms 0`, every quirk
+    unless `--quirks` (or STNB_SANDBOX_QUIRKS) says otherwise. Raises FaultSpecError / ValueError."""
+    from stnb.sandbox import Sandbox
+    from stnb.sandbox.quirks import ENV_VAR as QUIRKS_ENV_VAR
+
+    base = _LIVE_BASE if args.latency_ms is None else args.latency_ms
+    per_record = args.per_record_ms
+    if per_record is None:
+        per_record = 0.0 if base == 0 else _LIVE_PER_RECORD
+    return Sandbox(
+        seed=args.seed,
+        scale=args.scale,
+        latency_ms=base,
+        per_record_ms=per_record,
+        faults=args.faults,
+        rate_limit=args.rate_limit,
+        quirks=args.quirks or os.environ.get(QUIRKS_ENV_VAR) or None,
+    )
+
+
 def _serve(args: argparse.Namespace) -> int:
-    from stnb.sandbox import FaultSpecError, Sandbox
+    from stnb.sandbox import FaultSpecError
     from stnb.sandbox.server import serve_in_thread
 
     try:
-        sandbox = Sandbox(
-            seed=args.seed,
-            scale=args.scale,
-            latency_ms=args.latency_ms,
-            faults=args.faults,
-            rate_limit=args.rate_limit,
-        )
+        sandbox = sandbox_from_args(args)
     except (FaultSpecError, ValueError) as exc:
         print(f"stnb sandbox serve: {exc}", file=sys.stderr)
         return 2

@@ -18,6 +18,7 @@ from typing import Any
 import polars as pl
 
 from stnb.catalog import Endpoint, Resource
+from stnb.catalog.quirks import first_page as live_first_page
 from stnb.connection import Connection
 from stnb.errors import InvalidResponse
 from stnb.frames import ParquetSink, polars_schema, to_frame
@@ -100,7 +101,7 @@ class SideReader:
 
     def count(self) -> int | None:
         """The server's total for the filters (one small request); None when the endpoint does not say."""
-        (query,) = self._queries(page=1, pageSize=1, includeTotal=True)
+        (query,) = self._queries(page=live_first_page(self.endpoint.path), pageSize=1, includeTotal=True)
         body = self._get(query)
         if isinstance(body, list):
             return len(body)
@@ -108,8 +109,10 @@ class SideReader:
         return int(total) if isinstance(total, int) else None
 
     def first_page(self, *, page_size: int) -> tuple[Fetched, int | None]:
-        """Page 1, most recently modified first when sortable (where changes show), and the total."""
-        (query,) = self._queries(page=1, pageSize=page_size, includeTotal=True, **self._newest_first())
+        """The first page (page 0 where the live API counts from 0), most recently modified first when
+        sortable (where changes show), and the total."""
+        first = live_first_page(self.endpoint.path)
+        (query,) = self._queries(page=first, pageSize=page_size, includeTotal=True, **self._newest_first())
         body = self._get(query)
         collector = _Collector(self.resource, "list")
         frame = collector.frame(_records(body, self.resource.key))

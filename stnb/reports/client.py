@@ -31,7 +31,7 @@ import polars as pl
 
 from stnb import tenant_time
 from stnb.clock import SYSTEM_CLOCK, Clock
-from stnb.errors import InvalidResponse, NotFound, RateLimited, StnbError, ValidationError
+from stnb.errors import Conflict, InvalidResponse, NotFound, RateLimited, StnbError, ValidationError
 from stnb.reports.casting import cast_frame, column_names, string_frame, warn_bad_cells
 from stnb.reports.limiter import ReportLimiter, shared_limiter
 from stnb.reports.model import (
@@ -55,7 +55,8 @@ __all__ = ["DEFAULT_PAGE_SIZE", "MAX_PAGE_SIZE", "ReportNotFound", "ReportTimeou
 DEFAULT_PAGE_SIZE = 1000  # the API's own default for report data
 MAX_PAGE_SIZE = 5000
 LIST_PAGE_SIZE = 500
-MAX_REFUSALS = 5  # server 429s tolerated for one page (each one waited out) before giving up
+MAX_REFUSALS = 5  # server 429s and 409s tolerated for one page (each one waited out) before giving up
+STILL_RUNNING_WAIT = 5.0  # seconds before asking again after a 409 "report still running" (times refusals)
 POLL_INTERVAL = 2.0
 QUERY_TIMEOUT = 600.0
 _MAX_LIST_PAGES = 1000  # metadata lists are small; a server that never says hasMore=false is a bug
@@ -377,11 +378,14 @@ class Reports:
         bar: RunProgress,
         use_query: bool | None,
     ) -> tuple[dict[str, Any], float, bool]:
-        """One page of data: waits for the limit, honours server 429s, follows a 202 token."""
+        """One page of data: waits for the limit, honours server 429s and 409s "report still running" (the
+        live API's answer while the same report runs), follows a 202 token. Every request after a wait is
+        authenticated afresh, so a token that expired meanwhile is renewed first."""
         path_params = {"category": description.category, "report_id": description.id}
         query = {"page": page, "pageSize": size, "includeTotal": "true" if page == 1 else "false"}
         waited = 0.0
         refusals = 0
+        running = False
         while True:
             slot = self._limiter.acquire(key, on_wait=bar.waiting)
             waited += slot.wait
@@ -393,6 +397,16 @@ class Reports:
                     raise
                 self._limiter.block(slot, exc.retry_after if exc.retry_after is not None else 60.0)
                 continue
+            except Conflict:
+                refusals += 1
+                if refusals > MAX_REFUSALS:
+                    raise
+                bar.status("report still running on the server")
+                self._limiter.block(slot, STILL_RUNNING_WAIT * refusals)
+                running = True
+                continue
+            if running:
+                bar.status(None)
             body = _json_object(response, _where(description, page))
             polled = response.status_code == 202
             if polled:

@@ -10,21 +10,27 @@ Planted differences between the `integration` and `production` environments are 
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import TYPE_CHECKING, Any
 
-from stnb.sandbox.core import EMBEDDED_URL, Sandbox, ServedRequest
+from stnb.sandbox.core import EMBEDDED_URL, LIVE_LATENCY, LatencyModel, Sandbox, ServedRequest
 from stnb.sandbox.faults import FaultSpec, FaultSpecError
 from stnb.sandbox.identity import SandboxApp, SandboxCredentials, SandboxTenant
 from stnb.sandbox.messages import SandboxRequest, SandboxResponse
+from stnb.sandbox.quirks import ENV_VAR as QUIRKS_ENV_VAR
+from stnb.sandbox.quirks import Quirks
 
 if TYPE_CHECKING:
     from stnb.sandbox.server import ServerHandle
 
 __all__ = [
     "EMBEDDED_URL",
+    "LIVE_LATENCY",
     "FaultSpec",
     "FaultSpecError",
+    "LatencyModel",
+    "Quirks",
     "Sandbox",
     "SandboxApp",
     "SandboxCredentials",
@@ -42,12 +48,14 @@ _default_lock = threading.Lock()
 
 
 def default_sandbox() -> Sandbox:
-    """The process-wide `Sandbox()` (seed 0), built once on first use; thread-safe."""
+    """The process-wide `Sandbox()` (seed 0), built once on first use; thread-safe.
+
+    Its quirks come from `STNB_SANDBOX_QUIRKS` when set ("none" serves exactly what the documents say)."""
     global _default
     if _default is None:
         with _default_lock:
             if _default is None:
-                _default = Sandbox()
+                _default = Sandbox(quirks=os.environ.get(QUIRKS_ENV_VAR) or None)
     return _default
 
 
@@ -60,10 +68,14 @@ def serve_in_thread(
     token_ttl: int = 900,
     host: str = "127.0.0.1",
     port: int = 0,
+    per_record_ms: float = 0.0,
+    quirks: str | Quirks | None = None,
     **sandbox_options: Any,
 ) -> ServerHandle:
     """Serve a new sandbox over HTTP from a daemon thread; returns once it accepts connections.
 
+    Latency is off unless asked for (tests and notebooks stay fast); `stnb sandbox serve` uses
+    `LIVE_LATENCY` (pass `latency_ms=LIVE_LATENCY.base_ms, per_record_ms=LIVE_LATENCY.per_record_ms`).
     `sandbox_options` go to `Sandbox` (`anchor=`, `clock=`). To serve an existing sandbox, use
     `stnb.sandbox.server.serve_in_thread(sandbox, host=..., port=...)`.
     """
@@ -76,6 +88,8 @@ def serve_in_thread(
         faults=faults,
         rate_limit=rate_limit,
         token_ttl=token_ttl,
+        per_record_ms=per_record_ms,
+        quirks=quirks,
         **sandbox_options,
     )
     return _serve(sandbox, host=host, port=port)

@@ -12,7 +12,7 @@ import logging
 import random
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
@@ -39,6 +39,7 @@ from stnb.sandbox.messages import (
     trace_id,
 )
 from stnb.sandbox.params import BadRequest, QueryView
+from stnb.sandbox.quirks import Quirks
 from stnb.sandbox.ratelimit import RateLimiter
 from stnb.sandbox.routes import API_PATH
 from stnb.sandbox.tokens import TokenIssuer, TokenRejected
@@ -49,13 +50,47 @@ if TYPE_CHECKING:
     from stnb.sandbox.transport import SandboxTransport
     from stnb.sandbox.world import World
 
-__all__ = ["EMBEDDED_URL", "Sandbox", "ServedRequest"]
+__all__ = ["EMBEDDED_URL", "LIVE_LATENCY", "LatencyModel", "Sandbox", "ServedRequest"]
 
 log = logging.getLogger("stnb.sandbox")
 
 EMBEDDED_URL = "https://sandbox.invalid"
 _SCOPE_TITLE = "Provided authentication is insufficient to grant access"
-_BYTES_PER_SECOND = 50e6  # transfer part of the latency model
+_JITTER = 0.2  # each delay is the model's value times a seeded factor in [0.8, 1.2]
+
+
+@dataclass(frozen=True, slots=True)
+class LatencyModel:
+    """How long the sandbox takes to answer: `base_ms` per request plus `per_record_ms` per record sent.
+
+    ServiceTitan publishes no latency figures; `LIVE_LATENCY` holds conservative values (README,
+    "Latency"), which `stnb sandbox serve` uses by default.
+    """
+
+    base_ms: float = 0.0
+    per_record_ms: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.base_ms < 0 or self.per_record_ms < 0:
+            raise ValueError(
+                f"latency must not be negative, got {self.base_ms} ms + {self.per_record_ms} ms per record"
+            )
+
+    @property
+    def off(self) -> bool:
+        return self.base_ms <= 0 and self.per_record_ms <= 0
+
+    def seconds(self, records: int) -> float:
+        """The delay before jitter for a response carrying `records` records."""
+        return (self.base_ms + self.per_record_ms * records) / 1000.0
+
+    def __str__(self) -> str:
+        if self.off:
+            return "none"
+        return f"{self.base_ms:g} ms + {self.per_record_ms:g} ms per record (each +/-{_JITTER:.0%})"
+
+
+LIVE_LATENCY = LatencyModel(base_ms=150.0, per_record_ms=0.4)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +121,10 @@ class Sandbox(DemoIdentities):
 
     `anchor` is the world's "now" (UTC); None means today (by `clock`) at 00:00 UTC. Equal (seed, scale,
     anchor) give byte-identical data. Nothing is generated until a request needs it.
+    `latency_ms` + `per_record_ms` x records is how long each answer takes (default none: the embedded
+    sandbox answers at once; `LIVE_LATENCY` is what `stnb sandbox serve` uses). `quirks` picks which of the
+    live API's known deviations from its documents are reproduced (`stnb.catalog.quirks.QUIRKS`): "all"
+    (default), "none" (exactly what the documents say), "id,id" or "-id" (`stnb.sandbox.quirks.Quirks`).
     `report_runs_per_minute` is the Reporting API's run limit (None: the reporting service's default);
     the limit's window runs on `clock`.
     """
@@ -103,6 +142,8 @@ class Sandbox(DemoIdentities):
         token_ttl: int = 900,
         clock: Clock | None = None,
         report_runs_per_minute: float | None = None,
+        per_record_ms: float = 0.0,
+        quirks: str | Quirks | None = None,
     ) -> None:
         if scale <= 0:
             raise ValueError(f"scale must be positive, got {scale}")
@@ -115,7 +156,8 @@ class Sandbox(DemoIdentities):
         self.seed = seed
         self.scale = scale
         self.anchor = anchor.astimezone(UTC)
-        self.latency_ms = latency_ms
+        self.latency = LatencyModel(latency_ms, per_record_ms)
+        self.quirks = Quirks.parse(quirks)
         self.report_runs_per_minute = report_runs_per_minute
         self.export_batch_size = DEFAULT_BATCH_SIZE
         self.on_request: Callable[[ServedRequest], None] | None = None
@@ -142,6 +184,23 @@ class Sandbox(DemoIdentities):
         """Faults can change at runtime: a SPEC string, a FaultSpec, or None for none."""
         spec = FaultSpec.parse(value) if isinstance(value, str) else value
         self._faults = FaultInjector(spec, self.seed) if spec is not None else None
+
+    @property
+    def latency_ms(self) -> float:
+        return self.latency.base_ms
+
+    @latency_ms.setter
+    def latency_ms(self, value: float) -> None:
+        self.latency = LatencyModel(value, self.latency.per_record_ms)
+
+    @property
+    def quirks(self) -> Quirks:
+        return self._quirks
+
+    @quirks.setter
+    def quirks(self, value: str | Quirks | None) -> None:
+        """Quirks can change at runtime, like faults: a spec string, a Quirks, or None for all."""
+        self._quirks = Quirks.parse(value)
 
     @property
     def rate_limit(self) -> float:
@@ -207,14 +266,13 @@ class Sandbox(DemoIdentities):
         return response
 
     def _with_latency(self, response: SandboxResponse) -> SandboxResponse:
-        if self.latency_ms <= 0:
+        model = self.latency
+        if model.off:
             return response
         with self._lock:
-            jitter = 0.8 + 0.4 * self._latency_rng.random()
-        delay = self.latency_ms / 1000.0 * jitter + len(response.body) / _BYTES_PER_SECOND
-        return SandboxResponse(
-            response.status, response.headers, response.body, response.delay + delay, response.drop
-        )
+            jitter = 1.0 - _JITTER + 2 * _JITTER * self._latency_rng.random()
+        delay = model.seconds(response.records) * jitter
+        return replace(response, delay=response.delay + delay)
 
     def _record(self, request: SandboxRequest, response: SandboxResponse, record: dict[str, Any]) -> None:
         callback = self.on_request
@@ -280,9 +338,7 @@ class Sandbox(DemoIdentities):
                 return faulted
         response = self._get_endpoints().answer(request, query, caller.creds, module, trace, record)
         if fault is not None and fault.delay:
-            return SandboxResponse(
-                response.status, response.headers, response.body, fault.delay, response.drop
-            )
+            return replace(response, delay=fault.delay)
         return response
 
     def _apply_fault(self, fault: Fault, caller: _Caller, trace: str) -> SandboxResponse | None:
@@ -365,4 +421,7 @@ class Sandbox(DemoIdentities):
 
     def __repr__(self) -> str:
         anchor = self.anchor.date().isoformat()
-        return f"<stnb.Sandbox seed={self.seed} scale={self.scale:g} anchor={anchor} url={self.url}>"
+        return (
+            f"<stnb.Sandbox seed={self.seed} scale={self.scale:g} anchor={anchor} url={self.url} "
+            f"quirks={self.quirks.spec}>"
+        )

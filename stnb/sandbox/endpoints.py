@@ -55,6 +55,9 @@ _REPORTING_TEMPLATES = tuple(
 )
 
 
+_CAPACITY = re.compile(r"^/dispatch/v2/tenant/[^/]+/capacity/?$")
+
+
 def _reporting_template(tail: str) -> str:
     for pattern, template in _REPORTING_TEMPLATES:
         if pattern.match(tail):
@@ -62,8 +65,8 @@ def _reporting_template(tail: str) -> str:
     return "/reporting/v2/tenant/{tenant}/" + tail
 
 
-def _json(body: bytes, status: int = 200) -> SandboxResponse:
-    return SandboxResponse(status, dict(JSON_HEADERS), body)
+def _json(body: bytes, status: int = 200, records: int = 0) -> SandboxResponse:
+    return SandboxResponse(status, dict(JSON_HEADERS), body, records=records)
 
 
 def _record_key(resource: Resource, endpoint: Endpoint) -> str:
@@ -141,6 +144,11 @@ class Endpoints:
         world = self.world(creds.env, creds.tenant_id)
         if module == "reporting":
             return self._reporting(request, world, creds, trace, record)
+        if module == "dispatch" and request.method == "POST" and _CAPACITY.match(request.path):
+            from stnb.sandbox.capacity import CAPACITY_TEMPLATE, capacity_answer
+
+            record["endpoint"] = CAPACITY_TEMPLATE
+            return capacity_answer(world, request.body, self.sandbox.quirks, self.sandbox.clock.utcnow())
         match, allowed = self.router.match(request.method, request.path)
         if match is None:
             if allowed:
@@ -181,8 +189,12 @@ class Endpoints:
         with self._lock:
             service = self._reports.get(key)
             if service is None:
+                sandbox = self.sandbox
                 service = ReportingService(
-                    world, clock=self.sandbox.clock, runs_per_minute=self.sandbox.report_runs_per_minute
+                    world,
+                    clock=sandbox.clock,
+                    runs_per_minute=sandbox.report_runs_per_minute,
+                    still_running=lambda: sandbox.quirks.on("report-still-running"),
                 )
                 self._reports[key] = service
         response = service.handle(request, creds.env, creds.tenant_id, tail)
@@ -221,13 +233,16 @@ class Endpoints:
         extra = self._parent_filter(resource, match, frame, "list")
         columns = self.columns(world, resource, "list", frame)
         wrapper = _wrapper_values(world, endpoint.wrapper, frame, extra) if endpoint.wrapper else None
-        body = list_response(resource.key, frame, query, endpoint, columns, extra, wrapper)
-        return _json(body)
+        quirks = self.sandbox.quirks
+        body, count = list_response(resource.key, frame, query, endpoint, columns, extra, quirks, wrapper)
+        return _json(quirks.rewrite(endpoint.path, resource.fields_for("list"), body), records=count)
 
     def _export(self, world: World, resource: Resource, query: QueryView) -> SandboxResponse:
         frame = world.resource_frame(resource, "export")
         columns = self.columns(world, resource, "export", frame)
-        return _json(export_response(resource.key, frame, query, columns, self.sandbox.export_batch_size))
+        body, count = export_response(resource.key, frame, query, columns, self.sandbox.export_batch_size)
+        path = resource.endpoint("export").path
+        return _json(self.sandbox.quirks.rewrite(path, resource.fields_for("export"), body), records=count)
 
     def _get(self, world: World, resource: Resource, match: Match, trace: str) -> SandboxResponse:
         endpoint = resource.endpoint("get")
@@ -251,4 +266,4 @@ class Endpoints:
         if rows.height == 0:
             return not_found
         record = render_json(rows.head(1), columns)[1:-1]
-        return _json(b'{"data":' + record + b"}" if endpoint.envelope == "data" else record)
+        return _json(b'{"data":' + record + b"}" if endpoint.envelope == "data" else record, records=1)

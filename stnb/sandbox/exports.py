@@ -118,8 +118,8 @@ def start_position(query: QueryView, key: str) -> ExportPosition:
 
 def export_response(
     key: str, frame: pl.DataFrame, query: QueryView, columns: list[str], batch_size: int
-) -> bytes:
-    """The JSON body of one export call."""
+) -> tuple[bytes, int]:
+    """The JSON body of one export call and the number of records in it."""
     raw_recent = query.get("includeRecentChanges")
     recent = False if raw_recent in (None, "") else parse_bool("includeRecentChanges", raw_recent)
     position = start_position(query, key)
@@ -139,9 +139,9 @@ def export_response(
         next_position = position
     rows = render_rows(frame, batch["_pos"], columns) if batch.height else b"[]"
     token = json.dumps(next_position.encode(key)).encode()
-    return (
-        b'{"hasMore":%s,"continueFrom":%s,"data":' % (b"true" if has_more else b"false", token) + rows + b"}"
-    )
+    more = b"true" if has_more else b"false"
+    body = b'{"hasMore":%s,"continueFrom":%s,"data":' % (more, token) + rows + b"}"
+    return body, batch.height
 
 
 def _first_after(order: pl.DataFrame, position: ExportPosition) -> int:

@@ -27,6 +27,7 @@ from stnb.sandbox.params import (
     parse_float,
     parse_int,
 )
+from stnb.sandbox.quirks import Quirks
 from stnb.sandbox.shapes import render_rows
 
 __all__ = ["MAX_IDS", "MAX_PAGE_SIZE", "ListQuery", "list_response", "select_rows"]
@@ -53,6 +54,8 @@ _DEFAULT_SORT = ("Id", "CreatedOn", "ModifiedOn")
 ALWAYS_TOTAL = frozenset({"telecom/calls", "pricebook/materialsmarkup"})
 
 Column = Callable[[], pl.Expr]
+_ALL_QUIRKS = Quirks()
+_UNSORTED_SEED = 20_260_501
 
 # Filters whose column is not named after the parameter: (resource key, parameter) -> (column, operator).
 _ALIASES: Mapping[tuple[str, str], tuple[str, str]] = {
@@ -85,9 +88,10 @@ class ListQuery:
     include_total: bool
 
 
-def parse_paging(query: QueryView) -> ListQuery:
+def parse_paging(query: QueryView, base: int = 1) -> ListQuery:
+    """Paging parameters; `base` is the number of the first page (0 where the live API counts from 0)."""
     raw_page = query.get("page")
-    page = 1 if raw_page is None or raw_page == "" else parse_int("page", raw_page, low=0, high=INT32_MAX)
+    page = base if raw_page is None or raw_page == "" else parse_int("page", raw_page, low=0, high=INT32_MAX)
     raw_size = query.get("pageSize")
     size = DEFAULT_PAGE_SIZE
     if raw_size not in (None, ""):
@@ -96,7 +100,7 @@ def parse_paging(query: QueryView) -> ListQuery:
             raise BadRequest({"pageSize": [f"The field PageSize must be between 1 and {MAX_PAGE_SIZE}."]})
     raw_total = query.get("includeTotal")
     include_total = False if raw_total in (None, "") else parse_bool("includeTotal", raw_total)
-    return ListQuery(page=max(1, page), page_size=size, include_total=include_total)
+    return ListQuery(page=max(base, page), page_size=size, include_total=include_total)
 
 
 def _column_expr(frame: pl.DataFrame, path: str) -> pl.Expr | None:
@@ -207,6 +211,21 @@ def _filter_for(key: str, frame: pl.DataFrame, name: str, raw: str, param: Param
     return expr.is_in(values) if len(values) > 1 or op == "in" else expr.eq(pl.lit(values[0]))
 
 
+_WITHOUT_FLAG = "includeReviewsWithout"
+
+
+def _without_filter(frame: pl.DataFrame, name: str, raw: str) -> pl.Expr | None:
+    """`includeReviewsWithoutTechnician=false`: only records that have a technician (as documented)."""
+    if parse_bool(name, raw):
+        return None
+    thing = name[len(_WITHOUT_FLAG) :]
+    thing = thing[:1].lower() + thing[1:]
+    for column in (f"{thing}Id", thing, f"{thing}Name"):
+        if column in frame.columns:
+            return pl.col(column).is_not_null()
+    return None
+
+
 def _ids_filter(frame: pl.DataFrame, raw: str) -> pl.Expr:
     parts = [p.strip() for p in raw.split(",") if p.strip()]
     if len(parts) > MAX_IDS:
@@ -216,13 +235,16 @@ def _ids_filter(frame: pl.DataFrame, raw: str) -> pl.Expr:
     return pl.col("id").is_in([parse_int("ids", p) for p in parts])
 
 
-def _active_filter(frame: pl.DataFrame, query: QueryView, endpoint: Endpoint) -> pl.Expr | None:
+def _active_filter(
+    frame: pl.DataFrame, query: QueryView, endpoint: Endpoint, quirks: Quirks
+) -> pl.Expr | None:
     if "active" not in frame.columns:
         return None
     if not endpoint.supports_active:
         return pl.col("active")  # deleted records only show up in exports
     raw = query.get("active")
-    value = "true" if raw in (None, "") else raw.strip().lower()
+    default = "true" if quirks.hides_inactive(endpoint.path) else "any"
+    value = default if raw in (None, "") else raw.strip().lower()
     if value == "any":
         return None
     if value in ("true", "false"):
@@ -273,10 +295,11 @@ def select_rows(
     query: QueryView,
     endpoint: Endpoint,
     extra: list[pl.Expr] | None = None,
+    quirks: Quirks = _ALL_QUIRKS,
 ) -> tuple[pl.Series, tuple[str, bool] | None]:
     """Row positions matching the request's filters, in the requested order."""
     conditions: list[pl.Expr] = list(extra or [])
-    active = _active_filter(frame, query, endpoint)
+    active = _active_filter(frame, query, endpoint, quirks)
     if active is not None:
         conditions.append(active)
     raw_ids = query.get("ids")
@@ -291,7 +314,11 @@ def select_rows(
             continue
         raw = ",".join(given) if param.array else given[0]
         _check_param(name, raw, param)
-        condition = _filter_for(key, frame, name, raw, param)
+        if name.startswith(_WITHOUT_FLAG):
+            ignored = quirks.on("ignored-flags", endpoint.path)
+            condition = None if ignored else _without_filter(frame, name, raw)
+        else:
+            condition = _filter_for(key, frame, name, raw, param)
         if condition is not None:
             conditions.append(condition)
     sort = _sort_spec(frame, query, endpoint)
@@ -304,7 +331,15 @@ def select_rows(
         order = pl.DataFrame({"i": positions, "k": frame[column].gather(positions)})
         order = order.with_columns(id=frame["id"].gather(positions))
         positions = order.sort(["k", "id"], descending=[descending, descending], nulls_last=True)["i"]
+    elif sort is None and quirks.unsorted(endpoint.path):
+        positions = _unsorted(frame, positions)
     return positions, sort
+
+
+def _unsorted(frame: pl.DataFrame, positions: pl.Series) -> pl.Series:
+    """The live API's order for lists that are not sorted: by a hash of the id, the same on every page."""
+    order = pl.DataFrame({"i": positions, "id": frame["id"].gather(positions)})
+    return order.sort(pl.col("id").hash(seed=_UNSORTED_SEED), "id")["i"]
 
 
 def list_response(
@@ -314,29 +349,33 @@ def list_response(
     endpoint: Endpoint,
     columns: list[str],
     extra: list[pl.Expr] | None = None,
+    quirks: Quirks = _ALL_QUIRKS,
     wrapper: Mapping[str, Any] | None = None,
-) -> bytes:
+) -> tuple[bytes, int]:
     """The JSON body of a list request (a page envelope, a bare array for "array" endpoints, or every
-    matching record in `{data}` for "data" endpoints, which have no paging fields to say more exist)."""
-    paging = parse_paging(query)
-    positions, _sort = select_rows(key, frame, query, endpoint, extra)
+    matching record in `{data}` for "data" endpoints, which have no paging fields to say more exist) and
+    the number of records in it."""
+    base = quirks.page_base(endpoint.path)
+    paging = parse_paging(query, base)
+    positions, _sort = select_rows(key, frame, query, endpoint, extra, quirks)
     if endpoint.envelope == "data":
         rows = render_rows(frame, positions, columns) if len(positions) else b"[]"
         head = b"".join(
             b"%s:%s," % (json.dumps(k).encode(), json.dumps(v).encode()) for k, v in (wrapper or {}).items()
         )
-        return b"{" + head + b'"data":' + rows + b"}"
+        return b"{" + head + b'"data":' + rows + b"}", len(positions)
     total = len(positions)
-    offset = (paging.page - 1) * paging.page_size
+    offset = (paging.page - base) * paging.page_size
     chosen = positions.slice(offset, paging.page_size) if offset < total else positions.slice(0, 0)
     rows = render_rows(frame, chosen, columns) if len(chosen) else b"[]"
     if endpoint.envelope == "array":
-        return rows
+        return rows, len(chosen)
     has_more = b"true" if offset + len(chosen) < total else b"false"
     total_text = str(total).encode() if paging.include_total or key in ALWAYS_TOTAL else b"null"
-    return (
+    body = (
         b'{"page":%d,"pageSize":%d,"hasMore":%s,"totalCount":%s,"data":'
         % (paging.page, paging.page_size, has_more, total_text)
         + rows
         + b"}"
     )
+    return body, len(chosen)

@@ -66,6 +66,7 @@ class SandboxResponse:
     body: bytes
     delay: float = 0.0
     drop: bool = False
+    records: int = 0  # records in the body (lists, exports, gets, report rows): the latency model's input
 
     def json(self) -> Any:
         return json.loads(self.body)

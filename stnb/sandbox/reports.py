@@ -23,7 +23,7 @@ import threading
 import weakref
 from collections import OrderedDict, deque
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -39,6 +39,9 @@ __all__ = [
     "QUERY_POLLS_UNTIL_READY",
     "REPORTS",
     "REPORT_RUNS_PER_MINUTE",
+    "REPORT_RUN_SECONDS",
+    "STILL_RUNNING_ROWS",
+    "STILL_RUNNING_TITLE",
     "ReportSource",
     "ReportingService",
     "set_default_runs_per_minute",
@@ -51,6 +54,9 @@ DEFAULT_LIST_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 5000
 QUERY_INLINE_ROWS = 1000  # a /data/query result above this many rows answers 202 and is polled
 QUERY_POLLS_UNTIL_READY = 2
+REPORT_RUN_SECONDS = 3.0  # how long a big report "runs" when the report-still-running quirk is on
+STILL_RUNNING_ROWS = 500  # a result above this many rows is "big": its first /data run answers 409
+STILL_RUNNING_TITLE = "The report is still running. Please try again later."
 _WINDOW_SECONDS = 60.0
 _default_runs_per_minute = REPORT_RUNS_PER_MINUTE
 _RESULT_CACHE = 16
@@ -505,6 +511,8 @@ class _State:
     results: OrderedDict[str, pl.DataFrame] = field(default_factory=OrderedDict)
     source: ReportSource | None = None
     counter: int = 0
+    running: dict[str, float] = field(default_factory=dict)  # big runs in progress: key -> started at
+    ran: set[str] = field(default_factory=set)  # big runs that finished (answered from now on)
 
 
 _STATES: weakref.WeakKeyDictionary[Any, _State] = weakref.WeakKeyDictionary()
@@ -540,6 +548,9 @@ class ReportingService:
     `clock` drives the run limit (the world's `clock` when it has one, else the system clock);
     `runs_per_minute` fixes the limit, else the world's `report_runs_per_minute`, else the process
     default (`set_default_runs_per_minute`), read on every run.
+    `still_running` (a flag, or a callable read on every run) reproduces the live API's 409 for a report
+    still running: the first `/data` run of a result above `STILL_RUNNING_ROWS` rows answers 409 for
+    `REPORT_RUN_SECONDS`; such a refused run does not count against the run limit.
     """
 
     def __init__(
@@ -549,8 +560,10 @@ class ReportingService:
         clock: Clock | None = None,
         runs_per_minute: float | None = None,
         seed: int | None = None,
+        still_running: Callable[[], bool] | bool = False,
     ) -> None:
         self._world = world
+        self._still_running = still_running
         self._state = _state_for(world)
         self._clock: Clock = clock or getattr(world, "clock", None) or SYSTEM_CLOCK
         self._fixed_runs_per_minute = _checked_rate(runs_per_minute) if runs_per_minute is not None else None
@@ -615,6 +628,8 @@ class ReportingService:
     ) -> SandboxResponse:
         params = _parse_parameters(report, req.body)
         page, page_size, include_total = _paging(req, DEFAULT_DATA_PAGE_SIZE)
+        if not query and self._running(env, tenant, report, params):
+            return problem(409, STILL_RUNNING_TITLE, self._trace())
         wait = self._take_run(env, tenant, report.id)
         if wait > 0:
             seconds = max(1, math.ceil(wait))
@@ -632,7 +647,28 @@ class ReportingService:
                     report, params, page, page_size, include_total, QUERY_POLLS_UNTIL_READY
                 )
             return json_response(202, {"status": "NotStarted", "token": token})
-        return json_response(200, _data_page(report, result, page, page_size, include_total))
+        body = _data_page(report, result, page, page_size, include_total)
+        return replace(json_response(200, body), records=len(body["data"]))
+
+    def _running(self, env: str, tenant: int, report: _Report, params: Mapping[str, Any]) -> bool:
+        """Whether this run meets the live API's "still running" 409 (a big result's first run)."""
+        flag = self._still_running
+        if not (flag() if callable(flag) else flag):
+            return False
+        key = f"{env}:{tenant}:{report.id}:{json.dumps(params, default=str, sort_keys=True)}"
+        with self._state.lock:
+            if key in self._state.ran:
+                return False
+        if self._result(report, params).height <= STILL_RUNNING_ROWS:
+            return False
+        now = self._clock.monotonic()
+        with self._state.lock:
+            started = self._state.running.setdefault(key, now)
+            if now - started < REPORT_RUN_SECONDS:
+                return True
+            del self._state.running[key]
+            self._state.ran.add(key)
+            return False
 
     def _data_query(self, req: SandboxRequest, method: str, token: str) -> SandboxResponse | None:
         with self._state.lock:

@@ -122,11 +122,12 @@ def test_last_query_shows_the_effective_active_and_source(
         assert info is not None
         assert info.resource == "crm/customers" and info.env == "integration" and info.tenant == str(TENANT)
         assert info.active == "True" and info.filters["active"] == "True" and info.sandbox
-        assert "active" not in fake.api_requests(CUSTOMERS)[0]  # nothing sent: the API default applies
+        # sent explicitly: the live API's default, also where the documents say otherwise (active-by-default)
+        assert fake.api_requests(CUSTOMERS)[0]["active"] == "True"
         notes = [r.getMessage() for r in caplog.records if "active not given" in r.getMessage()]
         assert notes == [
-            "stnb: crm/customers: active not given, so ServiceTitan returns active records only "
-            "(active=True); pass active='any' to include inactive ones"
+            "stnb: crm/customers: active not given, so active=True is sent and only active records come "
+            "back, as ServiceTitan does when it is omitted; pass active='any' to include inactive ones"
         ]
         st.frame("crm/customers", active="any", modifiedOnOrAfter="2026-01-01")
         assert st.last_query is not None and st.last_query.active == "Any"

@@ -84,9 +84,17 @@ def test_integer_fields_never_truncate() -> None:
     assert df["id"].to_list() == [None, None, 1, 2, 7]
 
 
-def test_numbers_in_text_fields_are_kept_as_json_text() -> None:
-    df = to_frame([{"id": 1, "address": {"city": 12}}, {"id": 2, "address": {"city": "Oslo"}}], NESTED)
-    assert df["address"].struct.field("city").to_list() == ["12", "Oslo"]
+def test_numbers_in_text_fields_are_kept_as_json_text_and_reported_once() -> None:
+    name = resource()
+    records: list[dict[str, Any]] = [{"id": 1, "address": {"city": 12}}, {"id": 2, "address": {"city": "X"}}]
+    kept = r"another type than documented were kept as text: address\.city \(1 integer\)"
+    with pytest.warns(SchemaDriftWarning, match=kept):
+        df = to_frame(records, NESTED, resource=name)
+    assert df["address"].struct.field("city").to_list() == ["12", "X"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SchemaDriftWarning)
+        again = to_frame(records, NESTED, resource=name)  # reported once per resource
+    assert again.equals(df)
 
 
 def test_unknown_fields_inside_objects_and_lists_are_kept_and_reported_once() -> None:

@@ -56,7 +56,7 @@ def _convert(node: Any, swagger: bool) -> Any:
                     converted = {"anyOf": [converted, {"type": "null"}]}
                 props[name] = converted
             out[key] = props
-        elif key == "format" and value not in ("date-time",):
+        elif key == "format" and value not in ("date-time", "date"):  # a zone-less date-time fails "date"
             continue
         else:
             out[key] = _convert(value, swagger)

@@ -12,11 +12,12 @@ import pytest
 
 import stnb
 from stnb.catalog import load_catalog
+from stnb.clock import FakeClock
 from stnb.sandbox import Sandbox
 from stnb.sandbox.exports import export_response
 from stnb.sandbox.params import QueryView
 
-from .conftest import Api
+from .conftest import ANCHOR, SEED, Api, make_api
 
 CATALOG = load_catalog()
 SINCE = datetime(2026, 1, 1, tzinfo=UTC)
@@ -82,10 +83,13 @@ def test_job_history_from_a_date_sends_the_jobs_with_events_after_it(api: Api, s
 
 def test_a_feed_without_any_time_is_sent_whole_from_any_date(sandbox: Sandbox) -> None:
     frame = pl.DataFrame({"id": [3, 1, 2], "name": ["c", "a", "b"]})
-    body = export_response("x/untimed", frame, QueryView([("from", "2026-01-01")]), ["id", "name"], 500)
+    body, count = export_response(
+        "x/untimed", frame, QueryView([("from", "2026-01-01")]), ["id", "name"], 500
+    )
     sent = json.loads(body)
+    assert count == 3
     assert [row["id"] for row in sent["data"]] == [1, 2, 3]  # the feed's own order
-    again = export_response(
+    again, _count = export_response(
         "x/untimed", frame, QueryView([("from", sent["continueFrom"])]), ["id", "name"], 500
     )
     assert json.loads(again)["data"] == []  # its token resumes after the last record sent
@@ -219,7 +223,10 @@ def test_created_on_never_follows_modified_on(sandbox: Sandbox) -> None:
     "key",
     ["pricebook/categories", "pricebook/discounts-and-fees", "marketing/categories", "payroll/payrolls"],
 )
-def test_documented_record_times_are_sent(api: Api, key: str) -> None:
+def test_documented_record_times_are_sent(key: str) -> None:
+    # exactly what the documents say (the live API omits some categories' modifiedOn: a quirk, tested there)
+    documented = Sandbox(seed=SEED, anchor=ANCHOR, clock=FakeClock(ANCHOR), rate_limit=0, quirks="none")
+    api = make_api("embedded", documented, None)
     resource = CATALOG.resolve(key)
     assert resource.fields["createdOn"] == "datetime" and resource.fields["modifiedOn"] == "datetime"
     body = api.json(resource.endpoint("list").path, pageSize=20)

@@ -142,6 +142,7 @@ def test_cli_serves_and_prints_demo_credentials_until_interrupted() -> None:
         url = re.search(r"listening on (http://127\.0\.0\.1:\d+)", banner)
         assert url is not None, banner
         assert "Demo credentials" in banner and "[integration]" in banner and "[production]" in banner
+        assert "Latency model: 150 ms + 0.4 ms per record" in banner  # like the live service by default
         expected = Sandbox(seed=5).credentials["integration"]  # what the banner tells the reader to run
         assert "Sandbox(seed=5).credentials['integration']" in banner
         assert f"tenant id {expected.tenant_id}" in banner and mask_client_id(expected.client_id) in banner
