@@ -9,6 +9,8 @@
 - `membership_status_changes`: chains that end in each membership's current status, every change from
   one status to another: Expired at `to`, Canceled at `cancellationDate`, Suspended within the term,
   and some active memberships suspended once and reactivated.
+- `reviews`: online reviews of completed jobs (customer, business unit, technician of the job; some
+  reviews match no technician), published after the job was completed.
 
 Deterministic per (seed, tenant); nested datetimes are RFC 3339 text, as tables keep them.
 """
@@ -21,7 +23,7 @@ import polars as pl
 
 from stnb.sandbox.gen_base import GenContext
 
-__all__ = ["job_canceled_logs", "job_history", "membership_status_changes"]
+__all__ = ["job_canceled_logs", "job_history", "membership_status_changes", "reviews"]
 
 _RFC3339 = "%Y-%m-%dT%H:%M:%SZ"
 _TOOLS = ["Manual", "SmartSchedule", "SmartDispatch"]
@@ -142,3 +144,50 @@ def membership_status_changes(ctx: GenContext, memberships: pl.DataFrame, end: d
                 at(d.uniform(key, "resume") * 0.2 + 0.6), "Reactivated"),
     ]  # fmt: skip
     return pl.concat(parts, how="vertical").sort("id")
+
+
+def reviews(
+    ctx: GenContext,
+    jobs: pl.DataFrame,
+    customers: pl.DataFrame,
+    technicians: pl.DataFrame,
+    assignments: pl.DataFrame,
+) -> pl.DataFrame:
+    """Online reviews of about one completed job in twelve: the job's customer, business unit and
+    technician (none for about one review in seven: a review the platform could not match to one)."""
+    d = ctx.draws("feeds", "reviews")
+    key = pl.col("id")
+    done = jobs.filter((pl.col("jobStatus") == "Completed") & d.bernoulli(key, "reviewed", 1 / 12))
+    names = customers.select(pl.col("id").alias("customerId"), pl.col("name").alias("customerName"))
+    techs = technicians.select(pl.col("id").alias("_tech"), pl.col("name").alias("_techName"))
+    first_tech = assignments.group_by("jobId").agg(pl.col("technicianId").first().alias("_assigned"))
+    frame = (
+        done.select("id", "customerId", "businessUnitId", "completedOn", "soldById")
+        .join(first_tech, left_on="id", right_on="jobId", how="left", maintain_order="left")
+        .with_columns(soldById=pl.coalesce("_assigned", "soldById"))
+        .join(names, on="customerId", how="left", maintain_order="left")
+        .join(techs, left_on="soldById", right_on="_tech", how="left", maintain_order="left")
+    )
+    matched = ~d.bernoulli(key, "no-technician", 1 / 7)
+    published = pl.col("completedOn") + pl.duration(hours=d.integers(key, "publish", 2, 240))
+    created = published + pl.duration(minutes=d.integers(key, "pulled", 5, 600))
+    modified = created + pl.duration(hours=(d.uniform(key, "edited") ** 4 * 200).cast(pl.Int64))
+    rating = pl.lit(pl.Series([1.0, 2.0, 3.0, 4.0, 5.0])).gather(
+        d.index(key, "rating", 5, [0.04, 0.03, 0.06, 0.17, 0.70])
+    )
+    return frame.select(
+        (pl.col("id") * 10 + 9).alias("id"),
+        (pl.col("id") * 10 + 9).alias("internalId"),
+        pl.col("id").alias("jobId"),
+        "customerId",
+        "customerName",
+        pl.col("businessUnitId").cast(pl.Int64),
+        pl.when(matched).then(pl.col("soldById")).alias("technicianId"),
+        pl.when(matched).then(pl.col("_techName")).alias("technicianFullName"),
+        rating.alias("rating"),
+        pl.lit("Google").alias("platform"),
+        pl.col("completedOn").alias("completedDate"),
+        published.dt.truncate("1s").alias("publishDate"),
+        created.dt.truncate("1s").alias("createdOn"),
+        modified.dt.truncate("1s").alias("modifiedOn"),
+    )

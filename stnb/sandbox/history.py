@@ -222,6 +222,9 @@ _BUILDERS: dict[str, Builder] = {
     "projects": lambda h: gen_leads.projects(h.ctx, h.get("jobs"), h.get("customers")),
     "job_history": lambda h: gen_feeds.job_history(h.ctx, h.get("jobs"), h.get("appointments")),
     "job_canceled_logs": lambda h: gen_feeds.job_canceled_logs(h.ctx, h.get("jobs"), h.cancel_reason_ids),
+    "reviews": lambda h: gen_feeds.reviews(
+        h.ctx, h.get("jobs"), h.get("customers"), h.get("technicians"), h.get("assignments")
+    ),
     "membership_status_changes": lambda h: gen_feeds.membership_status_changes(
         h.ctx, h.get("memberships"), h.ctx.refresh
     ),

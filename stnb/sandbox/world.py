@@ -90,6 +90,7 @@ RICH_TABLES: Mapping[str, str] = {
     "jpm/job-history": "job_history",
     "jpm/job-canceled-logs": "job_canceled_logs",
     "memberships/membership-status-changes": "membership_status_changes",
+    "marketingreputation/reviews": "reviews",
 }
 
 # Feeds derived from jobs: the jobs an environment gained after the refresh bring their entries.

@@ -238,3 +238,23 @@ def test_documented_record_times_are_sent(key: str) -> None:
             <= _at(row["modifiedOn"])
             <= datetime(2026, 6, 15, tzinfo=UTC) + timedelta(1)
         )
+
+
+def test_reviews_are_of_completed_jobs_of_their_customers(sandbox: Sandbox) -> None:
+    world = sandbox.world("integration")
+    reviews = world.table("marketingreputation/reviews")
+    assert reviews.height > 100
+    jobs = world.jobs().select(
+        pl.col("id").alias("jobId"),
+        pl.col("jobStatus").alias("_status"),
+        pl.col("customerId").alias("_customer"),
+    )
+    joined = reviews.join(jobs, on="jobId", how="left")
+    assert (joined["_status"] == "Completed").all()
+    assert (joined["customerId"] == joined["_customer"]).all()
+    technicians = set(world.technicians()["id"].to_list())
+    matched = reviews.filter(pl.col("technicianId").is_not_null())
+    assert set(matched["technicianId"].to_list()) <= technicians
+    assert 0 < reviews["technicianId"].null_count() < reviews.height / 3  # some match no technician
+    assert (reviews["createdOn"] <= reviews["modifiedOn"]).all()
+    assert reviews["rating"].is_between(1, 5).all()
