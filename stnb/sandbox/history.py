@@ -22,6 +22,7 @@ from stnb.sandbox import (
     gen_pricebook,
     gen_reference,
     gen_sales,
+    traps,
 )
 from stnb.sandbox.gen_base import GenContext
 from stnb.sandbox.gen_generic import generic_table
@@ -113,7 +114,7 @@ class TenantHistory:
 
 
 def _invoices_base(h: TenantHistory) -> pl.DataFrame:
-    return gen_accounting.invoices(
+    frame = gen_accounting.invoices(
         h.ctx,
         h.get("jobs"),
         h.get("customers"),
@@ -121,6 +122,7 @@ def _invoices_base(h: TenantHistory) -> pl.DataFrame:
         h.get("business_units"),
         h.get("technicians"),
     )
+    return traps.plant_invoice_traps(h.ctx, frame, h.get("jobs"))
 
 
 def _invoices(h: TenantHistory) -> pl.DataFrame:
@@ -132,7 +134,7 @@ def _invoices(h: TenantHistory) -> pl.DataFrame:
 def _jobs(h: TenantHistory) -> pl.DataFrame:
     inputs = h.job_inputs()
     core = gen_jobs.jobs_core(h.ctx, inputs)
-    return gen_jobs.jobs_public(h.ctx, core, inputs)
+    return traps.plant_job_traps(h.ctx, gen_jobs.jobs_public(h.ctx, core, inputs))
 
 
 def _calls_base(h: TenantHistory) -> pl.DataFrame:
