@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import itertools
 import json
 import math
 import threading
@@ -128,6 +129,26 @@ class _Entry:
             return lock
 
 
+_TRANSPORT_KEYS: weakref.WeakKeyDictionary[object, int] = weakref.WeakKeyDictionary()
+_TRANSPORT_NUMBERS = itertools.count(1)
+_TRANSPORT_LOCK = threading.Lock()
+
+
+def _transport_key(transport: object | None) -> int:
+    """A number per transport object that is never reused (an `id()` is, once its object is gone, and
+    a new transport would then inherit a dead one's cached token)."""
+    if transport is None:
+        return 0
+    with _TRANSPORT_LOCK:
+        try:
+            key = _TRANSPORT_KEYS.get(transport)
+            if key is None:
+                key = _TRANSPORT_KEYS[transport] = next(_TRANSPORT_NUMBERS)
+        except TypeError:  # not weak-referenceable: fall back to the object's id
+            return id(transport)
+    return key
+
+
 class TokenCache:
     """Access tokens keyed by (environment, token URL, tenant, client id, transport)."""
 
@@ -186,7 +207,7 @@ class ClientCredentialsAuth(httpx.Auth):
         self._transport = transport
         self._timeout = timeout
         # Explicit transports are shared per test or sandbox: keep their tokens apart from real ones.
-        where = id(transport) if transport is not None else 0
+        where = _transport_key(transport)
         self._entry = self._cache.entry(
             (environment.name, environment.auth_url, credentials.tenant_id, credentials.client_id, where)
         )

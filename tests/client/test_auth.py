@@ -12,6 +12,7 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 
+import stnb.auth
 from stnb.attempts import Attempt
 from stnb.auth import ClientCredentialsAuth, TokenCache
 from stnb.client import AsyncClient, Client
@@ -412,3 +413,16 @@ def test_sandbox_token_endpoint_outages_are_ridden_out(clock: FakeClock, attempt
     token_statuses = [a.status for a in attempts if a.module == "auth"]
     assert 500 in token_statuses and token_statuses.count(200) == 10
     assert len([a for a in attempts if a.module == "crm" and a.status == 200]) == 10
+
+
+
+def test_a_new_transport_never_inherits_a_dead_ones_token(
+    server: FakeServiceTitan, env: Environment, creds: Credentials, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CPython reuses a freed object's id; a cache keyed by id() handed a new transport a dead fake's token
+    (a 401 and a repeated request: seen as a flaky export test in a full run). Every id collides here."""
+    monkeypatch.setattr(stnb.auth, "id", lambda _obj: 42, raising=False)
+    cache = TokenCache()
+    for _ in range(2):
+        ClientCredentialsAuth(env, creds, token_cache=cache, transport=server.transport()).token()
+    assert len(server.token_requests) == 2  # each transport fetched its own token
