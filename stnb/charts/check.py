@@ -28,8 +28,18 @@ table{border-collapse:collapse;margin:0.5em 0 1.5em;font-size:0.9em}
 th,td{border:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}
 th{background:#f4f4f4}.breaks{color:#c0392b;font-weight:600}.loses{color:#d35400}.verdict{font-size:1.1em}
 """
-_COLUMNS = ("resource", "endpoint", "category", "check", "field", "documented", "observed", "example",
-            "severity", "known")
+_COLUMNS = (
+    "resource",
+    "endpoint",
+    "category",
+    "check",
+    "field",
+    "documented",
+    "observed",
+    "example",
+    "severity",
+    "known",
+)
 
 
 def check_figures(result: CheckResult) -> dict[str, go.Figure]:
@@ -43,10 +53,17 @@ def check_figures(result: CheckResult) -> dict[str, go.Figure]:
     fig = go.Figure()
     for severity in SEVERITIES:
         part = by.filter(pl.col("severity") == severity)
-        fig.add_bar(x=part["len"].to_list(), y=part["resource"].to_list(), name=severity, orientation="h",
-                    marker_color=_COLORS[severity])
+        fig.add_bar(
+            x=part["len"].to_list(),
+            y=part["resource"].to_list(),
+            name=severity,
+            orientation="h",
+            marker_color=_COLORS[severity],
+        )
     fig.update_layout(barmode="stack", title="Findings by resource and severity", xaxis_title="findings")
-    status = result.quirks.with_columns(pl.col("status").cast(pl.String)).group_by("status").len().sort("status")
+    status = (
+        result.quirks.with_columns(pl.col("status").cast(pl.String)).group_by("status").len().sort("status")
+    )
     quirks = go.Figure(go.Bar(x=status["status"].to_list(), y=status["len"].to_list()))
     quirks.update_layout(title="Known deviations", yaxis_title="deviations")
     return {"findings": themed(fig), "known_deviations": themed(quirks)}
@@ -61,7 +78,13 @@ def _table(frame: pl.DataFrame, columns: tuple[str, ...] | list[str], limit: int
         for c in columns:
             value = row.get(c)
             text = "" if value is None else str(value)
-            css = ' class="breaks"' if text == "breaks a client" else ' class="loses"' if text == "loses data silently" else ""
+            css = (
+                ' class="breaks"'
+                if text == "breaks a client"
+                else ' class="loses"'
+                if text == "loses data silently"
+                else ""
+            )
             cells.append(f"<td{css}>{html.escape(text)}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     more = f"<p>… and {frame.height - shown.height} more</p>" if shown.height < frame.height else ""
@@ -70,7 +93,11 @@ def _table(frame: pl.DataFrame, columns: tuple[str, ...] | list[str], limit: int
 
 def check_fragment(result: CheckResult, compact: bool = False) -> str:
     """The result as an HTML fragment (compact: the verdict and the first findings only)."""
-    verdict = "nothing new breaks a client" if result.ok else f"{result.breaking.height} new findings break a client"
+    verdict = (
+        "nothing new breaks a client"
+        if result.ok
+        else f"{result.breaking.height} new findings break a client"
+    )
     parts = [f'<p class="verdict"><b>{html.escape(verdict)}</b> — {html.escape(result.summary())}</p>']
     findings = result.findings.with_columns(pl.col("severity").cast(pl.String)).sort("severity", "resource")
     if findings.height:
@@ -84,10 +111,14 @@ def check_fragment(result: CheckResult, compact: bool = False) -> str:
         parts.append("<h2>Known deviations</h2>")
         parts.append(_table(quirks, ("quirk", "status", "evidence", "documents", "live")))
         if result.rate_headers:
-            headers = pl.DataFrame({"header": list(result.rate_headers), "value": list(result.rate_headers.values())})
+            headers = pl.DataFrame(
+                {"header": list(result.rate_headers), "value": list(result.rate_headers.values())}
+            )
             parts.append("<h2>Rate-limit headers seen</h2>" + _table(headers, ("header", "value")))
         if result.unchecked.height:
-            parts.append("<h2>Not checked</h2>" + _table(result.unchecked, ("resource", "endpoint", "reason")))
+            parts.append(
+                "<h2>Not checked</h2>" + _table(result.unchecked, ("resource", "endpoint", "reason"))
+            )
     return redact("\n".join(parts))
 
 
@@ -95,10 +126,13 @@ def check_page(result: CheckResult) -> str:
     docs = ", ".join(result.documents) or "unknown"
     body = check_fragment(result)
     title = f"stnb check — {result.env}"
-    meta = (f"<p>Started {html.escape(result.started.strftime('%Y-%m-%d %H:%M UTC'))}; documents {html.escape(docs)}. "
-            "Examples are masked: numbers, dates and enum words are shown, other text only by its length.</p>")
-    page = (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
-            f"<style>{_STYLE}</style></head><body><h1>{html.escape(title)}</h1>{meta}{body}</body></html>")
+    meta = (
+        f"<p>Started {html.escape(result.started.strftime('%Y-%m-%d %H:%M UTC'))}; "
+        f"documents {html.escape(docs)}. "
+        "Examples are masked: numbers, dates and enum words are shown, other text only by its length.</p>"
+    )
+    page = (
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+        f"<style>{_STYLE}</style></head><body><h1>{html.escape(title)}</h1>{meta}{body}</body></html>"
+    )
     return redact(page)
-
-

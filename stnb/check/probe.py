@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from stnb.connection import Connection
-from stnb.errors import ApiError, RateLimited
+from stnb.errors import ApiError, AuthError, RateLimited
 from stnb.retry import NO_RETRY
 
 __all__ = ["BudgetExhausted", "Probe", "Reply", "StopCheck"]
@@ -73,6 +73,8 @@ class Probe:
             response = self._client.request("GET", path.lstrip("/"), params=query)
         except RateLimited as exc:
             raise StopCheck(f"the API answered 429 ({exc.title}); the check stopped") from exc
+        except AuthError as exc:
+            raise StopCheck(f"cannot authenticate ({exc.title}); the check stopped") from exc
         except ApiError as exc:
             return Reply(exc.status or 0, None, exc)
         headers = {k.lower(): v for k, v in response.headers.items() if _about_rate(k)}

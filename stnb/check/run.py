@@ -160,7 +160,9 @@ def check(
 # --- choosing what to check ---------------------------------------------------------------------------
 
 
-def _chosen(catalog: Catalog, resources: str | Sequence[str] | None, usage: Mapping[str, int] | None) -> list[Resource]:
+def _chosen(
+    catalog: Catalog, resources: str | Sequence[str] | None, usage: Mapping[str, int] | None
+) -> list[Resource]:
     if resources is not None:
         names = [n.strip() for n in resources.split(",")] if isinstance(resources, str) else list(resources)
         names = [n for n in names if n]
@@ -170,7 +172,7 @@ def _chosen(catalog: Catalog, resources: str | Sequence[str] | None, usage: Mapp
         for r in picked:
             if r.list is None and r.export is None:
                 raise ValueError(f"{r.key} has neither a list nor an export endpoint to check")
-        return list(dict.fromkeys(picked))
+        return list({r.key: r for r in picked}.values())
     quirk_paths = {p for q in QUIRKS for p in q.where}
     counts = usage or {}
     everything = [r for r in catalog if r.list is not None or r.export is not None]
@@ -215,8 +217,10 @@ def _reference(conn: Connection, reference: Connection | bool) -> Connection | N
     if isinstance(reference, Connection):
         return reference
     from stnb.connect import connect
+    from stnb.sandbox import default_sandbox
 
-    return connect(conn.env, sandbox=True, progress=False)
+    # The built-in sandbox itself, never a served one named by STNB_SANDBOX_URL (that may be the checked API).
+    return connect(conn.env, sandbox=default_sandbox(), progress=False)
 
 
 def _bar(progress: bool | None, budget: int) -> Any:
@@ -259,7 +263,13 @@ def _finding(
         }
     )
     if known is not None:
-        _saw(run, known, endpoint.path, "confirmed", f"{resource.key} {endpoint.kind}: {field_path or check_name} {observed}")
+        _saw(
+            run,
+            known,
+            endpoint.path,
+            "confirmed",
+            f"{resource.key} {endpoint.kind}: {field_path or check_name} {observed}",
+        )
 
 
 def _saw(run: _Run, quirk_id: str, path: str, status: str, evidence: str) -> None:
@@ -274,7 +284,11 @@ def _quirk_for(path: str, check_name: str, field_path: str) -> Quirk | None:
     for q in QUIRKS:
         if path not in q.where:
             continue
-        if q.schema and bare in q.fields and check_name in ("type", "format", "enum", "sometimes-missing", "missing-field"):
+        if (
+            q.schema
+            and bare in q.fields
+            and check_name in ("type", "format", "enum", "sometimes-missing", "missing-field")
+        ):
             return q
         if _BEHAVIOUR_QUIRKS.get(check_name) == q.id:
             return q
@@ -292,7 +306,9 @@ _SEVERITY = {
 }
 
 
-def _document_findings(run: _Run, resource: Resource, endpoint: Endpoint, issues: Iterable[ShapeIssue]) -> None:
+def _document_findings(
+    run: _Run, resource: Resource, endpoint: Endpoint, issues: Iterable[ShapeIssue]
+) -> None:
     for issue in issues:
         quirk = _quirk_for(endpoint.path, issue.kind, issue.path)
         _finding(
@@ -320,7 +336,13 @@ def _schema_quirks(run: _Run, resource: Resource, endpoint: Endpoint, records: l
             continue
         present = [f for f in q.fields if kinds.get(f, {"null"}) - {"null"}]
         if present:
-            _saw(run, q.id, endpoint.path, "contradicted", f"{resource.key} {endpoint.kind}: {', '.join(present)} as documented")
+            _saw(
+                run,
+                q.id,
+                endpoint.path,
+                "contradicted",
+                f"{resource.key} {endpoint.kind}: {', '.join(present)} as documented",
+            )
 
 
 def _failed(run: _Run, resource: Resource, endpoint: Endpoint, reply: Reply) -> None:
@@ -360,12 +382,21 @@ def _check_list(
     if ref is not None and ref_reply is not None and ref_reply.ok:
         ref_records, _ = check_envelope(ref_reply.body, endpoint)
         if ref_records is not None:
-            ref_behaviour = _behaviour(None, ref, resource, endpoint, params, ref_reply.body, ref_records, budgeted=False)
+            ref_behaviour = _behaviour(
+                None, ref, resource, endpoint, params, ref_reply.body, ref_records, budgeted=False
+            )
             _compare(run, resource, endpoint, records, ref_records, behaviour, ref_behaviour)
     elif ref is not None and ref_reply is not None:
         _finding(
-            run, resource, endpoint, "sandbox", "endpoint", "", "the sandbox answers like the API",
-            f"the sandbox answered {ref_reply.status}", COSMETIC,
+            run,
+            resource,
+            endpoint,
+            "sandbox",
+            "endpoint",
+            "",
+            "the sandbox answers like the API",
+            f"the sandbox answered {ref_reply.status}",
+            COSMETIC,
         )
 
 
@@ -394,16 +425,28 @@ def _behaviour(
             if quirk is not None:
                 _saw(run, quirk.id, path, "contradicted", f"{resource.key}: {documented}")
             return
-        _finding(run, resource, endpoint, "behaviour", check_name, "", documented, observed, severity,
-                 known=quirk.id if quirk else None)
+        _finding(
+            run,
+            resource,
+            endpoint,
+            "behaviour",
+            check_name,
+            "",
+            documented,
+            observed,
+            severity,
+            known=quirk.id if quirk else None,
+        )
 
     # Paging from 0: the first page (no `page` sent) says which page it is.
     if paged and isinstance(body.get("page"), int):
         page = body["page"]
-        report("page-base", "the first page is page 1", f"the first page is page {page}", LOSES_DATA, page == 1)
+        report(
+            "page-base", "the first page is page 1", f"the first page is page {page}", LOSES_DATA, page == 1
+        )
     # Sorted: ids of the first page in ascending order.
-    ids = [r.get("id") for r in records if isinstance(r, dict)]
-    if len(ids) >= 2 and all(isinstance(i, int) for i in ids):
+    ids = [r["id"] for r in records if isinstance(r, dict) and isinstance(r.get("id"), int)]
+    if len(ids) >= 2 and len(ids) == len(records):
         ordered = ids == sorted(ids)
         report("sorted", "records in id order", "records not in id order", COSMETIC, ordered)
     total = body.get("totalCount") if paged else None
@@ -415,12 +458,21 @@ def _behaviour(
             plain = probe.get(path, {**params, "pageSize": PAGE_SIZE, PROBE_PARAM: 1})
             if plain.ok and isinstance(plain.body, dict):
                 same = _ids(plain.body.get("data")) == _ids(records)
-                report("unknown-parameter", "an unknown parameter is ignored", "an unknown parameter changed the records",
-                       BREAKS, same)
+                report(
+                    "unknown-parameter",
+                    "an unknown parameter is ignored",
+                    "an unknown parameter changed the records",
+                    BREAKS,
+                    same,
+                )
                 seen["total-without-include"] = json_kind(plain.body.get("totalCount"))
     if paged and endpoint.supports_active and isinstance(total, int):
         _active_default(report, probe, endpoint, params, records, total)
-    flags = [p.name for p in endpoint.params.values() if p.type == "bool" and "Without" in p.name and p.name.startswith("include")]
+    flags = [
+        p.name
+        for p in endpoint.params.values()
+        if p.type == "bool" and "Without" in p.name and p.name.startswith("include")
+    ]
     if paged and flags and isinstance(total, int) and probe.affordable(1):
         _filter_flags(report, probe, endpoint, params, flags, total)
     return seen
@@ -450,8 +502,12 @@ def _active_default(
         elif every_total == 0 or not probe.affordable(1):
             return
         else:
-            inactive = probe.get(endpoint.path, {**params, "pageSize": 1, "includeTotal": True, "active": "False"})
-            count = inactive.body.get("totalCount") if inactive.ok and isinstance(inactive.body, dict) else None
+            inactive = probe.get(
+                endpoint.path, {**params, "pageSize": 1, "includeTotal": True, "active": "False"}
+            )
+            count = (
+                inactive.body.get("totalCount") if inactive.ok and isinstance(inactive.body, dict) else None
+            )
             if not isinstance(count, int) or not 0 < count < every_total:
                 return  # no inactive records, or a filter without effect: nothing to see
             hides = False
@@ -469,7 +525,10 @@ def _filter_flags(
     flags: list[str],
     total: int,
 ) -> None:
-    reply = probe.get(endpoint.path, {**params, **dict.fromkeys(flags, False), "pageSize": _FLAG_PAGE_SIZE, "includeTotal": True})
+    reply = probe.get(
+        endpoint.path,
+        {**params, **dict.fromkeys(flags, False), "pageSize": _FLAG_PAGE_SIZE, "includeTotal": True},
+    )
     if not reply.ok or not isinstance(reply.body, dict):
         return
     filtered = reply.body.get("totalCount")
@@ -480,11 +539,16 @@ def _filter_flags(
         report("filter-flags", documented, "", LOSES_DATA, True)
         return
     lacking = [
-        r for r in reply.body.get("data") or []
-        if isinstance(r, dict) and any(_lacks(r, f) for f in flags)
+        r for r in reply.body.get("data") or [] if isinstance(r, dict) and any(_lacks(r, f) for f in flags)
     ]
     if lacking:
-        report("filter-flags", documented, "the flags had no effect (records without them returned)", LOSES_DATA, False)
+        report(
+            "filter-flags",
+            documented,
+            "the flags had no effect (records without them returned)",
+            LOSES_DATA,
+            False,
+        )
 
 
 def _lacks(record: Mapping[str, Any], flag: str) -> bool:
@@ -524,13 +588,31 @@ def _check_export(
     if isinstance(token, str) and token and probe.affordable(1):
         again = probe.get(endpoint.path, {**params, "from": token})
         if not again.ok:
-            _finding(run, resource, endpoint, "behaviour", "continue-from", "", "continueFrom is accepted as from",
-                     f"{again.status}: {again.error.title if again.error else ''}", BREAKS)
+            _finding(
+                run,
+                resource,
+                endpoint,
+                "behaviour",
+                "continue-from",
+                "",
+                "continueFrom is accepted as from",
+                f"{again.status}: {again.error.title if again.error else ''}",
+                BREAKS,
+            )
         elif isinstance(again.body, dict):
             repeated = _ids(again.body.get("data"))
             if reply.body.get("hasMore") and repeated and set(repeated) <= set(_ids(records)):
-                _finding(run, resource, endpoint, "behaviour", "continue-from", "", "from=continueFrom gives the next batch",
-                         "the same records again", BREAKS)
+                _finding(
+                    run,
+                    resource,
+                    endpoint,
+                    "behaviour",
+                    "continue-from",
+                    "",
+                    "from=continueFrom gives the next batch",
+                    "the same records again",
+                    BREAKS,
+                )
     if ref is not None:
         ref_reply = ref.get(endpoint.path, params)
         if ref_reply.ok:
@@ -569,14 +651,26 @@ def _compare(
         quirk = _quirk_for(endpoint.path, "type", path)
         if quirk is not None:
             continue  # explained by a known deviation one side reproduces
-        _finding(run, resource, endpoint, "sandbox", "shape", path, "the sandbox sends what the API sends", observed, COSMETIC)
+        _finding(
+            run,
+            resource,
+            endpoint,
+            "sandbox",
+            "shape",
+            path,
+            "the sandbox sends what the API sends",
+            observed,
+            COSMETIC,
+        )
     for name, outcome in live_behaviour.items():
         other = sandbox_behaviour.get(name)
         if other is None or other == outcome or name == "total-without-include":
             continue
         if _BEHAVIOUR_QUIRKS.get(name) in {q.id for q in QUIRKS if endpoint.path in q.where}:
             continue
-        _finding(run, resource, endpoint, "sandbox", name, "", f"sandbox: {other}", f"live: {outcome}", COSMETIC)
+        _finding(
+            run, resource, endpoint, "sandbox", name, "", f"sandbox: {other}", f"live: {outcome}", COSMETIC
+        )
 
 
 def _kinds(records: list[Any], prefix: str = "") -> dict[str, set[str]]:
@@ -612,5 +706,7 @@ def _quirk_frame(run: _Run) -> pl.DataFrame:
             status, evidence = "not observable", "checked, but the records showed nothing either way"
         else:
             status, evidence = "not checked", "none of its endpoints was checked"
-        rows.append({"quirk": q.id, "status": status, "evidence": evidence, "documents": q.documents, "live": q.live})
+        rows.append(
+            {"quirk": q.id, "status": status, "evidence": evidence, "documents": q.documents, "live": q.live}
+        )
     return pl.DataFrame(rows, schema=QUIRK_SCHEMA)

@@ -77,7 +77,9 @@ def check_envelope(body: Any, endpoint: Endpoint) -> tuple[list[Any] | None, lis
             return body, []
         return None, [ShapeIssue("envelope", "", "a JSON array of records", f"a JSON {json_kind(body)}")]
     if not isinstance(body, dict):
-        return None, [ShapeIssue("envelope", "", f"a {envelope} envelope object", f"a JSON {json_kind(body)}")]
+        return None, [
+            ShapeIssue("envelope", "", f"a {envelope} envelope object", f"a JSON {json_kind(body)}")
+        ]
     issues: list[ShapeIssue] = []
     expected = set(ENVELOPE_FIELDS.get(envelope, frozenset({"data"})))
     if envelope == "data" and endpoint.wrapper:
@@ -86,12 +88,19 @@ def check_envelope(body: Any, endpoint: Endpoint) -> tuple[list[Any] | None, lis
     missing = sorted(expected - keys)
     if missing:
         issues.append(
-            ShapeIssue("envelope", "", f"envelope fields {', '.join(sorted(expected))}", f"missing {', '.join(missing)}")
+            ShapeIssue(
+                "envelope",
+                "",
+                f"envelope fields {', '.join(sorted(expected))}",
+                f"missing {', '.join(missing)}",
+            )
         )
     extra = sorted(keys - expected)
     if extra:
         issues.append(
-            ShapeIssue("envelope", "", f"envelope fields {', '.join(sorted(expected))}", f"also {', '.join(extra)}")
+            ShapeIssue(
+                "envelope", "", f"envelope fields {', '.join(sorted(expected))}", f"also {', '.join(extra)}"
+            )
         )
     data = body.get("data")
     if not isinstance(data, list):
@@ -124,7 +133,10 @@ def _check_objects(
     for obj in dicts:
         for key, value in obj.items():
             if key not in fields:
-                _add(found, ShapeIssue("undocumented-field", prefix + key, "not documented", json_kind(value), value))
+                _add(
+                    found,
+                    ShapeIssue("undocumented-field", prefix + key, "not documented", json_kind(value), value),
+                )
     for name, ftype in fields.items():
         path = prefix + name
         present = [o for o in dicts if name in o]
@@ -135,7 +147,12 @@ def _check_objects(
             absent = len(dicts) - len(present)
             _add(
                 found,
-                ShapeIssue("sometimes-missing", path, describe(ftype), f"absent from {absent} of {len(dicts)} records"),
+                ShapeIssue(
+                    "sometimes-missing",
+                    path,
+                    describe(ftype),
+                    f"absent from {absent} of {len(dicts)} records",
+                ),
             )
         values = [o[name] for o in present]
         _check_values(values, ftype, path, int_enums.get(name) if not prefix else None, int_enums, found)

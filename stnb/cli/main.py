@@ -26,6 +26,7 @@ _COMMAND_MODULES = (
     "stnb.cli.report",  # report list/describe/run
     "stnb.cli.usage",  # usage ledger/report/import
     "stnb.cli.compare",  # compare
+    "stnb.cli.check",  # check
     "stnb.cli.lab",  # lab, dashboard
 )
 _EXPECTED_ERRORS = (StnbError, UnknownResourceError)
