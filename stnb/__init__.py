@@ -12,6 +12,7 @@ import importlib
 from types import ModuleType
 
 from stnb.catalog import UnknownResourceError
+from stnb.check import CheckResult, check
 from stnb.compare import Comparison, compare, compare_all
 from stnb.connect import connect, connect_async
 from stnb.connection import AsyncConnection, Connection, QueryInfo
@@ -46,7 +47,7 @@ from stnb.paging import (
 
 __version__ = "0.1.0"
 
-# Public submodules loaded on first use (`stnb.compare` and `stnb.connect` are the functions).
+# Public submodules loaded on first use (`stnb.compare`, `stnb.check` and `stnb.connect` are the functions).
 _LAZY_SUBMODULES = frozenset(
     {
         "attempts",
@@ -87,6 +88,7 @@ __all__ = [
     "AsyncExportCursor",
     "AsyncPageIterator",
     "AuthError",
+    "CheckResult",
     "Comparison",
     "ConfigError",
     "Conflict",
@@ -112,6 +114,7 @@ __all__ = [
     "ValidationError",
     "WriteForbidden",
     "__version__",
+    "check",
     "compare",
     "compare_all",
     "connect",
