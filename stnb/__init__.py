@@ -21,6 +21,7 @@ from stnb.errors import (
     AuthError,
     ConfigError,
     Conflict,
+    InvalidRequest,
     InvalidResponse,
     NotFound,
     PermissionDenied,
@@ -29,6 +30,8 @@ from stnb.errors import (
     StnbError,
     TransportError,
     Unprocessable,
+    UsageError,
+    UsageTypeError,
     ValidationError,
     WriteForbidden,
 )
@@ -51,6 +54,7 @@ __version__ = "0.1.0"
 _LAZY_SUBMODULES = frozenset(
     {
         "attempts",
+        "auth",
         "catalog",
         "charts",
         "client",
@@ -95,6 +99,7 @@ __all__ = [
     "Connection",
     "ExportCursor",
     "ExportTokenRejected",
+    "InvalidRequest",
     "InvalidResponse",
     "NotFound",
     "Page",
@@ -111,6 +116,8 @@ __all__ = [
     "TruncationWarning",
     "UnknownResourceError",
     "Unprocessable",
+    "UsageError",
+    "UsageTypeError",
     "ValidationError",
     "WriteForbidden",
     "__version__",

@@ -30,7 +30,7 @@ from stnb.config import (
     sandbox_environment,
 )
 from stnb.connection import AsyncConnection, Connection
-from stnb.errors import ConfigError
+from stnb.errors import ConfigError, UsageTypeError
 
 if TYPE_CHECKING:
     from stnb.clock import Clock
@@ -83,6 +83,7 @@ def connect(
     """
     from stnb.client import Client
 
+    _check_arguments(env, profile, tenant, allow_writes, timeout, rate, retry, progress)
     target = _target(env, profile, tenant, sandbox, app_key, client_id, client_secret, tenant_id, transport)
     client = Client(
         target.environment,
@@ -122,6 +123,7 @@ def connect_async(
     """The asyncio twin of `connect`: `async with stnb.connect_async() as st: await st.frame(...)`."""
     from stnb.client import AsyncClient
 
+    _check_arguments(env, profile, tenant, allow_writes, timeout, rate, retry, progress)
     target = _target(env, profile, tenant, sandbox, app_key, client_id, client_secret, tenant_id, transport)
     client = AsyncClient(
         target.environment,
@@ -137,6 +139,28 @@ def connect_async(
     )
     _install_ledger(target)
     return AsyncConnection(client, progress=progress, clock=clock)
+
+
+def _check_arguments(
+    env: Any, profile: Any, tenant: Any, allow_writes: Any, timeout: Any, rate: Any, retry: Any, progress: Any
+) -> None:
+    """Mistakes in the arguments, as one `UsageError` each, before any credentials are looked up."""
+    from stnb.client import check_timeout
+    from stnb.retry import RetryPolicy
+
+    for name, value in (("env", env), ("profile", profile)):
+        if value is not None and not isinstance(value, str):
+            raise UsageTypeError(f"{name} must be text or None, got {type(value).__name__}")
+    if tenant is not None and (isinstance(tenant, bool) or not isinstance(tenant, str | int)):
+        raise UsageTypeError(f"tenant must be a tenant id or name, got {type(tenant).__name__}")
+    if not isinstance(allow_writes, bool):
+        raise UsageTypeError(f"allow_writes must be True or False, got {allow_writes!r}")
+    if progress is not None and not isinstance(progress, bool):
+        raise UsageTypeError(f"progress must be True, False or None, got {progress!r}")
+    if retry is not None and not isinstance(retry, RetryPolicy):
+        raise UsageTypeError(f"retry must be a stnb.retry.RetryPolicy, got {type(retry).__name__}")
+    check_timeout(timeout)
+    check_timeout(rate, "rate", "requests per second")
 
 
 def _target(

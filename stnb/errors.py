@@ -23,6 +23,7 @@ __all__ = [
     "AuthError",
     "ConfigError",
     "Conflict",
+    "InvalidRequest",
     "InvalidResponse",
     "NotFound",
     "PermissionDenied",
@@ -31,6 +32,8 @@ __all__ = [
     "StnbError",
     "TransportError",
     "Unprocessable",
+    "UsageError",
+    "UsageTypeError",
     "ValidationError",
     "WriteForbidden",
     "body_excerpt",
@@ -47,7 +50,16 @@ class StnbError(Exception):
     """Base class of every error stnb raises on purpose."""
 
 
-class ConfigError(StnbError):
+class UsageError(StnbError, ValueError):
+    """A mistake in the call itself, caught before any request is sent: the message says what was wrong
+    and what is accepted. Also a `ValueError`, so code catching that keeps working."""
+
+
+class UsageTypeError(UsageError, TypeError):
+    """A `UsageError` for an argument of the wrong type (also a `TypeError`)."""
+
+
+class ConfigError(UsageError):
     """Credentials or settings are missing, malformed or contradictory; the message says what and where."""
 
 
@@ -157,6 +169,23 @@ class ValidationError(ApiError):
         )
 
 
+class InvalidRequest(ValidationError, UsageError):
+    """A request refused before it was sent (unknown filter, bad value, path or URL); `status` is None.
+
+    Both a `ValidationError` (same `errors` mapping as a 400 from the API) and a `UsageError`.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        errors: Mapping[str, Sequence[str] | str] | None = None,
+        status: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(message, errors=errors, status=status, **kwargs)
+
+
 class AuthError(ApiError):
     """401 from the API, or the token endpoint refused the client credentials."""
 
@@ -232,7 +261,7 @@ class RateLimited(ApiError):
 
 
 class ServerError(ApiError):
-    """5xx: ServiceTitan failed; 502/503/504 are retried on reads."""
+    """5xx: ServiceTitan failed; 500/502/503/504 are retried on reads (bounded by the retry policy)."""
 
 
 class TransportError(ApiError):

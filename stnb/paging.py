@@ -36,7 +36,7 @@ from stnb._flow import Effect, adrive, drive, warn_caller
 from stnb.catalog import Endpoint
 from stnb.catalog.quirks import first_page as live_first_page
 from stnb.clock import SYSTEM_CLOCK, Clock
-from stnb.errors import ConfigError, InvalidResponse, ValidationError
+from stnb.errors import ConfigError, InvalidRequest, InvalidResponse, UsageTypeError, ValidationError
 from stnb.query import QueryParams, format_datetime, parse_rfc3339
 
 __all__ = [
@@ -65,7 +65,7 @@ class PagingWarning(UserWarning):
     """The server's paging was inconsistent (e.g. `hasMore` true on an empty page); the walk stopped."""
 
 
-class PagingOptionError(ValidationError, ValueError):
+class PagingOptionError(InvalidRequest):
     """A paging option is out of range (e.g. `max_pages=0`); raised before any request.
 
     Also a `ValueError`, which these checks raised before they became `ValidationError`s."""
@@ -603,6 +603,8 @@ def load_checkpoint(source: str | os.PathLike[str] | Mapping[str, Any]) -> dict[
         data = dict(source)
         where = "checkpoint"
     else:
+        if not isinstance(source, str | os.PathLike):
+            raise UsageTypeError(f"checkpoint must be a dict or a file path, got {type(source).__name__}")
         path = Path(source)
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
@@ -623,6 +625,8 @@ def _since_text(since: str | date | datetime) -> str:
         return format_datetime(since)
     if isinstance(since, date):
         return since.isoformat()
+    if not isinstance(since, str):
+        raise UsageTypeError(f"since must be a date, a datetime or text such as '2026-01-01', got {since!r}")
     text = since.strip()
     try:
         return date.fromisoformat(text).isoformat()
@@ -631,7 +635,7 @@ def _since_text(since: str | date | datetime) -> str:
     try:
         return format_datetime(text)
     except ValueError as exc:
-        raise ValidationError(
+        raise InvalidRequest(
             f"since={since!r}: {exc}", errors={"since": ["expected a date or date-time"]}, status=None
         ) from None
 
@@ -812,7 +816,7 @@ def _new_feed(
     clock: Clock | None,
 ) -> _Feed:
     if since is not None and checkpoint is not None:
-        raise ValidationError(
+        raise InvalidRequest(
             "pass since= or checkpoint=, not both (the checkpoint already holds the position)",
             errors={"since": ["conflicts with checkpoint"]},
             status=None,

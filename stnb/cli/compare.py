@@ -16,7 +16,7 @@ from typing import Any
 import polars as pl
 
 from stnb.catalog import UnknownResourceError
-from stnb.cli.common import bounded_int
+from stnb.cli.common import bounded_int, one_line
 from stnb.compare.sweep import DEFAULT_BUDGET
 from stnb.errors import StnbError
 
@@ -172,5 +172,5 @@ def _sweep_text(sweep: pl.DataFrame) -> str:
 
 
 def _fail(message: str) -> int:
-    print(f"stnb compare: error: {message}", file=sys.stderr)
+    print(f"stnb compare: error: {one_line(message)}", file=sys.stderr)
     return 2
