@@ -34,9 +34,10 @@ OBSERVABLE = {
     "unsorted-pages",
     "page-from-zero",
     "active-by-default",
+    "ignored-flags",
 }
-# Needs a POST, an error on purpose, or records the demo world lacks (reviews without a location etc.).
-NOT_OBSERVABLE = {"capacity-window", "report-still-running", "sort-by-modified-on", "ignored-flags"}
+# Needs a POST, or an error on purpose.
+NOT_OBSERVABLE = {"capacity-window", "report-still-running", "sort-by-modified-on"}
 
 
 def quirk_resources() -> list[str]:
