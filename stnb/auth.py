@@ -2,13 +2,18 @@
 
 Tokens are cached process-wide per (environment, tenant, client id) and refreshed 60 s before they
 expire. When many threads or tasks find the token missing at once, exactly one of them asks the token
-endpoint; the rest wait for its answer. Because the flow runs for every attempt, a retried request
-always carries the current token.
+endpoint; the rest wait for its answer. Failures are shared the same way: the one fetch retries a
+transient failure (429, 5xx, unreachable) per the caller's retry policy, one attempt per retry step
+however many callers wait, and every waiter gets its final error; for `FAILURE_HOLD` seconds after that,
+new callers get the same error without asking again. Because the flow runs for every attempt, a retried
+request always carries the current token. `TokenCache.clear()` makes every connection, open ones
+included, fetch a new token.
 """
 
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import math
 import threading
@@ -24,7 +29,8 @@ from stnb._redact import get_logger, register_secret
 from stnb.attempts import Attempt, notify
 from stnb.clock import SYSTEM_CLOCK, Clock
 from stnb.config import Credentials, Environment
-from stnb.errors import AuthError, TransportError, body_excerpt
+from stnb.errors import ApiError, AuthError, TransportError, body_excerpt
+from stnb.retry import DEFAULT_RETRY, RetryPolicy, decide
 
 __all__ = [
     "HOOK_EXTENSION",
@@ -38,6 +44,7 @@ __all__ = [
 log = get_logger("stnb.auth")
 
 REFRESH_MARGIN = 60.0
+FAILURE_HOLD = 1.0  # seconds a failed token fetch is answered from memory instead of asked again
 _DEFAULT_EXPIRES_IN = 900.0  # ServiceTitan's documented token lifetime, if the response omits it
 TOKEN_ENDPOINT = "/connect/token"
 HOOK_EXTENSION = "stnb.attempt_hook"  # request extension through which the client follows each send
@@ -45,6 +52,9 @@ HOOK_EXTENSION = "stnb.attempt_hook"  # request extension through which the clie
 
 class AttemptHook(Protocol):
     """What the client hangs on a request (extension `HOOK_EXTENSION`) to see every send the flow makes."""
+
+    @property
+    def policy(self) -> RetryPolicy: ...
 
     def sending(self) -> None: ...
 
@@ -62,6 +72,9 @@ class _Entry:
 
     def __init__(self) -> None:
         self.token: _Token | None = None
+        self.fetches = 0  # token fetches finished, successful or not
+        self.failure: ApiError | None = None  # how the last fetch failed, for the callers that waited on it
+        self.failure_until = 0.0  # clock.monotonic() until which new callers get `failure` too
         self.state_lock = threading.Lock()
         self.fetch_lock = threading.Lock()
         self._async_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
@@ -75,6 +88,29 @@ class _Entry:
     def store(self, token: _Token) -> None:
         with self.state_lock:
             self.token = token
+            self.fetches += 1
+            self.failure = None
+
+    def fail(self, error: ApiError, until: float) -> None:
+        with self.state_lock:
+            self.fetches += 1
+            self.failure = error
+            self.failure_until = until
+
+    def shared_failure(self, seen: int, now: float) -> ApiError | None:
+        """The failure to raise instead of fetching: the fetch this caller waited on (it finished after
+        `seen`), or a recent one still held; a copy, since each caller's traceback differs."""
+        with self.state_lock:
+            failure = self.failure
+            if failure is None or (self.fetches == seen and now >= self.failure_until):
+                return None
+        return copy.copy(failure)
+
+    def reset(self) -> None:
+        with self.state_lock:
+            self.token = None
+            self.failure = None
+            self.failure_until = 0.0
 
     def invalidate(self, value: str) -> None:
         # Only the token that was rejected: 32 requests failing with it cause one refresh, not 32.
@@ -107,8 +143,11 @@ class TokenCache:
             return found
 
     def clear(self) -> None:
+        """Forget every token and held failure; connections already open fetch a new token too."""
         with self._lock:
-            self._entries.clear()
+            entries = list(self._entries.values())
+        for entry in entries:
+            entry.reset()
 
     def __repr__(self) -> str:
         return f"<TokenCache entries={len(self._entries)}>"
@@ -164,7 +203,8 @@ class ClientCredentialsAuth(httpx.Auth):
     # -- the flows ---------------------------------------------------------------------------------
 
     def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        token = self.token()
+        policy = _policy(request)
+        token = self.token(policy)
         _authorize(request, token)
         _hook(request, "sending")
         response = yield request
@@ -174,12 +214,13 @@ class ClientCredentialsAuth(httpx.Auth):
         _hook(request, "rejected", response)
         log.debug("401 from %s: refreshing the token once and resending", self.environment.name)
         self._entry.invalidate(token)
-        _authorize(request, self.token())
+        _authorize(request, self.token(policy))
         _hook(request, "sending")
         yield request
 
     async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
-        token = await self.atoken()
+        policy = _policy(request)
+        token = await self.atoken(policy)
         _authorize(request, token)
         _hook(request, "sending")
         response = yield request
@@ -189,37 +230,103 @@ class ClientCredentialsAuth(httpx.Auth):
         _hook(request, "rejected", response)
         log.debug("401 from %s: refreshing the token once and resending", self.environment.name)
         self._entry.invalidate(token)
-        _authorize(request, await self.atoken())
+        _authorize(request, await self.atoken(policy))
         _hook(request, "sending")
         yield request
 
     # -- tokens ------------------------------------------------------------------------------------
 
-    def token(self) -> str:
-        """A valid access token, fetching one if needed (one fetch however many threads ask)."""
-        cached = self._entry.valid(self._clock.monotonic())
+    def token(self, policy: RetryPolicy | None = None) -> str:
+        """A valid access token, fetching one if needed (one fetch however many threads ask; a failed
+        fetch is retried per `policy` and its error shared by every thread that waited on it)."""
+        entry = self._entry
+        cached = entry.valid(self._clock.monotonic())
         if cached is not None:
             return cached.value
-        with self._entry.fetch_lock:
-            cached = self._entry.valid(self._clock.monotonic())
+        seen = entry.fetches
+        with entry.fetch_lock:
+            now = self._clock.monotonic()
+            cached = entry.valid(now)
             if cached is not None:
                 return cached.value
-            fresh = self._fetch_sync()
-            self._entry.store(fresh)
-            return fresh.value
+            shared = entry.shared_failure(seen, now)
+            if shared is not None:
+                raise shared
+            tries, waited = 0, 0.0
+            while True:
+                tries += 1
+                try:
+                    fresh = self._fetch_sync()
+                except (AuthError, TransportError) as exc:
+                    wait = self._retry_wait(policy, tries, waited, exc)
+                    if wait is None:
+                        raise
+                    self._clock.sleep(wait)
+                    waited += wait
+                    continue
+                entry.store(fresh)
+                return fresh.value
 
-    async def atoken(self) -> str:
+    async def atoken(self, policy: RetryPolicy | None = None) -> str:
         """`token` for asyncio: tasks wait on an asyncio.Lock, never blocking the loop."""
-        cached = self._entry.valid(self._clock.monotonic())
+        entry = self._entry
+        cached = entry.valid(self._clock.monotonic())
         if cached is not None:
             return cached.value
-        async with self._entry.async_lock():
-            cached = self._entry.valid(self._clock.monotonic())
+        seen = entry.fetches
+        async with entry.async_lock():
+            now = self._clock.monotonic()
+            cached = entry.valid(now)
             if cached is not None:
                 return cached.value
-            fresh = await self._fetch_async()
-            self._entry.store(fresh)
-            return fresh.value
+            shared = entry.shared_failure(seen, now)
+            if shared is not None:
+                raise shared
+            tries, waited = 0, 0.0
+            while True:
+                tries += 1
+                try:
+                    fresh = await self._fetch_async()
+                except (AuthError, TransportError) as exc:
+                    wait = self._retry_wait(policy, tries, waited, exc)
+                    if wait is None:
+                        raise
+                    await self._clock.asleep(wait)
+                    waited += wait
+                    continue
+                entry.store(fresh)
+                return fresh.value
+
+    def _retry_wait(
+        self, policy: RetryPolicy | None, tries: int, waited: float, error: ApiError
+    ) -> float | None:
+        """Seconds to wait before the next token attempt, or None: then `error` is final and shared."""
+        chosen = policy or DEFAULT_RETRY
+        now = self._clock.utcnow()
+        if isinstance(error, TransportError):
+            # The API request was never sent, so even a write's token may be asked for again.
+            decision = decide(
+                chosen, attempt=tries, waited=waited, idempotent=True, now=now, transport_error=error.kind
+            )
+        else:
+            decision = decide(
+                chosen,
+                attempt=tries,
+                waited=waited,
+                idempotent=True,
+                now=now,
+                status=error.status,
+                title=error.title,
+            )
+        if decision.retry:
+            log.debug("token endpoint of %s failed: %s", self.environment.name, decision.reason)
+            return decision.wait
+        transient = isinstance(error, TransportError) or (
+            error.status is not None and (error.status == 429 or error.status >= 500)
+        )
+        hold = FAILURE_HOLD if transient else 0.0
+        self._entry.fail(error, self._clock.monotonic() + hold)
+        return None
 
     def invalidate(self) -> None:
         """Forget the cached token (the next request fetches a new one)."""
@@ -368,6 +475,12 @@ class ClientCredentialsAuth(httpx.Auth):
 
 
 _TOKEN_HEADERS = {"Accept": "application/json"}
+
+
+def _policy(request: httpx.Request) -> RetryPolicy | None:
+    hook = request.extensions.get(HOOK_EXTENSION)
+    policy = getattr(hook, "policy", None)
+    return policy if isinstance(policy, RetryPolicy) else None
 
 
 def _authorize(request: httpx.Request, token: str) -> None:

@@ -17,7 +17,7 @@ import polars as pl
 
 from stnb.catalog import FieldType
 from stnb.catalog.quirks import CAPACITY_MAX_DAYS
-from stnb.errors import ValidationError
+from stnb.errors import InvalidRequest
 from stnb.frames import to_frame
 from stnb.query import format_datetime, parse_rfc3339
 
@@ -62,7 +62,7 @@ def capacity_moment(value: str | date | datetime, name: str) -> datetime:
     try:
         return parse_rfc3339(format_datetime(value))
     except ValueError as exc:
-        raise ValidationError(
+        raise InvalidRequest(
             f"{name}: {exc}", errors={name: ["expected a date or date-time"]}, status=None
         ) from None
 
@@ -74,7 +74,7 @@ def capacity_windows(
     if start.tzinfo is None or end.tzinfo is None or now.tzinfo is None:
         raise ValueError("capacity windows need timezone-aware datetimes")
     if end <= start:
-        raise ValidationError(
+        raise InvalidRequest(
             "the capacity range ends before it starts",
             errors={"endsOnOrBefore": ["must be after startsOnOrAfter"]},
             status=None,

@@ -8,9 +8,9 @@ attempt to `stnb.attempts` observers, and raises a `stnb.errors` exception for a
 from __future__ import annotations
 
 import copy
-import json
+import math
 import re
-from collections.abc import Generator, Mapping, Sequence
+from collections.abc import Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from types import TracebackType
@@ -21,19 +21,21 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import httpx
 
 from stnb._flow import Effect, arun, run
+from stnb._json import loads as loads_json
 from stnb._redact import get_logger
 from stnb.attempts import Attempt, notify
-from stnb.auth import HOOK_EXTENSION, TOKEN_ENDPOINT, ClientCredentialsAuth
+from stnb.auth import HOOK_EXTENSION, ClientCredentialsAuth
 from stnb.clock import SYSTEM_CLOCK, Clock
 from stnb.config import Credentials, Environment
 from stnb.errors import (
     ApiError,
-    AuthError,
     ConfigError,
+    InvalidRequest,
     InvalidResponse,
     RateLimited,
     TransportError,
-    ValidationError,
+    UsageError,
+    UsageTypeError,
     WriteForbidden,
     body_excerpt,
     error_from_response,
@@ -46,7 +48,16 @@ __all__ = ["AsyncClient", "Client"]
 log = get_logger("stnb.client")
 
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_METHODS = _READ_METHODS | {"POST", "PUT", "PATCH", "DELETE"}
 _PLACEHOLDER = re.compile(r"\{([^{}/]*)\}")
+_DOT_SEGMENT = re.compile(r"(?:\.|%2e){1,2}", re.IGNORECASE)
+# Calls that use a write verb but only read (the allow-list of POST-as-read): report data, and discarding
+# the result of a finished report query. They are retried like reads and allowed on production.
+_READS_BY_POST = (
+    ("POST", re.compile(r"/reporting/v2/tenant/[^/]+/report-category/[^/]+/reports/[^/]+/data(?:/query)?")),
+    ("DELETE", re.compile(r"/reporting/v2/tenant/[^/]+/data-queries/[^/]+")),
+)
+MAX_URL_LENGTH = 8192  # longer URLs are refused before sending (gateways reject them; httpx fails at 64 KiB)
 
 Params = Mapping[str, Any] | Sequence[tuple[str, Any]] | None
 
@@ -113,6 +124,11 @@ class _Trace:
         self.started = self._client._clock.monotonic()
         self.at = self._client._clock.utcnow()
 
+    @property
+    def policy(self) -> RetryPolicy:
+        """The call's retry policy, which a shared token fetch follows too."""
+        return self._call.policy
+
     def rejected(self, response: httpx.Response) -> None:
         self._client._record(self._call, self, response.status_code, len(response.content), "AuthError")
         self.rate_wait = 0.0
@@ -136,9 +152,11 @@ class _BaseClient:
         timezone: str | None,
     ) -> None:
         if not isinstance(environment, Environment):
-            raise TypeError(f"environment must be an Environment, not {type(environment).__name__}")
+            raise UsageTypeError(f"environment must be an Environment, not {type(environment).__name__}")
         if not isinstance(credentials, Credentials):
-            raise TypeError(f"credentials must be a Credentials, not {type(credentials).__name__}")
+            raise UsageTypeError(f"credentials must be a Credentials, not {type(credentials).__name__}")
+        _check_flags(read_only=None, allow_writes=allow_writes, retry=retry, timeout=timeout)
+        check_timeout(rate, "rate", "requests per second")
         self.environment = environment
         self.credentials = credentials
         self.env = environment.name
@@ -204,18 +222,29 @@ class _BaseClient:
         retry: RetryPolicy | None,
         read_only: bool | None,
         timeout: float | None,
+        allow_writes: bool | None = None,
     ) -> _Call:
-        verb = method.strip().upper()
+        verb = _verb(method)
+        _check_flags(read_only=read_only, allow_writes=allow_writes, retry=retry, timeout=timeout)
+        if path_params is not None and not isinstance(path_params, Mapping):
+            raise UsageTypeError(f"path_params must be a dict, got {type(path_params).__name__}")
         template, url = self._fill(path, path_params or {})
-        is_write = verb not in _READ_METHODS
-        if is_write and not read_only and not self.environment.writable and not self.allow_writes:
-            raise WriteForbidden(
-                f"{verb} {template} refused: {self.env} is read-only for this client. "
-                "Pass allow_writes=True to write to it, or read_only=True if this call only reads."
-            )
-        idempotent = (not is_write) if read_only is None else read_only
-        if params is not None and not isinstance(params, Mapping):
-            params = list(params)
+        is_write = verb not in _READ_METHODS and not _reads_by_post(verb, url)
+        if is_write:
+            allowed = self.allow_writes if allow_writes is None else allow_writes
+            if not self.environment.writable and not allowed:
+                raise WriteForbidden(
+                    f"{verb} {template} refused: {self.env} is read-only. Writes to {self.env} happen only "
+                    "with allow_writes=True (on stnb.connect() or on this call)."
+                )
+            if read_only and verb != "POST":
+                raise UsageError(
+                    f"read_only=True does not apply to {verb} {template}: a {verb} changes data, and writes "
+                    "are never retried (read_only=True marks a POST that only reads, such as report data)"
+                )
+        idempotent = (not is_write) if read_only is None else bool(read_only)
+        params = _checked_params(params)
+        _check_url(verb, self.environment.api_url, url, template, params, json_body)
         return _Call(
             method=verb,
             template=template,
@@ -229,22 +258,30 @@ class _BaseClient:
         )
 
     def _fill(self, path: str, path_params: Mapping[str, Any]) -> tuple[str, str]:
+        if not isinstance(path, str):
+            raise UsageTypeError(f"path must be text such as 'jpm/v2/tenant/{{tenant}}/jobs', got {path!r}")
         if "://" in path or path.startswith("//"):
-            raise ValidationError(
+            raise InvalidRequest(
                 f"path must be relative to the API base ({self.environment.api_url}), got {path!r}",
                 errors={"path": ["absolute URLs are not accepted"]},
             )
         if "?" in path:
-            raise ValidationError(
+            raise InvalidRequest(
                 f"path {path!r} contains a query string; pass query parameters with params=",
                 errors={"path": ["query strings go in params="]},
             )
         template = "/" + path.strip().lstrip("/")
         if template == "/":
-            raise ValidationError("path is empty", errors={"path": ["e.g. jpm/v2/tenant/{tenant}/jobs"]})
+            raise InvalidRequest("path is empty", errors={"path": ["e.g. jpm/v2/tenant/{tenant}/jobs"]})
+        dots = [seg for seg in template.split("/") if _DOT_SEGMENT.fullmatch(seg)]
+        if dots:
+            raise InvalidRequest(
+                f"path {path!r} contains the relative segment {dots[0]!r}; give the API path itself",
+                errors={"path": ["'.' and '..' segments are not accepted"]},
+            )
         names = _PLACEHOLDER.findall(template)
         if "tenant" in path_params:
-            raise ValidationError(
+            raise InvalidRequest(
                 "path_params must not set 'tenant': it comes from the credentials",
                 errors={"tenant": [f"this client is bound to tenant {self.tenant}"]},
             )
@@ -258,12 +295,23 @@ class _BaseClient:
         values: dict[str, str] = {"tenant": self.tenant}
         for name in names:
             if name in path_params:
-                text = str(path_params[name])
-                if not text:
+                value = path_params[name]
+                text = "" if value is None else str(value)
+                if not text.strip():
                     problems[name] = ["empty value"]
-                values[name] = quote(text, safe="")
+                elif _DOT_SEGMENT.fullmatch(text):
+                    problems[name] = [f"{text!r} is not a value (relative path segment)"]
+                elif not _encodable(text):
+                    problems[name] = ["contains characters that cannot be sent (not valid Unicode)"]
+                else:
+                    values[name] = quote(text, safe="")
         if problems:
-            raise ValidationError(f"path parameters do not match {template}", errors=problems)
+            raise InvalidRequest(f"path parameters do not match {template}", errors=problems)
+        if not _encodable(template):
+            raise InvalidRequest(
+                "path contains characters that cannot be sent (not valid Unicode)",
+                errors={"path": ["not valid Unicode"]},
+            )
         url = _PLACEHOLDER.sub(lambda m: values[m.group(1)], template)
         return template, url
 
@@ -293,10 +341,6 @@ class _BaseClient:
             except _TRANSPORT_ERRORS as exc:
                 error: ApiError = self._transport_failure(call, trace, exc)
                 cause: BaseException | None = exc
-            except (TransportError, AuthError) as exc:
-                if not _token_unavailable(exc):
-                    raise
-                error, cause = exc, None
             else:
                 value, failure = self._outcome(call, trace, response, parse_json)
                 if failure is None:
@@ -356,7 +400,7 @@ class _BaseClient:
             value: Any = None
             if parse_json and status != 204 and response.content.strip():
                 try:
-                    value = json.loads(response.content)
+                    value = loads_json(response.content)
                 except ValueError:
                     invalid = InvalidResponse(
                         "the response body is not valid JSON (truncated or not JSON)",
@@ -404,17 +448,7 @@ class _BaseClient:
     def _decide(
         self, call: _Call, tries: int, waited: float, error: ApiError, response: httpx.Response | None
     ) -> Decision:
-        if _token_unavailable(error):
-            # The API request was never sent, so even a write may be tried again.
-            decision = decide(
-                call.policy,
-                attempt=tries,
-                waited=waited,
-                idempotent=True,
-                now=self._clock.utcnow(),
-                transport_error="connect",
-            )
-        elif isinstance(error, TransportError):
+        if isinstance(error, TransportError):
             decision = decide(
                 call.policy,
                 attempt=tries,
@@ -444,13 +478,86 @@ class _BaseClient:
 _TRANSPORT_ERRORS = (httpx.TransportError, httpx.DecodingError)
 
 
-def _token_unavailable(error: ApiError) -> bool:
-    """The token endpoint failed transiently (unreachable, 429 or 5xx) before the API request was sent."""
-    if error.url_template != TOKEN_ENDPOINT:
+def _verb(method: Any) -> str:
+    if not isinstance(method, str):
+        raise UsageTypeError(f"method must be text such as 'GET', got {type(method).__name__}")
+    verb = method.strip().upper()
+    if verb not in _METHODS:
+        raise UsageError(f"method {method!r} is not one of {', '.join(sorted(_METHODS))}")
+    return verb
+
+
+def _check_flags(*, read_only: Any, allow_writes: Any, retry: Any, timeout: Any) -> None:
+    for name, value in (("read_only", read_only), ("allow_writes", allow_writes)):
+        if value is not None and not isinstance(value, bool):
+            raise UsageTypeError(f"{name} must be True, False or None, got {value!r}")
+    if retry is not None and not isinstance(retry, RetryPolicy):
+        raise UsageTypeError(f"retry must be a stnb.retry.RetryPolicy, got {type(retry).__name__}")
+    check_timeout(timeout)
+
+
+def check_timeout(timeout: Any, name: str = "timeout", unit: str = "seconds") -> None:
+    """None (no limit) or a positive, finite number (of `unit`); `UsageError` otherwise."""
+    if timeout is None:
+        return
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float):
+        raise UsageTypeError(f"{name} must be a number of {unit} or None, got {type(timeout).__name__}")
+    if not math.isfinite(timeout) or timeout <= 0:
+        raise UsageError(
+            f"{name} must be a positive number of {unit} (or None for no limit), got {timeout!r}"
+        )
+
+
+def _reads_by_post(verb: str, url: str) -> bool:
+    return any(verb == method and pattern.fullmatch(url) for method, pattern in _READS_BY_POST)
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
         return False
-    if isinstance(error, TransportError):
-        return True
-    return error.status is not None and (error.status == 429 or error.status >= 500)
+    return True
+
+
+def _checked_params(params: Any) -> Any:
+    if params is None or isinstance(params, Mapping):
+        return params
+    if isinstance(params, str | bytes) or not isinstance(params, Sequence | Iterable):
+        raise UsageTypeError(
+            f"params must be a dict or a list of (name, value) pairs, got {type(params).__name__}"
+        )
+    pairs = list(params)
+    for pair in pairs:
+        if not isinstance(pair, tuple | list) or len(pair) != 2:
+            raise UsageTypeError(f"params must be a dict or a list of (name, value) pairs, got item {pair!r}")
+    return pairs
+
+
+def _check_url(verb: str, base: str, url: str, template: str, params: Any, body: Any) -> None:
+    """Build the request once as httpx will, so a value httpx cannot send fails here, before any request."""
+    too_long = InvalidRequest(
+        f"{verb} {template}: the URL would be longer than {MAX_URL_LENGTH:,} characters, the most stnb "
+        "sends (use shorter filter values, or fewer ids per call)",
+        errors={"params": ["URL too long"]},
+    )
+    try:
+        request = httpx.Request(verb, base.rstrip("/") + url, params=params, json=body)
+    except httpx.InvalidURL as exc:
+        if "too long" in str(exc):
+            raise too_long from None
+        raise InvalidRequest(
+            f"{verb} {template}: the URL cannot be built ({exc})", errors={"params": [str(exc)]}
+        ) from None
+    except UnicodeError as exc:
+        raise InvalidRequest(
+            f"{verb} {template}: the URL cannot be built ({exc})", errors={"params": [str(exc)]}
+        ) from None
+    except (TypeError, ValueError) as exc:
+        what = "json body" if body is not None else "params"
+        raise UsageTypeError(f"{verb} {template}: the {what} cannot be sent: {exc}") from None
+    if len(str(request.url)) > MAX_URL_LENGTH:
+        raise too_long
 
 
 class Client(_BaseClient):
@@ -504,12 +611,15 @@ class Client(_BaseClient):
         retry: RetryPolicy | None = None,
         read_only: bool | None = None,
         timeout: float | None = None,
+        allow_writes: bool | None = None,
     ) -> httpx.Response:
         """Send `method path` (a template such as `jpm/v2/tenant/{tenant}/jobs/{id}`) and return the 2xx
         response; raises a `stnb.errors.ApiError` subclass otherwise, after retries per `retry`.
 
-        Writes (POST, PUT, PATCH, DELETE) are never retried unless `read_only=True` (POST-as-read), and
-        are refused on a read-only environment unless the client was built with `allow_writes=True`.
+        Writes (POST, PUT, PATCH, DELETE) are never retried; `read_only=True` marks a POST that only reads
+        so it may be retried. On a read-only environment (production) writes are refused with
+        `WriteForbidden` unless `allow_writes=True` was given to the client or to this call: no other flag
+        opens them. Report data (POST-as-read) is not a write.
         """
         call = self._call(
             method,
@@ -520,6 +630,7 @@ class Client(_BaseClient):
             retry=retry,
             read_only=read_only,
             timeout=timeout,
+            allow_writes=allow_writes,
         )
         response, _ = self._send(call, parse_json=False)
         return response
@@ -535,6 +646,7 @@ class Client(_BaseClient):
         retry: RetryPolicy | None = None,
         read_only: bool | None = None,
         timeout: float | None = None,
+        allow_writes: bool | None = None,
     ) -> Any:
         """`request` and parse the body as JSON (None for an empty body); a truncated or non-JSON body
         raises `InvalidResponse` naming the URL template (after retries, for reads)."""
@@ -547,6 +659,7 @@ class Client(_BaseClient):
             retry=retry,
             read_only=read_only,
             timeout=timeout,
+            allow_writes=allow_writes,
         )
         _, value = self._send(call, parse_json=True)
         return value
@@ -627,6 +740,7 @@ class AsyncClient(_BaseClient):
         retry: RetryPolicy | None = None,
         read_only: bool | None = None,
         timeout: float | None = None,
+        allow_writes: bool | None = None,
     ) -> httpx.Response:
         """See `Client.request`."""
         call = self._call(
@@ -638,6 +752,7 @@ class AsyncClient(_BaseClient):
             retry=retry,
             read_only=read_only,
             timeout=timeout,
+            allow_writes=allow_writes,
         )
         response, _ = await self._send(call, parse_json=False)
         return response
@@ -653,6 +768,7 @@ class AsyncClient(_BaseClient):
         retry: RetryPolicy | None = None,
         read_only: bool | None = None,
         timeout: float | None = None,
+        allow_writes: bool | None = None,
     ) -> Any:
         """See `Client.request_json`."""
         call = self._call(
@@ -664,6 +780,7 @@ class AsyncClient(_BaseClient):
             retry=retry,
             read_only=read_only,
             timeout=timeout,
+            allow_writes=allow_writes,
         )
         _, value = await self._send(call, parse_json=True)
         return value

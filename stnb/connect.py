@@ -13,7 +13,9 @@ some API scopes) and `tenant=` one of its demo tenants, by id or name.
 
 from __future__ import annotations
 
+import html
 import logging
+import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -29,13 +31,13 @@ from stnb.config import (
     sandbox_environment,
 )
 from stnb.connection import AsyncConnection, Connection
-from stnb.errors import ConfigError
+from stnb.errors import ConfigError, UsageTypeError
 
 if TYPE_CHECKING:
     from stnb.clock import Clock
     from stnb.retry import RetryPolicy
 
-__all__ = ["SANDBOX_NOTICE", "connect", "connect_async"]
+__all__ = ["SANDBOX_NOTICE", "connect", "connect_async", "mark_sandbox_notice_shown"]
 
 SANDBOX_NOTICE = (
     "stnb: no credentials for {env!r} — using the built-in sandbox (demo data). "
@@ -82,6 +84,7 @@ def connect(
     """
     from stnb.client import Client
 
+    _check_arguments(env, profile, tenant, allow_writes, timeout, rate, retry, progress)
     target = _target(env, profile, tenant, sandbox, app_key, client_id, client_secret, tenant_id, transport)
     client = Client(
         target.environment,
@@ -121,6 +124,7 @@ def connect_async(
     """The asyncio twin of `connect`: `async with stnb.connect_async() as st: await st.frame(...)`."""
     from stnb.client import AsyncClient
 
+    _check_arguments(env, profile, tenant, allow_writes, timeout, rate, retry, progress)
     target = _target(env, profile, tenant, sandbox, app_key, client_id, client_secret, tenant_id, transport)
     client = AsyncClient(
         target.environment,
@@ -136,6 +140,28 @@ def connect_async(
     )
     _install_ledger(target)
     return AsyncConnection(client, progress=progress, clock=clock)
+
+
+def _check_arguments(
+    env: Any, profile: Any, tenant: Any, allow_writes: Any, timeout: Any, rate: Any, retry: Any, progress: Any
+) -> None:
+    """Mistakes in the arguments, as one `UsageError` each, before any credentials are looked up."""
+    from stnb.client import check_timeout
+    from stnb.retry import RetryPolicy
+
+    for name, value in (("env", env), ("profile", profile)):
+        if value is not None and not isinstance(value, str):
+            raise UsageTypeError(f"{name} must be text or None, got {type(value).__name__}")
+    if tenant is not None and (isinstance(tenant, bool) or not isinstance(tenant, str | int)):
+        raise UsageTypeError(f"tenant must be a tenant id or name, got {type(tenant).__name__}")
+    if not isinstance(allow_writes, bool):
+        raise UsageTypeError(f"allow_writes must be True or False, got {allow_writes!r}")
+    if progress is not None and not isinstance(progress, bool):
+        raise UsageTypeError(f"progress must be True, False or None, got {progress!r}")
+    if retry is not None and not isinstance(retry, RetryPolicy):
+        raise UsageTypeError(f"retry must be a stnb.retry.RetryPolicy, got {type(retry).__name__}")
+    check_timeout(timeout)
+    check_timeout(rate, "rate", "requests per second")
 
 
 def _target(
@@ -168,7 +194,7 @@ def _target(
                 f"STNB_{name.upper()}_CLIENT_SECRET, STNB_TENANT_ID and STNB_APP_KEY (or a profile); "
                 "`stnb doctor` shows what was found where"
             )
-        log.warning(SANDBOX_NOTICE.format(env=name))
+        _sandbox_notice(SANDBOX_NOTICE.format(env=name))
         sandbox = True
     instance = _sandbox_instance(sandbox)
     credentials = _sandbox_credentials(instance, name, tenant, profile)
@@ -182,6 +208,42 @@ def _target(
         True,
         credentials.timezone,
     )
+
+
+_notebook_notice_shown = False
+
+
+def _in_notebook() -> bool:
+    """True inside a Jupyter kernel (a notebook, Voila), where stderr shows as an alarming pink box."""
+    shell = sys.modules.get("IPython")
+    get = getattr(shell, "get_ipython", None)
+    kernel = get() if callable(get) else None
+    return kernel is not None and getattr(kernel, "kernel", None) is not None
+
+
+def _sandbox_notice(text: str) -> None:
+    """The sandbox notice: a warning on the log (terminals, scripts), or once per kernel a banner in the
+    notebook (later connections in the same kernel say nothing more; the log still gets it at INFO)."""
+    global _notebook_notice_shown
+    if not _in_notebook():
+        log.warning(text)
+        return
+    log.info(text)
+    if _notebook_notice_shown:
+        return
+    _notebook_notice_shown = True
+    from IPython.display import HTML, display
+
+    style = "background:#FFF4CE;border:1px solid #E69F00;color:#5C4400;padding:6px 10px;border-radius:4px"
+    banner = f'<div class="stnb-banner stnb-banner-sandbox" style="{style}">{html.escape(text)}</div>'
+    display(HTML(banner))  # type: ignore[no-untyped-call]
+
+
+def mark_sandbox_notice_shown() -> None:
+    """Say the sandbox notice was shown (a widget's own banner did): connections made in this kernel
+    from now on add no banner of their own."""
+    global _notebook_notice_shown
+    _notebook_notice_shown = True
 
 
 def _sandbox_instance(sandbox: Any) -> Any:

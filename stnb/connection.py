@@ -21,6 +21,7 @@ import logging
 import os
 import threading
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -30,9 +31,10 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import polars as pl
 
 from stnb import capacity
+from stnb._checks import check_output_path, check_record_id
 from stnb.catalog import Catalog, Endpoint, Resource, load_catalog
 from stnb.clock import SYSTEM_CLOCK, Clock
-from stnb.errors import InvalidResponse, ValidationError
+from stnb.errors import InvalidRequest, InvalidResponse
 from stnb.frames import ParquetSink, concat_frames, polars_schema, to_frame
 from stnb.paging import (
     DEFAULT_CONCURRENCY,
@@ -55,6 +57,8 @@ CONVERT_ROWS = 5000  # records per typed conversion: amortises per-call costs, b
 PROGRESS_DELAY = 2.0  # progress=None: a bar appears only for pulls that take longer than this
 
 log = logging.getLogger("stnb")
+# How the one-time `active` note tells the caller to include inactive records (the CLI sets its spelling).
+ACTIVE_HINT: ContextVar[str] = ContextVar("stnb_active_hint", default="pass active='any'")
 _active_noted: set[str] = set()
 _active_lock = threading.Lock()
 
@@ -122,8 +126,9 @@ def _note_active(resource: Resource, active: str | None, filters: Mapping[str, A
         _active_noted.add(resource.key)
     log.warning(
         "stnb: %s: active not given, so active=True is sent and only active records come back, as "
-        "ServiceTitan does when it is omitted; pass active='any' to include inactive ones",
+        "ServiceTitan does when it is omitted; %s to include inactive ones",
         resource.key,
+        ACTIVE_HINT.get(),
     )
 
 
@@ -189,7 +194,7 @@ class _Base(Generic[_C]):
             and rest.get("pageSize") is not None
             and str(rest["pageSize"]) != str(page_size)
         ):
-            raise ValidationError(
+            raise InvalidRequest(
                 f"{resource.key}: page_size={page_size} and pageSize={rest['pageSize']} disagree; pass one",
                 errors={"pageSize": ["given twice"]},
                 status=None,
@@ -210,7 +215,7 @@ class _Base(Generic[_C]):
         endpoint = resource.endpoint("export")
         reserved = {"from", "includeRecentChanges"} & set(filters)
         if reserved:
-            raise ValidationError(
+            raise InvalidRequest(
                 f"{resource.key} export: use since=/checkpoint=/include_recent_changes= instead of "
                 f"{', '.join(sorted(reserved))}",
                 errors={k: ["set by the cursor"] for k in reserved},
@@ -277,6 +282,7 @@ class _Base(Generic[_C]):
         """The get endpoint of `name`, and the query and path parameters that fetch record `id`."""
         res = self.catalog.resolve(name)
         endpoint = res.endpoint("get")
+        id = check_record_id(id)
         path_params, rest = split_path_params(endpoint, params)
         (query,) = build_query(endpoint, rest, resource=res.key)
         path_params[endpoint.id_param or "id"] = id
@@ -431,8 +437,10 @@ class Connection(_Base["Client"]):
         """Stream a list (or, with `export=True`, an export feed) page by page into a Parquet file.
 
         Memory stays bounded by a few pages; the file appears only when complete (atomic rename).
-        A path ending in ".csv" writes CSV instead, nested columns as JSON text.
+        A path ending in ".csv" writes CSV instead, nested columns as JSON text. The path is checked
+        before anything is fetched (suffix .parquet or .csv, not a directory, a writable folder).
         """
+        path = check_output_path(path)
         if export:
             res, _, params = self._export_endpoint(resource, filters)
             fields = res.fields_for("export")
@@ -440,7 +448,10 @@ class Connection(_Base["Client"]):
             with ParquetSink(path, schema=polars_schema(fields), unique_by=_id_key(fields)) as sink:
                 for frame in _typed(cursor, fields, res.key):
                     sink.write(frame)
-            self.last_query = self._export_info(res, params, cursor.batches, sink.rows)
+                sink.only_repeated(cursor.repeated_ids)
+                batches = cursor.batches
+                del cursor  # its record of every id handed out is not needed to combine the parts
+            self.last_query = self._export_info(res, params, batches, sink.rows)
             return sink.path
         plan = self._plan(resource, filters, page_size)
         fields = plan.resource.fields_for("list")
@@ -618,6 +629,7 @@ class AsyncConnection(_Base["AsyncClient"]):
         **filters: Any,
     ) -> Path:
         """Stream a list or export feed into a Parquet (or CSV) file; see `Connection.to_parquet`."""
+        path = check_output_path(path)
         if export:
             res, _, params = self._export_endpoint(resource, filters)
             fields = res.fields_for("export")
@@ -625,7 +637,10 @@ class AsyncConnection(_Base["AsyncClient"]):
             with ParquetSink(path, schema=polars_schema(fields), unique_by=_id_key(fields)) as sink:
                 async for frame in _atyped(cursor, fields, res.key):
                     sink.write(frame)
-            self.last_query = self._export_info(res, params, cursor.batches, sink.rows)
+                sink.only_repeated(cursor.repeated_ids)
+                batches = cursor.batches
+                del cursor
+            self.last_query = self._export_info(res, params, batches, sink.rows)
             return sink.path
         plan = self._plan(resource, filters, page_size)
         fields = plan.resource.fields_for("list")

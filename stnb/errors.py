@@ -12,17 +12,19 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from http import HTTPStatus
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from stnb._redact import redact
+
+if TYPE_CHECKING:  # at run time httpx is imported by whoever has a response to hand over
+    import httpx
 
 __all__ = [
     "ApiError",
     "AuthError",
     "ConfigError",
     "Conflict",
+    "InvalidRequest",
     "InvalidResponse",
     "NotFound",
     "PermissionDenied",
@@ -31,6 +33,8 @@ __all__ = [
     "StnbError",
     "TransportError",
     "Unprocessable",
+    "UsageError",
+    "UsageTypeError",
     "ValidationError",
     "WriteForbidden",
     "body_excerpt",
@@ -47,7 +51,16 @@ class StnbError(Exception):
     """Base class of every error stnb raises on purpose."""
 
 
-class ConfigError(StnbError):
+class UsageError(StnbError, ValueError):
+    """A mistake in the call itself, caught before any request is sent: the message says what was wrong
+    and what is accepted. Also a `ValueError`, so code catching that keeps working."""
+
+
+class UsageTypeError(UsageError, TypeError):
+    """A `UsageError` for an argument of the wrong type (also a `TypeError`)."""
+
+
+class ConfigError(UsageError):
     """Credentials or settings are missing, malformed or contradictory; the message says what and where."""
 
 
@@ -157,6 +170,23 @@ class ValidationError(ApiError):
         )
 
 
+class InvalidRequest(ValidationError, UsageError):
+    """A request refused before it was sent (unknown filter, bad value, path or URL); `status` is None.
+
+    Both a `ValidationError` (same `errors` mapping as a 400 from the API) and a `UsageError`.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        errors: Mapping[str, Sequence[str] | str] | None = None,
+        status: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(message, errors=errors, status=status, **kwargs)
+
+
 class AuthError(ApiError):
     """401 from the API, or the token endpoint refused the client credentials."""
 
@@ -232,7 +262,7 @@ class RateLimited(ApiError):
 
 
 class ServerError(ApiError):
-    """5xx: ServiceTitan failed; 502/503/504 are retried on reads."""
+    """5xx: ServiceTitan failed; 500/502/503/504 are retried on reads (bounded by the retry policy)."""
 
 
 class TransportError(ApiError):
@@ -349,9 +379,11 @@ def error_from_response(
 
 def body_excerpt(response: httpx.Response) -> str:
     """A short, whitespace-collapsed, redacted excerpt of a response body for error messages."""
+    from httpx import ResponseNotRead  # already loaded: the caller holds a response
+
     try:
         text = response.text
-    except (UnicodeDecodeError, LookupError, httpx.ResponseNotRead):
+    except (UnicodeDecodeError, LookupError, ResponseNotRead):
         return f"<{len(response.content)} bytes, not text>"
     text = " ".join(text.split())
     if not text:
@@ -362,9 +394,11 @@ def body_excerpt(response: httpx.Response) -> str:
 
 
 def _json_object(response: httpx.Response) -> dict[str, Any] | None:
+    from httpx import ResponseNotRead
+
     try:
         data = json.loads(response.content)
-    except (ValueError, httpx.ResponseNotRead):
+    except (ValueError, ResponseNotRead):
         return None
     return data if isinstance(data, dict) else None
 

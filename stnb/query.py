@@ -16,7 +16,11 @@ raises `ValidationError` naming the closest valid ones. Values are checked and f
 - `pageSize` is at most 5000; `ids` (a list or a comma-separated string, at most 50 per request on the
   real API) is split into chunks of 50, one query per chunk.
 
-A filter whose value is None counts as not given.
+A filter whose value is None counts as not given. Text that cannot be sent (lone surrogates, such as
+undecodable bytes from a command line) is refused. A range whose start is after its end
+(`createdOnOrAfter` later than `createdBefore`, `numberFrom` above `numberTo`...) raises; a range that
+can only be empty because its ends meet (`createdOnOrAfter` equal to `createdBefore`) warns with
+`EmptyRangeWarning`, since ServiceTitan accepts it and answers with nothing.
 """
 
 from __future__ import annotations
@@ -28,12 +32,13 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from stnb.catalog import Endpoint, Param
-from stnb.errors import ValidationError
+from stnb.errors import InvalidRequest, ValidationError
 
 __all__ = [
     "ACTIVE_DEFAULT",
     "IDS_PER_REQUEST",
     "MAX_PAGE_SIZE",
+    "EmptyRangeWarning",
     "QueryParams",
     "build_query",
     "effective_active",
@@ -54,6 +59,16 @@ _TRUE = frozenset({"true", "1", "yes", "y", "on"})
 _FALSE = frozenset({"false", "0", "no", "n", "off"})
 
 
+class EmptyRangeWarning(UserWarning):
+    """Filters whose range can match nothing (its two ends meet); the request is still sent."""
+
+
+# Range filters: a lower and an upper bound share a stem ("created" in createdOnOrAfter/createdBefore).
+# Each suffix says which end it is and whether that end is included.
+_LOWER = (("OnOrAfter", True), ("After", False), ("From", True))
+_UPPER = (("OnOrBefore", True), ("Before", False), ("To", True))
+
+
 class _Invalid(ValueError):
     """One filter value that cannot be sent; collected into a single ValidationError."""
 
@@ -65,7 +80,7 @@ def normalize_active(value: object) -> str:
     key = str(value).strip().lower()
     if key in _ACTIVE:
         return _ACTIVE[key]
-    raise ValidationError(
+    raise InvalidRequest(
         f"active={value!r} is not valid; use True, False or 'any'",
         errors={"active": ["expected True, Any or False"]},
         status=None,
@@ -89,7 +104,7 @@ def split_path_params(
     missing = [name for name in endpoint.parent_params if rest.get(name) is None]
     if missing:
         needs = ", ".join(f"{name}=" for name in missing)
-        raise ValidationError(
+        raise InvalidRequest(
             f"{endpoint.path} needs {needs} (the parent record's id)",
             errors={name: ["missing path parameter"] for name in missing},
             status=None,
@@ -147,14 +162,78 @@ def build_query(
             if unknown
             else ""
         )
-        raise ValidationError(f"Invalid filters for {where}{note}", errors=problems, status=None)
+        raise InvalidRequest(f"Invalid filters for {where}{note}", errors=problems, status=None)
+    _check_ranges(query, params, where)
     if ids is None:
         return [query]
     if not ids:
-        raise ValidationError(f"ids for {where} is empty", errors={"ids": ["no ids given"]}, status=None)
+        raise InvalidRequest(f"ids for {where} is empty", errors={"ids": ["no ids given"]}, status=None)
     chunks = [ids[i : i + IDS_PER_REQUEST] for i in range(0, len(ids), IDS_PER_REQUEST)]
     as_array = params["ids"].array
     return [{**query, "ids": chunk if as_array else ",".join(chunk)} for chunk in chunks]
+
+
+def _bound(name: str, ends: tuple[tuple[str, bool], ...]) -> tuple[str, bool] | None:
+    for suffix, inclusive in ends:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            stem = name[: -len(suffix)]
+            return stem.removesuffix("On") or stem, inclusive
+    return None
+
+
+def _range_value(param: Param, text: str | list[str]) -> Any:
+    if not isinstance(text, str):
+        return None
+    try:
+        if param.type in ("datetime", "date"):
+            return parse_rfc3339(text)
+        if param.type in ("int32", "int64"):
+            return int(text)
+        if param.type == "float64":
+            return float(text)
+    except ValueError:
+        return None
+    return None
+
+
+def _check_ranges(query: QueryParams, params: Mapping[str, Param], where: str) -> None:
+    """Refuse a range whose start is after its end; warn when its ends meet so that nothing can match."""
+    lows: dict[str, tuple[str, bool]] = {}
+    highs: dict[str, tuple[str, bool]] = {}
+    for name in query:
+        if name not in params:
+            continue
+        low, high = _bound(name, _LOWER), _bound(name, _UPPER)
+        if low is not None:
+            lows[low[0]] = (name, low[1])
+        elif high is not None:
+            highs[high[0]] = (name, high[1])
+    problems: dict[str, list[str]] = {}
+    for stem, (low_name, low_inclusive) in lows.items():
+        if stem not in highs:
+            continue
+        high_name, high_inclusive = highs[stem]
+        low = _range_value(params[low_name], query[low_name])
+        high = _range_value(params[high_name], query[high_name])
+        if low is None or high is None:
+            continue
+        shown = f"{low_name}={query[low_name]} and {high_name}={query[high_name]}"
+        if low > high:
+            problems[low_name] = [
+                f"{query[low_name]} is after {high_name}={query[high_name]}: no record can match "
+                "(ServiceTitan would answer with an empty result)"
+            ]
+        elif low == high and not (low_inclusive and high_inclusive):
+            from stnb._flow import warn_caller
+
+            warn_caller(
+                f"{where}: {shown} meet, so the result will be empty (the range includes no moment)",
+                EmptyRangeWarning,
+            )
+    if problems:
+        raise InvalidRequest(
+            f"Invalid filters for {where}: a range starts after it ends", errors=problems, status=None
+        )
 
 
 def format_datetime(value: datetime | date | str) -> str:
@@ -226,7 +305,17 @@ def _scalar(param: Param, value: Any) -> str:
 def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, (str, int, float)):
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise _Invalid(
+                "contains characters that cannot be sent (not valid Unicode, e.g. undecodable bytes)"
+            ) from None
+        return value
+    if isinstance(value, (int, float)):
+        if isinstance(value, float) and not math.isfinite(value):
+            raise _Invalid(f"expected a finite number, got {value!r}")
         return str(value)
     raise _Invalid(f"expected text or a number, got {type(value).__name__}")
 
@@ -336,7 +425,7 @@ def _id_list(value: Any) -> list[str]:
     for item in _as_list(value):
         if isinstance(item, bool) or not isinstance(item, (int, str)):
             raise _Invalid(f"ids must be integers or strings, got {item!r}")
-        text = str(item).strip()
+        text = _text(item).strip()
         if not text or "," in text:
             raise _Invalid(f"invalid id {item!r}")
         out.append(text)

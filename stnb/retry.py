@@ -1,21 +1,22 @@
 """When to try a request again and how long to wait first: one policy object and one pure function.
 
-Retried: 429 (the request was not processed), 409 "maintenance", 502/503/504 and timeouts or dropped
-connections, the last three only on idempotent requests. Writes are never retried unless the caller marks
-them read-only (POST-as-read such as report data). Waits honour Retry-After (seconds or HTTP-date), then
-"Try again in N seconds" in the title, then exponential backoff with full jitter; attempts and the total
-wait are bounded.
+Retried: 429 (the request was not processed), 409 "maintenance", 500/502/503/504 (ServiceTitan's 500s on
+reads are often transient), timeouts and dropped connections; all but 429 only on idempotent requests.
+Writes are never retried: only a POST the caller marks `read_only=True` (POST-as-read such as report
+data) counts as a read. Waits honour Retry-After (seconds or HTTP-date), then "Try again in N seconds" in
+the title, then exponential backoff with full jitter; attempts and the total wait are bounded.
 """
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from stnb.errors import parse_retry_after, parse_retry_after_title
+from stnb.errors import UsageError, UsageTypeError, parse_retry_after, parse_retry_after_title
 
 __all__ = ["DEFAULT_RETRY", "NO_RETRY", "Decision", "RetryPolicy", "decide"]
 
@@ -30,15 +31,31 @@ class RetryPolicy:
     max_wait: float = 60.0
     base: float = 0.5
     cap: float = 8.0
-    retry_statuses: frozenset[int] = field(default_factory=lambda: frozenset({409, 429, 502, 503, 504}))
+    retry_statuses: frozenset[int] = field(default_factory=lambda: frozenset({409, 429, 500, 502, 503, 504}))
     jitter: bool = True
     retry_transport_errors: bool = True
 
     def __post_init__(self) -> None:
+        if isinstance(self.max_attempts, bool) or not isinstance(self.max_attempts, int):
+            raise UsageTypeError(f"max_attempts must be a whole number, got {self.max_attempts!r}")
         if self.max_attempts < 1:
-            raise ValueError(f"max_attempts must be at least 1, got {self.max_attempts}")
-        if self.max_wait < 0 or self.base < 0 or self.cap < 0:
-            raise ValueError("max_wait, base and cap must not be negative")
+            raise UsageError(f"max_attempts must be at least 1, got {self.max_attempts}")
+        for name in ("max_wait", "base", "cap"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise UsageTypeError(f"{name} must be a number of seconds, got {value!r}")
+            if not math.isfinite(value) or value < 0:
+                raise UsageError(f"{name} must be a finite number of seconds, not negative; got {value!r}")
+        statuses = self.retry_statuses
+        if not isinstance(statuses, frozenset | set | tuple | list) or not all(
+            isinstance(s, int) and not isinstance(s, bool) for s in statuses
+        ):
+            raise UsageTypeError(f"retry_statuses must be a set of HTTP status codes, got {statuses!r}")
+        if not isinstance(statuses, frozenset):
+            object.__setattr__(self, "retry_statuses", frozenset(statuses))
+        for name in ("jitter", "retry_transport_errors"):
+            if not isinstance(getattr(self, name), bool):
+                raise UsageTypeError(f"{name} must be True or False, got {getattr(self, name)!r}")
 
     def with_changes(self, **changes: Any) -> RetryPolicy:
         """A copy with some fields changed, e.g. `policy.with_changes(max_attempts=1)`."""
@@ -74,22 +91,25 @@ def decide(
     retry_after: str | None = None,
     title: str | None = None,
     transport_error: str | None = None,
+    server_wait: float | None = None,
     rand: Callable[[], float] = random.random,
 ) -> Decision:
     """Decide after attempt number `attempt` failed with `status` (or with `transport_error`, a kind such as
     "timeout"); `waited` is the seconds already spent waiting for earlier retries of this request.
+    `server_wait` (seconds) replaces the backoff when the wait is known otherwise (a shared token fetch).
     """
+    known_wait = server_wait
     if transport_error is not None:
         if not policy.retry_transport_errors or transport_error not in _RETRYABLE_TRANSPORT:
             return Decision(False, 0.0, f"{transport_error} errors are not retried")
         if not idempotent:
             return Decision(False, 0.0, "not retried: the request may have been processed (write)")
-        server_wait: float | None = None
+        server_wait = known_wait
     elif status is None or status not in policy.retry_statuses:
         return Decision(False, 0.0, f"status {status} is not retryable")
     else:
         if not idempotent:
-            return Decision(False, 0.0, "writes are never retried (pass read_only=True for POST-as-read)")
+            return Decision(False, 0.0, "writes are never retried")
         if status == 409 and "maintenance" not in (title or "").lower():
             return Decision(False, 0.0, "409 conflict is not a maintenance window")
         server_wait = parse_retry_after(retry_after, now)

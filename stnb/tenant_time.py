@@ -23,7 +23,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from stnb.clock import SYSTEM_CLOCK, Clock
-from stnb.errors import ValidationError
+from stnb.errors import InvalidRequest
 
 __all__ = [
     "PRESETS",
@@ -49,7 +49,7 @@ _DIGITS = re.compile(r"\d+")
 _IRREGULAR_FILTERS = {"invoiced": ("invoicedOnOrAfter", "invoicedOnBefore")}
 
 
-class TenantTimeError(ValidationError, ValueError):
+class TenantTimeError(InvalidRequest):
     """A preset, time zone or datetime given to `stnb.tenant_time` is not usable; raised before any request.
 
     A `ValidationError` like every input error stnb finds itself, and a `ValueError` as it was before."""

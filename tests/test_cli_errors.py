@@ -77,7 +77,8 @@ def test_numeric_and_preset_options_are_checked_by_argparse(
         main(argv)
     assert exited.value.code == 2
     err = capsys.readouterr().err
-    assert err.startswith("usage: stnb ") and message in err
+    assert err.startswith("stnb ") and ": error: " in err and message in err
+    assert err.count("\n") == 1  # one line, not argparse's usage block
     assert "Traceback" not in err
 
 

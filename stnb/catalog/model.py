@@ -75,6 +75,8 @@ from importlib import resources as importlib_resources
 from pathlib import Path
 from typing import Any, Literal, TypeAlias
 
+from stnb.errors import UsageError, UsageTypeError
+
 __all__ = [
     "Catalog",
     "Endpoint",
@@ -91,8 +93,10 @@ EndpointKind = Literal["list", "export", "get"]
 PAGING_PARAMS = frozenset({"page", "pageSize", "includeTotal"})
 
 
-class UnknownResourceError(LookupError):
-    """A resource name that is not in the catalog; `suggestions` holds the closest valid names."""
+class UnknownResourceError(UsageError, LookupError):
+    """A resource name that is not in the catalog; `suggestions` holds the closest valid names.
+
+    A `stnb.errors.UsageError` (so also a `StnbError` and a `ValueError`) and a `LookupError`."""
 
     def __init__(self, name: str, suggestions: list[str], reason: str = "") -> None:
         self.name = name
@@ -284,6 +288,10 @@ class Catalog:
         return [r for r in self._by_key.values() if r.module == module]
 
     def resolve(self, name: str) -> Resource:
+        if not isinstance(name, str):
+            raise UsageTypeError(
+                f"a resource name must be text such as 'jpm/jobs' or 'customers', got {type(name).__name__}"
+            )
         key = name.strip().strip("/")
         if key in self._by_key:
             return self._by_key[key]

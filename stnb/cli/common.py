@@ -12,6 +12,7 @@ __all__ = [
     "bounded_float",
     "bounded_int",
     "connection_options",
+    "one_line",
 ]
 
 MAX_PAGE_SIZE = 5000  # ServiceTitan's largest pageSize, for lists and reports alike
@@ -68,6 +69,12 @@ def bounded_float(low: float, *, inclusive: bool = True) -> Callable[[str], floa
         return value
 
     return parse
+
+
+def one_line(message: object) -> str:
+    """An error message on one line: its lines joined with "; " (the wording itself unchanged)."""
+    lines = [line.strip() for line in str(message).splitlines() if line.strip()]
+    return "; ".join(lines) if lines else "(no message)"
 
 
 def _range_text(low: int, high: int | None) -> str:

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, cast
 
 from stnb.catalog import Catalog, Resource, UnknownResourceError, load_catalog
-from stnb.cli.common import MAX_PAGE_SIZE, add_connection_arguments, bounded_int
-from stnb.errors import ApiError, AuthError, PermissionDenied, StnbError, TransportError
+from stnb.cli.common import MAX_PAGE_SIZE, add_connection_arguments, bounded_int, one_line
+from stnb.errors import ApiError, AuthError, PermissionDenied, StnbError, TransportError, UsageError
 
 if TYPE_CHECKING:
     from stnb.catalog.model import EndpointKind
@@ -94,12 +94,14 @@ def resources(
     catalog = catalog or load_catalog()
     if module and module not in catalog.modules:
         print(
-            f"stnb resources: unknown module {module!r}; modules: {', '.join(catalog.modules)}",
+            f"stnb resources: error: unknown module {module!r}; modules: {', '.join(catalog.modules)}",
             file=sys.stderr,
         )
         return 2
     wanted = cast("EndpointKind | None", kind)
     found = [r for r in catalog.search(text, kind=wanted) if module is None or r.module == module]
+    if not found and text:
+        return _fail("resources", _no_match(catalog, text, module, kind))
     rows = [("RESOURCE", "ENDPOINTS", "FILTERS", "ACTIVE")]
     rows += [(r.key, _endpoints(r), str(_filter_count(r)), _active(r)) for r in found]
     width = [max(len(row[i]) for row in rows) for i in range(3)]
@@ -111,6 +113,19 @@ def resources(
         listed = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
         print(f"{len(catalog.skipped)} documented GET paths are not resources ({listed})", file=out)
     return 0
+
+
+def _no_match(catalog: Catalog, text: str, module: str | None, kind: str | None) -> str:
+    """Why nothing matched, with the closest resource names (by key or short name)."""
+    import difflib
+
+    keys = [r.key for r in catalog]
+    names = {part: r.key for r in catalog for part in (r.key, r.key.split("/")[-1])}
+    close = difflib.get_close_matches(text.strip().lower(), list(names), n=5, cutoff=0.6)
+    suggestions = list(dict.fromkeys(names[c] for c in close))
+    where = "".join(f" --{k} {v}" for k, v in (("module", module), ("kind", kind)) if v)
+    hint = f"; did you mean {', '.join(suggestions)}?" if suggestions else "; `stnb resources` lists them all"
+    return f"no resource of the {len(keys)} contains {text!r}{where}{hint}"
 
 
 def _endpoints(resource: Resource) -> str:
@@ -163,20 +178,26 @@ def pull(
 ) -> int:
     """Pull `resource` into `out_path` (.parquet or .csv); prints one summary line; returns the exit code."""
     import stnb
+    from stnb._checks import check_output_path
+    from stnb.connection import ACTIVE_HINT
 
     out = out or sys.stdout
-    if out_path.suffix.lower() not in (".parquet", ".csv"):
-        return _fail("pull", f"--out must end in .parquet or .csv, got {out_path.name}")
-    try:
+    try:  # the arguments alone, before connecting: exit code 2 as for argparse's own checks
+        check_output_path(out_path)
         parsed = _parse_filters(filters)
-        if since is not None and not export:
-            return _fail("pull", "--since needs --export (list endpoints take modifiedOnOrAfter=...)")
-        if export and (max_pages is not None or page_size is not None):
-            return _fail(
-                "pull",
-                "--max-pages and --page-size apply to list endpoints; the export feed has no pages "
-                "(use --since to read less)",
-            )
+    except StnbError as exc:
+        return _fail("pull", str(exc), code=2)
+    if since is not None and not export:
+        return _fail("pull", "--since needs --export (list endpoints take modifiedOnOrAfter=...)", code=2)
+    if export and (max_pages is not None or page_size is not None):
+        return _fail(
+            "pull",
+            "--max-pages and --page-size apply to list endpoints; the export feed has no pages "
+            "(use --since to read less)",
+            code=2,
+        )
+    hint = ACTIVE_HINT.set("pass --filter active=any")
+    try:
         with stnb.connect(env, profile, tenant, sandbox=sandbox, transport=transport, clock=clock) as st:
             started = time.perf_counter()
             kwargs: dict[str, Any] = dict(parsed)
@@ -188,6 +209,8 @@ def pull(
             elapsed = time.perf_counter() - started
     except (StnbError, UnknownResourceError) as exc:
         return _fail("pull", str(exc))
+    finally:
+        ACTIVE_HINT.reset(hint)
     assert info is not None
     where = f"{info.env} tenant {info.tenant}" + (" (sandbox)" if info.sandbox else "")
     active = f", active={info.active}" if info.active is not None else ""
@@ -205,14 +228,14 @@ def _parse_filters(pairs: Sequence[str]) -> dict[str, str]:
     for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep or not name.strip():
-            raise StnbError(f"--filter {pair!r} is not NAME=VALUE")
+            raise UsageError(f"--filter {pair!r} is not NAME=VALUE")
         parsed[name.strip()] = value.strip()
     return parsed
 
 
-def _fail(command: str, message: str) -> int:
-    print(f"stnb {command}: error: {message}", file=sys.stderr)
-    return 1
+def _fail(command: str, message: str, code: int = 1) -> int:
+    print(f"stnb {command}: error: {one_line(message)}", file=sys.stderr)
+    return code
 
 
 # -- doctor ------------------------------------------------------------------------------------------
@@ -234,9 +257,10 @@ def doctor(
     credentials, None checks real credentials where found. Returns 0 when every checked environment
     works, 1 otherwise; an unknown `env` raises ConfigError.
     """
-    from stnb.config import ENVIRONMENTS, discover, get_environment
+    from stnb.config import ENVIRONMENTS, default_env, discover, get_environment
 
     out = out or sys.stdout
+    default_env()  # a bad STNB_ENV is an error here as in `stnb pull`, not silently ignored
     envs = [get_environment(env).name] if env else list(ENVIRONMENTS)
     print("Credential sources (secrets masked):", file=out)
     sources = discover()

@@ -1,29 +1,35 @@
 """`stnb` entry point: each area of the package contributes its subcommands through `register`.
 
-Errors stnb raises on purpose (`StnbError`, an unknown catalog resource) end as one line
-`stnb COMMAND: error: MESSAGE` on stderr and exit code 1; `--debug` or `STNB_DEBUG=1` adds the
-traceback. A closed stdout (`stnb resources | head`) ends the command quietly.
+Every error ends as one line `stnb COMMAND: error: MESSAGE` on stderr: exit code 2 for bad arguments
+(argparse's checks), 1 for everything else (errors stnb raises on purpose keep their wording, their
+detail lines joined with "; "; anything unexpected is named by its type). No traceback is printed
+unless `--debug` or `STNB_DEBUG=1` asks for it. A closed stdout (`stnb resources | head`) ends the
+command quietly.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
 import sys
 import traceback
 from collections.abc import Sequence
+from typing import NoReturn
 
 from stnb.catalog import UnknownResourceError
+from stnb.cli.common import one_line
 from stnb.errors import StnbError
 
-__all__ = ["build_parser", "main"]
+__all__ = ["OneLineParser", "build_parser", "main"]
 
 # Each module defines `register(subparsers) -> None`; a subcommand sets `func(args) -> int`.
 _COMMAND_MODULES = (
     "stnb.cli.core",  # resources, pull, doctor
     "stnb.cli.sandbox",  # sandbox serve
     "stnb.cli.report",  # report list/describe/run
+    "stnb.cli.recipe",  # recipe list/run
     "stnb.cli.usage",  # usage ledger/report/import
     "stnb.cli.compare",  # compare
     "stnb.cli.lab",  # lab, dashboard
@@ -31,8 +37,15 @@ _COMMAND_MODULES = (
 _EXPECTED_ERRORS = (StnbError, UnknownResourceError)
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line naming the command, with exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {one_line(message)} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="stnb",
         description="Explore the ServiceTitan API.",
         epilog="Errors print one line; --debug (or STNB_DEBUG=1) also prints the traceback.",
@@ -48,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    _tolerant_output()
     parser = build_parser()
     args = parser.parse_args(argv)
     func = getattr(args, "func", None)
@@ -66,8 +80,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     except _EXPECTED_ERRORS as exc:
         if args.debug or _debug_from_environment():
             traceback.print_exc(file=sys.stderr)
-        print(f"stnb {args.command}: error: {exc}", file=sys.stderr)
+        print(f"stnb {args.command}: error: {one_line(exc)}", file=sys.stderr)
         return 1
+    except Exception as exc:  # a bug or an unforeseen failure: still one line unless --debug
+        if args.debug or _debug_from_environment():
+            traceback.print_exc(file=sys.stderr)
+        detail = f": {one_line(exc)}" if str(exc) else ""
+        print(
+            f"stnb {args.command}: error: unexpected {type(exc).__name__}{detail} "
+            "(run with --debug for the traceback)",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def _tolerant_output() -> None:
+    """Undecodable bytes from the command line (file names, filter values) are echoed escaped, not fatal."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError):  # a stream that cannot change: leave it
+                reconfigure(errors="backslashreplace")
 
 
 def _debug_from_environment() -> bool:

@@ -15,7 +15,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from stnb.cli.common import MAX_PAGE_SIZE, add_connection_arguments, bounded_int, connection_options
+from stnb.cli.common import (
+    MAX_PAGE_SIZE,
+    add_connection_arguments,
+    bounded_int,
+    connection_options,
+    one_line,
+)
 from stnb.errors import NotFound, StnbError
 from stnb.tenant_time import PRESETS, preset_days
 
@@ -303,5 +309,5 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 
 
 def _fail(message: str) -> int:
-    print(f"stnb report: error: {message}", file=sys.stderr)
+    print(f"stnb report: error: {one_line(message)}", file=sys.stderr)
     return 1

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-import polars as pl
+from stnb.cli.common import one_line
 
 __all__ = ["register"]
 
@@ -25,6 +25,29 @@ def _day(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"expected a date like 2026-06-01, got {text!r}") from exc
+
+
+def _day_or_preset(end: int) -> Callable[[str], date]:
+    """An argparse `type=`: a date like 2026-06-01, or a preset (`yesterday`, `last_7_days`...) whose
+    first (`end=0`) or last (`end=1`) UTC day is taken, as `stnb report run --period` names them."""
+
+    def parse(text: str) -> date:
+        from stnb.errors import StnbError
+        from stnb.tenant_time import preset_days
+
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
+        try:
+            return preset_days(text.strip(), "UTC")[end]
+        except (StnbError, ValueError) as exc:
+            message = one_line(exc).replace("preset: ", "")
+            raise argparse.ArgumentTypeError(
+                f"expected a date like 2026-06-01 or a preset; {message}"
+            ) from None
+
+    return parse
 
 
 def _non_negative(text: str) -> int:
@@ -47,7 +70,7 @@ def _after(day: date | None) -> datetime | None:
 
 
 def _error(sub: str, message: str) -> None:
-    print(f"stnb usage {sub}: error: {message}", file=sys.stderr)
+    print(f"stnb usage {sub}: error: {one_line(message)}", file=sys.stderr)
 
 
 def _sandbox_note(left_out: int) -> str:
@@ -64,7 +87,9 @@ def _size(path: Path) -> str:
 
 
 def _ledger(args: argparse.Namespace) -> int:
-    from stnb.usage.ledger import load_ledger, write_parquet
+    import polars as pl  # loaded when the command runs, not for `stnb --help`
+
+    from stnb.usage.ledger import dropped_attempts, load_ledger, write_parquet
     from stnb.usage.store import apply_retention, connect, ensure_schema, ledger_path
 
     path = ledger_path(args.path)
@@ -103,6 +128,12 @@ def _ledger(args: argparse.Namespace) -> int:
             print(f"  {app} ({env}{', sandbox' if sandbox else ''}): {attempts:,}")
     if read.sandbox_left_out:
         print(_sandbox_note(read.sandbox_left_out))
+    dropped = dropped_attempts(path, since=_moment(args.since), until=_after(args.until))
+    if dropped:
+        print(
+            f"dropped {dropped:,} attempts: recording fell behind and its queue was full, so the oldest "
+            "queued attempts were not written (the counts above miss them)"
+        )
     if args.export:
         out = write_parquet(frame, args.export)
         print(f"exported {frame.height:,} attempts to {out}")
@@ -110,6 +141,8 @@ def _ledger(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
+    import polars as pl
+
     from stnb.sandbox.portal import PACIFIC
     from stnb.usage.portal import PortalOverlapWarning, import_portal_reports
 
@@ -139,6 +172,13 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
+    if Path(args.out).suffix.lower() not in (".html", ".htm"):
+        # Checked before any work: the report is HTML, whatever the name says.
+        _error("report", f"--out must end in .html (the report is an HTML page), got {Path(args.out).name!r}")
+        return 2
+    if Path(args.out).is_dir():
+        _error("report", f"--out {args.out} is a directory; give a file name ending in .html")
+        return 2
     if args.demo and not args.demo_dir:
         # About 16 MB per run: removed once the report is written (--demo-dir keeps the files).
         with tempfile.TemporaryDirectory(prefix="stnb-demo-usage-") as tmp:
@@ -235,9 +275,17 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     ledger.add_argument(
         "--retention-days", type=_non_negative, metavar="N", help="delete attempts older than N days now"
     )
-    ledger.add_argument("--since", type=_day, metavar="DATE", help="first UTC day to include")
     ledger.add_argument(
-        "--until", type=_day, metavar="DATE", help="last UTC day to include (inclusive, as report --to)"
+        "--since",
+        type=_day_or_preset(0),
+        metavar="DATE",
+        help="first UTC day to include: a date, or a preset such as yesterday or last_7_days (its first day)",
+    )
+    ledger.add_argument(
+        "--until",
+        type=_day_or_preset(1),
+        metavar="DATE",
+        help="last UTC day to include (inclusive, as report --to): a date or a preset (its last day)",
     )
     _add_include_sandbox(ledger)
     ledger.set_defaults(func=_guarded("ledger", _ledger))

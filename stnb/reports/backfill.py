@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from stnb.errors import StnbError, ValidationError
+from stnb.errors import InvalidRequest, StnbError
 from stnb.reports.progress import ProgressSink, RunProgress, open_progress
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ def windows(start: date | str, end: date | str, step: str = "1d") -> list[Window
     """Consecutive windows of `step` ("1d", "7d", "2w", "1m" for calendar months) covering start..end."""
     first, last = _date(start, "start"), _date(end, "end")
     if last < first:
-        raise ValidationError(
+        raise InvalidRequest(
             f"backfill end {last} is before start {first}", errors={"end": ["before start"]}, status=None
         )
     count, unit = _step(step)
@@ -91,7 +91,7 @@ def run_backfill(
     description = reports.describe(category, report_id)
     clashes = sorted(set(params) & set(date_params))
     if clashes:
-        raise ValidationError(
+        raise InvalidRequest(
             f"backfill sets {' and '.join(date_params)} per window; do not pass {', '.join(clashes)}",
             errors={name: ["set per window by backfill"] for name in clashes},
             status=None,
@@ -220,7 +220,7 @@ _DAYS = {"d": 1, "w": 7}
 def _step(step: str) -> tuple[int, str]:
     match = _STEP.fullmatch(step.strip().lower()) if isinstance(step, str) else None
     if match is None or int(match.group(1)) < 1:
-        raise ValidationError(
+        raise InvalidRequest(
             f"step must look like '1d', '7d', '2w' or '1m', got {step!r}",
             errors={"step": ["bad step"]},
             status=None,
@@ -234,7 +234,7 @@ def _date(value: date | str, what: str) -> date:
     try:
         return date.fromisoformat(value)
     except (TypeError, ValueError) as exc:
-        raise ValidationError(
+        raise InvalidRequest(
             f"backfill {what} must be a date or 'YYYY-MM-DD', got {value!r}",
             errors={what: ["not a date"]},
             status=None,

@@ -31,7 +31,14 @@ import polars as pl
 
 from stnb import tenant_time
 from stnb.clock import SYSTEM_CLOCK, Clock
-from stnb.errors import Conflict, InvalidResponse, NotFound, RateLimited, StnbError, ValidationError
+from stnb.errors import (
+    Conflict,
+    InvalidRequest,
+    InvalidResponse,
+    NotFound,
+    RateLimited,
+    StnbError,
+)
 from stnb.reports.casting import cast_frame, column_names, string_frame, warn_bad_cells
 from stnb.reports.limiter import ReportLimiter, shared_limiter
 from stnb.reports.model import (
@@ -352,7 +359,7 @@ class Reports:
             return dict(params)
         names = [p.name for p in description.parameters if p.data_type == "Date"]
         if not {"From", "To"} <= set(names):
-            raise ValidationError(
+            raise InvalidRequest(
                 f"period={period!r} needs Date parameters From and To; report {description.id} has "
                 f"{', '.join(names) or 'no Date parameters'}",
                 errors={"period": ["report has no From/To dates"]},
@@ -360,7 +367,7 @@ class Reports:
             )
         given = {k for k in params if k.lower() in ("from", "to")}
         if given:
-            raise ValidationError(
+            raise InvalidRequest(
                 f"pass either period={period!r} or {', '.join(sorted(given))}, not both",
                 errors={k: ["given together with period"] for k in sorted(given)},
                 status=None,
@@ -548,7 +555,7 @@ def _report_id(report_id: int | str) -> int:
         or not isinstance(report_id, int | str)
         or not str(report_id).strip().isdigit()
     ):
-        raise ValidationError(
+        raise InvalidRequest(
             f"report id must be a whole number, got {report_id!r}",
             errors={"report_id": ["not a whole number"]},
             status=None,
@@ -559,7 +566,7 @@ def _report_id(report_id: int | str) -> int:
 def _page_size(page_size: int | None) -> int:
     size = DEFAULT_PAGE_SIZE if page_size is None else page_size
     if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= MAX_PAGE_SIZE:
-        raise ValidationError(
+        raise InvalidRequest(
             f"page_size must be between 1 and {MAX_PAGE_SIZE}, got {page_size!r}",
             errors={"pageSize": [f"between 1 and {MAX_PAGE_SIZE}"]},
             status=None,

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from datetime import date, datetime, time
 from typing import Any
 
-from stnb.errors import ValidationError
+from stnb.errors import InvalidRequest
 from stnb.reports.model import Choice, ReportDescription, ReportParameter
 
 __all__ = ["build_parameters", "describe_choices"]
@@ -61,7 +61,7 @@ def build_parameters(description: ReportDescription, params: Mapping[str, Any]) 
                 f"the date range starts after it ends: {start}={first} is later than {end}={last}"
             )
     if errors:
-        raise ValidationError(
+        raise InvalidRequest(
             f"invalid parameters for report {description.id} ({description.name})",
             errors=errors,
             status=None,

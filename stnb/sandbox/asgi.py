@@ -12,12 +12,14 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
-from stnb.sandbox.messages import SandboxRequest
+from stnb.sandbox.messages import SandboxRequest, SandboxResponse, problem
 
 if TYPE_CHECKING:
     from stnb.sandbox.core import Sandbox
 
-__all__ = ["ASGIApp", "create_app"]
+__all__ = ["MAX_BODY_BYTES", "ASGIApp", "create_app"]
+
+MAX_BODY_BYTES = 8 * 1024 * 1024  # a larger body is answered 413 without being read to the end
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -26,16 +28,34 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
-async def _read_body(receive: Receive) -> bytes:
+class _TooLarge(Exception):
+    pass
+
+
+async def _read_body(receive: Receive, limit: int = MAX_BODY_BYTES) -> bytes:
     chunks = []
+    size = 0
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
             break
-        chunks.append(message.get("body", b""))
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise _TooLarge
+        chunks.append(chunk)
         if not message.get("more_body", False):
             break
     return b"".join(chunks)
+
+
+def _too_large() -> SandboxResponse:
+    return problem(
+        413,
+        "Request Entity Too Large",
+        "00-" + "0" * 32 + "-" + "0" * 16 + "-00",
+        {"body": [f"The request body is larger than {MAX_BODY_BYTES:,} bytes."]},
+    )
 
 
 def _to_request(scope: Scope, body: bytes) -> SandboxRequest:
@@ -64,8 +84,13 @@ def create_app(sandbox: Sandbox) -> ASGIApp:
             return
         if scope["type"] != "http":
             return
-        request = _to_request(scope, await _read_body(receive))
-        response = await asyncio.get_running_loop().run_in_executor(None, sandbox.handle, request)
+        try:
+            body = await _read_body(receive)
+        except _TooLarge:
+            response = _too_large()
+        else:
+            request = _to_request(scope, body)
+            response = await asyncio.get_running_loop().run_in_executor(None, sandbox.handle, request)
         if response.delay > 0:
             await sandbox.clock.asleep(response.delay)
         if response.drop:

@@ -258,6 +258,13 @@ class Sandbox(DemoIdentities):
             response = self._dispatch(request, trace, record)
         except BadRequest as exc:
             response = problem(400, exc.title, trace, exc.errors)
+        except RecursionError:  # a body nested deeper than the JSON parser goes: malformed, not a failure
+            response = problem(
+                400,
+                "One or more validation errors occurred.",
+                trace,
+                {"body": ["The JSON value is nested too deeply."]},
+            )
         except Exception:
             log.exception("sandbox: unexpected error answering %s %s", request.method, request.path)
             response = problem(500, "An unexpected error occurred.", trace)

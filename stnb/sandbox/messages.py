@@ -29,6 +29,7 @@ _PROBLEM_TYPES: Mapping[int, str] = {
     404: "https://tools.ietf.org/html/rfc7231#section-6.5.4",
     405: "https://tools.ietf.org/html/rfc7231#section-6.5.5",
     409: "https://tools.ietf.org/html/rfc7231#section-6.5.8",
+    413: "https://tools.ietf.org/html/rfc7231#section-6.5.11",
     415: "https://tools.ietf.org/html/rfc7231#section-6.5.13",
     422: "https://tools.ietf.org/html/rfc4918#section-11.2",
     429: "https://tools.ietf.org/html/rfc6585#section-4",

@@ -1,13 +1,20 @@
 """`UsageLedger`: every attempt the client makes, recorded durably in a local SQLite file.
 
 The ledger is an attempt observer (`stnb.attempts.add_observer`). Recording only puts the attempt on an
-in-memory queue; a daemon writer thread commits queued attempts in one transaction at most
-`flush_interval` seconds after they arrive, so the request path never touches the disk and a row reaches
-the file well within a second. Several kernels and processes can share one file (SQLite WAL with a busy
-timeout). What has been committed survives the process being killed (WAL + `synchronous=NORMAL`); an OS
-crash or power loss may drop the last transactions. Attempts still queued when a process is killed are
-lost; `flush()` forces a commit, and `close()` and interpreter exit flush (a forked worker process
-exits without running exit handlers: close its ledger explicitly).
+in-memory queue; a daemon writer thread commits queued attempts in transactions of at most
+`BATCH_ROWS` rows, the first at most `flush_interval` seconds after they arrive, so the request path
+never touches the disk and a row reaches the file well within a second, under any load. Several kernels
+and processes can share one file (SQLite WAL with a busy timeout). What has been committed survives the
+process being killed (WAL + `synchronous=NORMAL`); an OS crash or power loss may drop the last
+transactions. Attempts still queued when a process is killed are lost; `flush()` forces a commit, and
+`close()` and interpreter exit flush (a forked worker process exits without running exit handlers: close
+its ledger explicitly).
+
+The queue is bounded (`max_queue`, default 100,000 attempts). When attempts arrive faster than the file
+takes them and the queue is full, the oldest queued attempt is dropped and counted: recording never
+blocks or slows an API call, and memory stays bounded. Dropped attempts are counted on the object
+(`overflowed`, `dropped`) and in the file (table `ledger_drops`, one row per commit that followed
+drops), so `stnb usage ledger` and `dropped_attempts()` report them.
 
 Attempts answered by the built-in sandbox are recorded with `sandbox = true`; every read leaves them out
 unless asked for with `include_sandbox=True`, so demo traffic never shows up as real usage.
@@ -18,12 +25,12 @@ from __future__ import annotations
 import atexit
 import logging
 import os
-import queue
 import secrets
 import sqlite3
 import threading
 import time
 import weakref
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -50,11 +57,14 @@ from stnb.usage.store import (
 )
 
 __all__ = [
+    "BATCH_ROWS",
+    "DEFAULT_MAX_QUEUE",
     "DEFAULT_RETENTION_DAYS",
     "LedgerDisabled",
     "LedgerError",
     "LedgerRead",
     "UsageLedger",
+    "dropped_attempts",
     "export_ledger",
     "install_default_ledger",
     "installed_ledger",
@@ -67,14 +77,14 @@ __all__ = [
 log = logging.getLogger("stnb.usage")
 
 _WRITE_RETRIES = 6  # a busy file is retried with backoff before a batch is given up
+DEFAULT_MAX_QUEUE = 100_000  # attempts waiting for the writer; beyond it the oldest are dropped
+BATCH_ROWS = 5_000  # rows per transaction: each commit stays short whatever the backlog
 
-
-@dataclass(frozen=True, slots=True)
-class _Flush:
-    done: threading.Event
-
-
-_STOP = object()
+_CREATE_DROPS = (
+    "CREATE TABLE IF NOT EXISTS ledger_drops "
+    "(at_us INTEGER NOT NULL, pid INTEGER NOT NULL, count INTEGER NOT NULL, reason TEXT NOT NULL)"
+)
+_INSERT_DROPS = "INSERT INTO ledger_drops (at_us, pid, count, reason) VALUES (?, ?, ?, ?)"
 
 
 class _IdSource:
@@ -134,9 +144,13 @@ class UsageLedger:
         flush_interval: float = 0.25,
         retention_days: int | None = DEFAULT_RETENTION_DAYS,
         clock: Clock | None = None,
+        max_queue: int = DEFAULT_MAX_QUEUE,
     ) -> None:
         if flush_interval <= 0:
             raise ValueError(f"flush_interval must be > 0 seconds, got {flush_interval}")
+        if isinstance(max_queue, bool) or not isinstance(max_queue, int) or max_queue < 1:
+            raise ValueError(f"max_queue must be a whole number of attempts >= 1, got {max_queue!r}")
+        self.max_queue = max_queue
         if retention_days is not None and retention_days < 0:
             raise ValueError(f"retention_days must be >= 0 or None, got {retention_days}")
         self.path = ledger_path(path)
@@ -152,9 +166,6 @@ class UsageLedger:
             ensure_schema(conn, self.path)
         finally:
             conn.close()
-        self._written = 0
-        self._dropped = 0
-        self._cond = threading.Condition()
         self._closed = False
         self._failed = False
         self._start()
@@ -163,7 +174,19 @@ class UsageLedger:
         os.register_at_fork(after_in_child=lambda: _restart_in_child(self_ref))
 
     def _start(self) -> None:
-        self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
+        self._lock = threading.Lock()  # guards everything below (a plain lock: recording stays cheap)
+        self._cond = threading.Condition(self._lock)  # the writer, flushes and wait_written wait on it
+        self._idle = False  # the writer waits for attempts: the next one must wake it
+        self._pending: deque[Attempt] = deque()
+        self._oldest_at = 0.0  # time.monotonic() when the oldest pending attempt arrived
+        self._accepted = 0  # attempts queued so far
+        self._handled = 0  # of those: committed, given up, or pushed out of a full queue
+        self._flush_to = 0  # a flush waits for `_handled` to reach this: no batching delay until then
+        self._stopping = False
+        self._written = 0
+        self._write_failed = 0
+        self._overflowed = 0
+        self._unreported = 0  # overflowed attempts not yet counted in the file's ledger_drops
         self._ids = _IdSource()
         self._thread = threading.Thread(target=self._run, name="stnb-usage-ledger", daemon=True)
         self._thread.start()
@@ -173,9 +196,24 @@ class UsageLedger:
         return f"UsageLedger({str(self.path)!r}, {state}, written={self._written})"
 
     def __call__(self, attempt: Attempt) -> None:
-        """Record one attempt (non-blocking)."""
-        if not self._closed:
-            self._queue.put(attempt)
+        """Record one attempt (never blocks; a full queue drops its oldest attempt and counts it)."""
+        if self._closed:
+            return
+        pending = self._pending
+        with self._lock:
+            size = len(pending)
+            if size >= self.max_queue:
+                pending.popleft()
+                self._overflowed += 1
+                self._unreported += 1
+                self._handled += 1
+            elif size == 0:
+                self._oldest_at = time.monotonic()
+            pending.append(attempt)
+            self._accepted += 1
+            if self._idle and (size == 0 or size + 1 >= BATCH_ROWS):
+                self._idle = False
+                self._cond.notify_all()
 
     record = __call__
 
@@ -186,8 +224,19 @@ class UsageLedger:
 
     @property
     def dropped(self) -> int:
-        """Attempts given up after the file stayed unwritable (logged as warnings)."""
-        return self._dropped
+        """Attempts lost: pushed out of the full queue (`overflowed`) or given up after the file stayed
+        unwritable (logged as warnings)."""
+        return self._overflowed + self._write_failed
+
+    @property
+    def overflowed(self) -> int:
+        """Attempts dropped because the queue was full (the oldest queued ones)."""
+        return self._overflowed
+
+    @property
+    def queued(self) -> int:
+        """Attempts waiting for the writer now (at most `max_queue`)."""
+        return len(self._pending)
 
     def wait_written(self, count: int, timeout: float) -> bool:
         """Block until this ledger has committed at least `count` rows; False on timeout."""
@@ -200,16 +249,24 @@ class UsageLedger:
             return False  # the writer could not open the file (logged)
         if self._closed:
             return not self._thread.is_alive()  # close() already flushed
-        done = threading.Event()
-        self._queue.put(_Flush(done))
-        return done.wait(timeout)
+        with self._cond:
+            target = self._accepted
+            self._flush_to = max(self._flush_to, target)
+            self._idle = False
+            self._cond.notify_all()
+            return self._cond.wait_for(lambda: self._handled >= target or self._failed, timeout) and not (
+                self._failed
+            )
 
     def close(self, timeout: float = 10.0) -> None:
         """Flush, stop the writer thread and stop accepting attempts (idempotent)."""
         if self._closed:
             return
         self._closed = True
-        self._queue.put(_STOP)
+        with self._cond:
+            self._stopping = True
+            self._idle = False
+            self._cond.notify_all()
         self._thread.join(timeout)
         atexit.unregister(self._at_exit)
 
@@ -231,10 +288,12 @@ class UsageLedger:
 
     def _restart_in_child(self) -> None:
         # The parent's queue and thread do not exist in a forked child: start afresh, drop inherited items.
-        self._cond = threading.Condition()
-        self._written = 0
         if not self._closed:
             self._start()
+        else:
+            self._lock = threading.Lock()
+            self._cond = threading.Condition(self._lock)
+            self._written = 0
 
     def _run(self) -> None:
         try:
@@ -242,10 +301,17 @@ class UsageLedger:
         except LedgerError as exc:
             self._failed = True
             self._closed = True  # stop queueing attempts nobody will write
+            with self._cond:
+                self._pending.clear()
+                self._cond.notify_all()
             log.warning("usage ledger writer could not start, recording stopped: %s", exc)
             return
         try:
             self._retain(conn)
+            try:
+                conn.execute(_CREATE_DROPS)
+            except sqlite3.Error as exc:
+                log.warning("usage ledger %s cannot count dropped attempts: %s", self.path, exc)
             self._loop(conn)
         finally:
             conn.close()
@@ -260,34 +326,36 @@ class UsageLedger:
             log.info("usage ledger: deleted %d attempts older than %s days", deleted, self.retention_days)
 
     def _loop(self, conn: sqlite3.Connection) -> None:
-        stop = False
-        while not stop:
-            item = self._queue.get()
-            batch: list[Attempt] = []
-            waiters: list[threading.Event] = []
-            deadline = time.monotonic() + self.flush_interval
-            while True:
-                if isinstance(item, Attempt):
-                    batch.append(item)
-                elif isinstance(item, _Flush):
-                    waiters.append(item.done)
-                    break
-                else:
-                    stop = True
-                    break
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    break
-                try:
-                    item = self._queue.get(timeout=remaining)
-                except queue.Empty:
-                    break
-            if batch:
-                self._write(conn, batch)
-            for done in waiters:
-                done.set()
+        while True:
+            with self._cond:
+                while not (self._pending or self._unreported or self._stopping):
+                    self._idle = True
+                    self._cond.wait()
+                # Gather a batch: until it is full, a flush or close asks, or the oldest waited long enough.
+                while (
+                    len(self._pending) < BATCH_ROWS and not self._stopping and self._flush_to <= self._handled
+                ):
+                    remaining = self._oldest_at + self.flush_interval - time.monotonic()
+                    if remaining <= 0:
+                        break
+                    self._idle = True
+                    self._cond.wait(remaining)
+                self._idle = False
+                count = min(BATCH_ROWS, len(self._pending))
+                batch = [self._pending.popleft() for _ in range(count)]
+                drops, self._unreported = self._unreported, 0
+                if self._pending:
+                    self._oldest_at = 0.0  # the rest has waited already: the next batch goes at once
+                done = self._stopping and not self._pending
+            if batch or drops:
+                self._write(conn, batch, drops)
+            with self._cond:
+                self._handled += len(batch)
+                self._cond.notify_all()
+            if done:
+                return
 
-    def _write(self, conn: sqlite3.Connection, batch: Sequence[Attempt]) -> None:
+    def _write(self, conn: sqlite3.Connection, batch: Sequence[Attempt], drops: int = 0) -> None:
         rows = [_row(self._ids.next(), a) for a in batch]
         delay = 0.05
         for attempt in range(_WRITE_RETRIES):
@@ -295,6 +363,10 @@ class UsageLedger:
                 conn.execute("BEGIN IMMEDIATE")
                 try:
                     conn.executemany(INSERT_SQL, rows)
+                    if drops:
+                        conn.execute(
+                            _INSERT_DROPS, (to_us(self._clock.utcnow()), os.getpid(), drops, "queue full")
+                        )
                     conn.execute("COMMIT")
                 except BaseException:
                     conn.execute("ROLLBACK")
@@ -315,7 +387,7 @@ class UsageLedger:
             return
 
     def _give_up(self, rows: Sequence[tuple[object, ...]], exc: Exception) -> None:
-        self._dropped += len(rows)
+        self._write_failed += len(rows)
         log.warning("usage ledger could not write %d attempts to %s: %s", len(rows), self.path, exc)
 
 
@@ -347,6 +419,31 @@ def load_ledger(
         left_out = 0 if include_sandbox else count_rows(conn, since, until, sandbox=True)
     frame = pl.concat(frames, rechunk=True) if frames else pl.DataFrame(schema=LEDGER_SCHEMA)
     return LedgerRead(frame, left_out)
+
+
+def dropped_attempts(
+    path: str | os.PathLike[str] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> int:
+    """How many attempts the recording processes dropped from a full queue (`since <= at < until`),
+    as counted in the ledger file; 0 for a file written before drops were counted."""
+    file = ledger_path(path)
+    where, params = [], []
+    if since is not None:
+        where.append("at_us >= ?")
+        params.append(to_us(since))
+    if until is not None:
+        where.append("at_us < ?")
+        params.append(to_us(until))
+    sql = "SELECT coalesce(sum(count), 0) FROM ledger_drops" + (
+        " WHERE " + " AND ".join(where) if where else ""
+    )
+    with open_existing(file) as conn:
+        try:
+            return int(conn.execute(sql, params).fetchone()[0])
+        except sqlite3.OperationalError:  # no ledger_drops table: nothing was ever dropped there
+            return 0
 
 
 def read_ledger(

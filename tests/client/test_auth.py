@@ -6,6 +6,7 @@ import asyncio
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import parse_qs
 
 import httpx
@@ -31,16 +32,16 @@ def count_arrivals(auth: ClientCredentialsAuth, name: str, arrived: Callable[[],
     original = getattr(auth, name)
     if asyncio.iscoroutinefunction(original):
 
-        async def wrapped_async() -> str:
+        async def wrapped_async(*args: Any) -> str:
             arrived()
-            return str(await original())
+            return str(await original(*args))
 
         setattr(auth, name, wrapped_async)
     else:
 
-        def wrapped() -> str:
+        def wrapped(*args: Any) -> str:
             arrived()
-            return str(original())
+            return str(original(*args))
 
         setattr(auth, name, wrapped)
 

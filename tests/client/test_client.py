@@ -286,12 +286,18 @@ def test_production_writes_refused(
     assert not server.api_requests and not server.token_requests
 
 
-def test_production_writes_with_allow_writes_or_reads_by_post(
+def test_production_writes_only_with_allow_writes_report_data_is_a_read(
     server: FakeServiceTitan, production: Environment, creds: Credentials
 ) -> None:
+    data = "/reporting/v2/tenant/431848990/report-category/operations/reports/7/data"
     server.reply(JOBS, page([]))
+    server.reply(data, page([]))
     reader = Client(production, creds, transport=server.transport(), clock=FakeClock())
-    assert reader.request("POST", JOBS, json={}, read_only=True).status_code == 200
+    with pytest.raises(WriteForbidden, match="allow_writes=True") as refused:
+        reader.request("POST", JOBS, json={}, read_only=True)  # read_only does not open production
+    assert "read_only" not in str(refused.value)
+    assert reader.request("POST", data, json={"parameters": []}).status_code == 200  # POST-as-read
+    assert reader.request("PATCH", JOBS, json={}, allow_writes=True).status_code == 200  # per call
     writer = Client(production, creds, transport=server.transport(), clock=FakeClock(), allow_writes=True)
     assert writer.request("PATCH", JOBS, json={}).status_code == 200
 

@@ -75,7 +75,7 @@ def test_total_wait_is_bounded() -> None:
     assert not over.retry and "max_wait" in over.reason
 
 
-@pytest.mark.parametrize("status", [502, 503, 504, 429])
+@pytest.mark.parametrize("status", [500, 502, 503, 504, 429])
 def test_writes_are_never_retried(status: int) -> None:
     assert not decide(POLICY, attempt=1, waited=0, idempotent=False, now=NOW, status=status).retry
 
@@ -96,7 +96,15 @@ def test_409_only_for_maintenance_on_reads() -> None:
     ).retry
 
 
-@pytest.mark.parametrize("status", [400, 401, 403, 404, 422, 500, None])
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+def test_server_errors_on_reads_are_retried_and_bounded(status: int) -> None:
+    # A single transient 500 no longer ends a read (issue 14, item 6); the attempts stay bounded.
+    assert decide(POLICY, attempt=1, waited=0, idempotent=True, now=NOW, status=status).retry
+    last = decide(POLICY, attempt=POLICY.max_attempts, waited=0, idempotent=True, now=NOW, status=status)
+    assert not last.retry and "gave up" in last.reason
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 422, 501, None])
 def test_other_statuses_are_not_retried(status: int | None) -> None:
     assert not decide(POLICY, attempt=1, waited=0, idempotent=True, now=NOW, status=status).retry
 

@@ -99,7 +99,7 @@ def test_pull_unknown_resource_and_bad_suffix(
     transport = httpx.MockTransport(fake.handle)
     assert core.pull("jpm/jbos", tmp_path / "x.parquet", transport=transport) == 1
     assert "jpm/jobs" in capsys.readouterr().err
-    assert core.pull("jpm/jobs", tmp_path / "x.xlsx", transport=transport) == 1
+    assert core.pull("jpm/jobs", tmp_path / "x.xlsx", transport=transport) == 2
     assert ".parquet or .csv" in capsys.readouterr().err
 
 
@@ -173,7 +173,7 @@ def test_pull_export_refuses_page_options(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], option: list[str]
 ) -> None:
     out = tmp_path / "jobs.parquet"
-    assert main(["pull", "jobs", "--export", *option, "--out", str(out)]) == 1
+    assert main(["pull", "jobs", "--export", *option, "--out", str(out)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("stnb pull: error: --max-pages and --page-size apply to list endpoints")
     assert not out.exists()

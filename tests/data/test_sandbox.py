@@ -95,14 +95,14 @@ def test_export_under_faults_has_no_duplicates_and_no_gaps(st: Connection, sandb
         while not cursor.done:
             try:
                 faulty.extend(r["id"] for r in cursor.items())
-            except stnb.ServerError:  # a 500 is not retried; the checkpoint still covers what was received
+            except stnb.ServerError:  # retries are bounded; the checkpoint covers what was received
                 resumed += 1
                 cursor = st.export("crm/customers", checkpoint=cursor.checkpoint)
     finally:
         sandbox.on_request = None
     assert faulty == clean
     assert any(status >= 400 for status in statuses)  # faults really happened and were retried
-    assert resumed >= 1  # at least one 500 interrupted the walk and the checkpoint resumed it
+    assert 500 in statuses and resumed <= 1  # 500s on reads are retried like 502-504 (issue 14)
 
 
 def test_export_resume_from_a_saved_checkpoint_under_faults_and_revoked_tokens(
