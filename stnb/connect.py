@@ -6,14 +6,17 @@ no credentials exist for the asked environment, so the same notebook runs offlin
 notice says so. `sandbox=True` forces the sandbox, `sandbox=False` requires real credentials, and a
 `Sandbox` instance or a `ServerHandle` (from `stnb.sandbox.serve_in_thread`) picks that sandbox. A URL
 (or `STNB_SANDBOX_URL`) picks a sandbox another process serves (`stnb sandbox serve`; its `--seed`, if not
-0, in `STNB_SANDBOX_SEED`).
+0, in `STNB_SANDBOX_SEED`). A folder path (or `STNB_SANDBOX`) serves a snapshot `stnb sandbox record` wrote.
 When the sandbox answers, `profile=` may name one of its demo apps (e.g. "Fleet Insights", which lacks
 some API scopes) and `tenant=` one of its demo tenants, by id or name.
 """
 
 from __future__ import annotations
 
+import html
 import logging
+import os
+import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -35,7 +38,7 @@ if TYPE_CHECKING:
     from stnb.clock import Clock
     from stnb.retry import RetryPolicy
 
-__all__ = ["SANDBOX_NOTICE", "connect", "connect_async"]
+__all__ = ["SANDBOX_NOTICE", "connect", "connect_async", "mark_sandbox_notice_shown"]
 
 SANDBOX_NOTICE = (
     "stnb: no credentials for {env!r} — using the built-in sandbox (demo data). "
@@ -192,7 +195,7 @@ def _target(
                 f"STNB_{name.upper()}_CLIENT_SECRET, STNB_TENANT_ID and STNB_APP_KEY (or a profile); "
                 "`stnb doctor` shows what was found where"
             )
-        log.warning(SANDBOX_NOTICE.format(env=name))
+        _sandbox_notice(SANDBOX_NOTICE.format(env=name))
         sandbox = True
     instance = _sandbox_instance(sandbox)
     credentials = _sandbox_credentials(instance, name, tenant, profile)
@@ -208,13 +211,57 @@ def _target(
     )
 
 
+_notebook_notice_shown = False
+
+
+def _in_notebook() -> bool:
+    """True inside a Jupyter kernel (a notebook, Voila), where stderr shows as an alarming pink box."""
+    shell = sys.modules.get("IPython")
+    get = getattr(shell, "get_ipython", None)
+    kernel = get() if callable(get) else None
+    return kernel is not None and getattr(kernel, "kernel", None) is not None
+
+
+def _sandbox_notice(text: str) -> None:
+    """The sandbox notice: a warning on the log (terminals, scripts), or once per kernel a banner in the
+    notebook (later connections in the same kernel say nothing more; the log still gets it at INFO)."""
+    global _notebook_notice_shown
+    if not _in_notebook():
+        log.warning(text)
+        return
+    log.info(text)
+    if _notebook_notice_shown:
+        return
+    _notebook_notice_shown = True
+    from IPython.display import HTML, display
+
+    style = "background:#FFF4CE;border:1px solid #E69F00;color:#5C4400;padding:6px 10px;border-radius:4px"
+    banner = f'<div class="stnb-banner stnb-banner-sandbox" style="{style}">{html.escape(text)}</div>'
+    display(HTML(banner))  # type: ignore[no-untyped-call]
+
+
+def mark_sandbox_notice_shown() -> None:
+    """Say the sandbox notice was shown (a widget's own banner did): connections made in this kernel
+    from now on add no banner of their own."""
+    global _notebook_notice_shown
+    _notebook_notice_shown = True
+
+
 def _sandbox_instance(sandbox: Any) -> Any:
     """The sandbox to use: a served one (a URL, or `STNB_SANDBOX_URL`), else the embedded default."""
     if sandbox is True:
         from stnb.sandbox import default_sandbox
         from stnb.sandbox.remote import remote_from_environment
+        from stnb.sandbox.snapshot import snapshot_from_environment
 
-        return remote_from_environment() or default_sandbox()
+        return remote_from_environment() or snapshot_from_environment() or default_sandbox()
+    if isinstance(sandbox, os.PathLike) or (isinstance(sandbox, str) and _is_snapshot_path(sandbox)):
+        from stnb.sandbox.snapshot import SnapshotError, snapshot_sandbox
+
+        try:
+            return snapshot_sandbox(os.fspath(sandbox))
+        except SnapshotError as exc:
+            raise ConfigError(f"sandbox={str(sandbox)!r}: {exc}") from exc
     if isinstance(sandbox, str):
         from stnb.sandbox.remote import RemoteSandbox, seed_from_environment
 
@@ -223,8 +270,17 @@ def _sandbox_instance(sandbox: Any) -> Any:
         return sandbox
     raise ConfigError(
         f"sandbox={sandbox!r} is not understood: pass None (auto), True, False, a stnb.sandbox.Sandbox, "
-        "the handle returned by stnb.sandbox.serve_in_thread(), or the URL `stnb sandbox serve` prints"
+        "the handle returned by stnb.sandbox.serve_in_thread(), the URL `stnb sandbox serve` prints, or a "
+        "snapshot "
+        "folder written by `stnb sandbox record`"
     )
+
+
+def _is_snapshot_path(text: str) -> bool:
+    """A folder path (existing, or named *.stnb) rather than a URL."""
+    if "://" in text:
+        return False
+    return text.rstrip("/").endswith(".stnb") or os.path.isdir(os.path.expanduser(text))
 
 
 def _sandbox_credentials(

@@ -16,6 +16,7 @@ from stnb.sandbox import (
     gen_accounting,
     gen_calls,
     gen_crm,
+    gen_feeds,
     gen_jobs,
     gen_leads,
     gen_pricebook,
@@ -61,6 +62,7 @@ class TenantHistory:
         self.ctx = ctx
         self._tables: dict[str, pl.DataFrame] = {}
         self._lock = threading.RLock()
+        self.cancel_reason_ids: list[int] = []  # set by the world from jpm/job-cancel-reasons
 
     def get(self, name: str) -> pl.DataFrame:
         table = self._tables.get(name)
@@ -221,4 +223,12 @@ _BUILDERS: dict[str, Builder] = {
         h.ctx, h.get("jobs"), h.ids("campaigns"), h.ids("business_units"), h.ids("job_types")
     ),
     "projects": lambda h: gen_leads.projects(h.ctx, h.get("jobs"), h.get("customers")),
+    "job_history": lambda h: gen_feeds.job_history(h.ctx, h.get("jobs"), h.get("appointments")),
+    "job_canceled_logs": lambda h: gen_feeds.job_canceled_logs(h.ctx, h.get("jobs"), h.cancel_reason_ids),
+    "reviews": lambda h: gen_feeds.reviews(
+        h.ctx, h.get("jobs"), h.get("customers"), h.get("technicians"), h.get("assignments")
+    ),
+    "membership_status_changes": lambda h: gen_feeds.membership_status_changes(
+        h.ctx, h.get("memberships"), h.ctx.refresh
+    ),
 }
