@@ -75,3 +75,12 @@ def test_concurrency_below_one_is_refused(conn: Connection) -> None:
     endpoint = conn.resource("jpm/jobs").endpoint("list")
     with pytest.raises(PagingOptionError, match="concurrency must be a whole number of at least 1, got 0"):
         PageIterator(conn.client, endpoint, [{}], resource="jpm/jobs", concurrency=0)
+
+
+def test_export_since_a_naive_datetime_fails_before_any_request(conn: Connection, fake: FakeApi) -> None:
+    """Found by the property test: a naive datetime escaped as an internal ValueError subclass."""
+    from datetime import datetime
+
+    with pytest.raises(ValidationError, match="no time zone"):
+        next(iter(conn.export("jpm/jobs", since=datetime(2026, 1, 1))))
+    assert fake.api_requests("/jpm/v2/tenant/{tenant}/export/jobs") == []
