@@ -17,6 +17,7 @@ from stnb.recipes.fetch import Fetcher
 from stnb.recipes.period import Period
 
 ASSIGNMENT_SETTLE_DAYS = 31  # assignments change until shortly after the job is done
+STRAGGLERS_BY_JOB = 10  # beyond this many jobs without an assignment in the window, one pull instead
 
 __all__ = ["ASSIGNMENT_SETTLE_DAYS", "REVENUE_BY_BUSINESS_UNIT", "REVENUE_BY_TECHNICIAN", "invoice_facts"]
 
@@ -339,8 +340,18 @@ def _assignments(f: Fetcher, p: Period, jobs: pl.DataFrame) -> pl.DataFrame:
         modifiedBefore=p.end + timedelta(days=ASSIGNMENT_SETTLE_DAYS),
     )
     frames = [window.select("jobId", "technicianId")] if window.height else [empty]
-    seen = set(frames[0]["jobId"].to_list())
-    for job in sorted(set(jobs["job_id"].to_list()) - seen):
+    missing = sorted(set(jobs["job_id"].to_list()) - set(frames[0]["jobId"].to_list()))
+    if len(missing) > STRAGGLERS_BY_JOB:
+        # many jobs without one (often jobs nobody was assigned to): one pull of everything changed since
+        late = f.frame(
+            "dispatch/appointment-assignments",
+            active="true",
+            modifiedOnOrAfter=p.end + timedelta(days=ASSIGNMENT_SETTLE_DAYS),
+        )
+        if late.height:
+            frames.append(late.select("jobId", "technicianId").filter(pl.col("jobId").is_in(missing)))
+        return pl.concat(frames)
+    for job in missing:
         late = f.frame("dispatch/appointment-assignments", active="true", jobId=job)
         if late.height:
             frames.append(late.select("jobId", "technicianId"))

@@ -31,7 +31,9 @@ BOUNDS = {
 
 
 @pytest.mark.parametrize("name", recipes.names())
-@pytest.mark.parametrize("period", [("2026-03-01", "2026-03-31"), ("2025-11-01", "2025-11-30")])
+@pytest.mark.parametrize(
+    "period", [("2026-03-01", "2026-03-31"), ("2025-11-01", "2025-11-30"), ("2026-11-01", "2026-11-27")]
+)
 def test_a_month_takes_a_bounded_number_of_filtered_requests(
     production: Connection, sandbox: Sandbox, name: str, period: tuple[str, str]
 ) -> None:
