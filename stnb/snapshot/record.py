@@ -169,6 +169,7 @@ class _Sampler:
         self.conn = conn
         self.max_records = max_records
         self.requests = 0
+        self._asked: dict[tuple[str, str], set[Any]] = {}
 
     def _get(self, path: str, params: dict[str, Any]) -> Any:
         self.requests += 1
@@ -239,8 +240,9 @@ class _Sampler:
         if param is None:
             return
         have = {r.get("id") for r in child}
-        covered = {_at(r, rel.field) for r in child}
-        for parent_id in [r.get("id") for r in parent if r.get("id") not in covered]:
+        asked = self._asked.setdefault((rel.child, rel.field), set())
+        for parent_id in [r.get("id") for r in parent if r.get("id") not in asked]:
+            asked.add(parent_id)  # one request per parent: a parent may have children beyond the sample
             for found in self._list(child_resource, {param: parent_id}, self.max_records):
                 if found.get("id") not in have:
                     child.append(found)
