@@ -27,6 +27,7 @@ def test_in_a_notebook_the_notice_is_one_banner_not_stderr(
     import IPython.display
 
     import stnb
+
     connect_module = sys.modules["stnb.connect"]
 
     shown: list[str] = []

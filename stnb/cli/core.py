@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from stnb.catalog.model import EndpointKind
     from stnb.clock import Clock
 
-__all__ = ["doctor", "pull", "register", "resources"]
+__all__ = ["doctor", "pull", "register", "resources", "skipped_paths"]
 
 _KINDS = ("list", "export", "get")
 
@@ -33,7 +33,18 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     res.add_argument("text", nargs="?", default="", help="only resources whose key contains TEXT")
     res.add_argument("--module", help="only this API module (e.g. jpm, crm, accounting)")
     res.add_argument("--kind", choices=_KINDS, help="only resources with this kind of endpoint")
-    res.set_defaults(func=lambda args: resources(args.text, module=args.module, kind=args.kind))
+    res.add_argument(
+        "--skipped",
+        action="store_true",
+        help="list the documented GET paths that are not resources (downloads, singletons), with why",
+    )
+    res.set_defaults(
+        func=lambda args: (
+            skipped_paths(args.text, module=args.module)
+            if args.skipped
+            else resources(args.text, module=args.module, kind=args.kind)
+        )
+    )
 
     pl = subparsers.add_parser("pull", help="pull a resource into a Parquet or CSV file")
     pl.add_argument("resource", help="catalog name, e.g. jpm/jobs or customers")
@@ -111,7 +122,30 @@ def resources(
     if not text and module is None and kind is None and catalog.skipped:
         kinds = Counter(s.kind for s in catalog.skipped)
         listed = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
-        print(f"{len(catalog.skipped)} documented GET paths are not resources ({listed})", file=out)
+        print(
+            f"{len(catalog.skipped)} documented GET paths are not resources ({listed}): "
+            "stnb resources --skipped",
+            file=out,
+        )
+    return 0
+
+
+def skipped_paths(
+    text: str = "", *, module: str | None = None, catalog: Catalog | None = None, out: TextIO | None = None
+) -> int:
+    """Print the documented GET paths that are not resources, with their kind and reason."""
+    out = out or sys.stdout
+    catalog = catalog or load_catalog()
+    found = [
+        s
+        for s in catalog.skipped
+        if text.lower() in s.path.lower() and (module is None or s.module == module)
+    ]
+    rows = [("PATH", "KIND", "REASON")] + [(s.path, s.kind, s.reason) for s in found]
+    width = [max(len(row[i]) for row in rows) for i in range(2)]
+    for row in rows:
+        print(f"{row[0]:<{width[0]}}  {row[1]:<{width[1]}}  {row[2]}", file=out)
+    print(f"{len(found)} of {len(catalog.skipped)} documented GET paths that are not resources", file=out)
     return 0
 
 

@@ -135,6 +135,22 @@ _POOL_TABLES: Mapping[str, str] = {
     "callId": "calls",
     "installedEquipmentId": "installed_equipment",
 }
+# ... and those that point at records of a generic catalog resource (field name -> resource key).
+_POOL_RESOURCES: Mapping[str, str] = {
+    "budgetCodeId": "jpm/work-breakdown-structure/budget-codes",
+    "purchaseOrderId": "inventory/purchase-orders",
+    "vendorId": "inventory/vendors",
+    "timesheetCodeId": "payroll/timesheet-codes",
+    "taxZoneId": "accounting/tax-zones",
+    "paymentTermId": "accounting/payment-terms",
+    "inventoryTemplateId": "inventory/inventory-templates",
+    "recurringServiceTypeId": "memberships/recurring-service-types",
+    "recurringServiceId": "memberships/recurring-services",
+    "invoiceTemplateId": "memberships/invoice-templates",
+    "activityCodeId": "payroll/activity-codes",
+    "creditMemoId": "accounting/credit-memos",
+    "generalLedgerAccountId": "accounting/gl-accounts",
+}
 _POOL_LIMIT = 2000
 
 
@@ -148,21 +164,33 @@ class _Pools(Mapping[str, list[int]]):
     def __init__(self, world: World) -> None:
         self._world = world
         self._cache: dict[str, list[int]] = {}
+        self._building: set[str] = set()
 
     def __getitem__(self, name: str) -> list[int]:
-        if name not in _POOL_TABLES:
+        if name not in _POOL_TABLES and name not in _POOL_RESOURCES:
             raise KeyError(name)
         if name not in self._cache:
-            ids = self._world.history.get(_POOL_TABLES[name])["id"]
+            if name in _POOL_TABLES:
+                ids = self._world.history.get(_POOL_TABLES[name])["id"]
+            else:
+                if name in self._building:  # a resource whose records point at each other
+                    raise KeyError(name)
+                self._building.add(name)
+                try:
+                    ids = self._world.table(_POOL_RESOURCES[name])["id"]
+                finally:
+                    self._building.discard(name)
+                if not ids.dtype.is_integer():
+                    ids = ids.clear()
             step = max(1, len(ids) // _POOL_LIMIT)
             self._cache[name] = ids.gather_every(step).to_list()
         return self._cache[name]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(_POOL_TABLES)
+        return iter([*_POOL_TABLES, *_POOL_RESOURCES])
 
     def __len__(self) -> int:
-        return len(_POOL_TABLES)
+        return len(_POOL_TABLES) + len(_POOL_RESOURCES)
 
 
 class World:

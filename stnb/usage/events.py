@@ -139,6 +139,6 @@ def name_tenants(events: Frame, names: pl.DataFrame) -> pl.LazyFrame:
 
 
 def tenant_label() -> pl.Expr:
-    """"Name (id)" when the tenant's name is known, else its id: how charts and tables name a tenant."""
+    """ "Name (id)" when the tenant's name is known, else its id: how charts and tables name a tenant."""
     named = pl.format("{} ({})", pl.col("tenant_name"), pl.col("tenant"))
     return pl.when(pl.col("tenant_name").is_not_null()).then(named).otherwise(pl.col("tenant"))

@@ -44,6 +44,23 @@ def test_resources_lists_and_filters(capsys: pytest.CaptureFixture[str]) -> None
     assert lines[-1].endswith("resources")
 
 
+def test_resources_counts_and_lists_the_skipped_paths(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["resources"]) == 0
+    last = capsys.readouterr().out.splitlines()[-1]
+    assert last.startswith("24 documented GET paths are not resources (")
+    assert main(["resources", "--skipped"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["PATH", "KIND", "REASON"]
+    assert len(lines) == 24 + 2 and lines[-1].startswith("24 of 24")
+    recording = next(
+        line for line in lines if line.startswith("/telecom/v2/tenant/{tenant}/calls/{id}/recording")
+    )
+    assert " download " in recording and "file download" in recording
+    assert main(["resources", "business-hours", "--skipped"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 3 and "singleton" in lines[1]
+
+
 def test_resources_rejects_an_unknown_module(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["resources", "--module", "nope"]) == 2
     assert "unknown module 'nope'" in capsys.readouterr().err

@@ -258,3 +258,24 @@ def test_reviews_are_of_completed_jobs_of_their_customers(sandbox: Sandbox) -> N
     assert 0 < reviews["technicianId"].null_count() < reviews.height / 3  # some match no technician
     assert (reviews["createdOn"] <= reviews["modifiedOn"]).all()
     assert reviews["rating"].is_between(1, 5).all()
+
+
+def test_generated_references_point_at_records_that_exist(sandbox: Sandbox) -> None:
+    from stnb.sandbox.world import _POOL_RESOURCES
+
+    world = sandbox.world("integration")
+    targets = {name: set(world.table(key)["id"].to_list()) for name, key in _POOL_RESOURCES.items()}
+    checked = 0
+    for resource in CATALOG:
+        if resource.module == "reporting" or resource.list is None:
+            continue
+        frame = world.resource_frame(resource, "list")
+        for name, ids in targets.items():
+            if (
+                name in frame.columns
+                and frame.schema[name].is_integer()
+                and resource.key != _POOL_RESOURCES[name]
+            ):
+                assert set(frame[name].drop_nulls().to_list()) <= ids, (resource.key, name)
+                checked += 1
+    assert checked >= 15
