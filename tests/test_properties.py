@@ -407,3 +407,33 @@ def test_reports_take_any_arguments(
         "value_set": lambda: reports.value_set(category),
     }
     outcome(calls[which])
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    resource=st.one_of(st.sampled_from(["crm/customers", "jpm/jobs"]), ANY),
+    a=st.one_of(st.sampled_from(["integration", "production", "demo.production"]), ANY),
+    b=st.one_of(st.just("production"), ANY),
+    options=st.dictionaries(
+        st.sampled_from(
+            ["method", "threshold", "page_size", "sample_pages", "seed", "ignore", "null_rate_threshold"]
+        ),
+        ANY,
+        max_size=2,
+    ),
+)
+def test_compare_takes_any_arguments(
+    world: tuple[Sandbox, FakeClock, stnb.Connection, Path],
+    resource: Any,
+    a: Any,
+    b: Any,
+    options: dict[str, Any],
+) -> None:
+    sandbox, clock, _, _ = world
+    connect_options = {"sandbox": sandbox, "clock": clock, "progress": False}
+    outcome(lambda: stnb.compare(resource, a, b, connect_options=connect_options, **options))
