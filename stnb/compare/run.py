@@ -18,7 +18,7 @@ from stnb.compare.comparison import Comparison, Failure, Side, SideInfo
 from stnb.compare.fetch import Fetched, SideReader, sample_page_numbers, with_active
 from stnb.compare.records import DEFAULT_IGNORED
 from stnb.compare.service import AttemptLog, SideService, service_frame
-from stnb.compare.sides import SideSpec, describe_side, open_side, side_arguments
+from stnb.compare.sides import SideSpec, check_connect_arguments, describe_side, open_side, side_arguments
 from stnb.connection import Connection
 from stnb.errors import ApiError, StnbError, UsageError, UsageTypeError
 from stnb.query import QueryParams, build_query, split_path_params
@@ -128,8 +128,10 @@ def _check_arguments(a: Any, b: Any, options: _Options, connect_options: Any) ->
     for spec in (a, b):
         if not isinstance(spec, Connection):
             side_arguments(spec)
-    if connect_options is not None and not isinstance(connect_options, Mapping):
-        raise UsageTypeError(f"connect_options must be a dict, got {type(connect_options).__name__}")
+    if connect_options is not None:
+        if not isinstance(connect_options, Mapping):
+            raise UsageTypeError(f"connect_options must be a dict, got {type(connect_options).__name__}")
+        check_connect_arguments(connect_options, "connect_options")
     if options.method not in ("auto", "list", "export", "sample"):
         raise UsageError(f"method must be 'auto', 'list', 'export' or 'sample', got {options.method!r}")
     for name, low, high in (("threshold", 0, None), ("page_size", 1, 5000), ("sample_pages", 1, None)):

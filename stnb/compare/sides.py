@@ -21,7 +21,7 @@ from stnb.config import ENVIRONMENTS
 from stnb.connection import Connection
 from stnb.errors import UsageError, UsageTypeError
 
-__all__ = ["SideSpec", "describe_side", "open_side", "side_arguments"]
+__all__ = ["SideSpec", "check_connect_arguments", "describe_side", "open_side", "side_arguments"]
 
 SideSpec: TypeAlias = Connection | str | Mapping[str, Any]
 
@@ -30,7 +30,7 @@ def side_arguments(spec: str | Mapping[str, Any]) -> dict[str, Any]:
     """The `stnb.connect()` arguments a side names; `stnb.UsageError` (a ValueError) for a name that is no
     environment, `UsageTypeError` for a side that is neither a connection, a name nor a mapping."""
     if isinstance(spec, Mapping):
-        return dict(spec)
+        return check_connect_arguments(spec, "side")
     if not isinstance(spec, str):
         raise UsageTypeError(
             f"a side must be a stnb.Connection, an environment or profile name, or a dict of connect() "
@@ -53,6 +53,22 @@ def side_arguments(spec: str | Mapping[str, Any]) -> dict[str, Any]:
     if tenant:
         args["tenant"] = tenant
     return args
+
+
+def check_connect_arguments(arguments: Mapping[Any, Any], what: str) -> dict[str, Any]:
+    """`arguments` as a dict for `stnb.connect()`; `UsageError` naming any it does not take."""
+    import inspect
+
+    from stnb.connect import connect  # the top-level entry point; imported late to keep imports acyclic
+
+    known = set(inspect.signature(connect).parameters)
+    unknown = [repr(k) for k in arguments if k not in known]
+    if unknown:
+        raise UsageError(
+            f"{what}: stnb.connect() takes no argument {', '.join(unknown)}; "
+            f"it takes {', '.join(sorted(known))}"
+        )
+    return dict(arguments)
 
 
 def describe_side(spec: SideSpec) -> str:
