@@ -93,4 +93,20 @@ def warn_caller(message: str, category: type[Warning]) -> None:
     while frame.f_back is not None and frame.f_code.co_filename.startswith(_PACKAGE):
         frame = frame.f_back
         level += 1
+    name = frame.f_code.co_filename
+    if "ipykernel_" in name or name.startswith("<ipython-input-"):
+        # A notebook cell: say which cell, not the kernel's temporary file name.
+        shell = sys.modules.get("IPython")
+        get = getattr(shell, "get_ipython", None)
+        count = getattr(get() if callable(get) else None, "execution_count", None)
+        where = f"cell [{count}]" if count else "this cell"
+        warnings.warn_explicit(
+            message,
+            category,
+            where,
+            frame.f_lineno,
+            module=frame.f_globals.get("__name__", "__main__"),
+            registry=frame.f_globals.setdefault("__warningregistry__", {}),
+        )
+        return
     warnings.warn(message, category, stacklevel=level)

@@ -8,7 +8,6 @@ attempt to `stnb.attempts` observers, and raises a `stnb.errors` exception for a
 from __future__ import annotations
 
 import copy
-import json
 import math
 import re
 from collections.abc import Generator, Iterable, Mapping, Sequence
@@ -22,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import httpx
 
 from stnb._flow import Effect, arun, run
+from stnb._json import loads as loads_json
 from stnb._redact import get_logger
 from stnb.attempts import Attempt, notify
 from stnb.auth import HOOK_EXTENSION, ClientCredentialsAuth
@@ -400,7 +400,7 @@ class _BaseClient:
             value: Any = None
             if parse_json and status != 204 and response.content.strip():
                 try:
-                    value = json.loads(response.content)
+                    value = loads_json(response.content)
                 except ValueError:
                     invalid = InvalidResponse(
                         "the response body is not valid JSON (truncated or not JSON)",

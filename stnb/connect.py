@@ -13,7 +13,9 @@ some API scopes) and `tenant=` one of its demo tenants, by id or name.
 
 from __future__ import annotations
 
+import html
 import logging
+import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -35,7 +37,7 @@ if TYPE_CHECKING:
     from stnb.clock import Clock
     from stnb.retry import RetryPolicy
 
-__all__ = ["SANDBOX_NOTICE", "connect", "connect_async"]
+__all__ = ["SANDBOX_NOTICE", "connect", "connect_async", "mark_sandbox_notice_shown"]
 
 SANDBOX_NOTICE = (
     "stnb: no credentials for {env!r} — using the built-in sandbox (demo data). "
@@ -192,7 +194,7 @@ def _target(
                 f"STNB_{name.upper()}_CLIENT_SECRET, STNB_TENANT_ID and STNB_APP_KEY (or a profile); "
                 "`stnb doctor` shows what was found where"
             )
-        log.warning(SANDBOX_NOTICE.format(env=name))
+        _sandbox_notice(SANDBOX_NOTICE.format(env=name))
         sandbox = True
     instance = _sandbox_instance(sandbox)
     credentials = _sandbox_credentials(instance, name, tenant, profile)
@@ -206,6 +208,42 @@ def _target(
         True,
         credentials.timezone,
     )
+
+
+_notebook_notice_shown = False
+
+
+def _in_notebook() -> bool:
+    """True inside a Jupyter kernel (a notebook, Voila), where stderr shows as an alarming pink box."""
+    shell = sys.modules.get("IPython")
+    get = getattr(shell, "get_ipython", None)
+    kernel = get() if callable(get) else None
+    return kernel is not None and getattr(kernel, "kernel", None) is not None
+
+
+def _sandbox_notice(text: str) -> None:
+    """The sandbox notice: a warning on the log (terminals, scripts), or once per kernel a banner in the
+    notebook (later connections in the same kernel say nothing more; the log still gets it at INFO)."""
+    global _notebook_notice_shown
+    if not _in_notebook():
+        log.warning(text)
+        return
+    log.info(text)
+    if _notebook_notice_shown:
+        return
+    _notebook_notice_shown = True
+    from IPython.display import HTML, display
+
+    style = "background:#FFF4CE;border:1px solid #E69F00;color:#5C4400;padding:6px 10px;border-radius:4px"
+    banner = f'<div class="stnb-banner stnb-banner-sandbox" style="{style}">{html.escape(text)}</div>'
+    display(HTML(banner))  # type: ignore[no-untyped-call]
+
+
+def mark_sandbox_notice_shown() -> None:
+    """Say the sandbox notice was shown (a widget's own banner did): connections made in this kernel
+    from now on add no banner of their own."""
+    global _notebook_notice_shown
+    _notebook_notice_shown = True
 
 
 def _sandbox_instance(sandbox: Any) -> Any:

@@ -448,7 +448,10 @@ class Connection(_Base["Client"]):
             with ParquetSink(path, schema=polars_schema(fields), unique_by=_id_key(fields)) as sink:
                 for frame in _typed(cursor, fields, res.key):
                     sink.write(frame)
-            self.last_query = self._export_info(res, params, cursor.batches, sink.rows)
+                sink.only_repeated(cursor.repeated_ids)
+                batches = cursor.batches
+                del cursor  # its record of every id handed out is not needed to combine the parts
+            self.last_query = self._export_info(res, params, batches, sink.rows)
             return sink.path
         plan = self._plan(resource, filters, page_size)
         fields = plan.resource.fields_for("list")
@@ -634,7 +637,10 @@ class AsyncConnection(_Base["AsyncClient"]):
             with ParquetSink(path, schema=polars_schema(fields), unique_by=_id_key(fields)) as sink:
                 async for frame in _atyped(cursor, fields, res.key):
                     sink.write(frame)
-            self.last_query = self._export_info(res, params, cursor.batches, sink.rows)
+                sink.only_repeated(cursor.repeated_ids)
+                batches = cursor.batches
+                del cursor
+            self.last_query = self._export_info(res, params, batches, sink.rows)
             return sink.path
         plan = self._plan(resource, filters, page_size)
         fields = plan.resource.fields_for("list")

@@ -12,11 +12,12 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from http import HTTPStatus
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from stnb._redact import redact
+
+if TYPE_CHECKING:  # at run time httpx is imported by whoever has a response to hand over
+    import httpx
 
 __all__ = [
     "ApiError",
@@ -378,9 +379,11 @@ def error_from_response(
 
 def body_excerpt(response: httpx.Response) -> str:
     """A short, whitespace-collapsed, redacted excerpt of a response body for error messages."""
+    from httpx import ResponseNotRead  # already loaded: the caller holds a response
+
     try:
         text = response.text
-    except (UnicodeDecodeError, LookupError, httpx.ResponseNotRead):
+    except (UnicodeDecodeError, LookupError, ResponseNotRead):
         return f"<{len(response.content)} bytes, not text>"
     text = " ".join(text.split())
     if not text:
@@ -391,9 +394,11 @@ def body_excerpt(response: httpx.Response) -> str:
 
 
 def _json_object(response: httpx.Response) -> dict[str, Any] | None:
+    from httpx import ResponseNotRead
+
     try:
         data = json.loads(response.content)
-    except (ValueError, httpx.ResponseNotRead):
+    except (ValueError, ResponseNotRead):
         return None
     return data if isinstance(data, dict) else None
 

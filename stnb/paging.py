@@ -27,17 +27,18 @@ import uuid
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
 from stnb._flow import Effect, adrive, drive, warn_caller
+from stnb._seen import SeenVersions, micros
 from stnb.catalog import Endpoint
 from stnb.catalog.quirks import first_page as live_first_page
 from stnb.clock import SYSTEM_CLOCK, Clock
 from stnb.errors import ConfigError, InvalidRequest, InvalidResponse, UsageTypeError, ValidationError
-from stnb.query import QueryParams, format_datetime, parse_rfc3339
+from stnb.query import QueryParams, format_datetime
 
 __all__ = [
     "DEFAULT_CONCURRENCY",
@@ -54,6 +55,9 @@ __all__ = [
 ]
 
 DEFAULT_CONCURRENCY = 8
+# From this page size on, a walk first asks for the total with a one-record page, then fetches every page
+# at once: two large pages in a row would otherwise run one after the other.
+PROBE_FROM_PAGE_SIZE = 1000
 _WINDOW_PER_WORKER = 2  # pages requested ahead per worker: keeps the pool busy, memory bounded
 
 
@@ -107,6 +111,7 @@ class AsyncRequester(Protocol):
 
 _Requester = TypeVar("_Requester", SyncRequester, AsyncRequester)
 _T = TypeVar("_T")
+_F = TypeVar("_F")
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,6 +198,31 @@ class _Walk:
             and "includeTotal" in self.endpoint.params
             and ("includeTotal" not in query)
         )
+
+    def probes(self, query: QueryParams) -> bool:
+        """True when the walk learns the total with a small request before fetching large pages."""
+        size = self.page_size(query)
+        return (
+            self.wants_total(query)
+            and size is not None
+            and size >= PROBE_FROM_PAGE_SIZE
+            and self.first_page(query) == 1  # lists counted from 0 keep the plain walk
+            and (self.budget() is None or (self.budget() or 0) > 1)
+        )
+
+    def probe_params(self, query: QueryParams) -> QueryParams:
+        params = dict(query)
+        params.update(page="1", pageSize="1", includeTotal="true")
+        return params
+
+    def pages_from_total(self, total: int, query: QueryParams, first: int) -> range:
+        """The pages from `first` on that hold records, as far as the budget allows."""
+        size = self.page_size(query) or 1
+        last = max(first, math.ceil(total / size))
+        budget = self.budget()
+        if budget is not None:
+            last = min(last, first + budget - 1)
+        return range(first, last + 1)
 
     def budget(self) -> int | None:
         return None if self.max_pages is None else max(0, self.max_pages - self.pages)
@@ -313,15 +343,34 @@ class _Walk:
             for chunk, query in enumerate(self.queries):
                 more_queries = chunk < len(self.queries) - 1
                 number = self.first_page(query)
-                page = self.decode(
-                    (yield _Get(self.params(query, number, self.wants_total(query)))), number, chunk
-                )
-                number = page.number
-                ahead = self.remaining(page, query)
+                if self.probes(query):
+                    # The probe travels with the first two pages (a list of large pages usually has a
+                    # second); the other pages follow the probe's answer.
+                    probe_get = _Get(self.probe_params(query))
+                    first_get = _Get(self.params(query, number, False))
+                    budget = self.budget()
+                    together = [probe_get, first_get]
+                    if budget is None or budget > 1:
+                        together.append(_Get(self.params(query, number + 1, False)))
+                    yield _Prefetch(tuple(together))
+                    probe = self.decode((yield probe_get), 1, chunk)
+                    total = probe.total_count
+                    every = self.pages_from_total(total, query, number) if total is not None else range(0)
+                    if len(every) > 1:
+                        yield _Prefetch(tuple(_Get(self.params(query, n, False)) for n in every))
+                    page = self.decode((yield first_get), number, chunk)
+                    page = replace(page, total_count=total)
+                    ahead = every[1:]
+                else:
+                    page = self.decode(
+                        (yield _Get(self.params(query, number, self.wants_total(query)))), number, chunk
+                    )
+                    number = page.number
+                    ahead = self.remaining(page, query)
                 self.set_progress_total(page, ahead)
                 keep_going = self.accept(page, more_queries)
                 yield page
-                if keep_going and ahead:
+                if keep_going and ahead and not self.probes(query):
                     yield _Prefetch(tuple(_Get(self.params(query, n, False)) for n in ahead))
                 while keep_going:
                     number += 1
@@ -521,28 +570,36 @@ class _Threads:
 
     def perform(self, step: _Get | _Prefetch) -> Any:
         if isinstance(step, _Prefetch):
-            self.close()
-            workers = min(self._concurrency, len(step.gets))
-            self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="stnb-page")
+            running = list(self._pending)  # gets the new prefetch asks for again keep their request
+            self._pending.clear()
+            if self._pool is None:  # kept for later prefetches (an export announces one per batch)
+                self._pool = ThreadPoolExecutor(max_workers=self._concurrency, thread_name_prefix="stnb-page")
             self._todo = iter(step.gets)
-            self._submit(workers * _WINDOW_PER_WORKER)
+            self._submit(min(self._concurrency, len(step.gets)) * _WINDOW_PER_WORKER, running)
+            for _, future in running:
+                future.cancel()
             return None
         if self._pending and self._pending[0][0] == step:
             body = self._pending.popleft()[1].result()
             self._submit(1)
             return body
-        self.close()  # the walk moved on: what was fetched ahead is not needed
+        self._drop_pending()  # the walk moved on: what was fetched ahead is not needed
         return self._get(step)
 
-    def _submit(self, count: int) -> None:
+    def _submit(self, count: int, running: list[tuple[_Get, Future[Any]]] | None = None) -> None:
         assert self._pool is not None
         for get in _take(self._todo, count):
-            self._pending.append((get, self._pool.submit(self._get, get)))
+            future = _adopt(running, get)
+            self._pending.append((get, future if future is not None else self._pool.submit(self._get, get)))
 
-    def close(self) -> None:
+    def _drop_pending(self) -> None:
         for _, future in self._pending:
             future.cancel()
         self._pending.clear()
+        self._todo = iter(())
+
+    def close(self) -> None:
+        self._drop_pending()
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
@@ -559,9 +616,13 @@ class _Tasks:
 
     async def perform(self, step: _Get | _Prefetch) -> Any:
         if isinstance(step, _Prefetch):
-            await self.aclose()
+            running = list(self._pending)
+            self._pending.clear()
             self._todo = iter(step.gets)
-            self._submit(min(self._concurrency, len(step.gets)) * _WINDOW_PER_WORKER)
+            self._submit(min(self._concurrency, len(step.gets)) * _WINDOW_PER_WORKER, running)
+            self._pending, kept = deque(running), self._pending
+            await self.aclose()  # the gets no longer wanted
+            self._pending = kept
             return None
         if self._pending and self._pending[0][0] == step:
             body = await self._pending.popleft()[1]
@@ -570,9 +631,10 @@ class _Tasks:
         await self.aclose()  # the walk moved on: what was fetched ahead is not needed
         return await self._get(step)
 
-    def _submit(self, count: int) -> None:
+    def _submit(self, count: int, running: list[tuple[_Get, asyncio.Future[Any]]] | None = None) -> None:
         for get in _take(self._todo, count):
-            self._pending.append((get, asyncio.ensure_future(self._get(get))))
+            task = _adopt(running, get)
+            self._pending.append((get, task if task is not None else asyncio.ensure_future(self._get(get))))
 
     async def aclose(self) -> None:
         for _, task in self._pending:
@@ -581,6 +643,16 @@ class _Tasks:
             with contextlib.suppress(BaseException):
                 await task
         self._pending.clear()
+
+
+def _adopt(running: list[tuple[_Get, _F]] | None, get: _Get) -> _F | None:
+    """The request already running for `get`, taken out of `running`; None when there is none."""
+    for index, (started, future) in enumerate(running or ()):
+        if started == get:
+            assert running is not None
+            del running[index]
+            return future
+    return None
 
 
 def _take(items: Iterator[_T], count: int) -> list[_T]:
@@ -640,16 +712,6 @@ def _since_text(since: str | date | datetime) -> str:
         ) from None
 
 
-def _instant(value: Any) -> float | None:
-    """A comparable moment for a modifiedOn value, or None when there is none."""
-    if not isinstance(value, str):
-        return None
-    try:
-        return parse_rfc3339(value).timestamp()
-    except ValueError:
-        return None
-
-
 @dataclass(slots=True)
 class _Feed:
     """State and decisions of an export walk (no I/O): checkpoint, dedupe, parsing."""
@@ -665,7 +727,8 @@ class _Feed:
     updated_at: str | None = None
     done: bool = False
     batches: int = 0
-    seen: dict[Any, float | None] = field(default_factory=dict)
+    seen: SeenVersions = field(default_factory=SeenVersions)
+    repeated: set[Any] = field(default_factory=set)  # ids handed out again (a newer version)
     progress: _Bar | None = None
 
     @property
@@ -720,30 +783,38 @@ class _Feed:
         )
 
     def dedupe(self, data: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Keep each id's newest version, and only if newer than what earlier batches delivered."""
-        newest: dict[Any, float | None] = {}
-        for record in data:
-            key = record.get("id")
-            if key is None:
-                continue
-            moment = _instant(record.get("modifiedOn"))
-            if key not in newest or _newer(moment, newest[key]):
-                newest[key] = moment
+        """Keep each id's newest version, and only if newer than what earlier batches delivered.
+
+        `modifiedOn` is parsed only for ids that appear twice (in this batch, or in an earlier one)."""
+        keys = [record.get("id") for record in data]
+        chosen = list(zip(data, keys, strict=True))
+        distinct = set(keys)
+        distinct.discard(None)
+        if len(distinct) + keys.count(None) < len(keys):
+            chosen = _newest_in_batch(chosen)
+        previous = self.seen.previous([key for _, key in chosen if key is not None])
         out: list[dict[str, Any]] = []
-        for record in data:
-            key = record.get("id")
+        for record, key in chosen:
             if key is None:
                 out.append(record)
                 continue
-            moment = _instant(record.get("modifiedOn"))
-            if key not in newest or moment != newest[key]:
-                continue
-            del newest[key]  # one record per id and batch even if two share the newest modifiedOn
-            if key in self.seen and not _newer(moment, self.seen[key]):
-                continue
-            self.seen[key] = moment
+            again = key in previous
+            if again:
+                if not _newer(micros(record.get("modifiedOn")), previous[key]):
+                    continue
+                self.repeated.add(key)
+            self.seen.add(key, record.get("modifiedOn"), again=again)
             out.append(record)
         return out
+
+    def next_get(self, data: list[dict[str, Any]], has_more: bool, token: str | None) -> _Get | None:
+        """The request after this batch, when the feed will go on (so it can be sent while this batch is
+        handed out); None when the feed ends or stalls here."""
+        if not has_more or not data or not token or token == self.continue_from:
+            return None
+        params = dict(self.base)
+        params["from"] = token
+        return _Get(params)
 
     def commit(self, batch: list[dict[str, Any]], token: str | None, has_more: bool) -> None:
         if token:
@@ -776,8 +847,11 @@ class _Feed:
             self.progress.close()
             self.progress = None
 
-    def steps(self, progress: bool | float) -> Generator[_Get | list[dict[str, Any]], Any, None]:
-        """The feed as a flow (see `stnb._flow`): yields the gets to run and the batches to hand out."""
+    def steps(self, progress: bool | float) -> Generator[_Get | _Prefetch | list[dict[str, Any]], Any, None]:
+        """The feed as a flow (see `stnb._flow`): yields the gets to run and the batches to hand out.
+
+        As soon as a batch's position token is known, the next batch is announced (`_Prefetch`), so the
+        driver can fetch it while this one is deduplicated, handed out and stored."""
         self.open_progress(progress, None)
         try:
             while True:
@@ -789,6 +863,9 @@ class _Feed:
                         raise self.rejected(exc) from exc
                     raise
                 data, has_more, token = self.parse(body)
+                ahead = self.next_get(data, has_more, token)
+                if ahead is not None:
+                    yield _Prefetch((ahead,))
                 batch = self.dedupe(data)
                 self.commit(batch, token, has_more)
                 if batch:
@@ -799,10 +876,30 @@ class _Feed:
             self.close_progress()
 
 
-def _newer(moment: float | None, than: float | None) -> bool:
+def _newer(moment: int | None, than: int | None) -> bool:
     if moment is None:
         return False
     return than is None or moment > than
+
+
+def _newest_in_batch(chosen: list[tuple[dict[str, Any], Any]]) -> list[tuple[dict[str, Any], Any]]:
+    """One record per id that appears more than once: the first with the newest modifiedOn."""
+    counts: dict[Any, int] = {}
+    for _, key in chosen:
+        if key is not None:
+            counts[key] = counts.get(key, 0) + 1
+    best: dict[Any, tuple[int | None, int]] = {}
+    for index, (record, key) in enumerate(chosen):
+        if key is not None and counts[key] > 1:
+            moment = micros(record.get("modifiedOn"))
+            if key not in best or _newer(moment, best[key][0]):
+                best[key] = (moment, index)
+    keep = {index for _, index in best.values()}
+    return [
+        (record, key)
+        for index, (record, key) in enumerate(chosen)
+        if key is None or counts[key] == 1 or index in keep
+    ]
 
 
 def _new_feed(
@@ -885,6 +982,12 @@ class _CursorBase(Generic[_Requester]):
         """Batches (export requests) this cursor has made."""
         return self._feed.batches
 
+    @property
+    def repeated_ids(self) -> frozenset[Any]:
+        """Ids handed out more than once (a newer version in a later batch): rows stored for them earlier
+        are out of date."""
+        return frozenset(self._feed.repeated)
+
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the checkpoint as JSON, atomically; returns the path."""
         target = Path(path)
@@ -918,7 +1021,11 @@ class ExportCursor(_CursorBase[SyncRequester]):
             yield from batch
 
     def __iter__(self) -> Iterator[list[dict[str, Any]]]:
-        return drive(self._feed.steps(self._progress), self._get)
+        runner = _Threads(self._get, 1)  # one worker: the next batch travels while this one is used
+        try:
+            yield from drive(self._feed.steps(self._progress), runner.perform)
+        finally:
+            runner.close()
 
     def _get(self, step: _Get) -> Any:
         return self._client.request_json("GET", self._feed.endpoint.path, params=step.params)
@@ -944,8 +1051,14 @@ class AsyncExportCursor(_CursorBase[AsyncRequester]):
             for record in batch:
                 yield record
 
-    def __aiter__(self) -> AsyncIterator[list[dict[str, Any]]]:
-        return adrive(self._feed.steps(self._progress), self._get)
+    async def __aiter__(self) -> AsyncIterator[list[dict[str, Any]]]:
+        runner = _Tasks(self._get, 1)
+        try:
+            async with contextlib.aclosing(adrive(self._feed.steps(self._progress), runner.perform)) as feed:
+                async for batch in feed:
+                    yield batch
+        finally:
+            await runner.aclose()
 
     async def _get(self, step: _Get) -> Any:
         return await self._client.request_json("GET", self._feed.endpoint.path, params=step.params)

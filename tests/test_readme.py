@@ -96,7 +96,7 @@ def readme_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path
 def test_readme_python_blocks_run_against_the_sandbox(
     readme_env: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    tour, reports, compare = _blocks("python")
+    tour, reports, recipes, tables, compare = _blocks("python")
     clock = FakeClock(start=SYSTEM_CLOCK.utcnow())
     st = stnb.connect(sandbox=Sandbox(clock=clock), clock=clock, progress=False)
 
@@ -127,6 +127,17 @@ def test_readme_python_blocks_run_against_the_sandbox(
     assert (readme_env / "ops-backfill" / "manifest.json").is_file()
     assert sum(clock.sleeps) >= 60.0, "the backfill's runs should have waited for the run limit"
 
+    recipes_ns = namespace()
+    _run_block(recipes, recipes_ns, "README.md:recipes")
+    assert isinstance(recipes_ns["result"].frame, pl.DataFrame) and recipes_ns["result"].requests > 0
+    assert recipes_ns["check"].ok  # the recipe agrees with the sandbox's report once causes are named
+
+    tables_ns = namespace()
+    _run_block(tables, tables_ns, "README.md:tables")
+    shown = tables_ns["table"](tables_ns["units"], "Business units", max_rows=5).as_raw_html()
+    assert "Business units" in shown and "shape:" not in shown
+    assert tables_ns["readable"](tables_ns["units"]).columns[:2] == ["id", "name"]
+
     compare_ns = namespace()
     _run_block(compare, compare_ns, "README.md:compare")
     assert compare_ns["cmp"].resource == "crm/customers"
@@ -141,8 +152,8 @@ def test_readme_python_blocks_run_against_the_sandbox(
 
 def test_readme_has_the_python_blocks_this_test_expects() -> None:
     blocks = _blocks("python")
-    assert len(blocks) == 3, "update test_readme_python_blocks_run_against_the_sandbox for new blocks"
-    assert [_parses_as_module(b) for b in blocks] == [False, True, True]
+    assert len(blocks) == 5, "update test_readme_python_blocks_run_against_the_sandbox for new blocks"
+    assert [_parses_as_module(b) for b in blocks] == [False, True, True, True, True]
 
 
 # ---------------------------------------------------------------------------------------------

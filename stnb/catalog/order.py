@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 __all__ = ["field_order", "field_rank"]
 
-_NAMES = ("name", "displayName", "title", "number", "code")
+_NAMES = ("number", "name", "displayName", "title", "code")
 _STATUS = ("status", "active", "type")
 _DATES = ("On", "Date", "At", "Time")
 
@@ -32,6 +32,13 @@ def field_rank(name: str) -> int:
 
 
 def field_order(names: Iterable[str]) -> list[str]:
-    """`names` with identity fields first (see `field_rank`); ties keep their given order."""
+    """`names` with identity fields first (see `field_rank`): the plain `number`, `name`, ... before other
+    numbers (`jobNumber` before `corporateContractNumber` only by their given order); other ties keep
+    their given order."""
     listed = list(names)
-    return sorted(listed, key=lambda n: field_rank(n))
+
+    def key(name: str) -> tuple[int, int]:
+        rank = field_rank(name)
+        return (rank, _NAMES.index(name) if name in _NAMES else len(_NAMES))
+
+    return sorted(listed, key=key)

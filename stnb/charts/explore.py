@@ -10,12 +10,14 @@ import polars as pl
 
 from stnb.charts.periods import Period, mark_dates, mark_partial, period_end, period_word
 from stnb.charts.theme import COLORS, themed
+from stnb.tables.format import words
 
 __all__ = [
     "category_bars",
     "completeness_chart",
     "frame_profile",
     "group_lines",
+    "measures",
     "monthly_bars",
     "period_bars",
 ]
@@ -216,15 +218,31 @@ def group_lines(
     return _subtitle(fig, what, f"{context}{shown}")
 
 
-def category_bars(frame: pl.DataFrame, *, what: str, context: str = "", top: int = 20) -> go.Figure | None:
-    """Bars of the first numeric column summed per value of the first text column (largest first).
+def measures(frame: pl.DataFrame) -> list[str]:
+    """The numeric columns worth charting (not ids), the main one first: money before counts, and among
+    money the totals and revenue ("TotalRevenue" before "Invoices")."""
+    numeric = [n for n, t in frame.schema.items() if t.is_numeric() and not n.lower().endswith("id")]
+
+    def rank(name: str) -> tuple[int, int]:
+        lower = name.lower()
+        money = any(word in lower for word in ("revenue", "sales", "amount", "total", "price", "cost"))
+        main = "revenue" in lower or lower.startswith("total")
+        return (0 if money and main else 1 if money else 2, numeric.index(name))
+
+    return sorted(numeric, key=rank)
+
+
+def category_bars(
+    frame: pl.DataFrame, *, what: str, context: str = "", top: int = 20, value: str | None = None
+) -> go.Figure | None:
+    """Bars of `value` (default: the main measure, `measures(frame)[0]`) summed per value of the first
+    text column (largest first).
 
     None when the frame has no text column or no numeric column (or no rows) to draw.
     """
     label = next((n for n, t in frame.schema.items() if t == pl.String), None)
-    value = next(
-        (n for n, t in frame.schema.items() if t.is_numeric() and not n.lower().endswith("id")), None
-    )
+    found = measures(frame)
+    value = value if value in found else (found[0] if found else None)
     if label is None or value is None or frame.height == 0:
         return None
     totals = (
@@ -241,5 +259,5 @@ def category_bars(frame: pl.DataFrame, *, what: str, context: str = "", top: int
             hovertemplate="%{x}: %{y:,}<extra></extra>",
         )
     )
-    fig.update_layout(xaxis_title=label, yaxis_title=value, hovermode="closest")
-    return _subtitle(fig, what, context)
+    fig.update_layout(xaxis_title=words(label), yaxis_title=words(value), hovermode="closest")
+    return _subtitle(fig, f"{what}: {words(value).lower()} by {words(label).lower()}", context)

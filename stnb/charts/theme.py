@@ -24,7 +24,8 @@ __all__ = [
 
 TEMPLATE = "stnb"
 
-# Okabe-Ito order: distinguishable with the common colour-vision deficiencies.
+# Okabe-Ito first (distinguishable with the common colour-vision deficiencies), then Paul Tol's muted
+# scheme: 16 distinct colours, so every API family (and every app or tenant a chart shows) has its own.
 COLORS = (
     "#0072B2",
     "#E69F00",
@@ -34,6 +35,14 @@ COLORS = (
     "#D55E00",
     "#F0E442",
     "#000000",
+    "#882255",
+    "#117733",
+    "#332288",
+    "#DDCC77",
+    "#AA4499",
+    "#44AA99",
+    "#999933",
+    "#88CCEE",
 )
 LIMIT_COLOR = "#B00020"  # limits, anomalies and errors: one red across charts
 _FONT = "Inter, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
@@ -60,7 +69,8 @@ def register_template() -> None:
     pio.templates[TEMPLATE] = go.layout.Template(
         layout={
             "font": {"family": _FONT, "size": 13, "color": "#1F2937"},
-            # Title at the very top, legend just above the plot: they never overlap.
+            # Title at the very top, legend at the very bottom of the figure (below the axis title): however
+            # many entries it wraps to, plotly makes room for it, and it never covers the title.
             "title": {
                 "x": 0.0,
                 "xanchor": "left",
@@ -74,10 +84,17 @@ def register_template() -> None:
             "colorway": list(COLORS),
             "paper_bgcolor": "white",
             "plot_bgcolor": "white",
-            "margin": {"l": 60, "r": 24, "t": 104, "b": 48},
+            "margin": {"l": 60, "r": 24, "t": 72, "b": 48},
             "xaxis": axis,
             "yaxis": axis,
-            "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.01, "xanchor": "left", "x": 0.0},
+            "legend": {
+                "orientation": "h",
+                "yanchor": "bottom",
+                "y": 0.0,
+                "xanchor": "left",
+                "x": 0.0,
+                "yref": "container",
+            },
             "hoverlabel": {"font": {"family": _FONT}},
             "hovermode": "x unified",
             "colorscale": {"sequential": [[0.0, "#F7FBFF"], [0.5, "#6BAED6"], [1.0, "#08306B"]]},

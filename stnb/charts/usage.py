@@ -17,7 +17,7 @@ import polars as pl
 from stnb.charts.periods import mark_coverage, mark_partial
 from stnb.charts.theme import COLORS, LIMIT_COLOR, rgba, titled
 from stnb.usage import analytics
-from stnb.usage.events import Frame, usage_events
+from stnb.usage.events import Frame, tenant_label, usage_events
 
 __all__ = [
     "Context",
@@ -306,7 +306,8 @@ def latency(ledger: Frame, *, every: str = "1d") -> go.Figure:
 def headroom(ledger: Frame, *, limit: float = analytics.RATE_LIMIT_PER_SECOND) -> go.Figure:
     """Peak requests per second for each app and tenant against the per-app-per-tenant limit."""
     ctx = context(ledger)
-    peaks = analytics.peak_rps_headroom(ledger, limit=limit, by=("env", "app", "tenant"))
+    named = usage_events(ledger).with_columns(tenant_label().alias("tenant"))
+    peaks = analytics.peak_rps_headroom(named, limit=limit, by=("env", "app", "tenant"))
     peaks = peaks.sort(["peak_rps", "app", "tenant"], descending=[False, False, False])
     labels = [f"{a} · {t} · {e}" for e, a, t in peaks.select("env", "app", "tenant").iter_rows()]
     colors = [LIMIT_COLOR if p > limit else COLORS[0] for p in peaks["peak_rps"].to_list()]

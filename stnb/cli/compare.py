@@ -11,14 +11,14 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
-
-import polars as pl
+from typing import TYPE_CHECKING, Any
 
 from stnb.catalog import UnknownResourceError
 from stnb.cli.common import bounded_int, one_line
-from stnb.compare.sweep import DEFAULT_BUDGET
 from stnb.errors import StnbError
+
+if TYPE_CHECKING:  # polars loads when a command runs, not for `stnb --help`
+    import polars as pl
 
 __all__ = ["register"]
 
@@ -67,9 +67,9 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     parser.add_argument(
         "--budget",
         type=bounded_int(1),
-        default=DEFAULT_BUDGET,
+        default=None,  # the sweep's own default; importing it here would load polars for `stnb --help`
         metavar="N",
-        help=f"with --all: requests allowed in total (default {DEFAULT_BUDGET})",
+        help="with --all: requests allowed in total (default: stnb.compare.sweep.DEFAULT_BUDGET, 300)",
     )
     parser.add_argument(
         "--sandbox",
@@ -115,6 +115,7 @@ def run(args: argparse.Namespace) -> int:
 def _run_all(args: argparse.Namespace) -> int:
     from stnb.compare import compare_all
     from stnb.compare.render import write_sweep_html
+    from stnb.compare.sweep import DEFAULT_BUDGET
 
     ignored = [
         option
@@ -132,7 +133,8 @@ def _run_all(args: argparse.Namespace) -> int:
         )
     resources = [args.resource] if args.resource else None
     try:
-        sweep = compare_all(args.a, args.b, resources, args.budget, connect_options=_options(args))
+        budget = DEFAULT_BUDGET if args.budget is None else args.budget
+        sweep = compare_all(args.a, args.b, resources, budget, connect_options=_options(args))
     except (StnbError, UnknownResourceError, ValueError) as exc:
         return _fail(str(exc))
     print(_sweep_text(sweep))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -26,15 +27,21 @@ __all__ = [
     "DASHBOARDS",
     "WELCOME_NOTEBOOK",
     "credential_summary",
+    "dashboard_environment",
     "find_notebooks_dir",
     "free_port",
     "lab_command",
+    "lab_url",
     "register",
     "voila_command",
 ]
 
 WELCOME_NOTEBOOK = "00_welcome.ipynb"
-DASHBOARDS = {"usage": "03_api_usage_trends.ipynb"}
+DASHBOARDS = {"usage": "usage_dashboard.ipynb"}
+DASHBOARD_TEMPLATE = "stnb"  # cli/share/voila/templates/stnb: the lab page, nothing from a CDN
+SHARE_DIR = Path(__file__).parent / "share"
+# The usage dashboard notebook reads its sources from these (set by `stnb dashboard usage --portal/--ledger`).
+PORTAL_ENV, LEDGER_ENV = "STNB_DASHBOARD_PORTAL", "STNB_DASHBOARD_LEDGER"
 HOST = "127.0.0.1"
 _STOP_TIMEOUT_S = 10.0
 
@@ -47,6 +54,8 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
 
     dashboard = subparsers.add_parser("dashboard", help="serve a notebook as a code-free app (Voila)")
     dashboard.add_argument("name", choices=sorted(DASHBOARDS), help="which dashboard")
+    dashboard.add_argument("--portal", type=Path, default=None, help="folder of portal usage report CSVs")
+    dashboard.add_argument("--ledger", type=Path, default=None, help="usage ledger file (SQLite)")
     _add_server_options(dashboard)
     dashboard.set_defaults(func=_run_dashboard)
 
@@ -83,8 +92,10 @@ def free_port(host: str = HOST) -> int:
         return int(sock.getsockname()[1])
 
 
-def lab_command(notebooks: Path, port: int, *, open_browser: bool) -> list[str]:
-    """The JupyterLab command line: notebooks as root, loopback only, opening the welcome notebook."""
+def lab_command(notebooks: Path, port: int, *, open_browser: bool, token: str | None = None) -> list[str]:
+    """The JupyterLab command line: notebooks as root, loopback only, opening the welcome notebook, no news
+    pop-up and no update check (both fetch from the internet). `token`: the login token (printed by
+    `stnb lab` in the URL that opens the lab); None keeps Jupyter's own."""
     command = [
         sys.executable,
         "-m",
@@ -93,7 +104,11 @@ def lab_command(notebooks: Path, port: int, *, open_browser: bool) -> list[str]:
         f"--ServerApp.ip={HOST}",
         f"--ServerApp.port={port}",
         f"--LabApp.default_url=/lab/tree/{WELCOME_NOTEBOOK}",
+        "--LabApp.news_url=None",
+        "--LabApp.check_for_updates_class=jupyterlab.handlers.announcements.NeverCheckForUpdate",
     ]
+    if token is not None:
+        command.append(f"--IdentityProvider.token={token}")
     if not open_browser:
         command.append("--no-browser")
     if _is_root():
@@ -105,8 +120,14 @@ def _is_root() -> bool:
     return hasattr(os, "geteuid") and os.geteuid() == 0
 
 
+def lab_url(port: int, token: str) -> str:
+    """The URL that opens the lab (logged in) on the welcome notebook."""
+    return f"http://{HOST}:{port}/lab/tree/{WELCOME_NOTEBOOK}?token={token}"
+
+
 def voila_command(notebook: Path, port: int, *, open_browser: bool) -> list[str]:
-    """The Voila command line: one notebook, sources hidden, tracebacks not sent to the page."""
+    """The Voila command line: one notebook, sources hidden, tracebacks not sent to the page, stnb's page
+    template (nothing from a CDN; run it with `dashboard_environment()` so Voila finds the template)."""
     command = [
         sys.executable,
         "-m",
@@ -117,10 +138,28 @@ def voila_command(notebook: Path, port: int, *, open_browser: bool) -> list[str]
         "--strip_sources=True",
         "--show_tracebacks=False",
         "--theme=light",
+        f"--template={DASHBOARD_TEMPLATE}",
+        # One kernel runs the notebook before anyone asks: the page shows charts, not a spinner.
+        "--preheat_kernel=True",
+        "--pool_size=1",
     ]
     if not open_browser:
         command.append("--no-browser")
     return command
+
+
+def dashboard_environment(
+    environ: Mapping[str, str] | None = None, *, portal: Path | None = None, ledger: Path | None = None
+) -> dict[str, str]:
+    """`environ` (default: this process's) plus what the dashboard's server needs: stnb's Voila template on
+    JUPYTER_PATH, and the usage sources the dashboard notebook reads."""
+    env = dict(os.environ if environ is None else environ)
+    paths = [str(SHARE_DIR), *filter(None, env.get("JUPYTER_PATH", "").split(os.pathsep))]
+    env["JUPYTER_PATH"] = os.pathsep.join(paths)
+    for name, value in ((PORTAL_ENV, portal), (LEDGER_ENV, ledger)):
+        if value is not None:
+            env[name] = str(value.expanduser().resolve())
+    return env
 
 
 def credential_summary(
@@ -148,9 +187,10 @@ def _run_lab(args: argparse.Namespace) -> int:
         print(f"stnb lab: {exc}", file=sys.stderr)
         return 2
     port = args.port or free_port()
+    token = os.environ.get("JUPYTER_TOKEN") or secrets.token_hex(24)  # Jupyter's own variable still wins
     print(credential_summary(env_file=notebooks / ".env"))
-    print(f"JupyterLab on http://{HOST}:{port}/lab (notebooks in {notebooks}); Ctrl-C twice stops it")
-    return _serve(lab_command(notebooks, port, open_browser=not args.no_browser))
+    print(f"JupyterLab (notebooks in {notebooks}); Ctrl-C twice stops it. Open:\n    {lab_url(port, token)}")
+    return _serve(lab_command(notebooks, port, open_browser=not args.no_browser, token=token))
 
 
 def _run_dashboard(args: argparse.Namespace) -> int:
@@ -166,14 +206,19 @@ def _run_dashboard(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"stnb dashboard: {exc}", file=sys.stderr)
         return 2
+    for name, path in (("--portal", args.portal), ("--ledger", args.ledger)):
+        if path is not None and not path.expanduser().exists():
+            print(f"stnb dashboard: {name} {path} does not exist", file=sys.stderr)
+            return 2
     port = args.port or free_port()
     print(f"{args.name} dashboard on http://{HOST}:{port}/ (Voila); Ctrl-C stops it")
-    return _serve(voila_command(notebooks / DASHBOARDS[args.name], port, open_browser=not args.no_browser))
+    command = voila_command(notebooks / DASHBOARDS[args.name], port, open_browser=not args.no_browser)
+    return _serve(command, env=dashboard_environment(portal=args.portal, ledger=args.ledger))
 
 
-def _serve(command: Sequence[str]) -> int:
+def _serve(command: Sequence[str], env: Mapping[str, str] | None = None) -> int:
     """Run the server until it exits; on Ctrl-C or SIGTERM make sure it is gone before returning."""
-    child = subprocess.Popen(list(command))
+    child = subprocess.Popen(list(command), env=None if env is None else dict(env))
     previous = signal.signal(signal.SIGTERM, lambda _signum, _frame: child.terminate())
     try:
         return child.wait()

@@ -31,6 +31,7 @@ _COMMAND_MODULES = (
     "stnb.cli.core",  # resources, pull, doctor
     "stnb.cli.sandbox",  # sandbox serve
     "stnb.cli.report",  # report list/describe/run
+    "stnb.cli.recipe",  # recipe list/run
     "stnb.cli.usage",  # usage ledger/report/import
     "stnb.cli.compare",  # compare
     "stnb.cli.lab",  # lab, dashboard

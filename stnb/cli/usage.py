@@ -15,8 +15,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-import polars as pl
-
 from stnb.cli.common import one_line
 
 __all__ = ["register"]
@@ -89,6 +87,8 @@ def _size(path: Path) -> str:
 
 
 def _ledger(args: argparse.Namespace) -> int:
+    import polars as pl  # loaded when the command runs, not for `stnb --help`
+
     from stnb.usage.ledger import dropped_attempts, load_ledger, write_parquet
     from stnb.usage.store import apply_retention, connect, ensure_schema, ledger_path
 
@@ -141,6 +141,8 @@ def _ledger(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
+    import polars as pl
+
     from stnb.sandbox.portal import PACIFIC
     from stnb.usage.portal import PortalOverlapWarning, import_portal_reports
 

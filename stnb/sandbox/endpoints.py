@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from stnb.catalog import Resource, load_catalog
+from stnb.catalog import Endpoint, Resource, load_catalog
 from stnb.sandbox import planted
 from stnb.sandbox.exports import export_response
 from stnb.sandbox.gen_base import GenContext
@@ -67,6 +67,15 @@ def _reporting_template(tail: str) -> str:
 
 def _json(body: bytes, status: int = 200, records: int = 0) -> SandboxResponse:
     return SandboxResponse(status, dict(JSON_HEADERS), body, records=records)
+
+
+def _record_key(resource: Resource, endpoint: Endpoint) -> str:
+    """The column a get looks records up by: `id`, or `name` for records the document keys by name
+    (contact preferences: `.../preferences/{preferenceName}`, items without an `id`)."""
+    fields = resource.fields_for("get")
+    if "id" not in fields and (endpoint.id_param or "").lower().endswith("name") and "name" in fields:
+        return "name"
+    return "id"
 
 
 def _wrapper_values(
@@ -150,6 +159,10 @@ class Endpoints:
             return problem(404, "Not Found", trace, {"path": [f"No endpoint answers at {request.path}."]})
         record["endpoint"] = match.route.template
         route = match.route
+        if route.skipped is not None:
+            from stnb.sandbox.extras import answer_skipped
+
+            return answer_skipped(world, route.skipped, match.path_params, query, trace)
         if route.kind in ("create_customer", "add_job_note", "update_job"):
             from stnb.sandbox import writes
 
@@ -238,12 +251,13 @@ class Endpoints:
         not_found = problem(
             404, f"{label_of(resource)} not found", trace, {"id": [f"No record has id {raw}."]}
         )
-        if frame.schema["id"].is_integer():
+        key = _record_key(resource, endpoint)
+        if frame.schema[key].is_integer():
             if not raw.lstrip("-").isdigit():
                 return not_found
-            condition = pl.col("id") == parse_int("id", raw)
+            condition = pl.col(key) == parse_int(key, raw)
         else:
-            condition = pl.col("id") == raw
+            condition = pl.col(key) == raw
         conditions = [condition, *self._parent_filter(resource, match, frame, "get")]
         columns = self.columns(world, resource, "get", frame)
         if "active" in frame.columns and "active" not in columns:

@@ -1,6 +1,11 @@
 """Export feeds: every record (inactive and deleted too) in (modifiedOn, id) order, in fixed batches,
 resumable through an opaque `continueFrom` token that encodes the last position sent.
 
+A record without `modifiedOn` is placed by its `createdOn` (job-canceled logs, membership status changes)
+or, for feeds built from events, by its last event (`_changedOn`, job history); so `from=<date>` sends
+every record changed or created after the date. A feed whose records carry no time at all is sent whole
+in its own order (by id) from any date: the date cannot exclude anything.
+
 A write bumps a record's modifiedOn past every existing one, so a change made after a checkpoint shows up
 on the next call from that checkpoint. `includeRecentChanges=true` re-sends the last few records of each
 batch on the following call (the real API warns that it "may cause the same results appearing multiple
@@ -80,11 +85,17 @@ class _OrderCache:
 _ORDERS = _OrderCache()
 
 
+_TIME_COLUMNS = ("modifiedOn", "createdOn", "_changedOn")
+
+
+def _timed(frame: pl.DataFrame) -> bool:
+    return any(c in frame.columns for c in _TIME_COLUMNS)
+
+
 def _order(frame: pl.DataFrame) -> pl.DataFrame:
-    """(modifiedOn in µs, id as text, row position) sorted in feed order."""
-    modified = (
-        pl.col("modifiedOn").dt.epoch("us") if "modifiedOn" in frame.columns else pl.lit(0, dtype=pl.Int64)
-    )
+    """(modifiedOn, else createdOn, else the last event, in µs; id as text; row position) in feed order."""
+    times = [pl.col(c).dt.epoch("us") for c in _TIME_COLUMNS if c in frame.columns]
+    modified = pl.coalesce(times) if times else pl.lit(0, dtype=pl.Int64)
     ident = pl.col("id").cast(pl.String)
     id_num = pl.col("id") if frame.schema["id"].is_integer() else pl.lit(0, dtype=pl.Int64)
     return (
@@ -112,6 +123,8 @@ def export_response(
     raw_recent = query.get("includeRecentChanges")
     recent = False if raw_recent in (None, "") else parse_bool("includeRecentChanges", raw_recent)
     position = start_position(query, key)
+    if position.last_id == "\uffff" and not _timed(frame):
+        position = START  # a date cannot exclude records that carry no time
     order = _ORDERS.get(frame)
     start = _first_after(order, position)
     batch = order.slice(start, batch_size)

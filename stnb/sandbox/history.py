@@ -16,11 +16,13 @@ from stnb.sandbox import (
     gen_accounting,
     gen_calls,
     gen_crm,
+    gen_feeds,
     gen_jobs,
     gen_leads,
     gen_pricebook,
     gen_reference,
     gen_sales,
+    traps,
 )
 from stnb.sandbox.gen_base import GenContext
 from stnb.sandbox.gen_generic import generic_table
@@ -60,6 +62,7 @@ class TenantHistory:
         self.ctx = ctx
         self._tables: dict[str, pl.DataFrame] = {}
         self._lock = threading.RLock()
+        self.cancel_reason_ids: list[int] = []  # set by the world from jpm/job-cancel-reasons
 
     def get(self, name: str) -> pl.DataFrame:
         table = self._tables.get(name)
@@ -111,7 +114,7 @@ class TenantHistory:
 
 
 def _invoices_base(h: TenantHistory) -> pl.DataFrame:
-    return gen_accounting.invoices(
+    frame = gen_accounting.invoices(
         h.ctx,
         h.get("jobs"),
         h.get("customers"),
@@ -119,6 +122,7 @@ def _invoices_base(h: TenantHistory) -> pl.DataFrame:
         h.get("business_units"),
         h.get("technicians"),
     )
+    return traps.plant_invoice_traps(h.ctx, frame, h.get("jobs"))
 
 
 def _invoices(h: TenantHistory) -> pl.DataFrame:
@@ -130,7 +134,7 @@ def _invoices(h: TenantHistory) -> pl.DataFrame:
 def _jobs(h: TenantHistory) -> pl.DataFrame:
     inputs = h.job_inputs()
     core = gen_jobs.jobs_core(h.ctx, inputs)
-    return gen_jobs.jobs_public(h.ctx, core, inputs)
+    return traps.plant_job_traps(h.ctx, gen_jobs.jobs_public(h.ctx, core, inputs))
 
 
 def _calls_base(h: TenantHistory) -> pl.DataFrame:
@@ -218,4 +222,12 @@ _BUILDERS: dict[str, Builder] = {
         h.ctx, h.get("jobs"), h.ids("campaigns"), h.ids("business_units"), h.ids("job_types")
     ),
     "projects": lambda h: gen_leads.projects(h.ctx, h.get("jobs"), h.get("customers")),
+    "job_history": lambda h: gen_feeds.job_history(h.ctx, h.get("jobs"), h.get("appointments")),
+    "job_canceled_logs": lambda h: gen_feeds.job_canceled_logs(h.ctx, h.get("jobs"), h.cancel_reason_ids),
+    "reviews": lambda h: gen_feeds.reviews(
+        h.ctx, h.get("jobs"), h.get("customers"), h.get("technicians"), h.get("assignments")
+    ),
+    "membership_status_changes": lambda h: gen_feeds.membership_status_changes(
+        h.ctx, h.get("memberships"), h.ctx.refresh
+    ),
 }

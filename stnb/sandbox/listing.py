@@ -270,6 +270,21 @@ def _date_filters(frame: pl.DataFrame, query: QueryView, endpoint: Endpoint) -> 
     return out
 
 
+def _balance_filter(frame: pl.DataFrame, query: QueryView, endpoint: Endpoint) -> list[pl.Expr]:
+    """Invoices' `balanceFilter.Balance` with `balanceFilter.Comparer` (Equals by default)."""
+    raw = query.get("balanceFilter.Balance")
+    if raw in (None, "") or "balanceFilter.Balance" not in endpoint.params or "balance" not in frame.columns:
+        return []
+    bound = parse_float("balanceFilter.Balance", raw)
+    comparer = (query.get("balanceFilter.Comparer") or "Equals").strip().lower()
+    balance = pl.col("balance").cast(pl.Float64, strict=False)
+    compare = {"equals": balance == bound, "notequals": balance != bound, "greater": balance > bound}
+    compare["less"] = balance < bound
+    if comparer not in compare:
+        raise invalid("balanceFilter.Comparer", query.get("balanceFilter.Comparer") or "")
+    return [compare[comparer]]
+
+
 def _sort_spec(frame: pl.DataFrame, query: QueryView, endpoint: Endpoint) -> tuple[str, bool] | None:
     raw = query.get("sort")
     if raw in (None, "") or "sort" not in endpoint.params:
@@ -306,6 +321,7 @@ def select_rows(
     if raw_ids not in (None, "") and "ids" in endpoint.params:
         conditions.append(_ids_filter(frame, raw_ids))
     conditions.extend(_date_filters(frame, query, endpoint))
+    conditions.extend(_balance_filter(frame, query, endpoint))
     for name, param in endpoint.params.items():
         if name.lower() in _COMMON:
             continue

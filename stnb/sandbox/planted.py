@@ -20,7 +20,8 @@ both environments hold exactly the same records (same ids, same values). After i
 
 Records that come with the planted ones (DERIVED_PER_NEW_CUSTOMER / DERIVED_PER_NEW_JOB): every new
 customer has one location, every new job one appointment and one invoice (of 0.00 until the job is
-completed), in the same environment.
+completed), in the same environment; the feeds derived from jobs (job history, job-canceled logs) carry
+the new jobs' entries too.
 Nothing else differs (PLANTED_RESOURCES lists the resources that do): every other resource, including
 the references its records make to customers, jobs and the like, is generated from the organic history
 alone and is byte-identical in both environments.

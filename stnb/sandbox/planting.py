@@ -49,6 +49,14 @@ from stnb.sandbox.rng import Draws
 __all__ = ["EnvPlan", "plan_for"]
 
 _RFC3339 = "%Y-%m-%dT%H:%M:%SZ"
+# New jobs' service items post to the same income account as the organic ones (reports count income items).
+_SERVICE_INCOME = {
+    "id": 4000,
+    "name": "Service Revenue",
+    "number": "4000",
+    "type": "Income",
+    "detailType": "ServiceFeeIncome",
+}
 
 
 @dataclass
@@ -427,6 +435,7 @@ def _new_jobs(
                     "type": "Service",
                     "skuName": spec.name,
                     "skuId": h.ids("job_types")[0],
+                    "generalLedgerAccount": _SERVICE_INCOME,
                     "inventory": False,
                     "taxable": False,
                     "membershipTypeId": 0,

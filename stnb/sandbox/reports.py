@@ -31,10 +31,12 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 from stnb.clock import SYSTEM_CLOCK, Clock
+from stnb.sandbox import kpi_reports
 from stnb.sandbox.messages import SandboxRequest, SandboxResponse, json_response, problem, trace_id
 
 __all__ = [
     "DEFAULT_DATA_PAGE_SIZE",
+    "KPI_REPORTS",
     "QUERY_INLINE_ROWS",
     "QUERY_POLLS_UNTIL_READY",
     "REPORTS",
@@ -87,6 +89,7 @@ class ReportSource:
     invoices: pl.DataFrame
     calls: pl.DataFrame
     memberships: pl.DataFrame
+    world: Any = field(default=None, compare=False)  # the KPI reports (`kpi_reports`) read the world itself
 
 
 # ---------------------------------------------------------------------------------------------
@@ -473,6 +476,137 @@ REPORTS: tuple[_Report, ...] = (
     ),
 )
 
+
+def _on_world(
+    compute: Callable[[Any, Mapping[str, Any]], pl.DataFrame], fields: tuple[_Field, ...]
+) -> Compute:
+    """A KPI report's computation over the source's world; no rows when the source has no world."""
+
+    def run(source: ReportSource, params: Mapping[str, Any]) -> pl.DataFrame:
+        if source.world is None:
+            types = {"Number": pl.Float64, "String": pl.String, "Date": pl.Date}
+            return pl.DataFrame(schema={f.name: types.get(f.data_type, pl.String) for f in fields})
+        return compute(source.world, params)
+
+    return run
+
+
+def _kpi(
+    category: str,
+    report_id: int,
+    name: str,
+    description: str,
+    params: tuple[_Param, ...],
+    fields: tuple[tuple[str, str, str], ...],
+    compute: Callable[[Any, Mapping[str, Any]], pl.DataFrame],
+) -> _Report:
+    declared = tuple(_Field(*f) for f in fields)
+    return _Report(category, report_id, name, description, params, declared, _on_world(compute, declared))
+
+
+_N, _S = "Number", "String"
+# The reports `stnb.recipes` reconcile against (definitions in `stnb.sandbox.kpi_reports`).
+KPI_REPORTS: tuple[_Report, ...] = (
+    _kpi(
+        "business-unit-dashboard",
+        3170,
+        "Business Unit Performance",
+        "Completed, non-job, adjustment and total revenue (income items), completed jobs, per business unit.",
+        (_FROM, _TO, _UNITS),
+        (
+            ("BusinessUnitId", "Business Unit ID", _N),
+            ("Name", "Business Unit", _S),
+            ("CompletedRevenue", "Completed Revenue", _N),
+            ("NonJobRevenue", "Non-Job Revenue", _N),
+            ("AdjustmentRevenue", "Adjustment Revenue", _N),
+            ("TotalRevenue", "Total Revenue", _N),
+            ("CompletedJobs", "Completed Jobs", _N),
+        ),
+        kpi_reports.business_unit_performance,
+    ),
+    _kpi(
+        "technician-dashboard",
+        3171,
+        "Technician Revenue",
+        "Completed revenue per technician, split between the technicians assigned to each job.",
+        (_FROM, _TO, _UNITS),
+        (
+            ("TechnicianId", "Technician ID", _N),
+            ("Name", "Technician", _S),
+            ("CompletedRevenue", "Completed Revenue", _N),
+            ("CompletedJobs", "Completed Jobs", _N),
+        ),
+        kpi_reports.technician_revenue,
+    ),
+    _kpi(
+        "technician-dashboard",
+        3172,
+        "Technician Utilization",
+        "Hours booked on assigned appointments against available hours, per technician.",
+        (_FROM, _TO, _UNITS),
+        (
+            ("TechnicianId", "Technician ID", _N),
+            ("Name", "Technician", _S),
+            ("BookedHours", "Booked Hours", _N),
+            ("AvailableHours", "Available Hours", _N),
+            ("Utilization", "Utilization", _N),
+        ),
+        kpi_reports.technician_utilization,
+    ),
+    _kpi(
+        "marketing",
+        3184,
+        "Campaign Performance",
+        "Leads and booked leads by call date; completed jobs and revenue by completion date; per campaign.",
+        (_FROM, _TO),
+        (
+            ("CampaignId", "Campaign ID", _N),
+            ("Campaign", "Campaign", _S),
+            ("Leads", "Leads", _N),
+            ("BookedLeads", "Booked Leads", _N),
+            ("CompletedJobs", "Completed Jobs", _N),
+            ("CompletedRevenue", "Completed Revenue", _N),
+        ),
+        kpi_reports.campaign_performance,
+    ),
+    _kpi(
+        "marketing",
+        3185,
+        "Membership Summary",
+        "Memberships active at start and end, new sales, cancellations and expirations per membership type.",
+        (_FROM, _TO),
+        (
+            ("MembershipTypeId", "Membership Type ID", _N),
+            ("MembershipType", "Membership Type", _S),
+            ("ActiveAtStart", "Active At Start", _N),
+            ("NewSales", "New Sales", _N),
+            ("Canceled", "Canceled", _N),
+            ("Expired", "Expired", _N),
+            ("ActiveAtEnd", "Active At End", _N),
+        ),
+        kpi_reports.membership_summary,
+    ),
+    _kpi(
+        "accounting",
+        3167,
+        "AR Aging Summary",
+        "Open balances as of a date per business unit, aged by days since the invoice date.",
+        (_Param("AsOf", "As Of", "Date", required=True), _UNITS),
+        (
+            ("BusinessUnitId", "Business Unit ID", _N),
+            ("BusinessUnit", "Business Unit", _S),
+            ("Current", "0-30", _N),
+            ("Days31To60", "31-60", _N),
+            ("Days61To90", "61-90", _N),
+            ("Days91To120", "91-120", _N),
+            ("Over120", "Over 120", _N),
+            ("Total", "Total", _N),
+        ),
+        kpi_reports.ar_aging_summary,
+    ),
+)
+REPORTS = REPORTS + KPI_REPORTS
+
 _CATEGORIES: tuple[tuple[str, str], ...] = (
     ("accounting", "Accounting"),
     ("business-unit-dashboard", "Business Unit Dashboard"),
@@ -784,6 +918,7 @@ def source_from_world(world: Any) -> ReportSource:
         _get(calls, pl.String, "leadCall.campaign.name", "campaign.name").alias("name"),
     ).filter(pl.col("id").is_not_null() & ~pl.col("id").is_in(campaigns["id"].implode()))
     return ReportSource(
+        world=world,
         timezone=str(world.timezone),
         business_units=_named(world.business_units()),
         technicians=world.technicians().select(

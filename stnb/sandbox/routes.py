@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from stnb.catalog import Catalog, Resource
+from stnb.catalog import Catalog, Resource, Skipped
 
 __all__ = ["API_PATH", "Match", "Route", "Router"]
 
@@ -17,17 +17,19 @@ API_PATH = re.compile(
 )
 _PARAM = re.compile(r"\{([^}]+)\}")
 
-Kind = Literal["list", "export", "get", "create_customer", "add_job_note", "update_job"]
+Kind = Literal["list", "export", "get", "skipped", "create_customer", "add_job_note", "update_job"]
 
 
 @dataclass(frozen=True, slots=True)
 class Route:
-    """One endpoint: the resource it serves (None for writes without one), its kind and URL template."""
+    """One endpoint: the resource it serves (None for writes without one), its kind and URL template;
+    a documented GET that is not a resource (`Catalog.skipped`) has kind "skipped" and `skipped` set."""
 
     kind: Kind
     method: str
     template: str
     resource: Resource | None
+    skipped: Skipped | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +73,9 @@ class Router:
                 if endpoint is None:
                     continue
                 self._add(Route(kind, endpoint.method, endpoint.path, resource), endpoint.path)
+        for skipped in catalog.skipped:
+            if skipped.kind != "rows":  # value rows belong to the Reporting API, answered elsewhere
+                self._add(Route("skipped", "GET", skipped.path, None, skipped), skipped.path)
         for method, template, write_kind, key in WRITE_ROUTES:
             shape = catalog.resolve(key) if key in catalog else None
             self._add(Route(write_kind, method, template, shape), template)

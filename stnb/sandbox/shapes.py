@@ -248,8 +248,11 @@ def conform(
     numeric_id = "id" in frame.columns and frame.schema["id"].is_integer()
     key = pl.col("id").cast(pl.Int64) if numeric_id else pl.int_range(0, pl.len(), dtype=pl.Int64)
     fill = _Fill(key, draws, label, start, end, pools)
-    exprs: list[pl.Expr] = []
+    exprs: list[pl.Expr] = _record_times(frame, fields, key, draws, start, end)
+    added = {e.meta.output_name() for e in exprs}
     for name, ftype in fields.items():
+        if name in added:
+            continue
         if name not in frame.columns:
             exprs.append(fill.value(name, ftype, top=True).alias(name))
             continue
@@ -261,6 +264,38 @@ def conform(
         if fitted is not None:
             exprs.append(fitted.alias(name))
     return frame.with_columns(exprs) if exprs else frame
+
+
+def _record_times(
+    frame: pl.DataFrame,
+    fields: Mapping[str, FieldType],
+    key: pl.Expr,
+    draws: Draws,
+    start: datetime,
+    end: datetime,
+) -> list[pl.Expr]:
+    """Placeholders for a missing `createdOn` or `modifiedOn` that keep `createdOn <= modifiedOn`."""
+    if fields.get("createdOn") != "datetime" or fields.get("modifiedOn") != "datetime":
+        return []
+    has_created, has_modified = "createdOn" in frame.columns, "modifiedOn" in frame.columns
+    if has_created and has_modified:
+        return []
+    first = pl.lit(start).dt.cast_time_unit("us").dt.replace_time_zone("UTC")
+    last = pl.lit(end).dt.cast_time_unit("us").dt.replace_time_zone("UTC")
+
+    def between(low: pl.Expr, high: pl.Expr, share: pl.Expr) -> pl.Expr:
+        seconds = ((high - low).dt.total_seconds().clip(lower_bound=0) * share).cast(pl.Int64)
+        return (low + pl.duration(seconds=seconds)).dt.truncate("1s")
+
+    created = pl.col("createdOn").dt.cast_time_unit("us")
+    modified = pl.col("modifiedOn").dt.cast_time_unit("us")
+    if has_modified:  # created some time before the last change
+        return [between(first, modified, draws.uniform(key, "placeholder:createdOn")).alias("createdOn")]
+    if has_created:  # changed some time after creation, most records soon after
+        return [between(created, last, draws.uniform(key, "placeholder:modifiedOn") ** 3).alias("modifiedOn")]
+    made = between(first, last, draws.uniform(key, "placeholder:createdOn"))
+    changed = between(made, last, draws.uniform(key, "placeholder:modifiedOn") ** 3)
+    return [made.alias("createdOn"), changed.alias("modifiedOn")]
 
 
 def output_columns(frame: pl.DataFrame, fields: Iterable[str]) -> list[str]:

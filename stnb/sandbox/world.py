@@ -45,7 +45,7 @@ from typing import Any
 import polars as pl
 
 from stnb.catalog import Catalog, Resource
-from stnb.sandbox import planted
+from stnb.sandbox import gen_feeds, planted
 from stnb.sandbox.history import TenantHistory
 from stnb.sandbox.planting import EnvPlan, plan_for
 from stnb.sandbox.rng import Draws, pick
@@ -87,7 +87,14 @@ RICH_TABLES: Mapping[str, str] = {
     "crm/leads": "leads",
     "crm/bookings": "bookings",
     "jpm/projects": "projects",
+    "jpm/job-history": "job_history",
+    "jpm/job-canceled-logs": "job_canceled_logs",
+    "memberships/membership-status-changes": "membership_status_changes",
+    "marketingreputation/reviews": "reviews",
 }
+
+# Feeds derived from jobs: the jobs an environment gained after the refresh bring their entries.
+_JOB_FEEDS = ("job_history", "job_canceled_logs")
 
 # Endpoints whose records have another shape than the resource's list (same records, other table).
 KIND_TABLES: Mapping[tuple[str, str], str] = {("telecom/calls", "export"): "calls_export"}
@@ -97,6 +104,8 @@ SUB_LISTS: Mapping[str, tuple[str, str]] = {
     "crm/customers/{id}/contacts": ("crm/customers/contacts", "customerId"),
     "crm/locations/{id}/contacts": ("crm/locations/contacts", "locationId"),
     "jpm/jobs/{id}/notes": ("jpm/job-notes", "jobId"),
+    "jpm/jobs/{id}/canceled-log": ("jpm/job-canceled-logs", "jobId"),
+    "memberships/memberships/{id}/status-changes": ("memberships/membership-status-changes", "membershipId"),
 }
 
 # Where placeholder `...Id` fields of generic records point (field name -> history table).
@@ -217,7 +226,15 @@ class World:
     def version(self, table: str) -> int:
         return self._versions.get(table, 0)
 
+    @property
+    def pools(self) -> Mapping[str, list[int]]:
+        """Ids that placeholder `...Id` fields draw from (records that exist before the refresh)."""
+        return self._pools
+
     def _env_table(self, table: str) -> pl.DataFrame:
+        if table == "job_canceled_logs" and not self.history.cancel_reason_ids:
+            reasons = self.table("jpm/job-cancel-reasons")
+            self.history.cancel_reason_ids = reasons.filter(pl.col("active"))["id"].to_list()
         organic = self.history.get(table)
         plan = (
             self.plan() if table in ("customers", "locations", "jobs", "appointments", "invoices") else None
@@ -227,9 +244,24 @@ class World:
             frame = _apply_customer_changes(frame, plan.customer_changes)
         if plan is not None and plan.rows(table):
             frame = append_rows(frame, plan.rows(table))
+        if table in _JOB_FEEDS:
+            frame = self._with_new_jobs(table, frame)
         if self.env == "production":
             frame = _production_fields(frame, table, self.history)
         return frame
+
+    def _with_new_jobs(self, table: str, organic: pl.DataFrame) -> pl.DataFrame:
+        """A job feed plus the entries of the jobs this environment gained after the refresh."""
+        jobs = self.base("jobs")
+        new = jobs.filter(~pl.col("id").is_in(self.history.get("jobs")["id"].implode()))
+        if new.height == 0:
+            return organic
+        ctx = self.history.ctx
+        if table == "job_history":
+            extra = gen_feeds.job_history(ctx, new, self.base("appointments"))
+        else:
+            extra = gen_feeds.job_canceled_logs(ctx, new, self.history.cancel_reason_ids)
+        return pl.concat([organic, extra.select(organic.columns)], how="vertical")
 
     def resource_frame(self, resource: Resource, kind: str) -> pl.DataFrame:
         """Records of a catalog resource with every field its endpoint of `kind` sends."""
@@ -364,6 +396,18 @@ class World:
 
     def projects(self) -> pl.DataFrame:
         return self.base("projects")
+
+    def job_history(self) -> pl.DataFrame:
+        """One row per job: jobId, history (events: id, employeeId, eventType, date, usedSchedulingTool,
+        memo), `_changedOn` (the last event). Jobs created in this environment after the refresh get
+        theirs from the same rules."""
+        return self.base("job_history")
+
+    def job_canceled_logs(self) -> pl.DataFrame:
+        return self.base("job_canceled_logs")
+
+    def membership_status_changes(self) -> pl.DataFrame:
+        return self.base("membership_status_changes")
 
 
 def _documented_values(frame: pl.DataFrame, resource: Resource, draws: Draws) -> pl.DataFrame:

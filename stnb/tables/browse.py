@@ -19,7 +19,7 @@ from stnb.tables.readable import readable
 
 __all__ = ["BROWSE_MAX_ROWS", "browse_frame", "browse_html", "browse_note"]
 
-BROWSE_MAX_ROWS = 5_000  # a page stays responsive; beyond that, Parquet is the way to all rows
+BROWSE_MAX_ROWS = 2_000  # a page stays responsive; beyond that, Parquet is the way to all rows
 _IN_HEADER: dict[Unit, str] = {"ms": "ms"}
 
 

@@ -14,7 +14,7 @@ from stnb.tables.readable import readable
 if TYPE_CHECKING:
     from great_tables import GT
 
-__all__ = ["FONT", "publication_html", "publication_table", "units_of"]
+__all__ = ["FONT", "publication_html", "publication_table", "table", "units_of"]
 
 FONT = ["Inter", "Segoe UI", "Roboto", "Helvetica", "Arial", "sans-serif"]  # the charts' and report's font
 _LEFT: frozenset[Unit] = frozenset({"text", "id", "date", "datetime"})
@@ -92,3 +92,30 @@ def publication_html(
         frame, title=title, subtitle=subtitle, units=units, labels=labels, notes=notes, reorder=reorder
     )
     return str(table.as_raw_html())
+
+
+def table(
+    frame: pl.DataFrame,
+    title: str | None = None,
+    *,
+    subtitle: str | None = None,
+    units: Mapping[str, Unit] | None = None,
+    labels: Mapping[str, str] | None = None,
+    notes: Sequence[str] = (),
+    max_rows: int = 20,
+    reorder: bool = True,
+) -> GT:
+    """`frame` as a notebook shows it: a publication table of its first `max_rows` rows (the notes say how
+    many there are), identity columns first, nested records on one line. Display it (last line of a cell).
+    """
+    shown = frame.head(max_rows)
+    more = [f"The first {shown.height:,} of {frame.height:,} rows."] if frame.height > shown.height else []
+    return publication_table(
+        shown,
+        title=title,
+        subtitle=subtitle,
+        units=units,
+        labels=labels,
+        notes=[*notes, *more],
+        reorder=reorder,
+    )

@@ -13,7 +13,15 @@ import polars as pl
 from stnb.sandbox.portal import API_NAMES
 from stnb.usage.columns import UTC_US
 
-__all__ = ["EVENT_SCHEMA", "Frame", "require_ledger", "usage_events"]
+__all__ = [
+    "EVENT_SCHEMA",
+    "Frame",
+    "name_tenants",
+    "require_ledger",
+    "tenant_label",
+    "tenant_names",
+    "usage_events",
+]
 
 Frame = pl.DataFrame | pl.LazyFrame
 
@@ -107,3 +115,30 @@ def require_ledger(events: pl.LazyFrame, what: str) -> pl.LazyFrame:
             "counts successful calls"
         )
     return ledger
+
+
+def tenant_names(*frames: Frame | None) -> pl.DataFrame:
+    """Columns tenant, tenant_name: the names the frames know (portal reports name tenants; the ledger
+    only has ids)."""
+    parts = [
+        usage_events(f).select("tenant", "tenant_name").drop_nulls().unique().collect()
+        for f in frames
+        if f is not None
+    ]
+    if not parts:
+        return pl.DataFrame(schema={"tenant": pl.String(), "tenant_name": pl.String()})
+    return pl.concat(parts).unique("tenant", keep="first", maintain_order=True)
+
+
+def name_tenants(events: Frame, names: pl.DataFrame) -> pl.LazyFrame:
+    """`events` with `tenant_name` filled from `names` (tenant, tenant_name) where it is missing."""
+    known = names.lazy().select("tenant", pl.col("tenant_name").alias("__name"))
+    joined = usage_events(events).join(known, on="tenant", how="left", maintain_order="left")
+    filled = pl.coalesce("tenant_name", "__name").alias("tenant_name")
+    return joined.with_columns(filled).select(list(EVENT_SCHEMA))
+
+
+def tenant_label() -> pl.Expr:
+    """"Name (id)" when the tenant's name is known, else its id: how charts and tables name a tenant."""
+    named = pl.format("{} ({})", pl.col("tenant_name"), pl.col("tenant"))
+    return pl.when(pl.col("tenant_name").is_not_null()).then(named).otherwise(pl.col("tenant"))

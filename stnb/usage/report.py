@@ -25,7 +25,7 @@ import stnb
 from stnb.charts import usage as charts
 from stnb.tables import MISSING, Unit, format_value, publication_html
 from stnb.usage import analytics
-from stnb.usage.events import usage_events
+from stnb.usage.events import name_tenants, tenant_names, usage_events
 from stnb.usage.ledger import load_ledger
 from stnb.usage.portal import import_portal_reports
 from stnb.usage.summary import app_summary
@@ -33,8 +33,10 @@ from stnb.usage.summary import app_summary
 __all__ = [
     "ChromiumNotFound",
     "UsageReport",
+    "anomaly_table_html",
     "build_report",
     "chromium_path",
+    "summary_table_html",
     "write_html_report",
 ]
 
@@ -89,11 +91,11 @@ class UsageReport:
             f"Sources: {html.escape('; '.join(self.sources))}</p>"
         )
         parts.append("<h2>Summary per app</h2>")
-        parts.append(_summary_table(self.summary))
+        parts.append(summary_table_html(self.summary, with_ledger=self.with_ledger))
         parts.append(f"<p class='notes'>{html.escape(_notes_text(self.calls_source, self.with_ledger))}</p>")
         if self.anomalies.height:
             parts.append("<h2>Anomalous days</h2>")
-            parts.append(_anomaly_table(self.anomalies))
+            parts.append(anomaly_table_html(self.anomalies))
         for slug, fig in self.figures:
             div = fig.to_html(
                 full_html=False,
@@ -242,16 +244,34 @@ _SUMMARY_LABELS = {
 _SUMMARY_UNITS: dict[str, Unit] = {"worst": "text", "projected": "text", "peak": "text", "headroom": "text"}
 
 
-def _summary_table(summary: pl.DataFrame) -> str:
-    table = publication_html(_summary_display(summary), labels=_SUMMARY_LABELS, units=_SUMMARY_UNITS)
+_LEDGER_DISPLAY = ("attempts", "success_rate", "error_rate", "throttle_rate", "p95_ms", "peak", "headroom")
+
+
+def summary_table_html(
+    summary: pl.DataFrame, *, title: str | None = None, subtitle: str | None = None, with_ledger: bool = True
+) -> str:
+    """The per-app summary (`app_summary`) as a publication table; `with_ledger=False` leaves out the
+    columns only a ledger fills."""
+    shown = _summary_display(summary)
+    if not with_ledger:
+        shown = shown.drop(_LEDGER_DISPLAY)
+    table = publication_html(
+        shown, title=title, subtitle=subtitle, labels=_SUMMARY_LABELS, units=_SUMMARY_UNITS
+    )
     return f"<div class='scroll'>{table}</div>"
 
 
-def _anomaly_table(found: pl.DataFrame) -> str:
-    shown = found.select(
-        "app", "day", "kind", "calls", pl.col("expected").round(0), "deviation_pct", "z"
+def anomaly_table_html(found: pl.DataFrame, *, title: str | None = None, subtitle: str | None = None) -> str:
+    """Anomalous days (`analytics.anomalies`) as a publication table: app, day, kind, calls, expected,
+    deviation in %, z-score."""
+    shown = found.select("app", "day", "kind", "calls", pl.col("expected").round(0), "deviation_pct", "z")
+    table = publication_html(
+        shown,
+        title=title,
+        subtitle=subtitle,
+        units={"expected": "count"},
+        labels={"deviation_pct": "Deviation", "expected": "Expected calls"},
     )
-    table = publication_html(shown, units={"expected": "count"}, labels={"deviation_pct": "Deviation"})
     return f"<div class='scroll'>{table}</div>"
 
 
@@ -397,6 +417,8 @@ def build_report(
         sources.append(name + (f" ({left_out:,} sandbox attempts left out)" if left_out else ""))
     if portal_frame is None and ledger_frame is None:
         raise ValueError(_no_usage_message((portal_all, ledger_all), start, end, apps, left_out))
+    if portal_frame is not None and ledger_frame is not None:  # name the ledger's tenants as the portal does
+        ledger_frame = name_tenants(ledger_frame, tenant_names(portal_frame)).collect()
     volume = portal_frame if portal_frame is not None else ledger_frame
     assert volume is not None
     ctx = charts.context(volume)

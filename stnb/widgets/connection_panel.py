@@ -13,11 +13,18 @@ from typing import Any
 import ipywidgets as widgets
 
 from stnb.config import ENVIRONMENTS, default_env, resolve_credentials
-from stnb.connect import connect
+from stnb.connect import connect, mark_sandbox_notice_shown
 from stnb.connection import Connection
 from stnb.errors import ConfigError
 from stnb.widgets.choices import TenantChoice, profile_names, tenant_choices
-from stnb.widgets.render import banner_html, error_html, origin_text, sandbox_banner_html, text_html
+from stnb.widgets.render import (
+    banner_html,
+    button_layout,
+    error_html,
+    origin_text,
+    sandbox_banner_html,
+    text_html,
+)
 
 __all__ = ["PROBE_PATH", "ConnectionPanel", "Connector"]
 
@@ -66,7 +73,9 @@ class ConnectionPanel:
         )
         self.status = widgets.HTML()
         self.banner = widgets.HTML()
-        self.test_button = widgets.Button(description="Test connection", icon="plug", button_style="primary")
+        self.test_button = widgets.Button(
+            description="Test connection", icon="plug", button_style="primary", layout=button_layout()
+        )
         self.result = widgets.HTML()
         self.widget = widgets.VBox(
             [
@@ -167,6 +176,7 @@ class ConnectionPanel:
                 f"<span>No credentials for <b>{text_html(env)}</b>: the built-in sandbox will answer.</span>"
             )
             self.banner.value = sandbox_banner_html(env)
+            mark_sandbox_notice_shown()  # this banner is the notice: connecting adds no second one
             return
         app = f"{found.app_name} ({found.app})" if found.app_name else found.app
         self.status.value = (

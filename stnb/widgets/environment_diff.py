@@ -29,7 +29,7 @@ from stnb.widgets.outputs import (
     small_table_output,
     table_output,
 )
-from stnb.widgets.render import banner_html, error_html, origin_text, text_html
+from stnb.widgets.render import banner_html, button_layout, error_html, origin_text, text_html
 
 __all__ = ["METHODS", "EnvironmentDiff"]
 
@@ -72,8 +72,12 @@ class EnvironmentDiff:
             options=_comparable(catalog), value=catalog.resolve(resource).key, description="resource"
         )
         self.method = widgets.ToggleButtons(options=list(METHODS), value="auto", description="method")
-        self.compare_button = widgets.Button(description="Compare", icon="exchange", button_style="primary")
-        self.sweep_button = widgets.Button(description="Sweep every resource", icon="search")
+        self.compare_button = widgets.Button(
+            description="Compare", icon="exchange", button_style="primary", layout=button_layout()
+        )
+        self.sweep_button = widgets.Button(
+            description="Sweep every resource", icon="search", layout=button_layout()
+        )
         self.status = widgets.HTML()
         self.tabs = widgets.Tab(children=[widgets.Output() for _ in _TABS])
         for index, title in enumerate(_TABS):

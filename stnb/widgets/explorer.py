@@ -29,7 +29,7 @@ from stnb.paging import Page, PageIterator
 from stnb.query import MAX_PAGE_SIZE
 from stnb.widgets.filter_form import FilterForm
 from stnb.widgets.outputs import datatable_assets, figure_output, show, table_output
-from stnb.widgets.render import banner_html, error_html, origin_html, origin_text, text_html
+from stnb.widgets.render import banner_html, button_layout, error_html, origin_html, origin_text, text_html
 
 __all__ = ["ExplorerResult", "ResourceExplorer", "list_resources"]
 
@@ -108,14 +108,20 @@ class ResourceExplorer:
         self.max_pages = widgets.BoundedIntText(
             value=0, min=0, max=100_000, description="max pages", tooltip="0 fetches every page"
         )
-        self.run_button = widgets.Button(description="Run", icon="play", button_style="primary")
+        self.run_button = widgets.Button(
+            description="Run", icon="play", button_style="primary", layout=button_layout()
+        )
         self.progress = widgets.IntProgress(value=0, min=0, max=1, description="pages")
         self.status = widgets.HTML()
         self.table = widgets.Output()
         self.chart = widgets.Output()
         self.profile = widgets.Output()
-        self.save_parquet = widgets.Button(description="Save Parquet", icon="download", disabled=True)
-        self.save_csv = widgets.Button(description="Save CSV", icon="download", disabled=True)
+        self.save_parquet = widgets.Button(
+            description="Save Parquet", icon="download", disabled=True, layout=button_layout()
+        )
+        self.save_csv = widgets.Button(
+            description="Save CSV", icon="download", disabled=True, layout=button_layout()
+        )
         self.saved = widgets.HTML()
         assets = widgets.Output()
         show(assets, datatable_assets())

@@ -99,6 +99,7 @@ class FilterForm:
                 "inactive records only",
             ],
             style={"description_width": "60px", "button_width": "70px"},
+            layout=widgets.Layout(display=None if supported else "none"),  # no toggle for what does nothing
         )
         self.active_note = widgets.HTML(
             "" if supported else "<i>this resource has no active filter: every record is returned</i>"

@@ -11,7 +11,15 @@ import html
 from stnb._redact import get_logger, redact
 from stnb.errors import ApiError
 
-__all__ = ["banner_html", "error_html", "origin_html", "origin_text", "sandbox_banner_html", "text_html"]
+__all__ = [
+    "banner_html",
+    "button_layout",
+    "error_html",
+    "origin_html",
+    "origin_text",
+    "sandbox_banner_html",
+    "text_html",
+]
 
 log = get_logger("stnb.widgets")
 
@@ -83,3 +91,8 @@ def error_html(exc: BaseException) -> str:
         f'<div class="stnb-error" style="{_BANNER_STYLES["error"]};padding:6px 10px;border-radius:4px">'
         f"<b>{text_html(headline)}</b>{body}</div>"
     )
+
+
+def button_layout() -> dict[str, str]:
+    """A button as wide as its label (a fixed width cuts "Export HTML report" to "Export HTML re…")."""
+    return {"width": "auto", "min_width": "120px"}

@@ -15,14 +15,15 @@ from typing import Any
 import ipywidgets as widgets
 import polars as pl
 
-from stnb.charts.explore import category_bars
+from stnb.charts.explore import category_bars, measures
 from stnb.clock import SYSTEM_CLOCK, Clock
 from stnb.connection import Connection
 from stnb.reports import ReportDescription, ReportParameter, Reports, RunInfo
+from stnb.tables.format import words
 from stnb.tenant_time import TenantClock
 from stnb.widgets.filter_form import DATE_PRESETS, NOT_SET
 from stnb.widgets.outputs import datatable_assets, figure_output, show, table_output
-from stnb.widgets.render import banner_html, error_html, origin_html, origin_text, text_html
+from stnb.widgets.render import banner_html, button_layout, error_html, origin_html, origin_text, text_html
 
 __all__ = ["ParameterForm", "ReportRunner", "WidgetProgress"]
 
@@ -143,6 +144,7 @@ class ReportRunner:
         self.last_run: RunInfo | None = None
         self.form: ParameterForm | None = None
         self._quiet = False
+        self._context = ""
         reports = self.reports
         categories = reports.categories()
         self.category = widgets.Dropdown(
@@ -153,11 +155,16 @@ class ReportRunner:
         self.report = widgets.Dropdown(description="report")
         self.about = widgets.HTML()
         self.form_box = widgets.VBox()
-        self.run_button = widgets.Button(description="Run report", icon="play", button_style="primary")
+        self.run_button = widgets.Button(
+            description="Run report", icon="play", button_style="primary", layout=button_layout()
+        )
         self.progress = widgets.IntProgress(value=0, min=0, max=1, description="rows")
         self.progress_label = widgets.HTML()
         self.status = widgets.HTML()
         self.table = widgets.Output()
+        self.measure = widgets.Dropdown(
+            description="chart", options=[], style={"description_width": "initial"}, layout={"width": "auto"}
+        )
         self.chart = widgets.Output()
         assets = widgets.Output()
         show(assets, datatable_assets())
@@ -170,6 +177,7 @@ class ReportRunner:
                 widgets.HBox([self.run_button, self.progress, self.progress_label]),
                 self.status,
                 self.table,
+                self.measure,
                 self.chart,
             ]
         )
@@ -177,6 +185,7 @@ class ReportRunner:
         self.category.observe(lambda _change: self._fill_reports(None), names="value")
         self.report.observe(self._on_report, names="value")
         self.run_button.on_click(lambda _button: self.run())
+        self.measure.observe(lambda _change: self._draw(), names="value")
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         return self.widget._repr_mimebundle_(**kwargs)
@@ -261,6 +270,22 @@ class ReportRunner:
             f"<div style='font-size:12px'>parameters: {text_html(sent)}</div>"
         )
         context = f"report {info.report_id} · {origin_text(info.env, info.tenant, info.sandbox)} · {sent}"
-        show(self.table, table_output(frame, caption=f"{info.name} · {context}"))
-        figure = category_bars(frame, what=info.name, context=context)
+        show(self.table, table_output(frame, caption=f"{info.name} · {context}", reorder=False))
+        self._context = context
+        found = measures(frame)
+        self._quiet = True
+        try:
+            self.measure.options = [(words(m), m) for m in found]
+            self.measure.value = found[0] if found else None  # the report's main measure
+        finally:
+            self._quiet = False
+        self._draw()
+
+    def _draw(self) -> None:
+        """Chart the chosen measure of the last result (redrawn when the measure changes)."""
+        if self._quiet or self.frame is None or self.last_run is None:
+            return
+        figure = category_bars(
+            self.frame, what=self.last_run.name, context=self._context, value=self.measure.value
+        )
         show(self.chart, *([figure_output(figure)] if figure is not None else []))

@@ -19,11 +19,11 @@ import polars as pl
 from stnb.charts import usage as usage_charts
 from stnb.charts.explore import group_lines
 from stnb.usage import analytics, build_demo_usage, import_portal_reports, read_ledger
-from stnb.usage.events import usage_events
-from stnb.usage.report import build_report
+from stnb.usage.events import name_tenants, tenant_label, tenant_names, usage_events
+from stnb.usage.report import anomaly_table_html, build_report, summary_table_html
 from stnb.usage.summary import app_summary
-from stnb.widgets.outputs import figure_output, show, small_table_output
-from stnb.widgets.render import banner_html, error_html, text_html
+from stnb.widgets.outputs import figure_output, html_output, show
+from stnb.widgets.render import banner_html, button_layout, error_html, text_html
 
 __all__ = [
     "GRANULARITIES",
@@ -46,7 +46,7 @@ GROUPS = (("app", "app"), ("tenant", "tenant"), ("API family", "api"), ("endpoin
 METRICS: dict[str, tuple[str, str]] = {
     "calls": ("calls", "calls"),
     "errors": ("errors", "failed attempts"),
-    "error rate": ("error_rate", "share of attempts failing"),
+    "error rate": ("error_rate", "% of attempts failing"),
     "429 responses": ("throttled", "429 responses"),
     "p95 latency": ("p95", "95th percentile latency (ms)"),
 }
@@ -58,13 +58,18 @@ DEFAULT_RANGE_DAYS = 90  # a quarter: long enough to show a launch or an inciden
 def metric_over_time(events: pl.DataFrame, metric: str, by: str, every: str) -> pl.DataFrame:
     """Columns period, `by`, value: the chosen metric per period and group (see `METRICS`)."""
     column, _ = METRICS[metric]
+    if by == "tenant":  # named where a portal report names it
+        events = events.with_columns(tenant_label().alias("tenant"))
     if metric == "calls":
         frame = analytics.calls_over_time(events, every, by)
     elif metric == "p95 latency":
         frame = analytics.latency_percentiles(events, by, every)
     else:
         frame = analytics.rates(events, by, every)
-    return frame.select("period", by, pl.col(column).cast(pl.Float64).alias("value"))
+    value = pl.col(column).cast(pl.Float64)
+    if column.endswith("_rate"):
+        value = value * 100.0  # in percent, as the report shows rates
+    return frame.select("period", by, value.alias("value"))
 
 
 def _events(frame: pl.DataFrame | None) -> pl.DataFrame | None:
@@ -91,22 +96,35 @@ class UsageDashboard:
         self._events = {
             name: e for name, e in (("portal", _events(portal)), ("ledger", _events(ledger))) if e is not None
         }
+        names = tenant_names(*self._events.values())
+        if "ledger" in self._events and names.height:  # the ledger knows tenant ids only
+            self._events["ledger"] = name_tenants(self._events["ledger"], names).collect()
         if not self._events:
             raise ValueError("the usage dashboard needs portal reports, a ledger with attempts, or both")
         self._quiet = False
 
         sources = list(self._events)
         self.source = widgets.Dropdown(
-            options=[(SOURCES[s], s) for s in sources], value=sources[0], description="source"
+            options=[(SOURCES[s], s) for s in sources],
+            value=sources[0],
+            description="source",
+            layout={"width": "480px"},  # the whole source name, never "portal usage reports (productio…"
         )
         self.apps = widgets.SelectMultiple(description="apps", rows=4)
         self.range = widgets.Dropdown(options=list(RANGES), value=DEFAULT_RANGE_DAYS, description="range")
         self.start = widgets.DatePicker(description="from")
         self.end = widgets.DatePicker(description="to (incl.)")
-        self.granularity = widgets.ToggleButtons(options=list(GRANULARITIES), value="1d", description="per")
+        self.granularity = widgets.ToggleButtons(
+            options=list(GRANULARITIES),
+            value="1d",
+            description="per",
+            style={"description_width": "90px", "button_width": "72px"},
+        )
         self.group_by = widgets.Dropdown(options=list(GROUPS), value="app", description="group by")
         self.metric = widgets.Dropdown(description="metric")
-        self.export_button = widgets.Button(description="Export HTML report", icon="file")
+        self.export_button = widgets.Button(
+            description="Export HTML report", icon="file", layout=button_layout()
+        )
         self.status = widgets.HTML()
         self.chart = widgets.Output()
         self.trend = widgets.Output()
@@ -264,10 +282,20 @@ class UsageDashboard:
         self.status.value = f"<div><b>{total:,} calls</b> · {text_html(context)}</div>"
         show(self.chart, figure_output(main))
         show(self.trend, figure_output(trend))
+        with_ledger = self.source.value == "ledger"
+        anomalies = (
+            anomaly_table_html(found, title="Anomalous days (whole days only)", subtitle=context)
+            if found.height
+            else banner_html("No anomalous day: every whole day is close to its trend and weekday.", "ok")
+        )
         show(
             self.tables,
-            small_table_output(found, f"Anomalous days (robust z-score of daily calls) · {context}"),
-            small_table_output(summary, f"Summary per app · {context}"),
+            html_output(anomalies),
+            html_output(
+                summary_table_html(
+                    summary, title="Summary per app", subtitle=context, with_ledger=with_ledger
+                )
+            ),
         )
 
     # -- export ------------------------------------------------------------------------------------

@@ -21,6 +21,8 @@ from typing import Any
 
 import pytest
 
+from tests.browser.pages import KNOWN_WIDGETS, OVERFLOW_JS
+
 CHROMIUM_ARGS = (
     "--no-sandbox",
     "--disable-gpu",
@@ -81,6 +83,23 @@ class WatchedPage:
     page: Any
     errors: list[str] = field(default_factory=list)
     blocked: list[str] = field(default_factory=list)
+
+    def loopback_only(self) -> None:
+        """Abort and list (in `blocked`) every request that leaves 127.0.0.1 (a CDN font, news, analytics)."""
+
+        def guard(route: Any) -> None:
+            url = route.request.url
+            if url.startswith(("http://127.0.0.1:", "ws://127.0.0.1:", "data:", "blob:", "about:")):
+                route.continue_()
+            else:
+                self.blocked.append(url)
+                route.abort()
+
+        self.page.context.route("**/*", guard)
+
+    def overflowing(self, selectors: tuple[str, ...] = KNOWN_WIDGETS) -> list[str]:
+        """Visible elements among `selectors` whose text is wider (or taller) than their box: cut labels."""
+        return list(self.page.evaluate(OVERFLOW_JS, list(selectors)))
 
     def go(self, url: str, *, offline: bool = False, wait_until: str = "load") -> None:
         """Open `url`; with `offline`, every request to anything but `url` itself is aborted and listed."""

@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 
 from stnb.cli.lab import free_port, lab_command
+from tests.browser.pages import notebook_screenshot
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "tests" / "artifacts"
@@ -133,6 +134,45 @@ def _run_all_cells(page: Any, lab_url: str, notebook: str) -> None:
     page.wait_for_function(_ALL_RUN, timeout=RUN_ALL_TIMEOUT_MS)
     errors = page.evaluate(_ERRORS)
     assert not errors, f"{notebook} raised: {errors[:2]}"
+
+
+NOTEBOOKS = sorted(p.name for p in (REPO / "notebooks").glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS)
+def test_every_notebook_runs_clean_in_the_browser(lab_url: str, watched_page: Any, notebook: str) -> None:
+    """Each notebook: every cell runs, no console errors, nothing fetched from outside 127.0.0.1, widget
+    labels fit, no test assertions or reprs in sight; a screenshot for a person to look at."""
+    page = watched_page.page
+    watched_page.loopback_only()
+    started = time.monotonic()
+    _run_all_cells(page, lab_url, notebook)
+    charts = page.locator(".jp-Notebook .js-plotly-plot .main-svg")
+    if charts.count():
+        charts.first.wait_for(state="visible", timeout=WIDGET_TIMEOUT_MS)
+    print(f"\n{notebook}: all cells ran in {time.monotonic() - started:.1f} s, {charts.count()} charts")
+    page.wait_for_timeout(1000)  # late renderers (plotly, DataTables) report their errors now
+    sources = page.evaluate(_SOURCES)
+    assert not [s for s in sources if s.lstrip().startswith("assert ") or "\nassert " in s], "test asserts"
+    outputs = page.locator(".jp-Notebook .jp-OutputArea").all_inner_texts()
+    text = "\n".join(outputs)
+    for leaked in ("shape: (", "PosixPath(", "Traceback", "/tmp/ipykernel"):
+        assert leaked not in text, leaked
+    assert watched_page.blocked == [], watched_page.blocked
+    assert watched_page.errors == [], watched_page.errors
+    assert watched_page.overflowing() == []
+    notebook_screenshot(page, notebook.replace(".ipynb", ".png"))
+
+
+_SOURCES = """() => {
+  const cells = window.jupyterapp.shell.currentWidget.content.model.cells;
+  const found = [];
+  for (let i = 0; i < cells.length; i++) {
+    const cell = cells.get(i);
+    if (cell.type === 'code') found.push(cell.sharedModel.getSource());
+  }
+  return found;
+}"""
 
 
 def _button(page: Any, label: str) -> Any:

@@ -14,6 +14,7 @@ from stnb.cli.main import main
 from stnb.cli.report import describe_report, list_reports, run_report
 from stnb.clock import FakeClock
 from stnb.sandbox import Sandbox
+from stnb.sandbox.reports import KPI_REPORTS
 
 ANCHOR = datetime(2026, 11, 28, tzinfo=UTC)
 
@@ -45,7 +46,7 @@ def test_list_shows_categories_and_reports(browsing: Sandbox) -> None:
     text = out.getvalue()
     assert "# integration tenant" in text and "(sandbox)" in text
     assert "business-unit-dashboard   175  Revenue" in text
-    assert "6 reports in 5 categories" in text
+    assert f"{6 + len(KPI_REPORTS)} reports in 5 categories" in text  # 6 + those stnb.recipes use
     one = io.StringIO()
     assert list_reports("operations", sandbox=sandbox, out=one) == 0
     assert "2 reports in 1 category\n" in one.getvalue()

@@ -18,6 +18,8 @@ from stnb.sandbox.reports import QUERY_INLINE_ROWS, QUERY_POLLS_UNTIL_READY, Rep
 
 from .fake_source import fake_source
 
+KPI_IDS = {r.id for r in sandbox_reports.KPI_REPORTS}
+
 TENANT = 431848990
 JANUARY = [{"name": "From", "value": "2026-01-01"}, {"name": "To", "value": "2026-01-31"}]
 AGING = "report-category/accounting/reports/166"
@@ -309,6 +311,8 @@ def test_every_report_runs(service: ReportingService, clock: FakeClock) -> None:
         "technician-dashboard",
     ):
         for report in call(service, "GET", f"report-category/{category}/reports").json()["data"]:
+            if report["id"] in KPI_IDS:
+                continue  # the KPI reports read a whole world (tests/recipes run them on the sandbox's)
             tail = f"report-category/{category}/reports/{report['id']}"
             described = call(service, "GET", tail).json()
             params = [

@@ -137,3 +137,11 @@ def test_figures_serialise(frames: tuple[pl.DataFrame, pl.DataFrame], tmp_path: 
     portal, ledger = frames
     for fig in (charts.trend(portal), charts.headroom(ledger)):
         assert pio.to_json(fig)
+
+
+def test_every_api_family_has_its_own_colour_and_the_legend_sits_under_the_plot() -> None:
+    from stnb.charts import theme
+
+    assert len(set(theme.COLORS)) == len(theme.COLORS) >= 16
+    legend = theme.go.layout.Template(theme.pio.templates[theme.TEMPLATE]).layout.legend
+    assert (legend.yref, legend.yanchor, legend.y) == ("container", "bottom", 0)  # away from the title

@@ -7,7 +7,14 @@ from decimal import Decimal
 
 import polars as pl
 
-from stnb.charts.explore import category_bars, completeness_chart, frame_profile, group_lines, monthly_bars
+from stnb.charts.explore import (
+    category_bars,
+    completeness_chart,
+    frame_profile,
+    group_lines,
+    measures,
+    monthly_bars,
+)
 
 
 def sample() -> pl.DataFrame:
@@ -108,3 +115,13 @@ def test_category_bars_sum_the_first_measure_per_label() -> None:
     assert "integration · tenant 1" in fig.layout.title.text
     assert category_bars(frame.select("BusinessUnitId", "Invoices"), what="x") is None
     assert category_bars(frame.clear(), what="x") is None
+
+
+def test_category_bars_default_to_the_main_measure_and_take_another() -> None:
+    frame = pl.DataFrame({"Name": ["HVAC", "Plumbing"], "Invoices": [9, 5], "TotalRevenue": [100.0, 900.0]})
+    assert measures(frame) == ["TotalRevenue", "Invoices"]
+    fig = category_bars(frame, what="BU dashboard")
+    assert fig is not None and fig.layout.yaxis.title.text == "Total revenue"
+    assert list(fig.data[0].x) == ["Plumbing", "HVAC"]
+    chosen = category_bars(frame, what="BU dashboard", value="Invoices")
+    assert chosen is not None and list(chosen.data[0].y) == [9.0, 5.0]

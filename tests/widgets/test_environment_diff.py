@@ -71,7 +71,7 @@ def test_the_planted_differences_are_shown(compared: EnvironmentDiff) -> None:
     assert cmp.record_diff.only_in_a.height == INTEGRATION_TEST_CUSTOMERS
     assert cmp.record_diff.only_in_b.height == PRODUCTION_NEW_CUSTOMERS
     assert "Changed records, field by field: a → b" in records and " → " in records
-    assert '{\\"' not in records and '[{' not in records  # no JSON text: nested values on one line
+    assert '{\\"' not in records and "[{" not in records  # no JSON text: nested values on one line
     assert "nationalAccount" in schema and "Multifamily" in schema
     assert "records per month" in charts and "Changed fields" in charts
     assert all(PLOTLY_MIME in output["data"] for output in compared.tabs.children[3].outputs)

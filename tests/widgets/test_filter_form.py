@@ -45,7 +45,7 @@ def test_irregular_invoice_date_filters_are_paired() -> None:
     assert form.unsupported == ["customField.Fields"]
 
 
-def test_active_is_always_visible_and_defaults_to_any() -> None:
+def test_active_is_visible_where_it_filters_and_defaults_to_any() -> None:
     form = form_for(CATALOG.resolve("crm/customers").list)
     assert form.active.options == ("True", "Any", "False")
     assert not form.active.disabled
@@ -57,7 +57,7 @@ def test_active_is_always_visible_and_defaults_to_any() -> None:
 def test_a_resource_without_active_shows_it_disabled_and_sends_nothing() -> None:
     assert JOBS is not None and not JOBS.supports_active
     form = form_for(JOBS)
-    assert form.active.disabled
+    assert form.active.disabled and form.active.layout.display == "none"
     assert "no active filter" in form.active_note.value
     assert "active" not in form.values()
 

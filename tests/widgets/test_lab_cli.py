@@ -227,3 +227,29 @@ def test_stnb_dashboard_usage_serves_the_executed_usage_notebook_with_voila(serv
     assert "API usage" in page  # the dashboard's own heading, rendered from the executed notebook
     assert "application/vnd.jupyter.widget-view+json" in page
     assert "stnb.usage" not in page, "code cells must be stripped from the dashboard"
+
+
+def test_lab_opens_logged_in_without_news_or_update_checks(notebooks_dir: Path) -> None:
+    from stnb.cli.lab import lab_url
+
+    command = lab_command(notebooks_dir, 9123, open_browser=False, token="abc123")
+    assert "--IdentityProvider.token=abc123" in command
+    assert "--LabApp.news_url=None" in command  # no news pop-up, nothing fetched
+    assert any(c.endswith("NeverCheckForUpdate") for c in command)
+    assert lab_url(9123, "abc123") == f"http://127.0.0.1:9123/lab/tree/{WELCOME_NOTEBOOK}?token=abc123"
+
+
+def test_the_dashboard_uses_stnbs_template_that_fetches_nothing(tmp_path: Path) -> None:
+    from stnb.cli.lab import SHARE_DIR, dashboard_environment
+
+    command = voila_command(tmp_path / DASHBOARDS["usage"], 9124, open_browser=False)
+    assert "--template=stnb" in command and "--preheat_kernel=True" in command
+    template = SHARE_DIR / "voila" / "templates" / "stnb" / "index.html.j2"
+    assert template.is_file() and "http" not in template.read_text(encoding="utf-8")
+    portal = tmp_path / "portal"
+    portal.mkdir()
+    env = dashboard_environment({"JUPYTER_PATH": "/elsewhere"}, portal=portal)
+    assert env["JUPYTER_PATH"].split(os.pathsep) == [str(SHARE_DIR), "/elsewhere"]
+    assert env["STNB_DASHBOARD_PORTAL"] == str(portal.resolve()) and "STNB_DASHBOARD_LEDGER" not in env
+    notebook = Path(__file__).resolve().parents[2] / "notebooks" / DASHBOARDS["usage"]
+    assert "STNB_DASHBOARD_PORTAL" in notebook.read_text(encoding="utf-8")

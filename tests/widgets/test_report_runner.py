@@ -80,7 +80,12 @@ def test_a_run_shows_the_report_with_its_origin(runner: ReportRunner, st: Connec
     assert f"from {origin}" in runner.status.value and "From=2026-05-01, To=2026-05-31" in runner.status.value
     assert f"Revenue · report 175 · {origin}" in text_of(runner.table)
     (chart,) = runner.chart.outputs
-    assert chart["data"][PLOTLY_MIME]["layout"]["title"]["text"].startswith("Revenue<br>")
+    layout = chart["data"][PLOTLY_MIME]["layout"]
+    assert layout["title"]["text"].startswith("Revenue: total revenue by ")  # the report's main measure
+    assert runner.measure.value == "TotalRevenue" and "Invoices" in dict(runner.measure.options).values()
+    runner.measure.value = "Invoices"
+    (chart,) = runner.chart.outputs
+    assert chart["data"][PLOTLY_MIME]["layout"]["yaxis"]["title"]["text"] == "Invoices"
     assert runner.progress.bar_style == "success"
 
 

@@ -170,3 +170,19 @@ def test_weeks_the_range_covers_in_part_are_shaded(dashboard: UsageDashboard) ->
     assert [a["text"] for a in layout["annotations"]] == ["partial week: 2 of 7 days"] * 2
     dashboard.granularity.value = "1d"
     assert not figure(dashboard.chart)["layout"].get("shapes")
+
+
+def test_ledger_tenants_carry_the_portal_names_and_rates_read_in_percent(
+    dashboard: UsageDashboard, frames: Frames
+) -> None:
+    portal_names = set(frames[0]["tenant_name"].drop_nulls().to_list())
+    dashboard.source.value = "ledger"
+    dashboard.group_by.value = "tenant"
+    shown = [trace["name"] for trace in figure(dashboard.chart)["data"]]
+    assert any(name.split(" (")[0] in portal_names for name in shown), shown
+    dashboard.metric.value = "error rate"
+    spec = figure(dashboard.chart)
+    assert spec["layout"]["yaxis"]["title"]["text"].startswith("%")
+    rates = analytics.rates(dashboard.events, "tenant", "1d")
+    top = max(y for trace in spec["data"] for y in trace["y"] if y is not None)
+    assert top > 1 and top == pytest.approx(100 * rates["error_rate"].max())  # 2.3 (%), not 0.023

@@ -1,0 +1,102 @@
+"""`stnb dashboard usage` in headless Chromium: a page with no code, no reprs, no paths, nothing fetched
+from outside 127.0.0.1, no console errors, labels that fit; the time to the first chart is printed.
+
+Voila is started with the command and environment `stnb dashboard usage` uses, on a copy of notebooks/
+(the demo usage is built in tmp_path), without credentials. The screenshot goes to
+tests/artifacts/screenshots/dashboard_usage.png (gitignored).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from stnb.cli.lab import DASHBOARDS, dashboard_environment, free_port, voila_command
+from tests.browser.pages import screenshot
+
+REPO = Path(__file__).resolve().parents[2]
+START_TIMEOUT_S = 120.0
+CHART_TIMEOUT_MS = 180_000
+FIRST_CHART_LIMIT_S = 60.0  # the target is 5 s on an idle machine; a shared CI core gets this much slack
+
+
+def _wait_for_voila(process: subprocess.Popen[bytes], url: str) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"Voila exited with {process.returncode}")
+        try:
+            urllib.request.urlopen(f"{url}voila/static/voila.js", timeout=5).close()
+            return
+        except urllib.error.HTTPError:
+            return  # it answers
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError(f"Voila did not answer within {START_TIMEOUT_S:.0f} s")
+
+
+@pytest.fixture(scope="module")
+def dashboard_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    tmp_path = tmp_path_factory.mktemp("dashboard")
+    notebooks = tmp_path / "notebooks"
+    shutil.copytree(
+        REPO / "notebooks", notebooks, ignore=shutil.ignore_patterns("output", ".ipynb_checkpoints")
+    )
+    port = free_port()
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("STNB_", "SERVICETITAN_", "JUPYTER"))}
+    env = dashboard_environment(clean)
+    env.update(STNB_PROFILES=str(tmp_path / "no-profiles.toml"), STNB_LEDGER=str(tmp_path / "ledger.sqlite"))
+    command = voila_command(notebooks / DASHBOARDS["usage"], port, open_browser=False)
+    log = (tmp_path / "voila.log").open("wb")
+    process = subprocess.Popen(command, env=env, cwd=notebooks, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        _wait_for_voila(process, url)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+def test_the_usage_dashboard_is_a_code_free_offline_page(dashboard_url: str, watched_page: Any) -> None:
+    page = watched_page.page
+    watched_page.loopback_only()
+    started = time.monotonic()
+    page.goto(dashboard_url, wait_until="commit")
+    page.locator(".js-plotly-plot .main-svg").first.wait_for(state="visible", timeout=CHART_TIMEOUT_MS)
+    first_chart = time.monotonic() - started
+    print(f"\nusage dashboard: first chart {first_chart:.1f} s after opening the page")
+    page.locator(".js-plotly-plot", has_text="API calls per day").first.wait_for(timeout=CHART_TIMEOUT_MS)
+    page.locator(".gt_table").first.wait_for(timeout=CHART_TIMEOUT_MS)  # the summary, a publication table
+    page.wait_for_load_state("networkidle")
+
+    text = page.inner_text("body")
+    assert "API usage" in text and "Export HTML report" in text
+    for leaked in ("shape:", "PosixPath", "Traceback", "set these", "polars", "dtype"):
+        assert leaked not in text, leaked
+    code = page.locator(".jp-CodeCell .jp-InputArea:visible, .cm-editor, .jp-InputPrompt:visible")
+    assert code.count() == 0, "code is visible"
+    assert watched_page.blocked == [], watched_page.blocked
+    assert watched_page.errors == [], watched_page.errors
+    assert watched_page.overflowing() == []
+    assert first_chart < FIRST_CHART_LIMIT_S
+
+    page.locator("button.jupyter-button", has_text="Export HTML report").click()
+    page.locator("a", has_text="usage-report.html").wait_for(timeout=CHART_TIMEOUT_MS)
+    assert "PosixPath" not in page.inner_text("body")
+    screenshot(page, "dashboard_usage.png", page.locator("#rendered_cells"))
+    assert watched_page.errors == [] and watched_page.blocked == []
