@@ -696,9 +696,9 @@ def _since_text(since: str | date | datetime) -> str:
     if isinstance(since, datetime):
         try:
             return format_datetime(since)
-        except ValueError as exc:  # a naive datetime: no zone to read it in
+        except ValueError as exc:  # a naive datetime
             raise InvalidRequest(
-                f"since={since!r}: {exc}", errors={"since": ["needs a time zone"]}, status=None
+                f"since={since!r}: {exc}", errors={"since": ["expected an aware datetime"]}, status=None
             ) from None
     if isinstance(since, date):
         return since.isoformat()
