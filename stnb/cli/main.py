@@ -32,6 +32,7 @@ _COMMAND_MODULES = (
     "stnb.cli.recipe",  # recipe list/run
     "stnb.cli.usage",  # usage ledger/report/import
     "stnb.cli.compare",  # compare
+    "stnb.cli.check",  # check
     "stnb.cli.lab",  # lab, dashboard
 )
 _EXPECTED_ERRORS = (StnbError, UnknownResourceError)

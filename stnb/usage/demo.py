@@ -323,12 +323,16 @@ def build_demo_usage(
     ledger_days: int = 28,
     end: date | None = None,
     seed: int = 0,
+    reuse: bool = False,
 ) -> DemoUsage:
     """Write the sandbox apps' portal CSVs (under out_dir/portal) and a demo ledger (out_dir/ledger.sqlite3).
 
     `sandbox`: a `Sandbox` or a list of its apps (default: the apps of a sandbox with this seed); `end`:
-    the last day covered (default: yesterday, Pacific time). Rebuilding replaces earlier demo files.
+    the last day covered (default: yesterday, Pacific time). Rebuilding replaces earlier demo files;
+    with `reuse`, files this function wrote earlier for the same days and seed (default sandbox only)
+    are kept as they are (a dashboard that opens again starts sooner).
     """
+    default_apps = sandbox is None
     if sandbox is None:
         from stnb.sandbox.identity import build_apps
 
@@ -336,10 +340,18 @@ def build_demo_usage(
     last = end or (datetime.now(UTC).astimezone(sandbox_portal.PACIFIC).date() - timedelta(days=1))
     folder = Path(out_dir)
     portal_dir = folder / "portal"
+    ledger_path = folder / "ledger.sqlite3"
+    stamp = folder / ".stnb-demo"
+    built = f"end={last.isoformat()} days={days} ledger_days={ledger_days} seed={seed}\n"
+    fresh = stamp.is_file() and stamp.read_text(encoding="utf-8") == built and ledger_path.is_file()
+    if reuse and default_apps and fresh and any(portal_dir.glob("*.csv")):
+        return DemoUsage(portal_dir, ledger_path, last)
+    stamp.unlink(missing_ok=True)
     if portal_dir.exists():
         for old in portal_dir.glob("*.csv"):
             old.unlink()
     sandbox_portal.write_usage_reports(sandbox, portal_dir, days=days, end=last, seed=seed)
-    ledger_path = folder / "ledger.sqlite3"
     _write_ledger(_ledger_rows(sandbox, ledger_days, last, seed), ledger_path)
+    if default_apps:
+        stamp.write_text(built, encoding="utf-8")  # written last: a half-built demo is never reused
     return DemoUsage(portal_dir, ledger_path, last)

@@ -164,7 +164,7 @@ class UsageDashboard:
     ) -> UsageDashboard:
         """Read portal CSVs and/or a ledger file; with neither, build the sandbox demo usage in `demo_dir`."""
         if portal is None and ledger is None:
-            demo = build_demo_usage(Path(demo_dir))
+            demo = build_demo_usage(Path(demo_dir), reuse=True)
             portal, ledger = demo.portal_dir, demo.ledger_path
         return cls(
             portal=import_portal_reports(portal) if portal is not None else None,

@@ -91,3 +91,15 @@ def test_secrets_never_reach_the_demo_ledger(built: demo.DemoUsage) -> None:
             for creds in tenant.credentials.values():
                 assert creds.client_secret.encode() not in raw
                 assert creds.client_id.encode() not in raw
+
+
+def test_reuse_keeps_a_demo_built_for_the_same_days(tmp_path: Path) -> None:
+    first = demo.build_demo_usage(tmp_path, days=20, ledger_days=3, end=date(2026, 6, 30), reuse=True)
+    written = first.ledger_path.stat().st_mtime_ns
+    again = demo.build_demo_usage(tmp_path, days=20, ledger_days=3, end=date(2026, 6, 30), reuse=True)
+    assert again == first and again.ledger_path.stat().st_mtime_ns == written  # not rebuilt
+    later = demo.build_demo_usage(tmp_path, days=20, ledger_days=3, end=date(2026, 7, 1), reuse=True)
+    assert later.end == date(2026, 7, 1) and later.ledger_path.stat().st_mtime_ns != written
+    kept = later.ledger_path.stat().st_mtime_ns
+    rebuilt = demo.build_demo_usage(tmp_path, days=20, ledger_days=3, end=date(2026, 7, 1))  # reuse off
+    assert rebuilt.end == date(2026, 7, 1) and rebuilt.ledger_path.stat().st_mtime_ns != kept
