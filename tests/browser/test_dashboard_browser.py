@@ -52,34 +52,45 @@ def _wait_for_voila(process: subprocess.Popen[bytes], url: str) -> None:
     raise AssertionError(f"Voila did not answer within {START_TIMEOUT_S:.0f} s")
 
 
+def _preheated_kernel(connections: Path, deadline: float) -> BlockingKernelClient:
+    """A client of Voila's first kernel, from its connection file (written by Voila under TMPDIR)."""
+    while time.monotonic() < deadline:
+        for file in sorted(connections.glob("voila_*/kernel-*.json")):
+            client = BlockingKernelClient()
+            try:
+                client.load_connection_file(str(file))
+            except (OSError, ValueError, KeyError):
+                continue  # being written
+            client.start_channels()
+            return client
+        time.sleep(0.1)
+    raise AssertionError(f"no preheated kernel within {START_TIMEOUT_S:.0f} s")
+
+
 def _wait_for_preheated_notebook(connections: Path) -> None:
     """Block until Voila's preheated kernel has run the dashboard notebook.
 
-    Asks the kernel (over its connection file) whether the notebook's last cell produced its result
-    (`Out` is filled); a request queues behind the cell the kernel is running, so each one waits for
-    the kernel rather than for a clock. A request that arrives before Voila's is answered "not yet".
+    Asks the kernel whether the notebook's cell produced its result (`Out` is filled); a request queues
+    behind the cell the kernel is running, so each answer waits for the kernel rather than for a clock.
+    A request that arrives before Voila's is answered "not yet" and asked again half a second later.
     """
     deadline = time.monotonic() + START_TIMEOUT_S
-    while not (files := sorted(connections.glob("voila_*/kernel-*.json"))):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"no preheated kernel within {START_TIMEOUT_S:.0f} s")
-        time.sleep(0.1)
-    client = BlockingKernelClient()
-    client.load_connection_file(str(files[0]))
-    client.start_channels()
+    client = _preheated_kernel(connections, deadline)
     try:
-        client.wait_for_ready(timeout=START_TIMEOUT_S)
         while time.monotonic() < deadline:
             ask = {"ready": "len(Out)"}
             msg_id = client.execute("", silent=True, store_history=False, user_expressions=ask)
-            reply = client.get_shell_msg(timeout=START_TIMEOUT_S)
-            assert reply["parent_header"].get("msg_id") == msg_id
-            ready = reply["content"]["user_expressions"]["ready"]
+            reply = None
+            while reply is None and time.monotonic() < deadline:
+                with contextlib.suppress(queue.Empty):
+                    msg = client.get_shell_msg(timeout=1.0)
+                    reply = msg if msg["parent_header"].get("msg_id") == msg_id else None
+            if reply is None:
+                break
+            ready = reply["content"].get("user_expressions", {}).get("ready", {})
             if ready.get("status") == "ok" and ready["data"]["text/plain"] != "0":
                 return
-            # not yet: wait for the kernel to do something (Voila's request starts it) before asking again
-            with contextlib.suppress(queue.Empty):
-                client.get_iopub_msg(timeout=0.5)
+            time.sleep(0.5)  # not yet (Voila has not sent its request): ask again, not in a tight loop
         raise AssertionError(f"the preheated kernel did not run the notebook within {START_TIMEOUT_S:.0f} s")
     finally:
         client.stop_channels()
