@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from stnb.catalog import UnknownResourceError
+    from stnb.check import CheckResult, check
     from stnb.compare import Comparison, compare, compare_all
     from stnb.connect import connect, connect_async
     from stnb.connection import AsyncConnection, Connection, QueryInfo
@@ -58,6 +59,8 @@ __version__ = "0.1.0"
 # Public name -> the module that defines it, imported when the name is first read.
 _LAZY_NAMES: dict[str, str] = {
     "UnknownResourceError": "stnb.catalog",
+    "CheckResult": "stnb.check",
+    "check": "stnb.check",
     "Comparison": "stnb.compare",
     "compare": "stnb.compare",
     "compare_all": "stnb.compare",
@@ -105,7 +108,7 @@ _LAZY_NAMES: dict[str, str] = {
     ),
 }
 
-# Public submodules loaded on first use (`stnb.compare` and `stnb.connect` are the functions).
+# Public submodules loaded on first use (`stnb.check`, `stnb.compare` and `stnb.connect` are the functions).
 _LAZY_SUBMODULES = frozenset(
     {
         "attempts",
@@ -132,7 +135,7 @@ _LAZY_SUBMODULES = frozenset(
     }
 )
 # Submodules whose name is also a function here: importing the submodule must not replace the function.
-_SHADOWED = frozenset({"compare", "connect"})
+_SHADOWED = frozenset({"check", "compare", "connect"})
 
 
 def __getattr__(name: str) -> Any:
@@ -171,6 +174,7 @@ __all__ = [
     "AsyncExportCursor",
     "AsyncPageIterator",
     "AuthError",
+    "CheckResult",
     "Comparison",
     "ConfigError",
     "Conflict",
@@ -199,6 +203,7 @@ __all__ = [
     "ValidationError",
     "WriteForbidden",
     "__version__",
+    "check",
     "compare",
     "compare_all",
     "connect",

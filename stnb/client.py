@@ -535,17 +535,15 @@ def _checked_params(params: Any) -> Any:
 
 
 def _check_url(verb: str, base: str, url: str, template: str, params: Any, body: Any) -> None:
-    """Build the request once as httpx will, so a value httpx cannot send fails here, before any request."""
-    too_long = InvalidRequest(
-        f"{verb} {template}: the URL would be longer than {MAX_URL_LENGTH:,} characters, the most stnb "
-        "sends (use shorter filter values, or fewer ids per call)",
-        errors={"params": ["URL too long"]},
-    )
+    """Fail here, before any request, on what httpx could not send: the request is built once as httpx
+    will, unless the parameters are plain short values (then the bound below holds without building)."""
+    if body is None and _plain_length(params) + len(base) + len(url) * 3 <= MAX_URL_LENGTH:
+        return
     try:
         request = httpx.Request(verb, base.rstrip("/") + url, params=params, json=body)
     except httpx.InvalidURL as exc:
         if "too long" in str(exc):
-            raise too_long from None
+            raise _too_long(verb, template) from None
         raise InvalidRequest(
             f"{verb} {template}: the URL cannot be built ({exc})", errors={"params": [str(exc)]}
         ) from None
@@ -557,7 +555,38 @@ def _check_url(verb: str, base: str, url: str, template: str, params: Any, body:
         what = "json body" if body is not None else "params"
         raise UsageTypeError(f"{verb} {template}: the {what} cannot be sent: {exc}") from None
     if len(str(request.url)) > MAX_URL_LENGTH:
-        raise too_long
+        raise _too_long(verb, template)
+
+
+_PLAIN = (str, int, float)
+_NOT_PLAIN = MAX_URL_LENGTH + 1
+
+
+def _plain_length(params: Any) -> int:
+    """An upper bound of the encoded query's length when every name and value is a plain, encodable
+    str/int/float (or a list of them); more than MAX_URL_LENGTH otherwise, so the request gets built."""
+    if params is None:
+        return 0
+    pairs = params.items() if isinstance(params, Mapping) else params
+    total = 0
+    for name, value in pairs:
+        values = value if isinstance(value, list | tuple) else (value,)
+        for item in values:
+            if not isinstance(name, str) or not isinstance(item, _PLAIN) or isinstance(item, bool):
+                return _NOT_PLAIN
+            text = item if isinstance(item, str) else str(item)
+            if not (name.isascii() and text.isascii()) or not text.isprintable() or not name.isprintable():
+                return _NOT_PLAIN  # let httpx judge (and encode) anything beyond printable ASCII
+            total += 3 * (len(name) + len(text)) + 2
+    return total
+
+
+def _too_long(verb: str, template: str) -> InvalidRequest:
+    return InvalidRequest(
+        f"{verb} {template}: the URL would be longer than {MAX_URL_LENGTH:,} characters, the most stnb "
+        "sends (use shorter filter values, or fewer ids per call)",
+        errors={"params": ["URL too long"]},
+    )
 
 
 class Client(_BaseClient):

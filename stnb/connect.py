@@ -6,7 +6,7 @@ no credentials exist for the asked environment, so the same notebook runs offlin
 notice says so. `sandbox=True` forces the sandbox, `sandbox=False` requires real credentials, and a
 `Sandbox` instance or a `ServerHandle` (from `stnb.sandbox.serve_in_thread`) picks that sandbox. A URL
 (or `STNB_SANDBOX_URL`) picks a sandbox another process serves (`stnb sandbox serve`; its `--seed`, if not
-0, in `STNB_SANDBOX_SEED`).
+0, in `STNB_SANDBOX_SEED`). A folder path (or `STNB_SANDBOX`) serves a snapshot `stnb sandbox record` wrote.
 When the sandbox answers, `profile=` may name one of its demo apps (e.g. "Fleet Insights", which lacks
 some API scopes) and `tenant=` one of its demo tenants, by id or name.
 """
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import html
 import logging
+import os
 import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -251,8 +252,16 @@ def _sandbox_instance(sandbox: Any) -> Any:
     if sandbox is True:
         from stnb.sandbox import default_sandbox
         from stnb.sandbox.remote import remote_from_environment
+        from stnb.sandbox.snapshot import snapshot_from_environment
 
-        return remote_from_environment() or default_sandbox()
+        return remote_from_environment() or snapshot_from_environment() or default_sandbox()
+    if isinstance(sandbox, os.PathLike) or (isinstance(sandbox, str) and _is_snapshot_path(sandbox)):
+        from stnb.sandbox.snapshot import SnapshotError, snapshot_sandbox
+
+        try:
+            return snapshot_sandbox(os.fspath(sandbox))
+        except SnapshotError as exc:
+            raise ConfigError(f"sandbox={str(sandbox)!r}: {exc}") from exc
     if isinstance(sandbox, str):
         from stnb.sandbox.remote import RemoteSandbox, seed_from_environment
 
@@ -261,8 +270,17 @@ def _sandbox_instance(sandbox: Any) -> Any:
         return sandbox
     raise ConfigError(
         f"sandbox={sandbox!r} is not understood: pass None (auto), True, False, a stnb.sandbox.Sandbox, "
-        "the handle returned by stnb.sandbox.serve_in_thread(), or the URL `stnb sandbox serve` prints"
+        "the handle returned by stnb.sandbox.serve_in_thread(), the URL `stnb sandbox serve` prints, or a "
+        "snapshot "
+        "folder written by `stnb sandbox record`"
     )
+
+
+def _is_snapshot_path(text: str) -> bool:
+    """A folder path (existing, or named *.stnb) rather than a URL."""
+    if "://" in text:
+        return False
+    return text.rstrip("/").endswith(".stnb") or os.path.isdir(os.path.expanduser(text))
 
 
 def _sandbox_credentials(

@@ -694,7 +694,12 @@ def load_checkpoint(source: str | os.PathLike[str] | Mapping[str, Any]) -> dict[
 def _since_text(since: str | date | datetime) -> str:
     """`from` accepts a date string; datetimes are sent as RFC3339 UTC."""
     if isinstance(since, datetime):
-        return format_datetime(since)
+        try:
+            return format_datetime(since)
+        except ValueError as exc:  # a naive datetime
+            raise InvalidRequest(
+                f"since={since!r}: {exc}", errors={"since": ["expected an aware datetime"]}, status=None
+            ) from None
     if isinstance(since, date):
         return since.isoformat()
     if not isinstance(since, str):

@@ -406,3 +406,13 @@ def test_usage_error_family() -> None:
     assert issubclass(InvalidRequest, ValidationError) and issubclass(InvalidRequest, UsageError)
     assert issubclass(ConfigError, UsageError)
     assert issubclass(stnb.UnknownResourceError, UsageError)
+
+
+def test_also_cli_warnings_are_one_line_too(no_credentials: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["pull", "crm/customers", "--max-pages", "1", "--out", "c.parquet"]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err == [
+        "stnb pull: warning: crm/customers: stopped after 1 page (max_pages=1); "
+        + err[0].split("(max_pages=1); ")[1]
+    ]
+    assert "more exist" in err[0]

@@ -380,3 +380,60 @@ def test_the_cli_answers_any_arguments_with_a_result_or_one_error_line(
         assert len(errors) == 1, (argv, text)
         assert errors[0].startswith("stnb"), (argv, text)
         assert "usage: " not in text  # argparse's usage block is not printed with errors
+
+
+@SETTINGS
+@given(
+    which=st.sampled_from(["list", "describe", "run", "value_set"]),
+    category=st.one_of(st.sampled_from(["operations", "accounting", "marketing"]), ANY),
+    report_id=st.one_of(st.sampled_from([166, "166", 1]), ANY),
+    params=st.dictionaries(
+        st.sampled_from(["From", "To", "BusinessUnitIds", "period", "page_size", "x"]), ANY, max_size=3
+    ),
+)
+def test_reports_take_any_arguments(
+    world: tuple[Sandbox, FakeClock, stnb.Connection, Path],
+    which: str,
+    category: Any,
+    report_id: Any,
+    params: dict[str, Any],
+) -> None:
+    _, _, conn, _ = world
+    reports = conn.reports
+    calls: dict[str, Callable[[], Any]] = {
+        "list": lambda: reports.list(category),
+        "describe": lambda: reports.describe(category, report_id),
+        "run": lambda: reports.run(category, report_id, **params),
+        "value_set": lambda: reports.value_set(category),
+    }
+    outcome(calls[which])
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    resource=st.one_of(st.sampled_from(["crm/customers", "jpm/jobs"]), ANY),
+    a=st.one_of(st.sampled_from(["integration", "production", "demo.production"]), ANY),
+    b=st.one_of(st.just("production"), ANY),
+    options=st.dictionaries(
+        st.sampled_from(
+            ["method", "threshold", "page_size", "sample_pages", "seed", "ignore", "null_rate_threshold"]
+        ),
+        ANY,
+        max_size=2,
+    ),
+)
+def test_compare_takes_any_arguments(
+    world: tuple[Sandbox, FakeClock, stnb.Connection, Path],
+    resource: Any,
+    a: Any,
+    b: Any,
+    options: dict[str, Any],
+) -> None:
+    sandbox, clock, _, _ = world
+    connect_options = {"sandbox": sandbox, "clock": clock, "progress": False}
+    outcome(lambda: stnb.compare(resource, a, b, connect_options=connect_options, **options))

@@ -96,7 +96,7 @@ def readme_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path
 def test_readme_python_blocks_run_against_the_sandbox(
     readme_env: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    tour, reports, recipes, tables, compare = _blocks("python")
+    tour, reports, recipes, tables, compare, live = _blocks("python")
     clock = FakeClock(start=SYSTEM_CLOCK.utcnow())
     st = stnb.connect(sandbox=Sandbox(clock=clock), clock=clock, progress=False)
 
@@ -144,6 +144,13 @@ def test_readme_python_blocks_run_against_the_sandbox(
     summary = compare_ns["summary"]
     assert isinstance(summary, pl.DataFrame) and "crm/customers" in summary["resource"].to_list()
 
+    live_ns = namespace()
+    _run_block(live, live_ns, "README.md:going-live")
+    result = live_ns["result"]
+    assert result.requests <= 40 and "page-from-zero" not in result.findings["known"].to_list()
+    assert "missing-modified-on" in result.findings["known"].to_list()
+    assert live_ns["page"].startswith("<!DOCTYPE html>")
+
     ledger = installed_ledger()
     assert ledger is not None and ledger.path == readme_env / "usage.sqlite3"
     recorded = ledger.flush() and ledger.read(include_sandbox=True).height > 0
@@ -152,8 +159,8 @@ def test_readme_python_blocks_run_against_the_sandbox(
 
 def test_readme_has_the_python_blocks_this_test_expects() -> None:
     blocks = _blocks("python")
-    assert len(blocks) == 5, "update test_readme_python_blocks_run_against_the_sandbox for new blocks"
-    assert [_parses_as_module(b) for b in blocks] == [False, True, True, True, True]
+    assert len(blocks) == 6, "update test_readme_python_blocks_run_against_the_sandbox for new blocks"
+    assert [_parses_as_module(b) for b in blocks] == [False, True, True, True, True, True]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -44,7 +44,12 @@ class Served:
 
 @contextlib.contextmanager
 def serve(
-    *, scale: float = 1.0, latency_ms: float = 0.0, rate_limit: float = 0.0, seed: int = 0
+    *,
+    scale: float = 1.0,
+    latency_ms: float = 0.0,
+    rate_limit: float = 0.0,
+    seed: int = 0,
+    quirks: str = "all",
 ) -> Iterator[Served]:
     """Start `stnb sandbox serve` on a free loopback port; stop it on exit."""
     command = [
@@ -65,6 +70,8 @@ def serve(
         "0",  # the served sandbox's default adds latency per record sent; these benchmarks want none
         "--rate-limit",
         str(rate_limit),
+        "--quirks",
+        quirks,  # the live API's deviations (the served default, stated so that it cannot change unseen)
     ]
     env = {**os.environ, "STNB_LEDGER": "off"}
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)

@@ -1,6 +1,7 @@
 """`stnb` entry point: each area of the package contributes its subcommands through `register`.
 
-Every error ends as one line `stnb COMMAND: error: MESSAGE` on stderr: exit code 2 for bad arguments
+Every error ends as one line `stnb COMMAND: error: MESSAGE` on stderr (a warning as one line
+`stnb COMMAND: warning: MESSAGE`): exit code 2 for bad arguments
 (argparse's checks), 1 for everything else (errors stnb raises on purpose keep their wording, their
 detail lines joined with "; "; anything unexpected is named by its type). No traceback is printed
 unless `--debug` or `STNB_DEBUG=1` asks for it. A closed stdout (`stnb resources | head`) ends the
@@ -15,7 +16,8 @@ import importlib
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+import warnings
+from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from stnb.catalog import UnknownResourceError
@@ -32,6 +34,7 @@ _COMMAND_MODULES = (
     "stnb.cli.recipe",  # recipe list/run
     "stnb.cli.usage",  # usage ledger/report/import
     "stnb.cli.compare",  # compare
+    "stnb.cli.check",  # check
     "stnb.cli.lab",  # lab, dashboard
 )
 _EXPECTED_ERRORS = (StnbError, UnknownResourceError)
@@ -69,7 +72,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        code = int(func(args) or 0)
+        with warnings.catch_warnings():
+            warnings.showwarning = _warning_line(args.command)
+            code = int(func(args) or 0)
         sys.stdout.flush()  # a closed pipe shows up here, inside the handler, not at interpreter exit
         return code
     except KeyboardInterrupt:
@@ -92,6 +97,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+
+
+def _warning_line(command: str) -> Callable[..., None]:
+    """Warnings (a pull truncated by --max-pages, schema drift...) as one line each, like errors."""
+
+    def show(message: Warning | str, category: type[Warning], *_where: object, **_kw: object) -> None:
+        print(f"stnb {command}: warning: {one_line(message)}", file=sys.stderr)
+
+    return show
 
 
 def _tolerant_output() -> None:

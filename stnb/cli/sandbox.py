@@ -20,7 +20,7 @@ _LIVE_PER_RECORD = 0.4
 
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
-    """Add `stnb sandbox serve`."""
+    """Add `stnb sandbox serve` and `stnb sandbox record`."""
     parser = subparsers.add_parser("sandbox", help="run the offline ServiceTitan sandbox")
     commands = parser.add_subparsers(dest="sandbox_command", metavar="COMMAND")
     serve = commands.add_parser(
@@ -73,8 +73,91 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         metavar="SPEC",
         help="faults to inject, e.g. '429=0.05,500=0.01,slow=0.02:2.0,drop=0.01,revoke_after=200'",
     )
+    serve.add_argument(
+        "--snapshot",
+        default=None,
+        metavar="PATH",
+        help="serve a snapshot written by `stnb sandbox record` instead of the demo world",
+    )
     serve.set_defaults(func=_serve)
+    _register_record(commands)
     parser.set_defaults(func=lambda args: _usage(parser))
+
+
+def _register_record(commands: argparse._SubParsersAction[Any]) -> None:
+    from stnb.cli.common import add_connection_arguments
+
+    rec = commands.add_parser(
+        "record",
+        help="take a scrubbed snapshot of a real tenant, to serve offline",
+        description="Pull a bounded sample of each list and export resource (relations kept: a sampled job "
+        "brings its customer, location and invoices), scrub personal data deterministically, and write a "
+        "snapshot folder that `stnb sandbox serve --snapshot` and stnb.connect(sandbox=PATH) serve.",
+    )
+    add_connection_arguments(rec)
+    rec.add_argument(
+        "--resources", help="comma list of catalog names (default: every list and export resource)"
+    )
+    rec.add_argument(
+        "--max-records", type=bounded_int(1), default=5000, help="records per resource at most (default 5000)"
+    )
+    rec.add_argument("--out", help="the snapshot folder to write, e.g. acme.stnb")
+    rec.add_argument("--overwrite", action="store_true", help="replace an existing snapshot at --out")
+    rec.add_argument(
+        "--scrub",
+        action="append",
+        default=[],
+        metavar="FIELD=KIND",
+        help="also scrub this field (a name such as gateCode, or a path such as site.code) with KIND: "
+        "person, company, email, phone, street, text or value; repeatable",
+    )
+    rec.add_argument("--show-scrub", action="store_true", help="print the scrub rules and exit")
+    rec.add_argument("--no-progress", action="store_true", help="no progress bar")
+    rec.set_defaults(func=_record)
+
+
+def _record(args: argparse.Namespace) -> int:
+    from stnb.cli.common import connection_options
+    from stnb.connect import connect
+    from stnb.snapshot import DEFAULT_RULES, parse_rule, record
+
+    try:
+        extra = [parse_rule(text) for text in args.scrub]
+    except ValueError as exc:
+        print(f"stnb sandbox record: {exc}", file=sys.stderr)
+        return 2
+    if args.show_scrub:
+        print("field\tkind")
+        for rule in (*DEFAULT_RULES, *extra):
+            print(f"{rule.field}\t{rule.kind}")
+        return 0
+    if not args.out:
+        print("stnb sandbox record: --out is required (the snapshot folder to write)", file=sys.stderr)
+        return 2
+    conn = connect(progress=False, **connection_options(args))
+    try:
+        summary = record(
+            conn,
+            args.out,
+            args.resources,
+            max_records=args.max_records,
+            scrub=extra,
+            overwrite=args.overwrite,
+            progress=False if args.no_progress else None,
+        )
+    except (FileExistsError, ValueError) as exc:
+        print(f"stnb sandbox record: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        conn.close()
+    total = sum(n for kinds in summary.rows.values() for n in kinds.values())
+    print(
+        f"wrote {summary.path}: {total} records of {len(summary.rows)} resources "
+        f"in {summary.requests} requests; "
+        f"{summary.scrubbed} personal values scrubbed"
+    )
+    print(f"serve it: stnb sandbox serve --snapshot {summary.path}  (or STNB_SANDBOX={summary.path})")
+    return 0
 
 
 def _usage(parser: argparse.ArgumentParser) -> int:
@@ -129,6 +212,18 @@ def sandbox_from_args(args: argparse.Namespace) -> Any:
     per_record = args.per_record_ms
     if per_record is None:
         per_record = 0.0 if base == 0 else _LIVE_PER_RECORD
+    if getattr(args, "snapshot", None):
+        from stnb.sandbox.snapshot import snapshot_sandbox
+
+        return snapshot_sandbox(
+            args.snapshot,
+            seed=args.seed,
+            quirks=args.quirks or os.environ.get(QUIRKS_ENV_VAR) or None,
+            latency_ms=base,
+            per_record_ms=per_record,
+            faults=args.faults,
+            rate_limit=args.rate_limit,
+        )
     return Sandbox(
         seed=args.seed,
         scale=args.scale,

@@ -18,9 +18,9 @@ from stnb.compare.comparison import Comparison, Failure, Side, SideInfo
 from stnb.compare.fetch import Fetched, SideReader, sample_page_numbers, with_active
 from stnb.compare.records import DEFAULT_IGNORED
 from stnb.compare.service import AttemptLog, SideService, service_frame
-from stnb.compare.sides import SideSpec, describe_side, open_side
+from stnb.compare.sides import SideSpec, check_connect_arguments, describe_side, open_side, side_arguments
 from stnb.connection import Connection
-from stnb.errors import ApiError, StnbError
+from stnb.errors import ApiError, StnbError, UsageError, UsageTypeError
 from stnb.query import QueryParams, build_query, split_path_params
 
 __all__ = ["DEFAULT_PAGE_SIZE", "DEFAULT_SAMPLE_PAGES", "DEFAULT_THRESHOLD", "Method", "compare"]
@@ -123,6 +123,39 @@ def _choose(options: _Options, resource: Resource, totals: list[int | None], fil
     return "sample"
 
 
+def _check_arguments(a: Any, b: Any, options: _Options, connect_options: Any) -> None:
+    """Mistakes in the arguments as one `UsageError` each, before any connection or request."""
+    for spec in (a, b):
+        if not isinstance(spec, Connection):
+            side_arguments(spec)
+    if connect_options is not None:
+        if not isinstance(connect_options, Mapping):
+            raise UsageTypeError(f"connect_options must be a dict, got {type(connect_options).__name__}")
+        check_connect_arguments(connect_options, "connect_options")
+    if options.method not in ("auto", "list", "export", "sample"):
+        raise UsageError(f"method must be 'auto', 'list', 'export' or 'sample', got {options.method!r}")
+    for name, low, high in (("threshold", 0, None), ("page_size", 1, 5000), ("sample_pages", 1, None)):
+        value = getattr(options, name)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise UsageTypeError(f"{name} must be a whole number, got {value!r}")
+        if value < low or (high is not None and value > high):
+            raise UsageError(
+                f"{name} must be {f'between {low} and {high}' if high else f'at least {low}'}, got {value}"
+            )
+    if isinstance(options.seed, bool) or not isinstance(options.seed, int):
+        raise UsageTypeError(f"seed must be a whole number, got {options.seed!r}")
+    rate = options.null_rate_threshold
+    if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 <= rate <= 1:
+        raise UsageError(f"null_rate_threshold must be a share between 0 and 1, got {rate!r}")
+    ignore = options.ignore
+    if (
+        isinstance(ignore, str)
+        or not isinstance(ignore, Collection)
+        or not all(isinstance(i, str) for i in ignore)
+    ):
+        raise UsageTypeError(f"ignore must be a collection of field names, got {ignore!r}")
+
+
 def compare(
     resource: str,
     a: SideSpec = "integration",
@@ -150,6 +183,7 @@ def compare(
     (unknown resource or filter) raises before any request.
     """
     options = _Options(method, threshold, page_size, sample_pages, seed, ignore, null_rate_threshold)
+    _check_arguments(a, b, options, connect_options)
     sides = [_Side("a", a), _Side("b", b)]
     owned: list[Connection] = []
     try:

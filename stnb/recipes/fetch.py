@@ -52,6 +52,8 @@ class Fetcher:
 
     def frame(self, resource: str, **filters: Any) -> pl.DataFrame:
         sent = {k: _text(v) for k, v in filters.items() if v is not None}
+        if "active" not in sent and _supports_active(self.conn, resource):
+            sent["active"] = "true"  # said out loud: active records only, as ServiceTitan's default
         with warnings.catch_warnings():
             # fields the catalog lacks (production's extras) are kept by frames; recipes never read them
             warnings.simplefilter("ignore", SchemaDriftWarning)
@@ -90,6 +92,14 @@ class Fetcher:
             Pull(f"report {category}/{name}", {k: _text(v) for k, v in params.items()}, pages, frame.height)
         )
         return frame  # type: ignore[no-any-return]
+
+
+def _supports_active(conn: Any, resource: str) -> bool:
+    try:
+        endpoint = conn.resource(resource).endpoint("list")
+    except (LookupError, AttributeError, ValueError):
+        return False
+    return bool(getattr(endpoint, "supports_active", False))
 
 
 def _chunks(values: Sequence[int], size: int) -> Iterable[Sequence[int]]:

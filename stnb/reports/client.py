@@ -38,6 +38,7 @@ from stnb.errors import (
     NotFound,
     RateLimited,
     StnbError,
+    UsageTypeError,
 )
 from stnb.reports.casting import cast_frame, column_names, string_frame, warn_bad_cells
 from stnb.reports.limiter import ReportLimiter, shared_limiter
@@ -176,6 +177,7 @@ class Reports:
         """The reports of `category`, or of every category when None."""
         if category is None:
             return [report for c in self.categories() for report in self.list(c.id)]
+        category = _text_id(category, "category")
         with self._cache.lock:
             cached = self._cache.reports.get(category)
         if cached is None:
@@ -190,6 +192,7 @@ class Reports:
 
     def describe(self, category: str, report_id: int | str) -> ReportDescription:
         """A report's parameters (types, required flags, allowed values) and fields."""
+        category = _text_id(category, "category")
         rid = _report_id(report_id)
         with self._cache.lock:
             cached = self._cache.descriptions.get((category, rid))
@@ -209,6 +212,7 @@ class Reports:
 
     def value_set(self, set_id: str) -> tuple[Choice, ...]:
         """The choices of a dynamic value set (e.g. the tenant's business units)."""
+        set_id = _text_id(set_id, "set_id")
         with self._cache.lock:
             cached = self._cache.value_sets.get(set_id)
         if cached is not None:
@@ -547,6 +551,15 @@ def _client_clock(client: Any) -> Clock:
     # Wait on the clock the client sleeps with (tests inject a FakeClock into connect()).
     clock = getattr(client, "clock", None) or getattr(client, "_clock", None)
     return clock if clock is not None else SYSTEM_CLOCK
+
+
+def _text_id(value: Any, name: str) -> str:
+    """A category or value-set id: non-empty text."""
+    if not isinstance(value, str):
+        raise UsageTypeError(f"{name} must be text such as 'operations', got {type(value).__name__}")
+    if not value.strip():
+        raise InvalidRequest(f"{name} is empty", errors={name: ["empty"]}, status=None)
+    return value
 
 
 def _report_id(report_id: int | str) -> int:

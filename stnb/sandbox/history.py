@@ -172,8 +172,9 @@ _BUILDERS: dict[str, Builder] = {
     "job_notes": lambda h: gen_jobs.job_notes(h.ctx, h.get("jobs")),
     "invoices_base": _invoices_base,
     "invoices": _invoices,
-    "invoice_items": lambda h: gen_accounting.invoice_items(
-        h.ctx, h.get("invoices_base"), h.ids("pricebook_services")
+    "invoice_items": lambda h: traps.plant_item_traps(
+        gen_accounting.invoice_items(h.ctx, h.get("invoices_base"), h.ids("pricebook_services")),
+        h.get("invoices_base"),
     ),
     "payments": lambda h: gen_accounting.payments(h.ctx, h.get("invoices_base"), h.ids("payment_types")),
     "calls_base": _calls_base,

@@ -1,8 +1,8 @@
 """Reconciliation traps planted in the organic history: records whose figures differ between the list
 endpoints read naively and ServiceTitan's reports, so that recipes must handle and name them.
 
-Every tenant-local calendar month of the organic history (the first and the one holding the refresh date
-excepted) holds, in both environments alike (the traps are part of the shared history):
+Every tenant-local calendar month of the organic history (the first and the last before the refresh
+excepted, see `_months`) holds, in both environments alike (the traps are part of the shared history):
 
 - a **midnight job**: a completed one-visit job whose visit runs from 20:15 on the month's last local day
   to 00:15 on the next month's first local day (MIDNIGHT_JOB_HOURS). It crosses midnight in the tenant's
@@ -13,6 +13,10 @@ excepted) holds, in both environments alike (the traps are part of the shared hi
   EARLY_INVOICE_DAYS before the completion (the previous month);
 - an **adjustment invoice**: one more invoice (`adjustmentToId` = the late invoice's id, the same job)
   dated on the 10th of the next month at noon local, of ADJUSTMENT_SHARE of that job's subtotal, no tax;
+- a **non-job invoice** (membership billing of NON_JOB_CENTS, no job, no tax) dated the 20th of the next
+  month at noon local, for the late invoice's customer and business unit;
+- an **item in another business unit**: the adjustment invoice's items are posted to the next business
+  unit (by id) after the invoice's (`plant_item_traps`);
 - an **inactive job**: a completed job of the month's second half that the organic history deleted
   (inactive) keeps an active invoice, when the month has such a job (a deleted job's invoice is
   otherwise deleted with it).
@@ -37,8 +41,10 @@ __all__ = [
     "EARLY_INVOICE_DAYS",
     "LATE_INVOICE_DAYS",
     "MIDNIGHT_JOB_HOURS",
+    "NON_JOB_CENTS",
     "TRAP_KINDS",
     "plant_invoice_traps",
+    "plant_item_traps",
     "plant_job_traps",
     "trap_rows",
 ]
@@ -46,19 +52,29 @@ __all__ = [
 LATE_INVOICE_DAYS = 4
 EARLY_INVOICE_DAYS = 5
 ADJUSTMENT_SHARE = 0.1
+NON_JOB_CENTS = 17_900  # a membership's billing: 179.00
 MIDNIGHT_JOB_HOURS = 4
 ADJUSTMENT_ID_OFFSET = 80_000_000  # adjustment invoices' ids: below the testers' block, above any organic id
-TRAP_KINDS = ("midnight_job", "late_invoice", "early_invoice", "adjustment_invoice", "inactive_job")
+TRAP_KINDS = (
+    "midnight_job",
+    "late_invoice",
+    "early_invoice",
+    "adjustment_invoice",
+    "non_job_invoice",
+    "inactive_job",
+)
 
 
 def _months(ctx: GenContext) -> list[date]:
-    """First local days of the months that get traps: whole months inside the organic history."""
+    """First local days of the months that get traps: whole months inside the organic history whose traps
+    (up to the 20th of the next month) all fall at least a day before the refresh (shared by both
+    environments)."""
     zone = ZoneInfo(ctx.profile.timezone)
     first = ctx.start.astimezone(zone).date().replace(day=1)
-    last = (ctx.refresh - timedelta(days=2)).astimezone(zone).date().replace(day=1)
+    before = (ctx.refresh - timedelta(days=1)).astimezone(zone).date()
     months = []
     month = _next_month(first)
-    while month < last:
+    while _next_month(month) + timedelta(days=20) < before:
         months.append(month)
         month = _next_month(month)
     return months
@@ -195,8 +211,76 @@ def plant_invoice_traps(ctx: GenContext, invoices: pl.DataFrame, jobs: pl.DataFr
             .drop("_s_kind", "_s_days")
         )
     if adjustments:
-        frame = pl.concat([frame, _adjustment_rows(frame, adjustments)], how="vertical")
+        extra = _adjustment_rows(frame, adjustments)
+        frame = pl.concat([frame, extra, _non_job_rows(frame, extra)], how="vertical")
     return frame
+
+
+def _non_job_rows(frame: pl.DataFrame, adjustments: pl.DataFrame) -> pl.DataFrame:
+    """One non-job invoice (membership billing) per adjustment: the same customer and unit, no job, dated
+    the 20th of the adjustment's month at noon, NON_JOB_CENTS and no tax."""
+    n = pl.int_range(0, adjustments.height, dtype=pl.Int64)
+    top_idx = int(frame["_idx"].max() or 0) + adjustments.height  # type: ignore[arg-type]
+    day = pl.col("invoiceDate") + pl.duration(days=10)
+    ids = pl.lit(ID_BASES["invoices"] + ADJUSTMENT_ID_OFFSET + 2, dtype=pl.Int64) + n * ID_STRIDE
+    rows = adjustments.with_columns(
+        adjustmentToId=pl.lit(None, dtype=pl.Int64),
+        id=ids,
+        _idx=pl.lit(top_idx + 1, dtype=pl.Int64) + n,
+        _job_id=pl.lit(None, dtype=pl.Int64),
+        job=pl.lit(None, dtype=frame.schema["job"]),
+        jobNumber=pl.lit(None, dtype=frame.schema["jobNumber"]),
+        referenceNumber=ids.cast(pl.String),
+        invoiceDate=day,
+        createdOn=day,
+        modifiedOn=day + pl.duration(minutes=30),
+        dueDate=day + pl.duration(days=30),
+        _subtotal_cents=pl.lit(NON_JOB_CENTS, dtype=pl.Int64),
+        _tax_cents=pl.lit(0, dtype=pl.Int64),
+        _total_cents=pl.lit(NON_JOB_CENTS, dtype=pl.Int64),
+        summary=pl.lit("Membership billing"),
+        _trap=pl.lit("non_job_invoice"),
+    )
+    return rows.with_columns(
+        subTotal=cents_to_money(pl.col("_subtotal_cents")),
+        salesTax=pl.lit("0.00"),
+        total=cents_to_money(pl.col("_total_cents")),
+    ).select(frame.columns)
+
+
+def plant_item_traps(items: pl.DataFrame, invoices: pl.DataFrame) -> pl.DataFrame:
+    """Invoice items with the item-unit trap: every item of an adjustment invoice is posted to the next
+    business unit (by id) after its invoice's: revenue by item unit differs from revenue by invoice unit."""
+    units = (
+        items.select(pl.col("businessUnit").struct.field("id").alias("id"), pl.col("businessUnit"))
+        .unique("id")
+        .sort("id")
+    )
+    if units.height < 2:
+        return items
+    moved_to = dict(
+        zip(
+            units["id"].to_list(),
+            units["businessUnit"].shift(-1).fill_null(units["businessUnit"][0]).to_list(),
+            strict=True,
+        )
+    )
+    adjusted = invoices.filter(pl.col("_trap") == "adjustment_invoice")["id"].implode()
+    target = (
+        pl.col("businessUnit")
+        .struct.field("id")
+        .replace_strict({k: v["id"] for k, v in moved_to.items()}, default=None, return_dtype=pl.Int64)
+    )
+    name = (
+        pl.col("businessUnit")
+        .struct.field("id")
+        .replace_strict({k: v["name"] for k, v in moved_to.items()}, default=None, return_dtype=pl.String)
+    )
+    return items.with_columns(
+        businessUnit=pl.when(pl.col("invoiceId").is_in(adjusted))
+        .then(pl.struct(target.alias("id"), name.alias("name")))
+        .otherwise(pl.col("businessUnit"))
+    )
 
 
 def _adjustment_rows(frame: pl.DataFrame, adjustments: list[dict[str, Any]]) -> pl.DataFrame:
@@ -235,7 +319,7 @@ def trap_rows(world: Any) -> pl.DataFrame:
     invoices: pl.DataFrame = world.history.get("invoices_base")
     jobs: pl.DataFrame = world.history.get("jobs")
     from_invoices = invoices.filter(
-        pl.col("_trap").is_in(["late_invoice", "early_invoice", "adjustment_invoice"])
+        pl.col("_trap").is_in(["late_invoice", "early_invoice", "adjustment_invoice", "non_job_invoice"])
     )
     return pl.concat(
         [

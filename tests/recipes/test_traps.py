@@ -179,3 +179,35 @@ def test_membership_active_flag_is_not_status(production: Connection) -> None:
     rows = check.rows("inactive records", figure="ActiveAtEnd")
     assert rows.height > 0 and set(rows["amount"].to_list()) == {-1.0}
     assert all("status Active" not in d for d in rows["detail"].to_list())
+
+
+def test_a_non_job_invoice_counts_as_non_job_revenue(
+    production: Connection, sandbox: Sandbox, planted: pl.DataFrame
+) -> None:
+    trap = _trap(planted, "non_job_invoice")
+    invoice = (
+        sandbox.world("production").invoices().filter(pl.col("id") == trap["invoice_id"]).row(0, named=True)
+    )
+    assert invoice["job"] is None and invoice["adjustmentToId"] is None and trap["job_id"] is None
+    check = _run(production, "revenue_by_business_unit", _month(_local(invoice["invoiceDate"]).date()))
+    record = f"invoice {trap['invoice_id']}"
+    assert record in check.rows("non-job invoices", figure="CompletedRevenue")["record"].to_list()
+    totals = check.totals().filter(pl.col("figure") == "NonJobRevenue").row(0, named=True)
+    assert totals["report"] == totals["recipe"] == T.NON_JOB_CENTS / 100
+
+
+def test_an_item_posted_to_another_unit_is_named_business_unit_attribution(
+    production: Connection, sandbox: Sandbox, planted: pl.DataFrame
+) -> None:
+    trap = _trap(planted, "adjustment_invoice")
+    invoice = (
+        sandbox.world("production").invoices().filter(pl.col("id") == trap["invoice_id"]).row(0, named=True)
+    )
+    item_units = {item["businessUnit"]["id"] for item in invoice["items"]}
+    assert invoice["businessUnit"]["id"] not in item_units
+    check = _run(production, "revenue_by_business_unit", _month(_local(invoice["invoiceDate"]).date()))
+    rows = check.rows("business unit attribution", figure="AdjustmentRevenue")
+    moved = rows.filter(pl.col("record") == f"invoice {trap['invoice_id']}")
+    # each item moves out of the invoice's unit and into its own: two rows per item, netting to zero
+    assert moved["amount"].sum() == pytest.approx(0, abs=1e-6) and moved.height == 2 * len(invoice["items"])
+    assert set(moved["key"].to_list()) == {invoice["businessUnit"]["id"], *item_units}

@@ -1,0 +1,18 @@
+"""Private sandboxes from a real tenant: `record` pulls a bounded, scrubbed sample into a snapshot that
+`stnb.connect(sandbox="acme.stnb")` serves (the format: `stnb.sandbox.snapshot`)."""
+
+from stnb.snapshot.record import DEFAULT_MAX_RECORDS, RELATIONS, RecordSummary, Relation, record
+from stnb.snapshot.scrub import DEFAULT_RULES, KINDS, Scrubber, ScrubRule, parse_rule
+
+__all__ = [
+    "DEFAULT_MAX_RECORDS",
+    "DEFAULT_RULES",
+    "KINDS",
+    "RELATIONS",
+    "RecordSummary",
+    "Relation",
+    "ScrubRule",
+    "Scrubber",
+    "parse_rule",
+    "record",
+]
