@@ -9,11 +9,12 @@ import plotly.graph_objects as go
 import polars as pl
 
 from stnb.charts.theme import COLORS, LIMIT_COLOR, themed
+from stnb.tables import words
 
 if TYPE_CHECKING:
     from stnb.recipes import RecipeResult, Reconciliation
 
-__all__ = ["CHART_COLUMNS", "recipe_chart", "reconciliation_waterfall"]
+__all__ = ["CHART_COLUMNS", "LABELS", "recipe_chart", "reconciliation_waterfall"]
 
 # Which columns each recipe's chart shows, and whether its bars stack.
 CHART_COLUMNS: dict[str, tuple[tuple[str, ...], bool]] = {
@@ -23,6 +24,14 @@ CHART_COLUMNS: dict[str, tuple[tuple[str, ...], bool]] = {
     "membership_retention": (("ActiveAtStart", "NewSales", "Canceled", "Expired", "ActiveAtEnd"), False),
     "receivables_aging": (("Current", "Days31To60", "Days61To90", "Days91To120", "Over120"), True),
     "technician_utilization": (("Utilization",), False),
+}
+# Headers `words()` cannot derive from the column names.
+LABELS = {
+    "NonJobRevenue": "Non-job revenue",
+    "Days31To60": "31–60 days",
+    "Days61To90": "61–90 days",
+    "Days91To120": "91–120 days",
+    "Over120": "Over 120 days",
 }
 
 
@@ -42,12 +51,12 @@ def recipe_chart(result: RecipeResult, *, top: int = 15) -> go.Figure:
     fig = go.Figure()
     for i, column in enumerate(present):
         fig.add_bar(
-            name=column,
+            name=words(column, LABELS),
             y=frame["name"].to_list() if frame.height else [],
             x=frame[column].to_list() if frame.height else [],
             orientation="h",
             marker_color=COLORS[i % len(COLORS)],
-            hovertemplate="%{y}: %{x:,}<extra>" + column + "</extra>",
+            hovertemplate="%{y}: %{x:,}<extra>" + words(column, LABELS) + "</extra>",
         )
     unit = next((f.unit for f in recipe.figures if f.name in present), "count")
     fig.update_layout(
@@ -89,10 +98,11 @@ def reconciliation_waterfall(check: Reconciliation, figure: str | None = None) -
     )
     left = row["unexplained"]
     note = "nothing unexplained" if abs(left) < 1e-9 else f"unexplained: {left:,.2f}"
+    label = words(fig_name, LABELS)
     fig.update_layout(
-        title={"text": f"{fig_name}: list sum to report<br><sup>{check.result.period} · {note}</sup>"},
+        title={"text": f"{label}: list sum to report<br><sup>{check.result.period} · {note}</sup>"},
         showlegend=False,
-        yaxis_title=fig_name,
+        yaxis_title=label,
         height=380,
     )
     if abs(left) >= 1e-9:

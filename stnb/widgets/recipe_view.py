@@ -43,6 +43,9 @@ def period_choices(today: date, months: int = 12) -> list[tuple[str, Any]]:
     return out
 
 
+ALL_UNITS = 0  # the unit picker's value for every business unit (ids start at 1)
+
+
 class RecipeView:
     """A recipe, its chart and its reconciliation, for the period and business unit picked."""
 
@@ -64,10 +67,11 @@ class RecipeView:
         if not any(value == period for _, value in choices):
             choices.append((str(period), period))
         self.period = widgets.Dropdown(options=choices, value=period, description="period", style=_STYLE)
-        unit_choices: list[tuple[str, int | None]] = [("All business units", None), *(units or self._units())]
+        # "All" is 0, not None: a Dropdown whose value is None shows no label at all.
+        unit_choices: list[tuple[str, int]] = [("All business units", ALL_UNITS), *(units or self._units())]
         self.business_unit = widgets.Dropdown(
             options=unit_choices,
-            value=business_unit,
+            value=ALL_UNITS if business_unit is None else business_unit,
             description="business unit",
             style=_STYLE,
             disabled=not self.recipe.by_business_unit,
@@ -95,7 +99,7 @@ class RecipeView:
         show(self.out, html_output(banner_html(f"running {self.recipe.title.lower()} …", "info")))
         try:
             self.result = self.recipe.run(
-                self.conn, self.period.value, business_unit=self.business_unit.value
+                self.conn, self.period.value, business_unit=self.business_unit.value or None
             )
             self.check = self.result.reconcile()
         except Exception as exc:  # a widget shows the failure instead of raising into the event loop

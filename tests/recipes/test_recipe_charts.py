@@ -8,8 +8,9 @@ import plotly.graph_objects as go
 import pytest
 
 from stnb import recipes
-from stnb.charts.recipes import CHART_COLUMNS, recipe_chart, reconciliation_waterfall
+from stnb.charts.recipes import CHART_COLUMNS, LABELS, recipe_chart, reconciliation_waterfall
 from stnb.connection import Connection
+from stnb.tables import words
 
 MARCH = ("2026-03-01", "2026-03-31")
 
@@ -22,7 +23,7 @@ def test_each_recipe_has_a_chart_of_its_columns(production: Connection, name: st
     fig = recipe_chart(result, top=5)
     assert isinstance(fig, go.Figure)
     columns, _stacked = CHART_COLUMNS[name]
-    assert [t.name for t in fig.data] == [c for c in columns if c in result.frame.columns]
+    assert [t.name for t in fig.data] == [words(c, LABELS) for c in columns if c in result.frame.columns]
     assert all(len(t.y) <= 5 for t in fig.data)
     assert result.recipe.title in fig.layout.title.text
 

@@ -46,6 +46,7 @@ def test_the_view_shows_answer_chart_waterfall_and_explanation(st: stnb.Connecti
     figures = [o for o in view.out.outputs if PLOTLY_MIME in o.get("data", {})]
     assert len(figures) == 2
     assert view.check is not None and view.check.ok
+    assert view.business_unit.label == "All business units"
 
 
 def test_picking_a_period_or_a_unit_runs_again(st: stnb.Connection) -> None:
@@ -58,6 +59,9 @@ def test_picking_a_period_or_a_unit_runs_again(st: stnb.Connection) -> None:
     view.business_unit.value = unit
     assert view.result.business_unit == unit
     assert set(view.result.frame["key"].to_list()) <= {unit}
+    view.business_unit.value = view.business_unit.options[0][1]
+    assert view.business_unit.label == "All business units"  # a None value would show a blank picker
+    assert view.result.business_unit is None
 
 
 def test_company_wide_recipes_disable_the_unit_picker(st: stnb.Connection) -> None:
