@@ -16,6 +16,7 @@ from typing import Any
 import polars as pl
 
 from stnb.catalog import Catalog, Endpoint, Resource
+from stnb.catalog.model import EndpointKind
 from stnb.catalog.quirks import QUIRKS, Quirk
 from stnb.check.findings import (
     BREAKS,
@@ -359,24 +360,38 @@ def _failed(run: _Run, resource: Resource, endpoint: Endpoint, reply: Reply) -> 
     _finding(run, resource, endpoint, "document", "endpoint", "", "answers 200", observed, BREAKS)
 
 
+def _first_reply(
+    run: _Run,
+    probe: Probe,
+    resource: Resource,
+    endpoint: Endpoint,
+    params: dict[str, Any],
+    kind: EndpointKind,
+) -> tuple[Reply, list[Any] | None]:
+    """The endpoint's first answer, checked against the document; records None when it has none to read."""
+    reply = probe.get(endpoint.path, params)
+    run.checked_paths.add(endpoint.path)
+    run.rate_headers.update(reply.rate_headers)
+    if not reply.ok:
+        _failed(run, resource, endpoint, reply)
+        return reply, None
+    records, issues = check_envelope(reply.body, endpoint)
+    if records is not None:
+        issues += check_records(records, resource.fields_for(kind), resource.int_enums)
+    _document_findings(run, resource, endpoint, issues)
+    if records is not None:
+        _schema_quirks(run, resource, endpoint, records)
+    return reply, records
+
+
 def _check_list(
     run: _Run, probe: Probe, ref: Probe | None, resource: Resource, endpoint: Endpoint, params: dict[str, Any]
 ) -> None:
     paged = endpoint.envelope == "page"
     first = {**params, "pageSize": PAGE_SIZE, "includeTotal": True} if paged else dict(params)
-    reply = probe.get(endpoint.path, first)
-    run.checked_paths.add(endpoint.path)
-    run.rate_headers.update(reply.rate_headers)
-    if not reply.ok:
-        _failed(run, resource, endpoint, reply)
-        return
-    records, issues = check_envelope(reply.body, endpoint)
-    if records is not None:
-        issues += check_records(records, resource.fields_for("list"), resource.int_enums)
-    _document_findings(run, resource, endpoint, issues)
+    reply, records = _first_reply(run, probe, resource, endpoint, first, "list")
     if records is None:
         return
-    _schema_quirks(run, resource, endpoint, records)
     ref_reply = ref.get(endpoint.path, first) if ref is not None else None
     behaviour = _behaviour(run, probe, resource, endpoint, params, reply.body, records, budgeted=True)
     if ref is not None and ref_reply is not None and ref_reply.ok:
@@ -571,19 +586,9 @@ def _ids(data: Any) -> list[Any]:
 def _check_export(
     run: _Run, probe: Probe, ref: Probe | None, resource: Resource, endpoint: Endpoint, params: dict[str, Any]
 ) -> None:
-    reply = probe.get(endpoint.path, params)
-    run.checked_paths.add(endpoint.path)
-    run.rate_headers.update(reply.rate_headers)
-    if not reply.ok:
-        _failed(run, resource, endpoint, reply)
-        return
-    records, issues = check_envelope(reply.body, endpoint)
-    if records is not None:
-        issues += check_records(records, resource.fields_for("export"), resource.int_enums)
-    _document_findings(run, resource, endpoint, issues)
+    reply, records = _first_reply(run, probe, resource, endpoint, params, "export")
     if records is None or not isinstance(reply.body, dict):
         return
-    _schema_quirks(run, resource, endpoint, records)
     token = reply.body.get("continueFrom")
     if isinstance(token, str) and token and probe.affordable(1):
         again = probe.get(endpoint.path, {**params, "from": token})
