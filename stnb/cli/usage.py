@@ -143,7 +143,7 @@ def _ledger(args: argparse.Namespace) -> int:
 def _import(args: argparse.Namespace) -> int:
     import polars as pl
 
-    from stnb.sandbox.portal import PACIFIC
+    from stnb.catalog.portal import PACIFIC
     from stnb.usage.portal import PortalOverlapWarning, import_portal_reports
 
     with warnings.catch_warnings(record=True) as caught:
