@@ -1,4 +1,4 @@
-"""The layers as the code shows them: every import in stnb/ points down a layer (or stays within one), no cycles.
+"""The layers as the code shows them: every import in stnb/ points down (or within a layer), no cycles.
 
 Each module of `stnb/` is read with `ast` (never imported). An *import* is any of:
 - `import a.b` / `from a import b` at module level,
@@ -14,12 +14,17 @@ edge never executes. So `A -> B` at runtime plus `B -> A` under TYPE_CHECKING, w
 upward arrow; with A and B in one layer it is allowed.
 
 The layer table (`LAYERS`) is the picture docs/ARCHITECTURE.md draws. A module belongs to the layer of the
-longest table entry that is its name or a package containing it. The sandbox stands beside the client: it
-may import only the foundations (and itself), and the client layer does not import it.
+longest table entry that is its name or a package containing it; the root entry `stnb` (the package's
+`__init__`, the facade) holds only itself, so a new top-level module fails
+`test_every_module_of_stnb_is_in_a_layer` until it is placed. The sandbox stands beside the client: it
+imports only the foundations, and neither the client nor the analysis imports it.
 
-`stnb/__init__.py` (the package's facade) maps the user's vocabulary onto the layers: it belongs to the
-applications layer (the CLI and notebooks call `stnb.connect`; nothing below may import it). Importing `stnb.x.y` also runs `stnb/__init__` and `stnb/x/__init__`; those implicit edges are not
-drawn (the facade imports nothing eagerly, tests/test_package.py and tests/test_startup.py check that).
+`stnb/__init__.py` maps the user's vocabulary (`stnb.connect`, `stnb.compare`, ...) onto the layers: it
+belongs to the applications (the CLI and notebooks call it; nothing below may). Importing `stnb.x.y` also
+runs `stnb/__init__` and `stnb/x/__init__`; those implicit edges are not drawn (the facade imports
+nothing eagerly: tests/test_package.py and tests/test_startup.py check that).
+
+`python tests/test_layers.py` prints the current problems.
 """
 
 from __future__ import annotations
@@ -60,10 +65,11 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "stnb._capacity",
         "stnb._seen",  # an export's record of handed-out ids (uses `_query`'s timestamp parser)
     ),
-    "analysis": ("stnb.reports", "stnb.usage", "stnb._compare", "stnb._check", "stnb.recipes", "stnb._snapshot"),
+    "analysis": ("stnb.reports", "stnb.usage", "stnb._compare", "stnb._check", "stnb.recipes"),
     "presentation": ("stnb.charts", "stnb.tables", "stnb.widgets", "stnb.pages"),
-    # The facade (`stnb/__init__`: `stnb.connect`, `stnb.compare`, ...) is the applications' entry point.
-    "applications": ("stnb.cli", "stnb"),
+    # `_snapshot` records a live tenant (data layer) into the sandbox's snapshot format (`stnb sandbox
+    # record`): a tool over both, not an analysis. The facade (`stnb/__init__`) is the entry point.
+    "applications": ("stnb.cli", "stnb._snapshot", "stnb"),
 }
 
 # Rank of each layer: an import may point to a lower or equal rank. The sandbox has the client's rank (data
@@ -435,18 +441,24 @@ def test_the_checker_passes_a_package_that_keeps_its_layers(tmp_path: Path) -> N
         "mid/__init__.py": "",
         "mid/one.py": "from demo import base\nfrom . import two\n",
         "mid/two.py": "import importlib\nX = importlib.import_module('demo.base')\n",
-        "top.py": "from demo.mid.one import base\nfrom typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import demo.mid\n",
+        "top.py": """
+            from demo.mid.one import base
+            from typing import TYPE_CHECKING
+            if TYPE_CHECKING:
+                import demo.mid
+        """,
         "side.py": "from demo.base import json\n",
         "sneaky.py": "",
     }
     imports = read_imports(_write(tmp_path, clean), "demo")
     assert len(imports) >= 5
-    assert upward(imports, SYNTHETIC_LAYERS, SYNTHETIC_RANK, frozenset({("side", "mid")}), {"side": frozenset({"low"})}) == []
+    forbidden, restricted = frozenset({("side", "mid")}), {"side": frozenset({"low"})}
+    assert upward(imports, SYNTHETIC_LAYERS, SYNTHETIC_RANK, forbidden, restricted) == []
     assert cycles(imports) == []
 
 
 def test_a_module_outside_the_table_is_named(tmp_path: Path) -> None:
-    with pytest.raises(AssertionError, match="demo.extra is in no layer"):
+    with pytest.raises(AssertionError, match=r"demo\.extra is in no layer"):
         layer_of("demo.extra", SYNTHETIC_LAYERS)  # the root entry "demo" holds only the package itself
 
 

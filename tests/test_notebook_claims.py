@@ -18,7 +18,8 @@ from stnb.sandbox import default_sandbox
 
 @pytest.fixture(scope="module")
 def demo_portal(tmp_path_factory: pytest.TempPathFactory) -> pl.DataFrame:
-    from stnb.usage import build_demo_usage, import_portal_reports
+    from stnb.sandbox.demo_usage import build_demo_usage
+    from stnb.usage import import_portal_reports
 
     demo = build_demo_usage(tmp_path_factory.mktemp("demo"))
     return import_portal_reports(demo.portal_dir)
