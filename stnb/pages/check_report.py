@@ -25,7 +25,7 @@ from stnb.pages.document import presenting, write_page
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
-__all__ = ["CheckResult", "check", "check_fragment", "check_page"]
+__all__ = ["CheckResult", "check", "check_page"]
 
 
 class CheckResult(data.CheckResult):

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
     from stnb.tables import Unit
 
-__all__ = ["Comparison", "change_lines", "compare", "to_html_fragment", "write_html", "write_sweep_html"]
+__all__ = ["Comparison", "change_lines", "compare", "write_html", "write_sweep_html"]
 
 
 class Comparison(data.Comparison):

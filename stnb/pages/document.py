@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
-__all__ = ["PAGE_STYLE", "page", "presenting", "write_page"]
+__all__ = ["page", "presenting", "write_page"]
 
 P = ParamSpec("P")
 D = TypeVar("D")
