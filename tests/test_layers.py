@@ -30,6 +30,7 @@ nothing eagerly: tests/test_package.py and tests/test_startup.py check that).
 from __future__ import annotations
 
 import ast
+import re
 import sys
 import textwrap
 from collections.abc import Iterable, Iterator
@@ -51,6 +52,9 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "stnb._json",
         "stnb._checks",
         "stnb._flow",  # the sans-IO driver (generators and their drivers): no I/O, no stnb import
+        "stnb._progress",
+        "stnb._ledger",  # the usage ledger's file and writer: every connection records without `stnb.usage`
+        "stnb._accessors",  # `st.reports` and the like, registered from above
         "stnb.tenant_time",
     ),
     # Environments and credentials (`_config`) are what a client is built from.
@@ -355,6 +359,28 @@ def test_the_reader_sees_the_imports_stnb_is_known_to_use(stnb_imports: list[Imp
     assert ("stnb._client", "stnb.errors", "module level") in edges
     assert any(s == "stnb" and h == "TYPE_CHECKING" for s, _, h in edges)
     assert any(h == "in a function" for _, _, h in edges)
+
+
+def architecture_picture(text: str) -> dict[str, set[str]]:
+    """The layer picture in docs/ARCHITECTURE.md (its first code block): layer -> the modules it names.
+
+    A line starting with a layer's name opens that layer; indented lines continue it."""
+    block = text.split("```\n", 2)[1]
+    picture: dict[str, set[str]] = {}
+    current = ""
+    for line in block.splitlines():
+        words = line.split()
+        if line[:1].isalpha() and words:
+            current = words[0]
+            picture.setdefault(current, set())
+        if current:
+            picture[current] |= set(re.findall(r"\bstnb(?:\.\w+)*", line))
+    return picture
+
+
+def test_docs_architecture_draws_the_same_layers() -> None:
+    text = (PACKAGE_DIR.parent / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    assert architecture_picture(text) == {layer: set(entries) for layer, entries in LAYERS.items()}
 
 
 # --- the checker on a synthetic package ----------------------------------------------------------------
