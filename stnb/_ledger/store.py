@@ -1,4 +1,7 @@
-"""The ledger's SQLite file: location, schema, connections, retention and reads.
+"""The usage ledger's SQLite file: location, schema, connections, retention and reads.
+
+The foundations own the file: every connection records its attempts here (`stnb._ledger.writer`)
+whether or not the usage layer is ever imported; `stnb.usage` reads it back for analytics.
 
 WAL mode with `synchronous=NORMAL`: a committed transaction survives the writing process being killed
 (the WAL is already in the OS's hands); only an OS crash or power loss can drop the last transactions.
@@ -8,34 +11,42 @@ place (existing rows get `sandbox = 0`: earlier stnb versions could not tell).
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 from collections.abc import Iterator, Mapping
 from contextlib import closing, contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import platformdirs
 import polars as pl
 
-from stnb.usage.columns import LEDGER_COLUMNS, LEDGER_SCHEMA
-
 __all__ = [
     "DEFAULT_RETENTION_DAYS",
+    "INSERT_SQL",
+    "LEDGER_COLUMNS",
     "LEDGER_ENV_VAR",
+    "LEDGER_SCHEMA",
     "SCHEMA_VERSION",
     "LedgerDisabled",
     "LedgerError",
+    "LedgerRead",
     "apply_retention",
     "connect",
     "count_rows",
     "default_ledger_path",
     "ensure_schema",
     "ledger_path",
+    "load_ledger",
     "open_existing",
+    "read_ledger",
     "read_rows",
     "to_us",
 ]
+
+log = logging.getLogger("stnb.usage")
 
 LEDGER_ENV_VAR = "STNB_LEDGER"
 SCHEMA_VERSION = 2
@@ -43,6 +54,28 @@ DEFAULT_RETENTION_DAYS = 400
 BUSY_TIMEOUT_MS = 10_000
 _OFF = frozenset({"off", "0", "false", "no", "none", "disabled"})
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+UTC_US = pl.Datetime("us", "UTC")
+
+# One row per HTTP attempt, as recorded by `UsageLedger` (order = SQLite column order).
+LEDGER_SCHEMA: dict[str, pl.DataType] = {
+    "id": pl.Int64(),  # unique attempt id; replays of a batch are ignored by it
+    "at": UTC_US,  # when the attempt was sent
+    "env": pl.String(),
+    "app": pl.String(),  # app key fingerprint, never the key
+    "app_name": pl.String(),
+    "tenant": pl.String(),
+    "method": pl.String(),
+    "module": pl.String(),  # API family: jpm, crm, ...; "auth" for token requests
+    "endpoint": pl.String(),  # URL template
+    "status": pl.Int32(),  # null when no response arrived
+    "latency_ms": pl.Float64(),
+    "bytes": pl.Int64(),
+    "attempt": pl.Int32(),
+    "rate_wait_ms": pl.Float64(),
+    "error_type": pl.String(),
+    "sandbox": pl.Boolean(),  # the built-in sandbox answered: demo traffic, left out of analytics by default
+}
+LEDGER_COLUMNS = tuple(LEDGER_SCHEMA)
 
 _CREATE = """
 CREATE TABLE IF NOT EXISTS attempts (
@@ -233,3 +266,50 @@ def count_rows(
     """How many attempts `read_rows` with the same arguments would return."""
     where, params = _where(since, until, sandbox)
     return int(conn.execute(f"SELECT count(*) FROM attempts{where}", params).fetchone()[0])
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerRead:
+    """Attempts read from a ledger, and how many sandbox attempts in the same range were left out."""
+
+    frame: pl.DataFrame  # columns: LEDGER_SCHEMA
+    sandbox_left_out: int
+
+
+def load_ledger(
+    path: str | os.PathLike[str] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    *,
+    include_sandbox: bool = False,
+) -> LedgerRead:
+    """Attempts with `since <= at < until`; sandbox attempts are counted and left out unless included."""
+    file = ledger_path(path)
+    with open_existing(file) as conn:
+        frames = list(read_rows(conn, since, until, sandbox=None if include_sandbox else False))
+        left_out = 0 if include_sandbox else count_rows(conn, since, until, sandbox=True)
+    frame = pl.concat(frames, rechunk=True) if frames else pl.DataFrame(schema=LEDGER_SCHEMA)
+    return LedgerRead(frame, left_out)
+
+
+def read_ledger(
+    path: str | os.PathLike[str] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    *,
+    include_sandbox: bool = False,
+) -> pl.DataFrame:
+    """Recorded attempts with `since <= at < until` as a frame (columns: `LEDGER_SCHEMA`).
+
+    Attempts the built-in sandbox answered are left out (a warning on the `stnb.usage` logger says how
+    many) unless `include_sandbox=True`; the `sandbox` column tells them apart.
+    """
+    read = load_ledger(path, since, until, include_sandbox=include_sandbox)
+    if read.sandbox_left_out:
+        log.warning(
+            "stnb: left out %s sandbox attempts (demo traffic) of the usage ledger %s; "
+            "include_sandbox=True keeps them",
+            f"{read.sandbox_left_out:,}",
+            ledger_path(path),
+        )
+    return read.frame

@@ -1,5 +1,8 @@
 """`UsageLedger`: every attempt the client makes, recorded durably in a local SQLite file.
 
+The foundations own the writer: `stnb.connect()` installs the process-wide ledger (`install_default_ledger`)
+without importing the usage layer, which reads the file back (`stnb.usage`).
+
 The ledger is an attempt observer (`stnb._attempts.add_observer`). Recording only puts the attempt on an
 in-memory queue; a daemon writer thread commits queued attempts in transactions of at most
 `BATCH_ROWS` rows, the first at most `flush_interval` seconds after they arrive, so the request path
@@ -32,46 +35,32 @@ import time
 import weakref
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 import polars as pl
 
-from stnb._attempts import Attempt, add_observer
+from stnb._attempts import Attempt, add_observer, remove_observer
 from stnb._clock import SYSTEM_CLOCK, Clock
-from stnb.usage.columns import LEDGER_SCHEMA
-from stnb.usage.store import (
+from stnb._ledger.store import (
     DEFAULT_RETENTION_DAYS,
     INSERT_SQL,
     LedgerDisabled,
     LedgerError,
     apply_retention,
     connect,
-    count_rows,
     ensure_schema,
     ledger_path,
-    open_existing,
-    read_rows,
+    read_ledger,
     to_us,
 )
 
 __all__ = [
     "BATCH_ROWS",
     "DEFAULT_MAX_QUEUE",
-    "DEFAULT_RETENTION_DAYS",
-    "LedgerDisabled",
-    "LedgerError",
-    "LedgerRead",
     "UsageLedger",
-    "dropped_attempts",
-    "export_ledger",
     "install_default_ledger",
     "installed_ledger",
-    "load_ledger",
-    "read_ledger",
     "uninstall_default_ledger",
-    "write_parquet",
 ]
 
 log = logging.getLogger("stnb.usage")
@@ -397,113 +386,6 @@ def _restart_in_child(ref: weakref.ref[UsageLedger]) -> None:
         ledger._restart_in_child()
 
 
-@dataclass(frozen=True, slots=True)
-class LedgerRead:
-    """Attempts read from a ledger, and how many sandbox attempts in the same range were left out."""
-
-    frame: pl.DataFrame  # columns: LEDGER_SCHEMA
-    sandbox_left_out: int
-
-
-def load_ledger(
-    path: str | os.PathLike[str] | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    *,
-    include_sandbox: bool = False,
-) -> LedgerRead:
-    """Attempts with `since <= at < until`; sandbox attempts are counted and left out unless included."""
-    file = ledger_path(path)
-    with open_existing(file) as conn:
-        frames = list(read_rows(conn, since, until, sandbox=None if include_sandbox else False))
-        left_out = 0 if include_sandbox else count_rows(conn, since, until, sandbox=True)
-    frame = pl.concat(frames, rechunk=True) if frames else pl.DataFrame(schema=LEDGER_SCHEMA)
-    return LedgerRead(frame, left_out)
-
-
-def dropped_attempts(
-    path: str | os.PathLike[str] | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-) -> int:
-    """How many attempts the recording processes dropped from a full queue (`since <= at < until`),
-    as counted in the ledger file; 0 for a file written before drops were counted."""
-    file = ledger_path(path)
-    where, params = [], []
-    if since is not None:
-        where.append("at_us >= ?")
-        params.append(to_us(since))
-    if until is not None:
-        where.append("at_us < ?")
-        params.append(to_us(until))
-    sql = "SELECT coalesce(sum(count), 0) FROM ledger_drops" + (
-        " WHERE " + " AND ".join(where) if where else ""
-    )
-    with open_existing(file) as conn:
-        try:
-            return int(conn.execute(sql, params).fetchone()[0])
-        except sqlite3.OperationalError:  # no ledger_drops table: nothing was ever dropped there
-            return 0
-
-
-def read_ledger(
-    path: str | os.PathLike[str] | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    *,
-    include_sandbox: bool = False,
-) -> pl.DataFrame:
-    """Recorded attempts with `since <= at < until` as a frame (columns: `LEDGER_SCHEMA`).
-
-    Attempts the built-in sandbox answered are left out (a warning on the `stnb.usage` logger says how
-    many) unless `include_sandbox=True`; the `sandbox` column tells them apart.
-    """
-    read = load_ledger(path, since, until, include_sandbox=include_sandbox)
-    if read.sandbox_left_out:
-        log.warning(
-            "stnb: left out %s sandbox attempts (demo traffic) of the usage ledger %s; "
-            "include_sandbox=True keeps them",
-            f"{read.sandbox_left_out:,}",
-            ledger_path(path),
-        )
-    return read.frame
-
-
-def export_ledger(
-    out: str | os.PathLike[str],
-    path: str | os.PathLike[str] | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    *,
-    include_sandbox: bool = False,
-) -> Path:
-    """Write the ledger (or a time window of it) to a Parquet file, atomically; returns the file.
-
-    Sandbox attempts are left out unless `include_sandbox=True` (as in `read_ledger`).
-    """
-    _require_parquet(Path(out))  # before reading: a wrong name fails fast
-    return write_parquet(read_ledger(path, since, until, include_sandbox=include_sandbox), out)
-
-
-def _require_parquet(target: Path) -> None:
-    if target.suffix.lower() != ".parquet":
-        raise ValueError(f"export to a .parquet file, got {target.name!r}")
-
-
-def write_parquet(frame: pl.DataFrame, out: str | os.PathLike[str]) -> Path:
-    """Write `frame` to the Parquet file `out` atomically (a reader never sees half a file)."""
-    target = Path(out)
-    _require_parquet(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        frame.write_parquet(tmp)
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return target
-
-
 _default: UsageLedger | None = None
 _default_lock = threading.Lock()
 
@@ -538,8 +420,6 @@ def installed_ledger() -> UsageLedger | None:
 def uninstall_default_ledger() -> None:
     """Unregister and close the process-wide ledger (mainly for tests and notebooks switching files)."""
     global _default
-    from stnb._attempts import remove_observer
-
     with _default_lock:
         if _default is None:
             return
