@@ -24,9 +24,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from stnb._attempts import app_fingerprint
+from stnb._ledger.store import INSERT_SQL, connect, ensure_schema, to_us
 from stnb.catalog.portal import PACIFIC
 from stnb.sandbox import portal as sandbox_portal
-from stnb.usage.store import INSERT_SQL, connect, ensure_schema, to_us
 
 __all__ = [
     "ERROR_DAYS_BEFORE_END",
