@@ -18,8 +18,15 @@ Format (version 1), a folder:
      "timezone": "America/Chicago",              # the tenant's time zone (its id and name are not kept)
      "documents": ["2026-05"],                   # the API documents' version of the catalog used
      "quirks": "all",                            # the known deviations to reproduce when serving
+     "quirks_observed": {"env": "integration", "checked": "2026-12-06T07:58:00+00:00",
+                         "statuses": {"page-from-zero": "confirmed", "unsorted-pages": "contradicted", ...}},
+                                                 # only when `quirks` came from a check: what it saw
      "scrub": [{"field": "name", "kind": "person"}, ...],   # the rules applied
      "resources": {"crm/customers": {"list": {"file": "crm__customers.list.parquet", "rows": 412}}}}
+
+Records are stored as the documents describe them: values the live API sends in another form (the
+deviation table's integer enums, dates with a time) are restored before writing, so serving reproduces
+exactly the deviations `quirks` switches on (`Sandbox.from_snapshot(path, quirks=...)` overrides it).
 
 Served, a snapshot answers with every semantic of the built-in sandbox that works on its records (auth
 with the demo credentials of `seed`, paging, documented filters with a matching column, `active`, sort,

@@ -4,6 +4,11 @@ Pulls up to `max_records` records of each chosen list and export resource (inact
 the sample's relations whole (`RELATIONS`: a sampled job brings its customer, location and invoices; an
 invoice its job and customer), scrubs personal data (`stnb.snapshot.scrub`) and writes the format
 `stnb.sandbox.snapshot` documents. Read-only: GET requests through the connection's pacing and retries.
+
+Values the live API sends in another form than documented (the deviation table's integer enums and dates
+with a time) are stored in their documented form; the manifest's `quirks` say which deviations serving
+reproduces: "all" by default, or what a check observed (`quirks=stnb.check(conn)`, a `stnb check --json`
+file, see `stnb.snapshot.observed`).
 """
 
 from __future__ import annotations
@@ -20,7 +25,9 @@ from typing import Any
 from stnb.catalog import Catalog, Resource
 from stnb.catalog.quirks import first_page
 from stnb.connection import Connection
+from stnb.sandbox.quirks import Quirks, documented_form
 from stnb.sandbox.snapshot import FORMAT, MANIFEST, VERSION, file_name, records_frame
+from stnb.snapshot.observed import ObservedQuirks, observed_quirks
 from stnb.snapshot.scrub import DEFAULT_RULES, Scrubber, ScrubRule
 
 __all__ = ["DEFAULT_MAX_RECORDS", "RELATIONS", "RecordSummary", "Relation", "record"]
@@ -71,13 +78,23 @@ def record(
     *,
     max_records: int = DEFAULT_MAX_RECORDS,
     scrub: Iterable[ScrubRule] = (),
-    quirks: str = "all",
+    quirks: Any = "all",
     overwrite: bool = False,
     progress: bool | None = None,
 ) -> RecordSummary:
-    """Record a scrubbed snapshot of `conn`'s tenant into the folder `out` (written whole or not at all)."""
+    """Record a scrubbed snapshot of `conn`'s tenant into the folder `out` (written whole or not at all).
+
+    `quirks`: the known deviations the snapshot reproduces when served: a spec ("all", "none", "id,id"),
+    or what a check observed: a `CheckResult`, its `to_dict()`, or the path of a `stnb check --json` file
+    (confirmed ones on, contradicted ones off, ones it could not see on; `stnb.snapshot.observed`)."""
     if isinstance(max_records, bool) or not isinstance(max_records, int) or max_records < 1:
         raise ValueError(f"max_records must be a positive number of records, got {max_records!r}")
+    observed: ObservedQuirks | None = None
+    if isinstance(quirks, str):
+        spec = Quirks.parse(quirks).spec  # ValueError naming the known ids
+    else:
+        observed = quirks if isinstance(quirks, ObservedQuirks) else observed_quirks(quirks)
+        spec = observed.spec
     target = Path(out).expanduser()
     if target.exists() and not overwrite:
         raise FileExistsError(f"{target} exists; pass overwrite=True (CLI: --overwrite) to replace it")
@@ -96,8 +113,10 @@ def record(
     try:
         for (key, kind), records in samples.items():
             resource = conn.catalog.resolve(key)
+            fields = resource.fields_for(kind)  # type: ignore[arg-type]
+            documented_form(resource.endpoint(kind).path, fields, records)  # type: ignore[arg-type]
             scrubbed = scrubber.scrub(records)
-            frame = records_frame(scrubbed, resource.fields_for(kind))  # type: ignore[arg-type]
+            frame = records_frame(scrubbed, fields)
             name = file_name(key, kind)
             frame.write_parquet(staging / name)
             entries.setdefault(key, {})[kind] = {"file": name, "rows": frame.height}
@@ -109,7 +128,8 @@ def record(
             "env": conn.env,
             "timezone": conn.timezone,
             "documents": sorted({str(s.get("file", "")).split("/")[0] for s in conn.catalog.sources} - {""}),
-            "quirks": quirks,
+            "quirks": spec,
+            **({"quirks_observed": observed.to_manifest()} if observed is not None else {}),
             "scrub": scrubber.describe(),
             "resources": entries,
         }
