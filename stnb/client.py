@@ -56,6 +56,7 @@ _DOT_SEGMENT = re.compile(r"(?:\.|%2e){1,2}", re.IGNORECASE)
 _READS_BY_POST = (
     ("POST", re.compile(r"/reporting/v2/tenant/[^/]+/report-category/[^/]+/reports/[^/]+/data(?:/query)?")),
     ("DELETE", re.compile(r"/reporting/v2/tenant/[^/]+/data-queries/[^/]+")),
+    ("POST", re.compile(r"/dispatch/v2/tenant/[^/]+/capacity/?")),  # a query of free time frames
 )
 MAX_URL_LENGTH = 8192  # longer URLs are refused before sending (gateways reject them; httpx fails at 64 KiB)
 

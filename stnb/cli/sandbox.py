@@ -112,6 +112,28 @@ def _register_record(commands: argparse._SubParsersAction[Any]) -> None:
         "person, company, email, phone, street, text or value; repeatable",
     )
     rec.add_argument("--show-scrub", action="store_true", help="print the scrub rules and exit")
+    rec.add_argument(
+        "--reports",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="record the Reporting API: categories, descriptions, value sets and one data run of each of "
+        "--max-reports reports (default: when recording every resource)",
+    )
+    rec.add_argument(
+        "--capacity",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="record one capacity answer for the next 7 days (default: when recording every resource)",
+    )
+    rec.add_argument(
+        "--max-reports", type=bounded_int(0), default=10, help="reports to describe and run (default 10)"
+    )
+    rec.add_argument(
+        "--max-parents",
+        type=bounded_int(0),
+        default=10,
+        help="parents to record each sub-list under, such as a customer's contacts (default 10)",
+    )
     deviations = rec.add_mutually_exclusive_group()
     deviations.add_argument(
         "--quirks",
@@ -188,6 +210,10 @@ def _record(args: argparse.Namespace) -> int:
             quirks=quirks,
             overwrite=args.overwrite,
             progress=False if args.no_progress else None,
+            reports=args.reports,
+            capacity=args.capacity,
+            max_reports=args.max_reports,
+            max_parents=args.max_parents,
         )
     except (FileExistsError, ValueError) as exc:
         print(f"stnb sandbox record: {exc}", file=sys.stderr)
@@ -200,6 +226,15 @@ def _record(args: argparse.Namespace) -> int:
         f"in {summary.requests} requests; "
         f"{summary.scrubbed} personal values scrubbed"
     )
+    if summary.reports or summary.capacity_frames:
+        print(
+            f"reporting: {summary.reports} reports described, {summary.report_runs} data runs; "
+            f"capacity: {summary.capacity_frames} time frames"
+        )
+    if summary.not_recorded:
+        print(f"not recorded ({len(summary.not_recorded)}; listed in the manifest's not_recorded):")
+        for item in summary.not_recorded[:10]:
+            print(f"  {item['what']}: {item['reason']}")
     print(f"known deviations reproduced when served: {_read_quirks(summary.path)}")
     print(f"serve it: stnb sandbox serve --snapshot {summary.path}  (or STNB_SANDBOX={summary.path})")
     return 0
