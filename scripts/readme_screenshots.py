@@ -18,8 +18,8 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
+from stnb._compare import compare
 from stnb.cli.lab import DASHBOARDS, dashboard_environment, free_port, voila_command
-from stnb.compare import compare
 
 ROOT = Path(__file__).resolve().parents[1]
 IMAGES = ROOT / "docs" / "images"

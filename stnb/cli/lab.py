@@ -19,8 +19,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from stnb._config import ENVIRONMENTS, resolve_credentials
 from stnb.cli.common import bounded_int
-from stnb.config import ENVIRONMENTS, resolve_credentials
 from stnb.errors import ConfigError
 
 __all__ = [

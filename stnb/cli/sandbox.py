@@ -9,9 +9,9 @@ import sys
 import threading
 from typing import Any, TextIO
 
-from stnb.attempts import app_fingerprint
+from stnb._attempts import app_fingerprint
+from stnb._config import mask_client_id
 from stnb.cli.common import bounded_float, bounded_int
-from stnb.config import mask_client_id
 
 __all__ = ["print_banner", "register", "sandbox_from_args"]
 
@@ -164,9 +164,9 @@ def _register_record(commands: argparse._SubParsersAction[Any]) -> None:
 
 
 def _record(args: argparse.Namespace) -> int:
+    from stnb._connect import connect
+    from stnb._snapshot import DEFAULT_RULES, parse_rule, record
     from stnb.cli.common import connection_options
-    from stnb.connect import connect
-    from stnb.snapshot import DEFAULT_RULES, parse_rule, record
 
     try:
         extra = [parse_rule(text) for text in args.scrub]
@@ -183,7 +183,7 @@ def _record(args: argparse.Namespace) -> int:
         return 2
     quirks: Any = args.quirks or "all"
     if args.quirks_from:
-        from stnb.snapshot import observed_quirks
+        from stnb._snapshot import observed_quirks
 
         try:
             quirks = observed_quirks(args.quirks_from)
@@ -193,8 +193,8 @@ def _record(args: argparse.Namespace) -> int:
     conn = connect(progress=False, **connection_options(args))
     try:
         if args.check:
-            from stnb.check import check
-            from stnb.snapshot import observed_quirks
+            from stnb._check import check
+            from stnb._snapshot import observed_quirks
 
             result = check(
                 conn, budget=args.check_budget, reference=False, progress=False if args.no_progress else None

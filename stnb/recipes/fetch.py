@@ -12,7 +12,7 @@ from typing import Any
 import polars as pl
 
 from stnb import tenant_time
-from stnb.frames import SchemaDriftWarning
+from stnb._frames import SchemaDriftWarning
 
 __all__ = ["IDS_PER_REQUEST", "Fetcher", "Pull", "ReportNotFoundByName"]
 

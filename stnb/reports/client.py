@@ -26,11 +26,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import polars as pl
 
 from stnb import tenant_time
-from stnb.clock import SYSTEM_CLOCK, Clock
+from stnb._clock import SYSTEM_CLOCK, Clock
 from stnb.errors import (
     Conflict,
     InvalidRequest,
@@ -433,7 +433,7 @@ class Reports:
         query: dict[str, Any],
         parameters: builtins.list[dict[str, Any]],
         use_query: bool | None,
-    ) -> httpx.Response:
+    ) -> httpx2.Response:
         retry = self._client.retry.with_changes(retry_statuses=self._client.retry.retry_statuses - {429})
         kwargs: dict[str, Any] = {
             "params": query,
@@ -591,7 +591,7 @@ def _where(description: ReportDescription, page: int) -> str:
     return f"report {description.id} ({description.name}), page {page}"
 
 
-def _json_object(response: httpx.Response, where: str) -> dict[str, Any]:
+def _json_object(response: httpx2.Response, where: str) -> dict[str, Any]:
     try:
         body = response.json()
     except ValueError as exc:

@@ -1,6 +1,6 @@
 """`UsageLedger`: every attempt the client makes, recorded durably in a local SQLite file.
 
-The ledger is an attempt observer (`stnb.attempts.add_observer`). Recording only puts the attempt on an
+The ledger is an attempt observer (`stnb._attempts.add_observer`). Recording only puts the attempt on an
 in-memory queue; a daemon writer thread commits queued attempts in transactions of at most
 `BATCH_ROWS` rows, the first at most `flush_interval` seconds after they arrive, so the request path
 never touches the disk and a row reaches the file well within a second, under any load. Several kernels
@@ -38,8 +38,8 @@ from pathlib import Path
 
 import polars as pl
 
-from stnb.attempts import Attempt, add_observer
-from stnb.clock import SYSTEM_CLOCK, Clock
+from stnb._attempts import Attempt, add_observer
+from stnb._clock import SYSTEM_CLOCK, Clock
 from stnb.usage.columns import LEDGER_SCHEMA
 from stnb.usage.store import (
     DEFAULT_RETENTION_DAYS,
@@ -538,7 +538,7 @@ def installed_ledger() -> UsageLedger | None:
 def uninstall_default_ledger() -> None:
     """Unregister and close the process-wide ledger (mainly for tests and notebooks switching files)."""
     global _default
-    from stnb.attempts import remove_observer
+    from stnb._attempts import remove_observer
 
     with _default_lock:
         if _default is None:

@@ -21,7 +21,7 @@ RAW_FLOAT = re.compile(r"\d\.\d{5,}|\de-\d\d")  # 469432.19999999995, -5.82e-11:
 def compare_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
     import os
 
-    from stnb.compare import compare
+    from stnb._compare import compare
 
     folder = tmp_path_factory.mktemp("compare")
     saved = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith(("STNB_", "SERVICETITAN_"))}

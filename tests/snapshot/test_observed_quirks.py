@@ -13,15 +13,15 @@ import polars as pl
 import pytest
 
 import stnb
+from stnb._check import check
+from stnb._snapshot import observed_quirks, record
 from stnb.catalog.quirks import QUIRKS
-from stnb.check import check
 from stnb.cli.main import main
 from stnb.sandbox import Sandbox
 from stnb.sandbox.quirks import Quirks, documented_form
 from stnb.sandbox.remote import RemoteSandbox
 from stnb.sandbox.server import serve_in_thread
 from stnb.sandbox.snapshot import read_manifest, snapshot_sandbox
-from stnb.snapshot import observed_quirks, record
 
 SEED = 11
 CHOSEN = ("enum-as-integer", "missing-modified-on", "page-from-zero")  # the "live API" does only these

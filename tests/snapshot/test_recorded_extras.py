@@ -14,14 +14,14 @@ import polars as pl
 import pytest
 
 import stnb
+from stnb._snapshot import RecordSummary, Scrubber, record
+from stnb._snapshot.extras import report_cell_kind
 from stnb.cli.main import main
 from stnb.errors import NotFound, Unprocessable, ValidationError
 from stnb.sandbox import Sandbox
 from stnb.sandbox.remote import RemoteSandbox
 from stnb.sandbox.server import serve_in_thread
 from stnb.sandbox.snapshot import SnapshotError, read_manifest, snapshot_sandbox
-from stnb.snapshot import RecordSummary, Scrubber, record
-from stnb.snapshot.extras import report_cell_kind
 
 ORIGIN_SEED = 9
 FAST_REPORTS = 10_000.0  # report runs a minute: the tests run each report several times

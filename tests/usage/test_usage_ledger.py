@@ -11,8 +11,8 @@ import polars as pl
 import pytest
 from usage_helpers import T0, attempt
 
-from stnb import attempts as attempts_mod
-from stnb.clock import FakeClock
+from stnb import _attempts as attempts_mod
+from stnb._clock import FakeClock
 from stnb.usage import ledger as ledger_mod
 from stnb.usage.columns import LEDGER_SCHEMA
 from stnb.usage.ledger import (

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from stnb.check.findings import BREAKS
+from stnb._check.findings import BREAKS
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go

@@ -1,14 +1,14 @@
-"""`stnb.snapshot.record(conn, "acme.stnb")`: a bounded, scrubbed sample of a tenant, written as a snapshot.
+"""`stnb._snapshot.record(conn, "acme.stnb")`: a bounded, scrubbed sample of a tenant, written as a snapshot.
 
 Pulls up to `max_records` records of each chosen list and export resource (inactive ones too), then keeps
 the sample's relations whole (`RELATIONS`: a sampled job brings its customer, location and invoices; an
-invoice its job and customer), scrubs personal data (`stnb.snapshot.scrub`) and writes the format
+invoice its job and customer), scrubs personal data (`stnb._snapshot.scrub`) and writes the format
 `stnb.sandbox.snapshot` documents. Read-only: GET requests through the connection's pacing and retries.
 
 Values the live API sends in another form than documented (the deviation table's integer enums and dates
 with a time) are stored in their documented form; the manifest's `quirks` say which deviations serving
 reproduces: "all" by default, or what a check observed (`quirks=stnb.check(conn)`, a `stnb check --json`
-file, see `stnb.snapshot.observed`).
+file, see `stnb._snapshot.observed`).
 """
 
 from __future__ import annotations
@@ -24,22 +24,22 @@ from typing import Any
 
 import polars as pl
 
-from stnb.catalog import Catalog, Resource
-from stnb.catalog.model import PAGING_PARAMS as PAGING
-from stnb.catalog.quirks import first_page
-from stnb.connection import Connection
-from stnb.errors import StnbError
-from stnb.sandbox.quirks import Quirks, documented_form
-from stnb.sandbox.snapshot import FORMAT, MANIFEST, PARENT, VERSION, file_name, records_frame
-from stnb.snapshot.extras import (
+from stnb._connection import Connection
+from stnb._snapshot.extras import (
     DEFAULT_MAX_PARENTS,
     DEFAULT_MAX_REPORTS,
     parent_of,
     record_capacity,
     record_reporting,
 )
-from stnb.snapshot.observed import ObservedQuirks, observed_quirks
-from stnb.snapshot.scrub import DEFAULT_RULES, Scrubber, ScrubRule
+from stnb._snapshot.observed import ObservedQuirks, observed_quirks
+from stnb._snapshot.scrub import DEFAULT_RULES, Scrubber, ScrubRule
+from stnb.catalog import Catalog, Resource
+from stnb.catalog.model import PAGING_PARAMS as PAGING
+from stnb.catalog.quirks import first_page
+from stnb.errors import StnbError
+from stnb.sandbox.quirks import Quirks, documented_form
+from stnb.sandbox.snapshot import FORMAT, MANIFEST, PARENT, VERSION, file_name, records_frame
 
 __all__ = ["DEFAULT_MAX_RECORDS", "RELATIONS", "RecordSummary", "Relation", "record"]
 
@@ -105,10 +105,10 @@ def record(
 
     `quirks`: the known deviations the snapshot reproduces when served: a spec ("all", "none", "id,id"),
     or what a check observed: a `CheckResult`, its `to_dict()`, or the path of a `stnb check --json` file
-    (confirmed ones on, contradicted ones off, ones it could not see on; `stnb.snapshot.observed`).
+    (confirmed ones on, contradicted ones off, ones it could not see on; `stnb._snapshot.observed`).
     `reports` / `capacity`: record the Reporting API (`max_reports` reports, one data run each) and one
     capacity answer; None (default): when recording every resource (`resources` not given). Sub-lists
-    that need a parent id are recorded under at most `max_parents` parents (`stnb.snapshot.extras`)."""
+    that need a parent id are recorded under at most `max_parents` parents (`stnb._snapshot.extras`)."""
     if isinstance(max_records, bool) or not isinstance(max_records, int) or max_records < 1:
         raise ValueError(f"max_records must be a positive number of records, got {max_records!r}")
     for name, value in (("max_reports", max_reports), ("max_parents", max_parents)):

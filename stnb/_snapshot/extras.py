@@ -24,9 +24,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from stnb._snapshot.scrub import Scrubber
 from stnb.catalog import Catalog, Resource
 from stnb.errors import StnbError
-from stnb.snapshot.scrub import Scrubber
 
 __all__ = [
     "CAPACITY_DAYS",

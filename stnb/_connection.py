@@ -1,7 +1,7 @@
 """`Connection` / `AsyncConnection`: one tenant of one environment, addressed by catalog resource names.
 
 What `stnb.connect()` returns. Every method takes a catalog name (`"crm/customers"`, or `"customers"`
-when unique) and validates filters before sending anything (see `stnb.query`).
+when unique) and validates filters before sending anything (see `stnb._query`).
 
 `active`: when a resource supports it and the caller omits it, `active=True` is sent, which is what the
 live API applies when it is omitted, also on the lists whose documents say all records are returned by
@@ -30,23 +30,23 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import polars as pl
 
-from stnb import capacity
+from stnb import _capacity as capacity
 from stnb._checks import check_output_path, check_record_id
-from stnb.catalog import Catalog, Endpoint, Resource, load_catalog
-from stnb.clock import SYSTEM_CLOCK, Clock
-from stnb.errors import InvalidRequest, InvalidResponse
-from stnb.frames import ParquetSink, concat_frames, polars_schema, to_frame
-from stnb.paging import (
+from stnb._clock import SYSTEM_CLOCK, Clock
+from stnb._frames import ParquetSink, concat_frames, polars_schema, to_frame
+from stnb._paging import (
     DEFAULT_CONCURRENCY,
     AsyncExportCursor,
     AsyncPageIterator,
     ExportCursor,
     PageIterator,
 )
-from stnb.query import QueryParams, build_query, effective_active, split_path_params
+from stnb._query import QueryParams, build_query, effective_active, split_path_params
+from stnb.catalog import Catalog, Endpoint, Resource, load_catalog
+from stnb.errors import InvalidRequest, InvalidResponse
 
 if TYPE_CHECKING:
-    from stnb.client import AsyncClient, Client
+    from stnb._client import AsyncClient, Client
 
 _C = TypeVar("_C", bound="Client | AsyncClient")
 
@@ -410,7 +410,7 @@ class Connection(_Base["Client"]):
         skill_based_availability: bool = False,
     ) -> pl.DataFrame:
         """Dispatch capacity from `start` (clamped to now) to `end`, in queries of at most 14 days, as one
-        frame of availabilities (`stnb.capacity`)."""
+        frame of availabilities (`stnb._capacity`)."""
         bodies = self._capacity_queries(start, end, business_unit_ids, job_type_id, skill_based_availability)
         answers = [
             self.client.request_json("POST", capacity.CAPACITY_PATH, json=body, read_only=True)
@@ -419,7 +419,7 @@ class Connection(_Base["Client"]):
         return capacity.capacity_frame(answers)
 
     def request(self, method: str, path: str, **kwargs: Any) -> Any:
-        """The escape hatch: any call, parsed JSON back (`stnb.client.Client.request_json`)."""
+        """The escape hatch: any call, parsed JSON back (`stnb._client.Client.request_json`)."""
         return self.client.request_json(method, path, **kwargs)
 
     def to_parquet(
@@ -604,7 +604,7 @@ class AsyncConnection(_Base["AsyncClient"]):
         skill_based_availability: bool = False,
     ) -> pl.DataFrame:
         """Dispatch capacity from `start` (clamped to now) to `end`, in queries of at most 14 days, as one
-        frame of availabilities (`stnb.capacity`)."""
+        frame of availabilities (`stnb._capacity`)."""
         bodies = self._capacity_queries(start, end, business_unit_ids, job_type_id, skill_based_availability)
         answers = [
             await self.client.request_json("POST", capacity.CAPACITY_PATH, json=body, read_only=True)
@@ -737,6 +737,6 @@ def _id_key(fields: Mapping[str, Any]) -> str | None:
 def _checkpoint(value: Mapping[str, Any] | str | os.PathLike[str] | None) -> Mapping[str, Any] | None:
     if value is None or isinstance(value, Mapping):
         return value
-    from stnb.paging import load_checkpoint
+    from stnb._paging import load_checkpoint
 
     return load_checkpoint(value)
