@@ -274,6 +274,12 @@ class _BaseClient:
         template = "/" + path.strip().lstrip("/")
         if template == "/":
             raise InvalidRequest("path is empty", errors={"path": ["e.g. jpm/v2/tenant/{tenant}/jobs"]})
+        control = [c for c in template if ord(c) < 32 or ord(c) == 127]
+        if control:  # httpx2 refuses them in a URL (InvalidURL): say so before anything is sent
+            raise InvalidRequest(
+                f"path {path!r} contains the control character {control[0]!r}",
+                errors={"path": ["control characters cannot be sent in a URL"]},
+            )
         dots = [seg for seg in template.split("/") if _DOT_SEGMENT.fullmatch(seg)]
         if dots:
             raise InvalidRequest(

@@ -14,7 +14,8 @@ capacity, each bounded, scrubbed with the same rules (format: `stnb.sandbox.reco
   e-mails and phone numbers wherever they are.
 - Capacity: one query of `CAPACITY_DAYS` days from today's tenant-local midnight (within the live API's
   14-day window); technicians' names are scrubbed.
-Report data and capacity are POSTs that only read: allowed on a read-only environment.
+Report data and capacity are POSTs that only read: allowed on a read-only environment. A report "still
+running" (409) is asked again after a wait on the connection's clock (`stnb._snapshot.record`).
 """
 
 from __future__ import annotations

@@ -24,6 +24,7 @@ from typing import Any
 
 import polars as pl
 
+from stnb._clock import SYSTEM_CLOCK, Clock
 from stnb._connection import Connection
 from stnb._snapshot.extras import (
     DEFAULT_MAX_PARENTS,
@@ -37,7 +38,8 @@ from stnb._snapshot.scrub import DEFAULT_RULES, Scrubber, ScrubRule
 from stnb.catalog import Catalog, Resource
 from stnb.catalog.model import PAGING_PARAMS as PAGING
 from stnb.catalog.quirks import first_page
-from stnb.errors import StnbError
+from stnb.errors import Conflict, StnbError
+from stnb.reports.client import STILL_RUNNING_WAIT
 from stnb.sandbox.quirks import Quirks, documented_form
 from stnb.sandbox.snapshot import FORMAT, MANIFEST, PARENT, VERSION, file_name, records_frame
 
@@ -46,6 +48,7 @@ __all__ = ["DEFAULT_MAX_RECORDS", "RELATIONS", "RecordSummary", "Relation", "rec
 DEFAULT_MAX_RECORDS = 5000
 _PAGE_SIZE = 500
 _IDS_PER_CALL = 50  # the API's limit on `ids`
+_STILL_RUNNING_TRIES = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -310,6 +313,7 @@ def _bar(items: list[tuple[Resource, str]], progress: bool | None) -> Iterator[t
 class _Sampler:
     def __init__(self, conn: Connection, max_records: int) -> None:
         self.conn = conn
+        self.clock: Clock = getattr(conn, "_clock", None) or SYSTEM_CLOCK  # the connection's (a test's fake)
         self.max_records = max_records
         self.requests = 0
         self._asked: dict[tuple[str, str], set[Any]] = {}
@@ -324,11 +328,25 @@ class _Sampler:
     def post(
         self, path: str, body: Any, params: Mapping[str, Any], path_params: Mapping[str, Any] | None
     ) -> Any:
-        """A POST that only reads (report data, capacity): allowed on read-only environments, retried."""
-        self.requests += 1
-        return self.conn.request(
-            "POST", path.lstrip("/"), params=dict(params), json=body, path_params=path_params, read_only=True
-        )
+        """A POST that only reads (report data, capacity): allowed on read-only environments, retried; a
+        report "still running" (409) is asked again after STILL_RUNNING_WAIT seconds (times the refusals),
+        as `stnb.reports` does, up to `_STILL_RUNNING_TRIES` times."""
+        for attempt in range(1, _STILL_RUNNING_TRIES + 1):
+            self.requests += 1
+            try:
+                return self.conn.request(
+                    "POST",
+                    path.lstrip("/"),
+                    params=dict(params),
+                    json=body,
+                    path_params=path_params,
+                    read_only=True,
+                )
+            except Conflict as exc:
+                if "still running" not in (exc.title or "").lower() or attempt == _STILL_RUNNING_TRIES:
+                    raise
+                self.clock.sleep(STILL_RUNNING_WAIT * attempt)
+        raise AssertionError("unreachable")
 
     def sub_list(
         self,

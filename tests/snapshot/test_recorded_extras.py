@@ -14,6 +14,7 @@ import polars as pl
 import pytest
 
 import stnb
+from stnb._clock import FakeClock
 from stnb._snapshot import RecordSummary, Scrubber, record
 from stnb._snapshot.extras import report_cell_kind
 from stnb.cli.main import main
@@ -255,3 +256,33 @@ def test_the_cli_records_reports_and_capacity_and_bad_input(
         pytest.raises(ValueError, match="max_parents"),
     ):
         record(conn, tmp_path / "y.stnb", "crm/customers", max_parents=-1, progress=False)
+
+
+def test_a_report_still_running_is_asked_again_on_the_connection_s_clock(tmp_path: Path) -> None:
+    """The live API answers 409 while a big report runs: the recorder waits (on the injected clock, no real
+    sleep) and asks again, as `stnb.reports` does, instead of leaving the report out."""
+    clock = FakeClock()
+    origin = Sandbox(
+        seed=ORIGIN_SEED, quirks="report-still-running", report_runs_per_minute=FAST_REPORTS, clock=clock
+    )
+    refused: list[int] = []
+    origin.on_request = lambda seen: refused.append(seen.status) if seen.status == 409 else None
+    handle = serve_in_thread(origin, port=0)
+    try:
+        remote = RemoteSandbox(handle.url, ORIGIN_SEED)
+        with stnb.connect("production", sandbox=remote, progress=False, clock=clock) as conn:
+            summary = record(
+                conn,
+                tmp_path / "slow.stnb",
+                "settings/business-units",
+                max_records=30,
+                reports=True,
+                max_reports=40,
+                progress=False,
+            )
+    finally:
+        handle.stop()
+    assert refused, "no report was big enough to be still running"
+    assert not [n for n in summary.not_recorded if "run failed" in n["reason"]], summary.not_recorded
+    without_data = [n for n in summary.not_recorded if n["what"].endswith(" data")]
+    assert summary.report_runs == summary.reports - len(without_data) > 0
