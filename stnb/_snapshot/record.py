@@ -24,7 +24,7 @@ from typing import Any
 
 import polars as pl
 
-from stnb._clock import SYSTEM_CLOCK, Clock
+from stnb._clock import Clock
 from stnb._connection import Connection
 from stnb._snapshot.extras import (
     DEFAULT_MAX_PARENTS,
@@ -313,7 +313,7 @@ def _bar(items: list[tuple[Resource, str]], progress: bool | None) -> Iterator[t
 class _Sampler:
     def __init__(self, conn: Connection, max_records: int) -> None:
         self.conn = conn
-        self.clock: Clock = getattr(conn, "_clock", None) or SYSTEM_CLOCK  # the connection's (a test's fake)
+        self.clock: Clock = conn.clock  # the connection's (a test's fake)
         self.max_records = max_records
         self.requests = 0
         self._asked: dict[tuple[str, str], set[Any]] = {}
