@@ -75,6 +75,7 @@ _COLUMNS = (
     "example",
     "severity",
     "known",
+    "note",
 )
 
 
