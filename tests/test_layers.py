@@ -5,7 +5,11 @@ Each module of `stnb/` is read with `ast` (never imported). An *import* is any o
 - the same inside a function, a method or a conditional block (imports moved into functions still count),
 - `importlib.import_module("a.b")` (or `import_module(...)`) with a literal name, and its relative form
   `import_module(".b", __package__)`,
-- imports under `if TYPE_CHECKING:`: *type-only* imports.
+- imports under `if TYPE_CHECKING:`: *type-only* imports,
+- `import_module(f"stnb.widgets.{name}")`: an import of that package,
+- `import_module(name)` with a computed name: an import of every package module the calling module names
+  in a string constant (its name table: `_LAZY_NAMES` in the facade, `_COMMAND_MODULES` in the CLI). A
+  computed import in a module that names no module fails `test_every_dynamic_import_in_stnb_is_visible`.
 
 Type-only imports count for the layer direction: a lower layer that names an upper layer's type (even only
 for the type checker) knows about that layer, so the arrow is drawn and must point down. They do not count
@@ -140,6 +144,8 @@ class _Reader(ast.NodeVisitor):
         self.current = current
         self.is_package = is_package
         self.found: list[tuple[str, list[str], int, bool, str]] = []
+        self.dynamic: list[int] = []  # lines of import_module(<not a literal>)
+        self.strings: list[tuple[str, int]] = []  # every string constant, with its line
         self._depth = 0  # inside a function
         self._type_only = 0
 
@@ -180,7 +186,7 @@ class _Reader(ast.NodeVisitor):
     def visit_Call(self, node: ast.Call) -> None:
         func = node.func
         name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
-        if name == "import_module" and node.args:
+        if name in ("import_module", "__import__") and node.args:
             first = node.args[0]
             if isinstance(first, ast.Constant) and isinstance(first.value, str):
                 target = first.value
@@ -188,17 +194,44 @@ class _Reader(ast.NodeVisitor):
                     level = len(target) - len(target.lstrip("."))
                     target = _absolute(target.lstrip(".") or None, level, self.current, self.is_package)
                 self.found.append((target, [], node.lineno, self._type_only > 0, "importlib"))
+            elif (
+                isinstance(first, ast.JoinedStr)
+                and first.values
+                and isinstance(first.values[0], ast.Constant)
+                and str(first.values[0].value).count(".")
+            ):  # f"stnb.widgets.{name}": somewhere in that package
+                prefix = str(first.values[0].value).rsplit(".", 1)[0]
+                self.found.append((prefix, [], node.lineno, self._type_only > 0, "importlib, f-string"))
+            else:
+                self.dynamic.append(node.lineno)
         self.generic_visit(node)
 
+    def visit_Constant(self, node: ast.Constant) -> None:
+        if isinstance(node.value, str):
+            self.strings.append((node.value, node.lineno))
 
-def read_imports(package_dir: Path, package: str) -> list[Import]:
-    """Every import of a package module by a package module."""
+
+def _read(package_dir: Path, package: str) -> Iterator[tuple[str, _Reader, dict[str, Path]]]:
     modules = module_names(package_dir, package)
-    imports: list[Import] = []
     for name, path in modules.items():
         reader = _Reader(name, path.name == "__init__.py")
         reader.visit(ast.parse(path.read_text(encoding="utf-8"), filename=str(path)))
-        for base, names, line, type_only, how in reader.found:
+        yield name, reader, modules
+
+
+def read_imports(package_dir: Path, package: str) -> list[Import]:
+    """Every import of a package module by a package module.
+
+    A module that calls `import_module` with a computed name (`for name in _COMMAND_MODULES`) imports every
+    package module its string constants name: its name table is read as the imports it may make."""
+    imports: list[Import] = []
+    for name, reader, modules in _read(package_dir, package):
+        found = list(reader.found)
+        if reader.dynamic:
+            found += [(text, [], line, False, "importlib, name table") for text, line in reader.strings]
+        for base, names, line, type_only, how in found:
+            if how == "importlib, name table" and base not in modules:
+                continue  # only strings that are module names
             # `from a import b` imports the module a.b when there is one, else a name defined in a.
             targets = [f"{base}.{n}" for n in names if f"{base}.{n}" in modules] or [base]
             if names and len(targets) < len(names) and targets[0] != base:
@@ -209,6 +242,17 @@ def read_imports(package_dir: Path, package: str) -> list[Import]:
                 if target in modules and target != name:
                     imports.append(Import(name, target, line, type_only, how))
     return imports
+
+
+def hidden_imports(package_dir: Path, package: str) -> list[str]:
+    """`import_module(<computed name>)` calls the reader cannot resolve: the module names no package module
+    in a string constant, so where the call leads is invisible to the layer check."""
+    hidden = []
+    for name, reader, modules in _read(package_dir, package):
+        named = [text for text, _ in reader.strings if text in modules and text != name]
+        if reader.dynamic and not named:
+            hidden += [f"{name}:{line} imports a computed module name" for line in reader.dynamic]
+    return hidden
 
 
 def layer_of(module: str, layers: dict[str, tuple[str, ...]]) -> str:
@@ -347,6 +391,11 @@ def test_no_import_in_stnb_points_up(stnb_imports: list[Import]) -> None:
     assert not problems, _report("imports point up a layer (see docs/ARCHITECTURE.md)", problems)
 
 
+def test_every_dynamic_import_in_stnb_is_visible() -> None:
+    problems = hidden_imports(PACKAGE_DIR, "stnb")
+    assert not problems, _report("imports the layer check cannot see (name the module literally)", problems)
+
+
 def test_no_import_cycle_in_stnb(stnb_imports: list[Import]) -> None:
     problems = cycles(stnb_imports)
     assert not problems, _report("import cycles", problems)
@@ -358,6 +407,9 @@ def test_the_reader_sees_the_imports_stnb_is_known_to_use(stnb_imports: list[Imp
     assert ("stnb._client", "stnb.errors", "module level") in edges
     assert any(s == "stnb" and h == "TYPE_CHECKING" for s, _, h in edges)
     assert any(h == "in a function" for _, _, h in edges)
+    assert ("stnb.cli.main", "stnb.cli.check", "importlib, name table") in edges  # `_COMMAND_MODULES`
+    assert ("stnb.widgets", "stnb.widgets", "importlib, f-string") not in edges  # no self-edge
+    assert ("stnb", "stnb.pages.comparison", "importlib, name table") in edges  # `_LAZY_NAMES`
 
 
 def architecture_picture(text: str) -> dict[str, set[str]]:
@@ -480,6 +532,37 @@ def test_the_checker_passes_a_package_that_keeps_its_layers(tmp_path: Path) -> N
     forbidden, restricted = frozenset({("side", "mid")}), {"side": frozenset({"low"})}
     assert upward(imports, SYNTHETIC_LAYERS, SYNTHETIC_RANK, forbidden, restricted) == []
     assert cycles(imports) == []
+
+
+def test_the_checker_reads_name_tables_and_names_hidden_imports(tmp_path: Path) -> None:
+    files = {
+        "__init__.py": "",
+        "base.py": """
+            import importlib
+
+            _PLUGINS = ("demo.top",)  # read as the imports the loop below may make
+
+            def load():
+                return [importlib.import_module(name) for name in _PLUGINS]
+        """,
+        "mid/__init__.py": "",
+        "mid/one.py": """
+            import importlib
+
+            def load(name):
+                return importlib.import_module(name)  # where to? nothing here says
+        """,
+        "mid/two.py": "",
+        "top.py": "",
+        "side.py": "",
+        "sneaky.py": "",
+    }
+    package = _write(tmp_path, files)
+    imports = read_imports(package, "demo")
+    assert upward(imports, SYNTHETIC_LAYERS, SYNTHETIC_RANK) == [
+        "demo.base:4 imports demo.top (importlib, name table): low -> high points up"
+    ]
+    assert hidden_imports(package, "demo") == ["demo.mid.one:5 imports a computed module name"]
 
 
 def test_a_module_outside_the_table_is_named(tmp_path: Path) -> None:
