@@ -42,6 +42,16 @@ def test_the_readme_names_no_internal_module() -> None:
     assert re.findall(r"\bstnb\._[a-z]\w*", README.read_text(encoding="utf-8")) == []
 
 
+def test_the_notebooks_name_no_internal_module() -> None:
+    """Notebooks teach the public vocabulary too: no `stnb._x` in their code or text."""
+    notebooks = sorted((README.parent / "notebooks").glob("*.ipynb"))
+    assert notebooks
+    for notebook in notebooks:
+        cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+        text = "".join("".join(cell["source"]) for cell in cells)
+        assert re.findall(r"\bstnb\._[a-z]\w*", text) == [], notebook.name
+
+
 def test_submodules_named_in_the_readme_are_reachable_after_import_stnb() -> None:
     names = readme_submodules()
     result = subprocess.run(
