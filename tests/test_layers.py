@@ -434,6 +434,18 @@ def test_docs_architecture_draws_the_same_layers() -> None:
     assert architecture_picture(text) == {layer: set(entries) for layer, entries in LAYERS.items()}
 
 
+def test_docs_architecture_newcomers_path_names_modules_that_exist() -> None:
+    """Every module or folder the behaviour -> module table names exists (the path stays one hop long)."""
+    root = PACKAGE_DIR.parent
+    text = (root / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    table = text.split("## A newcomer's path", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in table.splitlines() if line.startswith("| ") and "`stnb/" in line]
+    assert len(rows) >= 25
+    named = [path for row in rows for path in re.findall(r"`(stnb/[\w/.<>]+)`", row.rsplit(" | ", 1)[1])]
+    missing = [path for path in named if "<" not in path and not (root / path).exists()]
+    assert missing == [], f"docs/ARCHITECTURE.md names modules that do not exist: {missing}"
+
+
 # --- the checker on a synthetic package ----------------------------------------------------------------
 
 SYNTHETIC = {
