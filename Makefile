@@ -10,7 +10,9 @@ $(STAMP): pyproject.toml requirements.lock
 	@command -v $(PY) >/dev/null 2>&1 || { echo "need $(PY) on PATH (or make PY=python3)"; exit 1; }
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check uv==0.13.9
-	$(BIN)/uv pip install -q --python $(BIN)/python -r requirements.lock
+	# Bytecode compiled now, as pip does by default (uv does not): a kernel or server that starts later
+	# never compiles its imports (twice as slow, and every time where PYTHONDONTWRITEBYTECODE is set).
+	$(BIN)/uv pip install -q --compile-bytecode --python $(BIN)/python -r requirements.lock
 	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
 	touch $(STAMP)
 
@@ -37,7 +39,7 @@ test-unit: $(STAMP)
 
 # Serially (never in parallel: tooling-notes), each cell within 60 s, on a throwaway usage ledger.
 test-notebooks: $(STAMP)
-	STNB_LEDGER=$${STNB_LEDGER:-$$(mktemp -d)/usage.sqlite3} \
+	STNB_LEDGER=$${STNB_LEDGER:-$$(mktemp -d)/usage.sqlite3} STNB_CACHE_DIR=$${STNB_CACHE_DIR:-$$(mktemp -d)} \
 	  $(BIN)/python -m pytest -p nbmake --nbmake --nbmake-timeout=60 --durations=10 notebooks/
 
 test-browser: $(STAMP) chromium

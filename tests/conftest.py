@@ -1,4 +1,4 @@
-"""Suite-wide settings: tests never write to the user's real usage ledger or read their credentials."""
+"""Suite-wide settings: tests never write to the user's real usage ledger or cache, or read their credentials."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pytest
 _LEDGER_DIR = Path(tempfile.mkdtemp(prefix="stnb-test-ledger-"))
 os.environ.setdefault("STNB_LEDGER", str(_LEDGER_DIR / "usage.sqlite3"))
 os.environ.setdefault("STNB_PROFILES", str(_LEDGER_DIR / "no-profiles.toml"))
+os.environ.setdefault("STNB_CACHE_DIR", str(_LEDGER_DIR / "cache"))  # the demo usage's cached frames
 
 
 @pytest.fixture

@@ -18,7 +18,8 @@ import polars as pl
 
 from stnb.charts import usage as usage_charts
 from stnb.charts.explore import group_lines
-from stnb.usage import analytics, build_demo_usage, import_portal_reports, read_ledger
+from stnb.usage import analytics, import_portal_reports, read_ledger
+from stnb.usage.demo_cache import demo_frames
 from stnb.usage.events import name_tenants, tenant_label, tenant_names, usage_events
 from stnb.usage.report import anomaly_table_html, build_report, summary_table_html
 from stnb.usage.summary import app_summary
@@ -161,16 +162,29 @@ class UsageDashboard:
         ledger: PathLike | None = None,
         demo_dir: PathLike = "output/demo-usage",
         output_dir: PathLike = "output",
+        ready_file: PathLike | None = None,
     ) -> UsageDashboard:
-        """Read portal CSVs and/or a ledger file; with neither, build the sandbox demo usage in `demo_dir`."""
-        if portal is None and ledger is None:
-            demo = build_demo_usage(Path(demo_dir), reuse=True)
-            portal, ledger = demo.portal_dir, demo.ledger_path
-        return cls(
-            portal=import_portal_reports(portal) if portal is not None else None,
-            ledger=read_ledger(ledger) if ledger is not None else None,
-            output_dir=output_dir,
-        )
+        """Read portal CSVs and/or a ledger file; with neither, the sandbox's demo usage (built in
+        `demo_dir` the first time, then read from stnb's cache: `stnb.usage.demo_cache`).
+
+        `ready_file`: a file written once the dashboard has drawn ("ready"), or has failed to load
+        ("error: ..."); `stnb dashboard` waits for it before it prints the page's address.
+        """
+        try:
+            if portal is None and ledger is None:
+                demo = demo_frames(demo_dir)
+                dashboard = cls(portal=demo.portal, ledger=demo.ledger, output_dir=output_dir)
+            else:
+                dashboard = cls(
+                    portal=import_portal_reports(portal) if portal is not None else None,
+                    ledger=read_ledger(ledger) if ledger is not None else None,
+                    output_dir=output_dir,
+                )
+        except Exception as exc:
+            _signal(ready_file, f"error: {exc}")
+            raise
+        _signal(ready_file, "ready")
+        return dashboard
 
     # -- selection ---------------------------------------------------------------------------------
 
@@ -318,6 +332,19 @@ class UsageDashboard:
         href = text_html(_relative(written).as_posix())
         self.exported.value = f'report written: <a href="{href}" target="_blank">{href}</a>'
         return written
+
+
+def _signal(ready_file: PathLike | None, state: str) -> None:
+    """Write `state` to `ready_file` (whole: a reader never sees half of it); nobody waiting is fine."""
+    if ready_file is None:
+        return
+    target = Path(ready_file)
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        partial.write_text(" ".join(state.split()) + "\n", encoding="utf-8")
+        partial.replace(target)
+    except OSError:
+        pass  # the server that asked is gone (a refilled kernel after `stnb dashboard` stopped)
 
 
 def _label_of(column: str) -> str:
