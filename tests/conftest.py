@@ -1,4 +1,4 @@
-"""Suite-wide settings: tests never write to the user's real usage ledger or cache, or read their credentials."""
+"""Suite-wide settings: tests never write to the user's real usage ledger or cache, nor read credentials."""
 
 from __future__ import annotations
 

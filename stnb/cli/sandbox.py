@@ -9,6 +9,7 @@ import sys
 import threading
 from typing import Any, TextIO
 
+from stnb._text import plural
 from stnb.attempts import app_fingerprint
 from stnb.cli.common import bounded_float, bounded_int
 from stnb.config import mask_client_id
@@ -152,9 +153,9 @@ def _record(args: argparse.Namespace) -> int:
         conn.close()
     total = sum(n for kinds in summary.rows.values() for n in kinds.values())
     print(
-        f"wrote {summary.path}: {total} records of {len(summary.rows)} resources "
-        f"in {summary.requests} requests; "
-        f"{summary.scrubbed} personal values scrubbed"
+        f"wrote {summary.path}: {plural(total, 'record')} of {plural(len(summary.rows), 'resource')} "
+        f"in {plural(summary.requests, 'request')}; "
+        f"{plural(summary.scrubbed, 'personal value')} scrubbed"
     )
     print(f"serve it: stnb sandbox serve --snapshot {summary.path}  (or STNB_SANDBOX={summary.path})")
     return 0

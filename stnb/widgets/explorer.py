@@ -20,6 +20,7 @@ from typing import Any
 import ipywidgets as widgets
 import polars as pl
 
+from stnb._text import plural
 from stnb.catalog import Catalog, Resource
 from stnb.charts.explore import completeness_chart, frame_profile
 from stnb.clock import Clock
@@ -279,8 +280,9 @@ class ResourceExplorer:
         notes = "".join(f"<div>⚠ {text_html(w)}</div>" for w in result.warnings)
         origin = origin_html(result.env, result.tenant, result.sandbox)
         self.status.value = (
-            f"<div><b>{frame.height:,} rows × {frame.width} columns</b> of {text_html(result.resource)} "
-            f"in {result.pages} pages, {result.seconds:.1f} s · {origin}"
+            f"<div><b>{plural(frame.height, 'row')} × {plural(frame.width, 'column')}</b> of "
+            f"{text_html(result.resource)} in {plural(result.pages, 'page')}, {result.seconds:.1f} s"
+            f" · {origin}"
             f"</div><div style='font-size:12px'>filters: {text_html(sent)}"
             f"{' · ' + text_html(dates) if dates else ''}</div>{notes}"
         )

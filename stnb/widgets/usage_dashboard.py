@@ -16,6 +16,7 @@ from typing import Any
 import ipywidgets as widgets
 import polars as pl
 
+from stnb._text import plural
 from stnb.charts import usage as usage_charts
 from stnb.charts.explore import group_lines
 from stnb.usage import analytics, import_portal_reports, read_ledger
@@ -257,7 +258,7 @@ class UsageDashboard:
         apps = events.get_column("app").drop_nulls().n_unique()
         tenants = events.get_column("tenant").drop_nulls().n_unique()
         span = f"{self.start.value or '…'} – {self.end.value or '…'}"
-        return f"{self.source.value} · {envs} · {apps} apps · {tenants} tenants · {span}"
+        return f"{self.source.value} · {envs} · {plural(apps, 'app')} · {plural(tenants, 'tenant')} · {span}"
 
     def refresh(self) -> None:
         """Redraw the charts and tables for the current choices (in place)."""
