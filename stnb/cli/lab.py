@@ -35,6 +35,7 @@ __all__ = [
     "find_notebooks_dir",
     "free_port",
     "lab_command",
+    "lab_environment",
     "lab_url",
     "register",
     "voila_command",
@@ -45,6 +46,10 @@ WELCOME_NOTEBOOK = "00_welcome.ipynb"
 DASHBOARDS = {"usage": "usage_dashboard.ipynb"}
 DASHBOARD_TEMPLATE = "stnb"  # cli/share/voila/templates/stnb: the lab page, nothing from a CDN
 SHARE_DIR = Path(__file__).parent / "share"
+# On JUPYTER_CONFIG_PATH for `stnb lab`: labconfig/page_config.json disables JupyterLab's announcements
+# plugin, whose "Would you like to get notified about official Jupyter news?" pop-up covers a corner of
+# every page until answered (`--LabApp.news_url=None` stops the fetching, not the question).
+LAB_CONFIG_DIR = SHARE_DIR / "jupyter-config"
 # The usage dashboard notebook reads its sources from these (set by `stnb dashboard usage --portal/--ledger`),
 # and writes READY_ENV's file once its preheated kernel has drawn the dashboard.
 PORTAL_ENV, LEDGER_ENV, READY_ENV = "STNB_DASHBOARD_PORTAL", "STNB_DASHBOARD_LEDGER", "STNB_DASHBOARD_READY"
@@ -129,6 +134,15 @@ def lab_command(notebooks: Path, port: int, *, open_browser: bool, token: str | 
 
 def _is_root() -> bool:
     return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def lab_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """`environ` (default: this process's) with stnb's lab config first on JUPYTER_CONFIG_PATH (no news
+    pop-up); the user's own Jupyter config is still read after it."""
+    env = dict(os.environ if environ is None else environ)
+    paths = [str(LAB_CONFIG_DIR), *filter(None, env.get("JUPYTER_CONFIG_PATH", "").split(os.pathsep))]
+    env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(paths)
+    return env
 
 
 def lab_url(port: int, token: str) -> str:
@@ -239,7 +253,8 @@ def _run_lab(args: argparse.Namespace) -> int:
     token = os.environ.get("JUPYTER_TOKEN") or secrets.token_hex(24)  # Jupyter's own variable still wins
     print(credential_summary(env_file=notebooks / ".env"))
     print(f"JupyterLab (notebooks in {notebooks}); Ctrl-C twice stops it. Open:\n    {lab_url(port, token)}")
-    return _serve(lab_command(notebooks, port, open_browser=not args.no_browser, token=token))
+    command = lab_command(notebooks, port, open_browser=not args.no_browser, token=token)
+    return _serve(command, env=lab_environment())
 
 
 def _run_dashboard(args: argparse.Namespace) -> int:

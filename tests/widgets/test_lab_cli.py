@@ -252,6 +252,15 @@ def test_lab_opens_logged_in_without_news_or_update_checks(notebooks_dir: Path) 
     assert lab_url(9123, "abc123") == f"http://127.0.0.1:9123/lab/tree/{WELCOME_NOTEBOOK}?token=abc123"
 
 
+def test_stnb_lab_disables_the_news_question_and_keeps_the_users_jupyter_config() -> None:
+    from stnb.cli.lab import LAB_CONFIG_DIR, lab_environment
+
+    env = lab_environment({"JUPYTER_CONFIG_PATH": "/mine"})
+    assert env["JUPYTER_CONFIG_PATH"].split(os.pathsep) == [str(LAB_CONFIG_DIR), "/mine"]
+    config = json.loads((LAB_CONFIG_DIR / "labconfig" / "page_config.json").read_text())
+    assert config == {"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}}
+
+
 def test_the_dashboard_server_is_quiet_and_refills_its_kernel_after_the_page_drew(tmp_path: Path) -> None:
     command = voila_command(tmp_path / DASHBOARDS["usage"], 9124, open_browser=True)
     assert "--Voila.log_level=ERROR" in command  # Voila's own "running at" address comes before ready
