@@ -54,6 +54,8 @@ LAB_CONFIG_DIR = SHARE_DIR / "jupyter-config"
 # and writes READY_ENV's file once its preheated kernel has drawn the dashboard.
 PORTAL_ENV, LEDGER_ENV, READY_ENV = "STNB_DASHBOARD_PORTAL", "STNB_DASHBOARD_LEDGER", "STNB_DASHBOARD_READY"
 HOST = "127.0.0.1"
+# Servers run as `python -m MODULE` would, without an import that costs them a second (see cli/_server.py).
+SERVER = (sys.executable, "-m", "stnb.cli._server")
 _STOP_TIMEOUT_S = 10.0
 # Past this, `stnb dashboard` prints the address anyway (the page then shows Voila's own progress).
 READY_TIMEOUT_S = 120.0
@@ -113,8 +115,7 @@ def lab_command(notebooks: Path, port: int, *, open_browser: bool, token: str | 
     pop-up and no update check (both fetch from the internet). `token`: the login token (printed by
     `stnb lab` in the URL that opens the lab); None keeps Jupyter's own."""
     command = [
-        sys.executable,
-        "-m",
+        *SERVER,
         "jupyterlab",
         f"--ServerApp.root_dir={notebooks}",
         f"--ServerApp.ip={HOST}",
@@ -154,8 +155,7 @@ def voila_command(notebook: Path, port: int, *, open_browser: bool) -> list[str]
     """The Voila command line: one notebook, sources hidden, tracebacks not sent to the page, stnb's page
     template (nothing from a CDN; run it with `dashboard_environment()` so Voila finds the template)."""
     command = [
-        sys.executable,
-        "-m",
+        *SERVER,
         "voila",
         str(notebook),
         f"--Voila.ip={HOST}",

@@ -63,7 +63,7 @@ def test_parser_knows_lab_and_dashboard() -> None:
 
 def test_lab_command_roots_jupyterlab_at_the_notebooks_on_loopback(notebooks_dir: Path) -> None:
     command = lab_command(notebooks_dir, 9123, open_browser=False)
-    assert command[:3] == [sys.executable, "-m", "jupyterlab"]
+    assert command[:4] == [sys.executable, "-m", "stnb.cli._server", "jupyterlab"]
     assert f"--ServerApp.root_dir={notebooks_dir}" in command
     assert "--ServerApp.ip=127.0.0.1" in command
     assert "--ServerApp.port=9123" in command
@@ -75,7 +75,7 @@ def test_lab_command_roots_jupyterlab_at_the_notebooks_on_loopback(notebooks_dir
 def test_voila_command_hides_code_and_tracebacks(tmp_path: Path) -> None:
     notebook = tmp_path / DASHBOARDS["usage"]
     command = voila_command(notebook, 9124, open_browser=True)
-    assert command[:4] == [sys.executable, "-m", "voila", str(notebook)]
+    assert command[:5] == [sys.executable, "-m", "stnb.cli._server", "voila", str(notebook)]
     assert {"--Voila.ip=127.0.0.1", "--port=9124", "--strip_sources=True", "--show_tracebacks=False"} <= set(
         command
     )
@@ -250,6 +250,22 @@ def test_lab_opens_logged_in_without_news_or_update_checks(notebooks_dir: Path) 
     assert "--LabApp.news_url=None" in command  # no news pop-up, nothing fetched
     assert any(c.endswith("NeverCheckForUpdate") for c in command)
     assert lab_url(9123, "abc123") == f"http://127.0.0.1:9123/lab/tree/{WELCOME_NOTEBOOK}?token=abc123"
+
+
+def test_servers_run_as_python_m_would_without_the_iri_format_checker(tmp_path: Path) -> None:
+    (tmp_path / "probe").mkdir()
+    (tmp_path / "probe" / "__main__.py").write_text(
+        "import sys\n"
+        "import jsonschema\n"
+        "print(sys.argv[1:], 'iri' in jsonschema.Draft7Validator.FORMAT_CHECKER.checkers)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    run = [sys.executable, "-m", "stnb.cli._server", "probe", "--flag=1"]
+    done = subprocess.run(run, capture_output=True, text=True, env=env, check=True)
+    assert done.stdout.strip() == "['--flag=1'] False"  # the module's own arguments; no iri checker
+    plain = [sys.executable, "-m", "probe", "--flag=1"]
+    as_usual = subprocess.run(plain, capture_output=True, text=True, env=env, check=True)
+    assert as_usual.stdout.strip() == "['--flag=1'] True"  # what the runner saves the server
 
 
 def test_stnb_lab_disables_the_news_question_and_keeps_the_users_jupyter_config() -> None:
