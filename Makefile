@@ -6,12 +6,14 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install lab test test-unit test-notebooks test-browser lint lock bench chromium clean
 
-$(STAMP): pyproject.toml requirements.lock
+$(BIN)/uv:
 	@command -v $(PY) >/dev/null 2>&1 || { echo "need $(PY) on PATH (or make PY=python3)"; exit 1; }
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check uv==0.13.9
-	# Bytecode compiled now, as pip does by default (uv does not): a kernel or server that starts later
-	# never compiles its imports (twice as slow, and every time where PYTHONDONTWRITEBYTECODE is set).
+
+# Bytecode compiled at install, as pip does by default (uv does not): a kernel or server that starts
+# later never compiles its imports (twice as slow, and every time where PYTHONDONTWRITEBYTECODE is set).
+$(STAMP): pyproject.toml requirements.lock $(BIN)/uv
 	$(BIN)/uv pip install -q --compile-bytecode --python $(BIN)/python -r requirements.lock
 	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
 	touch $(STAMP)
@@ -51,8 +53,8 @@ bench: $(STAMP)
 	failed=; for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b || failed="$$failed $$b"; done; \
 	if [ -n "$$failed" ]; then echo "targets missed:$$failed"; exit 1; fi
 
-lock:
-	uv pip compile pyproject.toml --extra dev --python-version 3.11 \
+lock: $(BIN)/uv
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 \
 	  --python-platform x86_64-unknown-linux-gnu -o requirements.lock
 
 clean:

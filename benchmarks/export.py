@@ -46,7 +46,7 @@ def child_export(url: str, seed: int, out: str) -> None:
     """In a fresh process: one export to Parquet; prints rows, seconds and memory as JSON."""
     import polars as pl
 
-    from stnb.connect import connect
+    from stnb._connect import connect
     from stnb.sandbox.remote import RemoteSandbox
 
     with connect("integration", sandbox=RemoteSandbox(url, seed), progress=False) as st:
@@ -115,7 +115,7 @@ def memory_part(small: float, big: float, quirks: str) -> bool:
 
 
 def throughput_part(scale: float, runs: int, quirks: str) -> bool:
-    from stnb.connect import connect
+    from stnb._connect import connect
 
     print(
         f"\n== export vs list throughput: {RESOURCE}, scale {scale:g}, no latency, no rate limit, "

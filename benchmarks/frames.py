@@ -4,7 +4,7 @@ For each of `jpm/jobs`, `crm/customers` and `accounting/invoices`, ten 500-recor
 sandbox sends them (bytes). Each way starts from those bytes and ends with the same typing: UTC datetimes,
 decimal money, nullable integers, and nested lists of objects as typed values.
 
-- stnb: `stnb._json.loads` (msgspec) per page, then `stnb.frames.to_frame` on the records (as a pull does).
+- stnb: `stnb._json.loads` (msgspec) per page, then `stnb._frames.to_frame` on the records (as a pull does).
 - pandas: `json.loads`, `pandas.json_normalize`, then the casts: `to_datetime(utc=True)` for datetimes,
   `Decimal` for money, `Int64` for integers, and every list of objects (invoice items...) as a child table
   (`json_normalize(record_path=...)` with the parent id) with the same casts.
@@ -31,7 +31,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import msgspec
 import pandas as pd  # type: ignore[import-untyped]
 import polars as pl
@@ -40,9 +40,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from support.served import best_interleaved
 
+from stnb._frames import polars_dtype, to_frame
 from stnb._json import loads
 from stnb.catalog import FieldType, load_catalog
-from stnb.frames import polars_dtype, to_frame
 from stnb.sandbox import Sandbox
 
 try:
@@ -60,7 +60,7 @@ _PARSED = ("datetime", "date", "money", "decimal_string")
 def page_bytes(sandbox: Sandbox, resource: str, filters: dict[str, str]) -> list[bytes]:
     endpoint = load_catalog().resolve(resource).endpoint("list")
     creds = sandbox.credentials["integration"]
-    with httpx.Client(base_url=sandbox.url, transport=sandbox.transport()) as http:
+    with httpx2.Client(base_url=sandbox.url, transport=sandbox.transport()) as http:
         form = {
             "grant_type": "client_credentials",
             "client_id": creds.client_id,

@@ -3,7 +3,7 @@
 Part `pull`: the sandbox enforces 60 requests/s per app and tenant and adds 50 ms latency per request
 (both passed explicitly). `Connection.pages` pulls at least 600 pages of `jpm/jobs` (concurrent pages,
 paced by the client). Printed: achieved requests/s as a fraction of the 60/s bound (target >= 0.9, no
-failed attempt), and the speedup over a naive sequential httpx loop. servicepytan, where it is installed,
+failed attempt), and the speedup over a naive sequential httpx2 loop. servicepytan, where it is installed,
 is compared at the same page size (target >= 5x); it is not a dependency, so otherwise that line says so.
 
 Part `pagesize`: the same limits; all of `jpm/jobs` (10,030 records) with pageSize 5000 and with pageSize
@@ -26,15 +26,15 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from support.served import serve, warm
 
-from stnb.attempts import Attempt, add_observer, remove_observer
-from stnb.connect import connect
-from stnb.connection import Connection
+from stnb._attempts import Attempt, add_observer, remove_observer
+from stnb._connect import connect
+from stnb._connection import Connection
 
 RATE_BOUND = 60.0
 LATENCY_MS = 50.0
@@ -84,8 +84,8 @@ def pull_pages(st: Connection, page_size: int) -> tuple[int, int, float, Attempt
 
 
 def naive_loop(url: str, creds: Any, page_size: int, pages: int) -> tuple[int, float]:
-    """What people write first: one httpx client, one page after another; returns (pages, seconds)."""
-    with httpx.Client(base_url=url, timeout=30.0) as http:
+    """What people write first: one httpx2 client, one page after another; returns (pages, seconds)."""
+    with httpx2.Client(base_url=url, timeout=30.0) as http:
         token = http.post(
             "/connect/token",
             data={
@@ -137,7 +137,7 @@ def pull_part(quirks: str) -> bool:
             naive_pages, naive_seconds = naive_loop(served.url, creds, page_size, NAIVE_PAGES)
             naive_rate = naive_pages / naive_seconds
             print(
-                f"naive sequential httpx loop: {naive_rate:.1f} requests/s over {naive_pages} pages; "
+                f"naive sequential httpx2 loop: {naive_rate:.1f} requests/s over {naive_pages} pages; "
                 f"speedup {rate / naive_rate:.2f}x"
             )
     if importlib.util.find_spec("servicepytan") is None:

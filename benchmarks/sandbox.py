@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from queue import Empty
 from typing import Any
 
-import httpx
+import httpx2
 
 from stnb.sandbox import LIVE_LATENCY, Sandbox
 from stnb.sandbox.server import serve_in_thread
@@ -50,9 +50,9 @@ BASELINE: dict[tuple[str, float], tuple[float, float]] = {
 
 def _client(
     sandbox: Sandbox, base_url: str, transport: Any | None
-) -> tuple[httpx.Client, dict[str, str], str]:
+) -> tuple[httpx2.Client, dict[str, str], str]:
     creds = sandbox.credentials["integration"]
-    client = httpx.Client(base_url=base_url, transport=transport, timeout=60.0)
+    client = httpx2.Client(base_url=base_url, transport=transport, timeout=60.0)
     form = {
         "grant_type": "client_credentials",
         "client_id": creds.client_id,
@@ -64,7 +64,7 @@ def _client(
 
 
 def _throughput(
-    client: httpx.Client, headers: dict[str, str], path: str, size: int, seconds: float
+    client: httpx2.Client, headers: dict[str, str], path: str, size: int, seconds: float
 ) -> tuple[float, float]:
     """(requests/s, MB/s) fetching pages of `size` records for about `seconds`."""
     pages = max(1, 9000 // size)

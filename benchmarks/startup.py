@@ -1,7 +1,7 @@
 """Start-up: whole processes, measured interleaved (best of `--runs`) so machine load hits all alike.
 
-Targets: `stnb --help` and `stnb resources` each <= 1.5x `python -c "import httpx"`; `import stnb` <= 1.1x
-`import polars`. Also printed (no target): `from stnb import Connection`, which loads polars and httpx,
+Targets: `stnb --help` and `stnb resources` each <= 1.5x `python -c "import httpx2"`; `import stnb` <= 1.1x
+`import polars`. Also printed (no target): `from stnb import Connection`, which loads polars and httpx2,
 against importing those two directly: what the first real use pays.
 
 Run: `.venv/bin/python benchmarks/startup.py [--runs 7]`.
@@ -20,17 +20,17 @@ BIN = Path(sys.executable).parent
 STNB = str(BIN / "stnb")
 PY = sys.executable
 COMMANDS = {
-    "import httpx": [PY, "-c", "import httpx"],
+    "import httpx2": [PY, "-c", "import httpx2"],
     "stnb --help": [STNB, "--help"],
     "stnb resources": [STNB, "resources"],
     "import polars": [PY, "-c", "import polars"],
     "import stnb": [PY, "-c", "import stnb"],
-    "import polars, httpx": [PY, "-c", "import polars, httpx"],
+    "import polars, httpx2": [PY, "-c", "import polars, httpx2"],
     "from stnb import Connection": [PY, "-c", "from stnb import Connection"],
 }
 TARGETS = (
-    ("stnb --help", "import httpx", 1.5),
-    ("stnb resources", "import httpx", 1.5),
+    ("stnb --help", "import httpx2", 1.5),
+    ("stnb resources", "import httpx2", 1.5),
     ("import stnb", "import polars", 1.1),
 )
 
@@ -55,9 +55,9 @@ def main() -> int:
         met = ratio <= target
         ok &= met
         print(f"{name} / {baseline} = {ratio:.2f}x (target <= {target}x) -> {'met' if met else 'MISSED'}")
-    first_use = best["from stnb import Connection"] / best["import polars, httpx"]
+    first_use = best["from stnb import Connection"] / best["import polars, httpx2"]
     print(
-        f"from stnb import Connection / import polars, httpx = {first_use:.2f}x (first real use; no target)"
+        f"from stnb import Connection / import polars, httpx2 = {first_use:.2f}x (first real use; no target)"
     )
     return 0 if ok else 1
 

@@ -33,7 +33,7 @@ import polars as pl
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from stnb.attempts import Attempt, app_fingerprint  # noqa: E402
+from stnb._attempts import Attempt, app_fingerprint  # noqa: E402
 from stnb.usage.columns import LEDGER_SCHEMA  # noqa: E402
 from stnb.usage.store import ensure_schema  # noqa: E402
 
@@ -67,7 +67,7 @@ def _attempt() -> Attempt:
 def ledger_overhead(calls: int, folder: Path) -> dict[str, float]:
     """Per-call cost of recording, and round trips with and without the ledger (interleaved, paired)."""
     import stnb
-    from stnb.attempts import add_observer, remove_observer
+    from stnb._attempts import add_observer, remove_observer
     from stnb.sandbox import Sandbox
     from stnb.usage.ledger import UsageLedger
 

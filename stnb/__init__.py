@@ -4,24 +4,44 @@ import stnb
 st = stnb.connect()                      # the sandbox when no credentials are configured
 df = st.frame("crm/customers", active="any")
 
-Every public name and submodule is imported on first attribute access, so `import stnb` costs a few
-milliseconds: polars, httpx and the catalog load when something first needs them (`stnb --help` and
-`stnb resources` never load polars). `stnb.tenant_time.preset(...)` works without importing it first.
+This module is the user's vocabulary: `connect`, `connect_async`, `compare`, `check`, the connection
+and result types, the error classes and the warnings, plus the subpackages users import (`reports`,
+`usage`, `widgets`, `charts`, `tables`, `recipes`, `sandbox`, `catalog`, `tenant_time`, `errors`).
+Everything else lives in `_`-prefixed modules (internals: their names may change). Every name here is
+imported on first use, so `import stnb` costs a few milliseconds: polars, httpx2 and the catalog load when
+something first needs them (`stnb --help` and `stnb resources` never load polars).
 """
 
 from __future__ import annotations
 
 import importlib
-import sys
-from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+from stnb import _accessors
+
 if TYPE_CHECKING:
+    from stnb import catalog, charts, errors, recipes, reports, sandbox, tables, tenant_time, usage, widgets
+    from stnb._attempts import Attempt, add_observer, remove_observer
+    from stnb._auth import clear_tokens
+    from stnb._check import CheckResult, check
+    from stnb._compare import Comparison, compare, compare_all
+    from stnb._connect import connect, connect_async
+    from stnb._connection import AsyncConnection, Connection, QueryInfo
+    from stnb._frames import SchemaDriftWarning
+    from stnb._paging import (
+        AsyncExportCursor,
+        AsyncPageIterator,
+        ExportCursor,
+        ExportTokenRejected,
+        Page,
+        PageIterator,
+        PagingOptionError,
+        PagingWarning,
+        TruncationWarning,
+    )
+    from stnb._query import EmptyRangeWarning
+    from stnb._retry import RetryPolicy
     from stnb.catalog import UnknownResourceError
-    from stnb.check import CheckResult, check
-    from stnb.compare import Comparison, compare, compare_all
-    from stnb.connect import connect, connect_async
-    from stnb.connection import AsyncConnection, Connection, QueryInfo
     from stnb.errors import (
         ApiError,
         AuthError,
@@ -41,34 +61,55 @@ if TYPE_CHECKING:
         ValidationError,
         WriteForbidden,
     )
-    from stnb.frames import SchemaDriftWarning
-    from stnb.paging import (
-        AsyncExportCursor,
-        AsyncPageIterator,
-        ExportCursor,
-        ExportTokenRejected,
-        Page,
-        PageIterator,
-        PagingOptionError,
-        PagingWarning,
-        TruncationWarning,
-    )
 
 __version__ = "0.1.0"
 
+
+def _reports_accessor(conn: Any) -> Any:
+    """`st.reports`: the Reporting API of a connection (the analysis layer), loaded on first use."""
+    from stnb.reports import Reports
+
+    return Reports(conn)
+
+
+# The package root registers the accessors the data layer offers but does not import (`st.reports`):
+# Python runs this file before any stnb.* module, so they exist however stnb is imported.
+_accessors.register("reports", _reports_accessor)
+
 # Public name -> the module that defines it, imported when the name is first read.
 _LAZY_NAMES: dict[str, str] = {
+    "Attempt": "stnb._attempts",
+    "add_observer": "stnb._attempts",
+    "remove_observer": "stnb._attempts",
+    "clear_tokens": "stnb._auth",
+    "CheckResult": "stnb._check",
+    "check": "stnb._check",
+    "Comparison": "stnb._compare",
+    "compare": "stnb._compare",
+    "compare_all": "stnb._compare",
+    "connect": "stnb._connect",
+    "connect_async": "stnb._connect",
+    "AsyncConnection": "stnb._connection",
+    "Connection": "stnb._connection",
+    "QueryInfo": "stnb._connection",
+    "SchemaDriftWarning": "stnb._frames",
+    **dict.fromkeys(
+        (
+            "AsyncExportCursor",
+            "AsyncPageIterator",
+            "ExportCursor",
+            "ExportTokenRejected",
+            "Page",
+            "PageIterator",
+            "PagingOptionError",
+            "PagingWarning",
+            "TruncationWarning",
+        ),
+        "stnb._paging",
+    ),
+    "EmptyRangeWarning": "stnb._query",
+    "RetryPolicy": "stnb._retry",
     "UnknownResourceError": "stnb.catalog",
-    "CheckResult": "stnb.check",
-    "check": "stnb.check",
-    "Comparison": "stnb.compare",
-    "compare": "stnb.compare",
-    "compare_all": "stnb.compare",
-    "connect": "stnb.connect",
-    "connect_async": "stnb.connect",
-    "AsyncConnection": "stnb.connection",
-    "Connection": "stnb.connection",
-    "QueryInfo": "stnb.connection",
     **dict.fromkeys(
         (
             "ApiError",
@@ -91,42 +132,16 @@ _LAZY_NAMES: dict[str, str] = {
         ),
         "stnb.errors",
     ),
-    "SchemaDriftWarning": "stnb.frames",
-    **dict.fromkeys(
-        (
-            "AsyncExportCursor",
-            "AsyncPageIterator",
-            "ExportCursor",
-            "ExportTokenRejected",
-            "Page",
-            "PageIterator",
-            "PagingOptionError",
-            "PagingWarning",
-            "TruncationWarning",
-        ),
-        "stnb.paging",
-    ),
 }
 
-# Public submodules loaded on first use (`stnb.check`, `stnb.compare` and `stnb.connect` are the functions).
-_LAZY_SUBMODULES = frozenset(
+# The public subpackages, loaded on first use (`stnb.tables.readable(...)` works without importing it first).
+_SUBPACKAGES = frozenset(
     {
-        "attempts",
-        "auth",
         "catalog",
         "charts",
-        "client",
-        "clock",
-        "config",
-        "connection",
         "errors",
-        "frames",
-        "pacing",
-        "paging",
-        "query",
         "recipes",
         "reports",
-        "retry",
         "sandbox",
         "tables",
         "tenant_time",
@@ -134,8 +149,6 @@ _LAZY_SUBMODULES = frozenset(
         "widgets",
     }
 )
-# Submodules whose name is also a function here: importing the submodule must not replace the function.
-_SHADOWED = frozenset({"check", "compare", "connect"})
 
 
 def __getattr__(name: str) -> Any:
@@ -144,41 +157,28 @@ def __getattr__(name: str) -> Any:
         value = getattr(importlib.import_module(module), name)
         globals()[name] = value  # later reads skip this hook
         return value
-    if name in _LAZY_SUBMODULES:
+    if name in _SUBPACKAGES:
         return importlib.import_module(f"stnb.{name}")  # also binds it here, so this runs once per name
     raise AttributeError(f"module 'stnb' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | _LAZY_SUBMODULES | set(_LAZY_NAMES))
+    return sorted(__all__)
 
-
-class _Package(ModuleType):
-    """`stnb`'s module type: the import system binding the `stnb.compare` / `stnb.connect` submodules
-    as attributes leaves the functions of the same name in place."""
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name in _SHADOWED and isinstance(value, ModuleType):
-            if name in self.__dict__ and not isinstance(self.__dict__[name], ModuleType):
-                return
-            self.__dict__.pop(name, None)  # read through __getattr__: the function
-            return
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package
 
 __all__ = [
     "ApiError",
     "AsyncConnection",
     "AsyncExportCursor",
     "AsyncPageIterator",
+    "Attempt",
     "AuthError",
     "CheckResult",
     "Comparison",
     "ConfigError",
     "Conflict",
     "Connection",
+    "EmptyRangeWarning",
     "ExportCursor",
     "ExportTokenRejected",
     "InvalidRequest",
@@ -191,6 +191,7 @@ __all__ = [
     "PermissionDenied",
     "QueryInfo",
     "RateLimited",
+    "RetryPolicy",
     "SchemaDriftWarning",
     "ServerError",
     "StnbError",
@@ -203,9 +204,22 @@ __all__ = [
     "ValidationError",
     "WriteForbidden",
     "__version__",
+    "add_observer",
+    "catalog",
+    "charts",
     "check",
+    "clear_tokens",
     "compare",
     "compare_all",
     "connect",
     "connect_async",
+    "errors",
+    "recipes",
+    "remove_observer",
+    "reports",
+    "sandbox",
+    "tables",
+    "tenant_time",
+    "usage",
+    "widgets",
 ]

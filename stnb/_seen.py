@@ -4,7 +4,7 @@ An export of a million records must not keep a Python dict entry per id (about 1
 and value objects). `SeenVersions` keeps the latest ids in a small dict holding the raw `modifiedOn` text
 (nothing parsed), and moves them in blocks into two sorted polars columns: ids (Int64) and moments
 (microseconds since the epoch, Int64; null when a record has none). Text is parsed once, when moved: the
-usual `YYYY-MM-DDTHH:MM:SS[.f]Z` layout by polars, anything else by `stnb.query.parse_rfc3339`, which also
+usual `YYYY-MM-DDTHH:MM:SS[.f]Z` layout by polars, anything else by `stnb._query.parse_rfc3339`, which also
 parses the moments of ids seen again. Ids that are not integers stay in the dict.
 """
 
@@ -16,7 +16,7 @@ from typing import Any
 
 import polars as pl
 
-from stnb.query import parse_rfc3339
+from stnb._query import parse_rfc3339
 
 __all__ = ["SeenVersions", "micros"]
 

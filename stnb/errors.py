@@ -1,6 +1,6 @@
 """One exception per failure case, each keeping what ServiceTitan said (title, errors, traceId) and where.
 
-`error_from_response` turns a non-2xx `httpx.Response` into the right class; `ValidationError` is also
+`error_from_response` turns a non-2xx `httpx2.Response` into the right class; `ValidationError` is also
 raised client-side (unknown filters, bad page size) with `errors` filled the same way the API fills it.
 """
 
@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from stnb._redact import redact
 
-if TYPE_CHECKING:  # at run time httpx is imported by whoever has a response to hand over
-    import httpx
+if TYPE_CHECKING:  # at run time httpx2 is imported by whoever has a response to hand over
+    import httpx2
 
 __all__ = [
     "ApiError",
@@ -324,7 +324,7 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
 
 
 def error_from_response(
-    response: httpx.Response,
+    response: httpx2.Response,
     method: str,
     url_template: str,
     *,
@@ -377,9 +377,9 @@ def error_from_response(
     return InvalidResponse(f"unexpected HTTP status {status}", status=status, **common)
 
 
-def body_excerpt(response: httpx.Response) -> str:
+def body_excerpt(response: httpx2.Response) -> str:
     """A short, whitespace-collapsed, redacted excerpt of a response body for error messages."""
-    from httpx import ResponseNotRead  # already loaded: the caller holds a response
+    from httpx2 import ResponseNotRead  # already loaded: the caller holds a response
 
     try:
         text = response.text
@@ -393,8 +393,8 @@ def body_excerpt(response: httpx.Response) -> str:
     return redact(text)
 
 
-def _json_object(response: httpx.Response) -> dict[str, Any] | None:
-    from httpx import ResponseNotRead
+def _json_object(response: httpx2.Response) -> dict[str, Any] | None:
+    from httpx2 import ResponseNotRead
 
     try:
         data = json.loads(response.content)

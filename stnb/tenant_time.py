@@ -22,7 +22,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from stnb.clock import SYSTEM_CLOCK, Clock
+from stnb._clock import SYSTEM_CLOCK, Clock
 from stnb.errors import InvalidRequest
 
 __all__ = [

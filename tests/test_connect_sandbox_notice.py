@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
+from stnb._connect import SANDBOX_NOTICE
 from stnb.cli.main import build_parser
-from stnb.connect import SANDBOX_NOTICE
 
 
 def test_the_notice_names_the_python_argument_and_the_cli_flag() -> None:
@@ -28,7 +28,7 @@ def test_in_a_notebook_the_notice_is_one_banner_not_stderr(
 
     import stnb
 
-    connect_module = sys.modules["stnb.connect"]
+    connect_module = sys.modules["stnb._connect"]
 
     shown: list[str] = []
     monkeypatch.setattr(connect_module, "_in_notebook", lambda: True)

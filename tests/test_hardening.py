@@ -17,9 +17,11 @@ from typing import Any
 import pytest
 
 import stnb
+from stnb._clock import FakeClock
+from stnb._connection import Connection
+from stnb._query import EmptyRangeWarning
+from stnb._retry import RetryPolicy
 from stnb.cli.main import main
-from stnb.clock import FakeClock
-from stnb.connection import Connection
 from stnb.errors import (
     ConfigError,
     InvalidRequest,
@@ -30,8 +32,6 @@ from stnb.errors import (
     ValidationError,
     WriteForbidden,
 )
-from stnb.query import EmptyRangeWarning
-from stnb.retry import RetryPolicy
 from stnb.sandbox import Sandbox
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -345,11 +345,11 @@ def test_also_cli_validation_errors_are_one_line_after_the_sandbox_notice(
     assert "nmae: unknown filter; did you mean name?" in errors[0] and "; createdOnOrAfter: " in errors[0]
 
 
-@pytest.mark.filterwarnings("ignore::stnb.paging.TruncationWarning")
+@pytest.mark.filterwarnings("ignore::stnb._paging.TruncationWarning")
 def test_also_the_inactive_hint_speaks_cli_to_a_cli_user(
     no_credentials: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
 ) -> None:
-    from stnb import connection
+    from stnb import _connection as connection
 
     connection._active_noted.clear()
     assert main(["pull", "crm/customers", "--max-pages", "1", "--out", "c.parquet"]) == 0
@@ -378,7 +378,7 @@ def test_also_resources_without_a_match_say_so(
 def test_also_usage_ledger_since_takes_the_presets(
     no_credentials: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    from stnb.attempts import Attempt
+    from stnb._attempts import Attempt
     from stnb.usage.ledger import UsageLedger
 
     path = tmp_path / "ledger.sqlite3"

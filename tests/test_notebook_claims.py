@@ -83,7 +83,7 @@ def test_01_twelve_whole_months_with_the_refresh_marked_and_a_trickle_after(no_c
 
 
 def test_02_before_the_refresh_month_the_environments_agree(no_credentials: Path) -> None:
-    from stnb.compare import compare
+    from stnb._compare import compare
 
     customers = compare("crm/customers", "integration", "production")
     refresh = default_sandbox().world("integration", int(customers.a.tenant)).refresh_date.date()

@@ -19,7 +19,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from stnb.clock import SYSTEM_CLOCK
+from stnb._clock import SYSTEM_CLOCK
 from stnb.sandbox import default_sandbox
 from stnb.sandbox.tokens import TokenIssuer
 

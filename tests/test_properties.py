@@ -19,10 +19,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import stnb
+from stnb._clock import FakeClock
+from stnb._retry import RetryPolicy
 from stnb.cli.main import main
-from stnb.clock import FakeClock
 from stnb.errors import StnbError
-from stnb.retry import RetryPolicy
 from stnb.sandbox import Sandbox
 
 ANCHOR = datetime(2026, 1, 15, tzinfo=UTC)

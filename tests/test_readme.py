@@ -34,9 +34,9 @@ import polars as pl
 import pytest
 
 import stnb
+from stnb._clock import SYSTEM_CLOCK, FakeClock
+from stnb._connect import SANDBOX_NOTICE
 from stnb.cli.main import build_parser
-from stnb.clock import SYSTEM_CLOCK, FakeClock
-from stnb.connect import SANDBOX_NOTICE
 from stnb.sandbox import Sandbox
 from stnb.usage.ledger import installed_ledger, uninstall_default_ledger
 

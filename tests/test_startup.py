@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 
-HEAVY = ("polars", "plotly", "ipywidgets", "uvicorn", "httpx", "pandas", "msgspec", "tqdm")
+HEAVY = ("polars", "plotly", "ipywidgets", "uvicorn", "httpx2", "pandas", "msgspec", "tqdm")
 
 PROBE = """
 import json, sys
@@ -57,7 +57,7 @@ def test_stnb_resources_needs_only_the_catalog() -> None:
 
 def test_names_load_their_module_on_first_use() -> None:
     assert "polars" in loaded_after("import stnb\nstnb.Connection")
-    assert "httpx" in loaded_after("import stnb\nstnb.connect")
+    assert "httpx2" in loaded_after("import stnb\nstnb.connect")
     assert loaded_after("import stnb\nstnb.StnbError") == []
 
 
@@ -65,8 +65,8 @@ def test_compare_help_names_the_sweeps_default_budget_without_importing_it() -> 
     """`--budget` defaults to the sweep's own default, named in the help (the CLI cannot import it early)."""
     import argparse
 
+    from stnb._compare.sweep import DEFAULT_BUDGET
     from stnb.cli.main import build_parser
-    from stnb.compare.sweep import DEFAULT_BUDGET
 
     parser = build_parser()
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from stnb import ValidationError, tenant_time
-from stnb.clock import FakeClock
+from stnb._clock import FakeClock
 from stnb.tenant_time import (
     TenantClock,
     TenantTimeError,

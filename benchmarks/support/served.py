@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-import httpx
+import httpx2
 
 from stnb.sandbox.remote import RemoteSandbox
 
@@ -98,7 +98,7 @@ def serve(
 def warm(served: Served, resource_path: str, params: dict[str, str] | None = None) -> None:
     """One request that makes the server build its world (minutes at large scales) before timing starts."""
     creds = served.remote().credentials["integration"]
-    with httpx.Client(base_url=served.url, timeout=600.0) as http:
+    with httpx2.Client(base_url=served.url, timeout=600.0) as http:
         token = http.post(
             "/connect/token",
             data={

@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING
 import plotly.graph_objects as go
 import polars as pl
 
+from stnb._check.findings import SEVERITIES
 from stnb._redact import redact
 from stnb.charts.theme import themed
-from stnb.check.findings import SEVERITIES
 
 if TYPE_CHECKING:
-    from stnb.check.result import CheckResult
+    from stnb._check.result import CheckResult
 
 __all__ = ["check_figures", "check_fragment", "check_page"]
 

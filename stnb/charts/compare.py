@@ -10,7 +10,7 @@ import polars as pl
 from stnb.charts.theme import COLORS, themed, titled
 
 if TYPE_CHECKING:
-    from stnb.compare.comparison import Comparison
+    from stnb._compare.comparison import Comparison
 
 __all__ = ["changed_fields_bar", "comparison_figures", "distribution_bars", "monthly_counts_chart"]
 

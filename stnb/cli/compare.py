@@ -69,7 +69,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         type=bounded_int(1),
         default=None,  # the sweep's own default; importing it here would load polars for `stnb --help`
         metavar="N",
-        help="with --all: requests allowed in total (default: stnb.compare.sweep.DEFAULT_BUDGET, 300)",
+        help="with --all: requests allowed in total (default: stnb._compare.sweep.DEFAULT_BUDGET, 300)",
     )
     parser.add_argument(
         "--sandbox",
@@ -94,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
     """Run the comparison (or the sweep) and print a compact text summary."""
     if args.all:
         return _run_all(args)
-    from stnb.compare import compare  # heavy imports only when the command runs
+    from stnb._compare import compare  # heavy imports only when the command runs
 
     if not args.resource:
         return _fail("give a RESOURCE, or --all")
@@ -113,9 +113,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run_all(args: argparse.Namespace) -> int:
-    from stnb.compare import compare_all
-    from stnb.compare.render import write_sweep_html
-    from stnb.compare.sweep import DEFAULT_BUDGET
+    from stnb._compare import compare_all
+    from stnb._compare.render import write_sweep_html
+    from stnb._compare.sweep import DEFAULT_BUDGET
 
     ignored = [
         option

@@ -20,8 +20,8 @@ from stnb.cli.common import MAX_PAGE_SIZE, add_connection_arguments, bounded_int
 from stnb.errors import ApiError, AuthError, PermissionDenied, StnbError, TransportError, UsageError
 
 if TYPE_CHECKING:
+    from stnb._clock import Clock
     from stnb.catalog.model import EndpointKind
-    from stnb.clock import Clock
 
 __all__ = ["doctor", "pull", "register", "resources", "skipped_paths"]
 
@@ -214,7 +214,7 @@ def pull(
     """Pull `resource` into `out_path` (.parquet or .csv); prints one summary line; returns the exit code."""
     import stnb
     from stnb._checks import check_output_path
-    from stnb.connection import ACTIVE_HINT
+    from stnb._connection import ACTIVE_HINT
 
     out = out or sys.stdout
     try:  # the arguments alone, before connecting: exit code 2 as for argparse's own checks
@@ -292,7 +292,7 @@ def doctor(
     credentials, None checks real credentials where found. Returns 0 when every checked environment
     works, 1 otherwise; an unknown `env` raises ConfigError.
     """
-    from stnb.config import ENVIRONMENTS, default_env, discover, get_environment
+    from stnb._config import ENVIRONMENTS, default_env, discover, get_environment
 
     out = out or sys.stdout
     default_env()  # a bad STNB_ENV is an error here as in `stnb pull`, not silently ignored
@@ -330,7 +330,7 @@ def _doctor_connect(
 ) -> Any:
     """The connection to check, or None when there is nothing to check (no credentials, sandbox allowed)."""
     import stnb
-    from stnb.config import resolve_credentials
+    from stnb._config import resolve_credentials
 
     if sandbox is not True:
         credentials = resolve_credentials(env, profile=profile, tenant=tenant)

@@ -22,8 +22,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
+from stnb._config import ENVIRONMENTS, resolve_credentials
 from stnb.cli.common import bounded_int
-from stnb.config import ENVIRONMENTS, resolve_credentials
 from stnb.errors import ConfigError
 
 __all__ = [

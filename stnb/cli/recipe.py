@@ -19,7 +19,7 @@ from stnb.errors import StnbError
 from stnb.tenant_time import PRESETS, preset_days
 
 if TYPE_CHECKING:
-    from stnb.clock import Clock
+    from stnb._clock import Clock
 
 __all__ = ["list_recipes", "register", "run_recipe"]
 

@@ -27,7 +27,7 @@ from stnb.errors import NotFound, StnbError
 from stnb.tenant_time import PRESETS, preset_days
 
 if TYPE_CHECKING:
-    from stnb.clock import Clock
+    from stnb._clock import Clock
     from stnb.reports import ReportDescription, Reports
 
 __all__ = ["describe_report", "list_reports", "register", "run_report"]

@@ -9,10 +9,10 @@ import sys
 import threading
 from typing import Any, TextIO
 
+from stnb._attempts import app_fingerprint
+from stnb._config import mask_client_id
 from stnb._text import plural
-from stnb.attempts import app_fingerprint
 from stnb.cli.common import bounded_float, bounded_int
-from stnb.config import mask_client_id
 
 __all__ = ["print_banner", "register", "sandbox_from_args"]
 
@@ -118,9 +118,9 @@ def _register_record(commands: argparse._SubParsersAction[Any]) -> None:
 
 
 def _record(args: argparse.Namespace) -> int:
+    from stnb._connect import connect
+    from stnb._snapshot import DEFAULT_RULES, parse_rule, record
     from stnb.cli.common import connection_options
-    from stnb.connect import connect
-    from stnb.snapshot import DEFAULT_RULES, parse_rule, record
 
     try:
         extra = [parse_rule(text) for text in args.scrub]

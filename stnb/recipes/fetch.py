@@ -12,8 +12,8 @@ from typing import Any
 import polars as pl
 
 from stnb import tenant_time
+from stnb._frames import SchemaDriftWarning
 from stnb._text import plural
-from stnb.frames import SchemaDriftWarning
 
 __all__ = ["IDS_PER_REQUEST", "Fetcher", "Pull", "ReportNotFoundByName"]
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
-from stnb.clock import SYSTEM_CLOCK, Clock
+from stnb._clock import SYSTEM_CLOCK, Clock
 
 __all__ = ["DEFAULT_RUNS_PER_MINUTE", "ReportLimiter", "Slot", "shared_limiter"]
 

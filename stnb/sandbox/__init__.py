@@ -1,6 +1,6 @@
 """An offline ServiceTitan: one pure core (`Sandbox.handle`) over seeded demo worlds, with two adapters.
 
-- `Sandbox().transport()`: an in-process httpx transport, sync and async, no sockets (the embedded
+- `Sandbox().transport()`: an in-process httpx2 transport, sync and async, no sockets (the embedded
   default, at `https://sandbox.invalid`);
 - `serve_in_thread()` / `stnb sandbox serve`: the ASGI app (`stnb.sandbox.asgi.create_app`) on uvicorn.
 

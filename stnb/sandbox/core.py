@@ -17,8 +17,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
-from stnb.attempts import app_fingerprint
-from stnb.clock import SYSTEM_CLOCK, Clock
+from stnb._attempts import app_fingerprint
+from stnb._clock import SYSTEM_CLOCK, Clock
 from stnb.sandbox.exports import DEFAULT_BATCH_SIZE
 from stnb.sandbox.faults import Fault, FaultInjector, FaultSpec
 from stnb.sandbox.identity import (
@@ -225,7 +225,7 @@ class Sandbox(DemoIdentities):
         raise KeyError(f"no sandbox app named {name!r}; apps: {', '.join(a.name for a in self.apps)}")
 
     def transport(self) -> SandboxTransport:
-        """An httpx transport (sync and async) that answers from this sandbox in-process."""
+        """An httpx2 transport (sync and async) that answers from this sandbox in-process."""
         from stnb.sandbox.transport import SandboxTransport
 
         return SandboxTransport(self)

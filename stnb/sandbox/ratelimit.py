@@ -6,7 +6,7 @@ import math
 import threading
 from collections.abc import Hashable
 
-from stnb.clock import Clock
+from stnb._clock import Clock
 
 __all__ = ["RateLimiter"]
 

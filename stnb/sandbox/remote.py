@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-import httpx
+import httpx2
 
 from stnb.errors import ConfigError
 from stnb.sandbox.identity import DemoIdentities, SandboxApp, build_apps
@@ -25,8 +25,8 @@ class RemoteSandbox(DemoIdentities):
 
     def __init__(self, url: str, seed: int = 0) -> None:
         try:
-            parsed = httpx.URL(url)
-        except httpx.InvalidURL as exc:
+            parsed = httpx2.URL(url)
+        except httpx2.InvalidURL as exc:
             raise ConfigError(f"sandbox URL {url!r} is not a URL: {exc}") from exc
         if parsed.scheme not in ("http", "https") or not parsed.host:
             raise ConfigError(

@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
-from stnb.clock import SYSTEM_CLOCK, Clock
+from stnb._clock import SYSTEM_CLOCK, Clock
 from stnb.sandbox import kpi_reports
 from stnb.sandbox.messages import SandboxRequest, SandboxResponse, json_response, problem, trace_id
 

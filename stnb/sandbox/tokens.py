@@ -14,7 +14,7 @@ import json
 import threading
 from dataclasses import dataclass
 
-from stnb.clock import Clock
+from stnb._clock import Clock
 from stnb.sandbox.identity import SandboxCredentials
 
 __all__ = ["TokenClaims", "TokenIssuer", "TokenRejected"]

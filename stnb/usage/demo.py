@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
-from stnb.attempts import app_fingerprint
+from stnb._attempts import app_fingerprint
 from stnb.sandbox import portal as sandbox_portal
 from stnb.usage.columns import LEDGER_SCHEMA
 from stnb.usage.store import INSERT_SQL, connect, ensure_schema, to_us

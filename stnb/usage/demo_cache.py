@@ -31,7 +31,7 @@ _PREFIX = "demo-usage-"
 _FORMAT = 1  # bump when the cached files' layout changes
 # The code that decides what the demo holds (the sandbox's apps and traffic, the readers): a change to any
 # of its files makes a new cache entry.
-_GENERATORS = ("usage", "sandbox")
+_GENERATORS = ("usage", "sandbox", "_ledger")
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,6 @@
 """What the connection pickers offer: profiles and tenants known for an environment, secrets never included.
 
-Reads the same sources as `stnb.config` (profiles TOML, environment variables, `.env` through
+Reads the same sources as `stnb._config` (profiles TOML, environment variables, `.env` through
 `discover()`), and the sandbox's demo tenants when no credentials exist at all.
 """
 
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from stnb.config import ENVIRONMENTS, default_profiles_path, discover
+from stnb._config import ENVIRONMENTS, default_profiles_path, discover
 
 __all__ = ["TenantChoice", "profile_names", "sandbox_tenants", "side_choices", "tenant_choices"]
 

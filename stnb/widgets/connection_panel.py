@@ -12,9 +12,9 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from stnb.config import ENVIRONMENTS, default_env, resolve_credentials
-from stnb.connect import connect, mark_sandbox_notice_shown
-from stnb.connection import Connection
+from stnb._config import ENVIRONMENTS, default_env, resolve_credentials
+from stnb._connect import connect, mark_sandbox_notice_shown
+from stnb._connection import Connection
 from stnb.errors import ConfigError
 from stnb.widgets.choices import TenantChoice, profile_names, tenant_choices
 from stnb.widgets.render import (

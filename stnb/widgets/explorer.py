@@ -1,7 +1,7 @@
 """ResourceExplorer: choose a resource from the catalog, fill its filters, click Run, look at the frame.
 
 Nothing is requested until Run is clicked. Pages arrive through `Connection.pages` (the progress bar
-advances per page) and become one typed frame through `stnb.frames`; the result is shown as an
+advances per page) and become one typed frame through `stnb._frames`; the result is shown as an
 interactive table with its schema, a quick profile and a completeness chart, tagged with the
 environment and tenant that answered.
 """
@@ -20,14 +20,14 @@ from typing import Any
 import ipywidgets as widgets
 import polars as pl
 
+from stnb._clock import Clock
+from stnb._connection import Connection
+from stnb._frames import ParquetSink, polars_schema, to_frame
+from stnb._paging import Page, PageIterator
+from stnb._query import MAX_PAGE_SIZE
 from stnb._text import plural
 from stnb.catalog import Catalog, Resource
 from stnb.charts.explore import completeness_chart, frame_profile
-from stnb.clock import Clock
-from stnb.connection import Connection
-from stnb.frames import ParquetSink, polars_schema, to_frame
-from stnb.paging import Page, PageIterator
-from stnb.query import MAX_PAGE_SIZE
 from stnb.widgets.filter_form import FilterForm
 from stnb.widgets.outputs import datatable_assets, figure_output, show, table_output
 from stnb.widgets.render import banner_html, button_layout, error_html, origin_html, origin_text, text_html

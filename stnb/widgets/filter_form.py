@@ -1,6 +1,6 @@
 """Filter inputs generated from a catalog endpoint: the active tri-state, a date range, one input per filter.
 
-The form only collects text; `stnb.query` validates and converts it when the query is built, so a bad
+The form only collects text; `stnb._query` validates and converts it when the query is built, so a bad
 value comes back as the same `ValidationError` a script would get.
 """
 
@@ -11,8 +11,8 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from stnb._clock import SYSTEM_CLOCK, Clock
 from stnb.catalog import Endpoint, Param
-from stnb.clock import SYSTEM_CLOCK, Clock
 from stnb.tenant_time import TenantClock, filter_names, last_n_days, local_day_bounds, rfc3339
 
 __all__ = ["ACTIVE_CHOICES", "CUSTOM", "DATE_PRESETS", "NOT_SET", "FilterForm", "date_stems"]

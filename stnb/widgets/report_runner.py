@@ -15,10 +15,10 @@ from typing import Any
 import ipywidgets as widgets
 import polars as pl
 
+from stnb._clock import SYSTEM_CLOCK, Clock
+from stnb._connection import Connection
 from stnb._text import plural
 from stnb.charts.explore import category_bars, measures
-from stnb.clock import SYSTEM_CLOCK, Clock
-from stnb.connection import Connection
 from stnb.reports import ReportDescription, ReportParameter, Reports, RunInfo
 from stnb.tables.format import words
 from stnb.tenant_time import TenantClock

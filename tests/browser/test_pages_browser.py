@@ -34,7 +34,7 @@ WIDER_THAN_PAGE = """() => {
 def compare_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
     import os
 
-    from stnb.compare import compare
+    from stnb._compare import compare
 
     folder = tmp_path_factory.mktemp("compare")
     saved = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith(("STNB_", "SERVICETITAN_"))}

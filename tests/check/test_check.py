@@ -15,9 +15,9 @@ import polars as pl
 import pytest
 
 import stnb
+from stnb._check import BREAKS, COSMETIC, LOSES_DATA, check
 from stnb.catalog import UnknownResourceError, load_catalog
 from stnb.catalog.quirks import QUIRKS
-from stnb.check import BREAKS, COSMETIC, LOSES_DATA, check
 from stnb.cli.main import main
 from stnb.sandbox import Sandbox, ServedRequest
 from stnb.sandbox.messages import SandboxRequest, SandboxResponse, problem

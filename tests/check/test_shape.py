@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from stnb._check.findings import mask_example
+from stnb._check.shape import check_envelope, check_records
 from stnb.catalog import Endpoint
-from stnb.check.findings import mask_example
-from stnb.check.shape import check_envelope, check_records
 
 FIELDS = {
     "id": "int64",

@@ -7,20 +7,20 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 
-from stnb.attempts import Attempt, add_observer, remove_observer
-from stnb.auth import default_token_cache
-from stnb.clock import FakeClock
-from stnb.config import Credentials, Environment, sandbox_environment
+from stnb._attempts import Attempt, add_observer, remove_observer
+from stnb._auth import default_token_cache
+from stnb._clock import FakeClock
+from stnb._config import Credentials, Environment, sandbox_environment
 
 APP_KEY = "ak1.k3y0fth3app1234567890ab"
 CLIENT_ID = "cid.cl13nt1d0000000000000xy"
 CLIENT_SECRET = "cs1.s3cr3t000000000000000000000000000000000000000000zz"
 TENANT = 431848990
 
-Reply = httpx.Response | Callable[[httpx.Request], httpx.Response]
+Reply = httpx2.Response | Callable[[httpx2.Request], httpx2.Response]
 
 
 class FakeServiceTitan:
@@ -32,8 +32,8 @@ class FakeServiceTitan:
     def __init__(self, *, expires_in: int = 900) -> None:
         self.expires_in = expires_in
         self.lock = threading.Lock()
-        self.token_requests: list[httpx.Request] = []
-        self.api_requests: list[httpx.Request] = []
+        self.token_requests: list[httpx2.Request] = []
+        self.api_requests: list[httpx2.Request] = []
         self.replies: dict[str, list[Reply]] = {}
         self.valid_tokens: set[str] = set()
         self.issued: list[str] = []
@@ -54,7 +54,7 @@ class FakeServiceTitan:
             self.issued.append(value)
             return value
 
-    def handle(self, request: httpx.Request) -> httpx.Response:
+    def handle(self, request: httpx2.Request) -> httpx2.Response:
         if request.url.path.endswith("/connect/token"):
             with self.lock:
                 self.token_requests.append(request)
@@ -62,7 +62,7 @@ class FakeServiceTitan:
                 self.before_token()
             if self.token_reply is not None:
                 return self.token_reply(request) if callable(self.token_reply) else self.token_reply
-            return httpx.Response(
+            return httpx2.Response(
                 200,
                 json={
                     "access_token": self.issue_token(),
@@ -74,16 +74,16 @@ class FakeServiceTitan:
             self.api_requests.append(request)
         bearer = request.headers.get("Authorization", "").removeprefix("Bearer ")
         if bearer not in self.valid_tokens:
-            return httpx.Response(401, json=_problem(401, "Unauthorized"))
+            return httpx2.Response(401, json=_problem(401, "Unauthorized"))
         with self.lock:
             queue = self.replies.get(request.url.path)
             if not queue:
-                return httpx.Response(404, json=_problem(404, "No such path in this fake"))
+                return httpx2.Response(404, json=_problem(404, "No such path in this fake"))
             reply = queue.pop(0) if len(queue) > 1 else queue[0]
         return reply(request) if callable(reply) else reply
 
-    def transport(self) -> httpx.MockTransport:
-        return httpx.MockTransport(self.handle)
+    def transport(self) -> httpx2.MockTransport:
+        return httpx2.MockTransport(self.handle)
 
 
 def _problem(status: int, title: str, errors: dict[str, list[str]] | None = None) -> dict[str, Any]:
@@ -99,13 +99,13 @@ def _problem(status: int, title: str, errors: dict[str, list[str]] | None = None
 
 def problem(
     status: int, title: str, errors: dict[str, list[str]] | None = None, **headers: str
-) -> httpx.Response:
+) -> httpx2.Response:
     """A ServiceTitan RFC 7807 error response."""
-    return httpx.Response(status, json=_problem(status, title, errors), headers=headers)
+    return httpx2.Response(status, json=_problem(status, title, errors), headers=headers)
 
 
-def page(data: list[Any], *, has_more: bool = False, number: int = 1) -> httpx.Response:
-    return httpx.Response(
+def page(data: list[Any], *, has_more: bool = False, number: int = 1) -> httpx2.Response:
+    return httpx2.Response(
         200,
         content=json.dumps(
             {"page": number, "pageSize": len(data), "hasMore": has_more, "totalCount": None, "data": data}

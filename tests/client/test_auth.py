@@ -9,17 +9,17 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs
 
-import httpx
+import httpx2
 import pytest
 
-import stnb.auth
-from stnb.attempts import Attempt
-from stnb.auth import ClientCredentialsAuth, TokenCache
-from stnb.client import AsyncClient, Client
-from stnb.clock import FakeClock
-from stnb.config import Credentials, Environment
+import stnb._auth
+from stnb._attempts import Attempt
+from stnb._auth import ClientCredentialsAuth, TokenCache
+from stnb._client import AsyncClient, Client
+from stnb._clock import FakeClock
+from stnb._config import Credentials, Environment
+from stnb._retry import RetryPolicy
 from stnb.errors import AuthError, TransportError
-from stnb.retry import RetryPolicy
 from stnb.sandbox import Sandbox
 
 from .conftest import CLIENT_ID, CLIENT_SECRET, FakeServiceTitan, from_sandbox, page
@@ -101,12 +101,12 @@ def test_token_race_32_tasks_one_token_request(
             if len(arrivals) == RACERS:
                 everyone_waiting.set()
 
-        async def handler(request: httpx.Request) -> httpx.Response:
+        async def handler(request: httpx2.Request) -> httpx2.Response:
             if request.url.path == "/connect/token":
                 await asyncio.wait_for(everyone_waiting.wait(), timeout=10)
             return server.handle(request)
 
-        async with AsyncClient(env, creds, transport=httpx.MockTransport(handler), clock=clock) as client:
+        async with AsyncClient(env, creds, transport=httpx2.MockTransport(handler), clock=clock) as client:
             count_arrivals(client._auth, "atoken", arrived)
             responses = await asyncio.gather(
                 *(client.request("GET", "jpm/v2/tenant/{tenant}/jobs") for _ in range(RACERS))
@@ -204,7 +204,7 @@ def test_persistent_401_raises_after_a_single_refresh(
 def test_oauth_error_becomes_auth_error_naming_env_and_masked_client(
     server: FakeServiceTitan, production: Environment, creds: Credentials, clock: FakeClock
 ) -> None:
-    server.token_reply = httpx.Response(
+    server.token_reply = httpx2.Response(
         400, json={"error": "invalid_client", "error_description": "Client authentication failed"}
     )
     client = Client(production, creds, transport=server.transport(), clock=clock)
@@ -222,7 +222,7 @@ def test_oauth_error_becomes_auth_error_naming_env_and_masked_client(
 def test_non_json_token_error_still_explains(
     server: FakeServiceTitan, env: Environment, creds: Credentials, clock: FakeClock
 ) -> None:
-    server.token_reply = httpx.Response(502, text="<html>Bad gateway from the identity server</html>")
+    server.token_reply = httpx2.Response(502, text="<html>Bad gateway from the identity server</html>")
     client = Client(env, creds, transport=server.transport(), clock=clock)
     with client, pytest.raises(AuthError, match="Bad gateway from the identity server") as info:
         client.request("GET", JOBS)
@@ -232,13 +232,13 @@ def test_non_json_token_error_still_explains(
 @pytest.mark.parametrize(
     "reply",
     [
-        httpx.Response(200, text="<html>login page</html>"),
-        httpx.Response(200, json={"token_type": "Bearer"}),
-        httpx.Response(200, json=["not", "an", "object"]),
+        httpx2.Response(200, text="<html>login page</html>"),
+        httpx2.Response(200, json={"token_type": "Bearer"}),
+        httpx2.Response(200, json=["not", "an", "object"]),
     ],
 )
 def test_unusable_token_response(
-    reply: httpx.Response, server: FakeServiceTitan, env: Environment, creds: Credentials, clock: FakeClock
+    reply: httpx2.Response, server: FakeServiceTitan, env: Environment, creds: Credentials, clock: FakeClock
 ) -> None:
     server.token_reply = reply
     client = Client(env, creds, transport=server.transport(), clock=clock)
@@ -295,27 +295,27 @@ def test_unreachable_token_endpoint_is_retried_even_for_writes(
     server: FakeServiceTitan, env: Environment, creds: Credentials, clock: FakeClock
 ) -> None:
     server.reply(JOBS, page([]))
-    failures = [httpx.ConnectError("connection refused")]
+    failures = [httpx2.ConnectError("connection refused")]
 
-    def flaky(request: httpx.Request) -> httpx.Response:
+    def flaky(request: httpx2.Request) -> httpx2.Response:
         if request.url.path == "/connect/token" and failures:
             raise failures.pop()
         return server.handle(request)
 
-    with Client(env, creds, transport=httpx.MockTransport(flaky), clock=clock) as client:
+    with Client(env, creds, transport=httpx2.MockTransport(flaky), clock=clock) as client:
         assert client.request("GET", JOBS).status_code == 200
         client._auth.invalidate()
-        failures.append(httpx.ConnectError("connection refused"))
+        failures.append(httpx2.ConnectError("connection refused"))
         # The API request was never sent, so retrying the write cannot duplicate it.
         assert client.request("POST", JOBS, json={}).status_code == 200
         assert len(server.api_requests) == 2
         client._auth.invalidate()
-        failures.extend([httpx.ConnectError("connection refused")] * 4)
+        failures.extend([httpx2.ConnectError("connection refused")] * 4)
         with pytest.raises(TransportError, match="could not reach the integration token endpoint") as info:
             client.request("GET", JOBS)
     assert info.value.kind == "connect"
     assert info.value.url_template == "/connect/token"
-    assert isinstance(info.value.__cause__, httpx.ConnectError)
+    assert isinstance(info.value.__cause__, httpx2.ConnectError)
 
 
 @pytest.mark.parametrize(("status", "retried"), [(503, True), (500, True), (429, True), (400, False)])
@@ -328,7 +328,7 @@ def test_token_endpoint_failures_retried_only_when_transient(
     clock: FakeClock,
 ) -> None:
     server.reply(JOBS, page([]))
-    replies = [httpx.Response(status, json={"error": "temporarily_unavailable"})]
+    replies = [httpx2.Response(status, json={"error": "temporarily_unavailable"})]
     server.token_reply = lambda request: replies.pop() if replies else server_token(server)
     client = Client(env, creds, transport=server.transport(), clock=clock)
     with client:
@@ -340,8 +340,8 @@ def test_token_endpoint_failures_retried_only_when_transient(
     assert len(server.token_requests) == (2 if retried else 1)
 
 
-def server_token(server: FakeServiceTitan) -> httpx.Response:
-    return httpx.Response(200, json={"access_token": server.issue_token(), "expires_in": 900})
+def server_token(server: FakeServiceTitan) -> httpx2.Response:
+    return httpx2.Response(200, json={"access_token": server.issue_token(), "expires_in": 900})
 
 
 def test_separate_caches_do_not_share(server: FakeServiceTitan, env: Environment, creds: Credentials) -> None:
@@ -421,7 +421,7 @@ def test_a_new_transport_never_inherits_a_dead_ones_token(
 ) -> None:
     """CPython reuses a freed object's id; a cache keyed by id() handed a new transport a dead fake's token
     (a 401 and a repeated request: seen as a flaky export test in a full run). Every id collides here."""
-    monkeypatch.setattr(stnb.auth, "id", lambda _obj: 42, raising=False)
+    monkeypatch.setattr(stnb._auth, "id", lambda _obj: 42, raising=False)
     cache = TokenCache()
     for _ in range(2):
         ClientCredentialsAuth(env, creds, token_cache=cache, transport=server.transport()).token()

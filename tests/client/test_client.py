@@ -6,13 +6,14 @@ import asyncio
 from datetime import UTC, datetime
 from urllib.parse import unquote
 
-import httpx
+import httpx2
 import pytest
 
-from stnb.attempts import Attempt
-from stnb.client import AsyncClient, Client
-from stnb.clock import FakeClock
-from stnb.config import Credentials, Environment
+from stnb._attempts import Attempt
+from stnb._client import AsyncClient, Client
+from stnb._clock import FakeClock
+from stnb._config import Credentials, Environment
+from stnb._retry import NO_RETRY, RetryPolicy
 from stnb.errors import (
     ConfigError,
     Conflict,
@@ -24,7 +25,6 @@ from stnb.errors import (
     ValidationError,
     WriteForbidden,
 )
-from stnb.retry import NO_RETRY, RetryPolicy
 from stnb.sandbox import Sandbox, serve_in_thread
 
 from .conftest import APP_KEY, FakeServiceTitan, from_sandbox, page, problem
@@ -212,22 +212,22 @@ def test_timeouts_retried_on_get_not_on_post(
     server: FakeServiceTitan, env: Environment, creds: Credentials
 ) -> None:
     server.reply(JOBS, page([{"id": 9}]))
-    timeouts = [httpx.ReadTimeout("read timed out")]
+    timeouts = [httpx2.ReadTimeout("read timed out")]
 
-    def handler(request: httpx.Request) -> httpx.Response:
+    def handler(request: httpx2.Request) -> httpx2.Response:
         if request.url.path == JOBS and timeouts:
             raise timeouts.pop()
         return server.handle(request)
 
     clock = FakeClock()
-    with Client(env, creds, transport=httpx.MockTransport(handler), clock=clock) as client:
+    with Client(env, creds, transport=httpx2.MockTransport(handler), clock=clock) as client:
         assert client.request_json("GET", JOBS)["data"] == [{"id": 9}]
-        timeouts.append(httpx.ReadTimeout("read timed out"))
+        timeouts.append(httpx2.ReadTimeout("read timed out"))
         with pytest.raises(TransportError) as info:
             client.request("POST", JOBS, json={})
     assert info.value.kind == "timeout"
     assert info.value.url_template == JOBS
-    assert isinstance(info.value.__cause__, httpx.ReadTimeout)
+    assert isinstance(info.value.__cause__, httpx2.ReadTimeout)
 
 
 def test_attempts_report_number_template_and_waits(
@@ -254,7 +254,7 @@ def test_attempts_report_number_template_and_waits(
 
 
 def test_truncated_json_is_a_clear_error_after_retries(server: FakeServiceTitan, client: Client) -> None:
-    server.reply(JOBS, httpx.Response(200, content=b'{"page": 1, "data": [{"id": 1}, {"i'))
+    server.reply(JOBS, httpx2.Response(200, content=b'{"page": 1, "data": [{"id": 1}, {"i'))
     with pytest.raises(InvalidResponse) as info:
         client.request_json("GET", JOBS)
     assert "/jpm/v2/tenant/431848990/jobs" in str(info.value)
@@ -263,13 +263,13 @@ def test_truncated_json_is_a_clear_error_after_retries(server: FakeServiceTitan,
 
 
 def test_non_json_success_body(server: FakeServiceTitan, client: Client) -> None:
-    server.reply(JOBS, httpx.Response(200, text="<html>maintenance page</html>"))
+    server.reply(JOBS, httpx2.Response(200, text="<html>maintenance page</html>"))
     with pytest.raises(InvalidResponse, match="maintenance page"):
         client.request_json("GET", JOBS, retry=NO_RETRY)
 
 
 def test_empty_success_body_is_none(server: FakeServiceTitan, client: Client) -> None:
-    server.reply(JOB, httpx.Response(204))
+    server.reply(JOB, httpx2.Response(204))
     assert client.request_json("DELETE", JOB) is None
 
 
@@ -354,19 +354,19 @@ def test_async_client_mirrors_retries_errors_and_safety(
 def test_async_truncated_body_and_timeouts(
     server: FakeServiceTitan, env: Environment, creds: Credentials
 ) -> None:
-    server.reply(JOBS, httpx.Response(200, content=b'{"data": ['))
+    server.reply(JOBS, httpx2.Response(200, content=b'{"data": ['))
     calls = {"n": 0}
 
-    def handler(request: httpx.Request) -> httpx.Response:
+    def handler(request: httpx2.Request) -> httpx2.Response:
         if request.url.path == JOBS:
             calls["n"] += 1
             if calls["n"] == 1:
-                raise httpx.ConnectTimeout("connect timed out")
+                raise httpx2.ConnectTimeout("connect timed out")
         return server.handle(request)
 
     async def main() -> None:
         async with AsyncClient(
-            env, creds, transport=httpx.MockTransport(handler), clock=FakeClock()
+            env, creds, transport=httpx2.MockTransport(handler), clock=FakeClock()
         ) as client:
             with pytest.raises(InvalidResponse):
                 await client.request_json("GET", JOBS)

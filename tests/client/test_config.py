@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from stnb.config import (
+from stnb._config import (
     ENVIRONMENTS,
     Credentials,
     default_env,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pickle
 from datetime import UTC, datetime
 
-import httpx
+import httpx2
 import pytest
 
 from stnb.errors import (
@@ -53,7 +53,7 @@ def test_each_status_gets_its_class(status: int, cls: type[ApiError], json_body:
     if json_body:
         response = problem(status, "Something specific happened")
     else:
-        response = httpx.Response(status, text="<html><body><h1>Gateway says no</h1></body></html>")
+        response = httpx2.Response(status, text="<html><body><h1>Gateway says no</h1></body></html>")
     error = error_from_response(response, "GET", TEMPLATE)
     assert type(error) is cls
     assert isinstance(error, StnbError)
@@ -152,14 +152,14 @@ def test_retry_after_parsers() -> None:
     [(b"", "<empty body>"), (b"\xff\xfe\x00garbage", "garbage"), (b"[1, 2, 3]", "[1, 2, 3]")],
 )
 def test_odd_bodies_still_give_a_message(content: bytes, expected: str) -> None:
-    error = error_from_response(httpx.Response(503, content=content), "GET", TEMPLATE)
+    error = error_from_response(httpx2.Response(503, content=content), "GET", TEMPLATE)
     assert isinstance(error, ServerError)
     assert "503 Service Unavailable" in str(error)
     assert expected in str(error)
 
 
 def test_long_bodies_are_cut() -> None:
-    error = error_from_response(httpx.Response(500, text="x" * 5000), "GET", TEMPLATE)
+    error = error_from_response(httpx2.Response(500, text="x" * 5000), "GET", TEMPLATE)
     assert error.body_excerpt is not None
     assert len(error.body_excerpt) < 400
     assert error.body_excerpt.endswith("…")

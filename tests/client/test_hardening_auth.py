@@ -6,15 +6,15 @@ from __future__ import annotations
 import asyncio
 import threading
 
-import httpx
+import httpx2
 import pytest
 
-from stnb.auth import FAILURE_HOLD, default_token_cache
-from stnb.client import AsyncClient, Client
-from stnb.clock import FakeClock
-from stnb.config import Credentials, Environment
+from stnb._auth import FAILURE_HOLD, default_token_cache
+from stnb._client import AsyncClient, Client
+from stnb._clock import FakeClock
+from stnb._config import Credentials, Environment
+from stnb._retry import RetryPolicy
 from stnb.errors import AuthError, TransportError
-from stnb.retry import RetryPolicy
 
 from .conftest import FakeServiceTitan, page
 
@@ -24,9 +24,9 @@ POLICY = RetryPolicy(max_attempts=4)
 
 
 def failing_token_endpoint(server: FakeServiceTitan, everyone_waiting: threading.Event) -> None:
-    def reply(_request: httpx.Request) -> httpx.Response:
+    def reply(_request: httpx2.Request) -> httpx2.Response:
         everyone_waiting.wait(timeout=10)  # the first attempt answers only once all 32 compete
-        return httpx.Response(500, json={"error": "server_error", "error_description": "token service down"})
+        return httpx2.Response(500, json={"error": "server_error", "error_description": "token service down"})
 
     server.token_reply = reply
 
@@ -73,18 +73,18 @@ def test_3_token_500s_are_shared_by_32_tasks_too(
 ) -> None:
     token_calls: list[int] = []
 
-    async def main() -> list[BaseException | httpx.Response]:
+    async def main() -> list[BaseException | httpx2.Response]:
         started = asyncio.Event()
 
-        async def handler(request: httpx.Request) -> httpx.Response:
+        async def handler(request: httpx2.Request) -> httpx2.Response:
             if request.url.path == "/connect/token":
                 token_calls.append(1)
                 await started.wait()
-                return httpx.Response(503, json={"error": "temporarily_unavailable"})
+                return httpx2.Response(503, json={"error": "temporarily_unavailable"})
             return server.handle(request)
 
         async with AsyncClient(
-            env, creds, transport=httpx.MockTransport(handler), clock=clock, retry=POLICY
+            env, creds, transport=httpx2.MockTransport(handler), clock=clock, retry=POLICY
         ) as c:
             tasks = [
                 asyncio.ensure_future(c.request("GET", "jpm/v2/tenant/{tenant}/jobs")) for _ in range(RACERS)
@@ -104,9 +104,9 @@ def test_3_a_held_failure_answers_late_callers_then_expires(
     server.reply(JOBS, page([]))
     down = [True]
     server.token_reply = lambda request: (
-        httpx.Response(503, json={"error": "temporarily_unavailable"})
+        httpx2.Response(503, json={"error": "temporarily_unavailable"})
         if down[0]
-        else httpx.Response(200, json={"access_token": server.issue_token(), "expires_in": 900})
+        else httpx2.Response(200, json={"access_token": server.issue_token(), "expires_in": 900})
     )
     with Client(
         env, creds, transport=server.transport(), clock=clock, retry=RetryPolicy(max_attempts=2)
@@ -128,13 +128,13 @@ def test_3_unreachable_token_endpoint_is_shared_as_well(
 ) -> None:
     calls: list[int] = []
 
-    def refuse(request: httpx.Request) -> httpx.Response:
+    def refuse(request: httpx2.Request) -> httpx2.Response:
         if request.url.path == "/connect/token":
             calls.append(1)
-            raise httpx.ConnectError("connection refused")
+            raise httpx2.ConnectError("connection refused")
         return server.handle(request)
 
-    with Client(env, creds, transport=httpx.MockTransport(refuse), clock=clock, retry=POLICY) as c:
+    with Client(env, creds, transport=httpx2.MockTransport(refuse), clock=clock, retry=POLICY) as c:
         for _ in range(5):
             with pytest.raises(TransportError, match="could not reach the integration token endpoint"):
                 c.request("GET", JOBS)

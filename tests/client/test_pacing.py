@@ -7,8 +7,8 @@ import threading
 
 import pytest
 
-from stnb.clock import FakeClock
-from stnb.pacing import DEFAULT_RATE, TokenBucket, shared_bucket
+from stnb._clock import FakeClock
+from stnb._pacing import DEFAULT_RATE, TokenBucket, shared_bucket
 
 
 def test_burst_then_paced() -> None:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from stnb.retry import NO_RETRY, RetryPolicy, decide
+from stnb._retry import NO_RETRY, RetryPolicy, decide
 
 NOW = datetime(2026, 1, 15, 12, 0, 0, tzinfo=UTC)
 POLICY = RetryPolicy()

@@ -7,14 +7,14 @@ import logging
 import traceback
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 
+from stnb._attempts import Attempt
+from stnb._client import AsyncClient, Client
+from stnb._clock import FakeClock
+from stnb._config import Credentials, Environment, discover, resolve_credentials
 from stnb._redact import redact
-from stnb.attempts import Attempt
-from stnb.client import AsyncClient, Client
-from stnb.clock import FakeClock
-from stnb.config import Credentials, Environment, discover, resolve_credentials
 from stnb.errors import ApiError, StnbError
 
 from .conftest import APP_KEY, CLIENT_ID, CLIENT_SECRET, FakeServiceTitan, page, problem
@@ -58,9 +58,9 @@ def test_nothing_leaks_through_a_rough_session(
     clock = FakeClock()
     texts: list[str] = []
 
-    def echo(request: httpx.Request) -> httpx.Response:
+    def echo(request: httpx2.Request) -> httpx2.Response:
         # A misbehaving server echoing the caller's headers and secret back in an error body.
-        return httpx.Response(
+        return httpx2.Response(
             500,
             text=f"debug dump: authorization={request.headers['Authorization']} "
             f"st-app-key={request.headers['ST-App-Key']} secret {CLIENT_SECRET}",
@@ -77,12 +77,12 @@ def test_nothing_leaks_through_a_rough_session(
             with pytest.raises(ApiError) as info:
                 client.request("GET", "jpm/v2/tenant/{tenant}/jobs/{id}", path_params={"id": job})
             texts += [str(info.value), repr(info.value), "".join(traceback.format_exception(info.value))]
-        server.token_reply = httpx.Response(400, text=f"bad client {CLIENT_ID} secret {CLIENT_SECRET}")
+        server.token_reply = httpx2.Response(400, text=f"bad client {CLIENT_ID} secret {CLIENT_SECRET}")
         client._auth.invalidate()
         with pytest.raises(StnbError) as info:
             client.request("GET", JOBS)
         texts += [str(info.value), "".join(traceback.format_exception(info.value))]
-        logging.getLogger("stnb.client").debug("accidental %s and %s", CLIENT_SECRET, creds.app_key)
+        logging.getLogger("stnb._client").debug("accidental %s and %s", CLIENT_SECRET, creds.app_key)
 
     tokens = server.issued
     assert len(tokens) == 2

@@ -10,13 +10,13 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
+import httpx2
 
-from stnb.client import Client
-from stnb.clock import FakeClock
-from stnb.config import Credentials, sandbox_environment
-from stnb.connection import Connection
-from stnb.retry import RetryPolicy
+from stnb._client import Client
+from stnb._clock import FakeClock
+from stnb._config import Credentials, sandbox_environment
+from stnb._connection import Connection
+from stnb._retry import RetryPolicy
 
 BASE = "https://fake.invalid"
 CUSTOMERS = "/crm/v2/tenant/{tenant}/customers"
@@ -50,10 +50,10 @@ class FakeEnv:
     batch: int = 100
     calls: list[str] = field(default_factory=list)
 
-    def handle(self, request: httpx.Request) -> httpx.Response:
+    def handle(self, request: httpx2.Request) -> httpx2.Response:
         path = request.url.path
         if path == "/connect/token":
-            return httpx.Response(
+            return httpx2.Response(
                 200,
                 json={
                     "access_token": f"tok-{self.name}",
@@ -75,7 +75,7 @@ class FakeEnv:
             start = int(params.get("from") or 0)
             chunk = self.records[start : start + self.batch]
             end = start + len(chunk)
-            return httpx.Response(
+            return httpx2.Response(
                 200, json={"hasMore": end < len(self.records), "continueFrom": str(end), "data": chunk}
             )
         rows = self.records
@@ -90,7 +90,7 @@ class FakeEnv:
         page, size = int(params.get("page", 1)), int(params.get("pageSize", 50))
         chunk = rows[(page - 1) * size : page * size]
         total = len(rows) if params.get("includeTotal") == "true" else None
-        return httpx.Response(
+        return httpx2.Response(
             200,
             json={
                 "page": page,
@@ -102,7 +102,7 @@ class FakeEnv:
         )
 
 
-def _problem(status: int, title: str) -> httpx.Response:
+def _problem(status: int, title: str) -> httpx2.Response:
     body = {
         "type": "about:blank",
         "title": title,
@@ -111,7 +111,7 @@ def _problem(status: int, title: str) -> httpx.Response:
         "errors": {},
         "data": {},
     }
-    return httpx.Response(status, content=json.dumps(body), headers={"content-type": "application/json"})
+    return httpx2.Response(status, content=json.dumps(body), headers={"content-type": "application/json"})
 
 
 def connection(env: FakeEnv, clock: FakeClock | None = None) -> Connection:
@@ -120,7 +120,7 @@ def connection(env: FakeEnv, clock: FakeClock | None = None) -> Connection:
     client = Client(
         sandbox_environment(env.name, BASE),
         credentials,
-        transport=httpx.MockTransport(env.handle),
+        transport=httpx2.MockTransport(env.handle),
         clock=clock or FakeClock(),
         rate=10_000.0,
         retry=RetryPolicy(max_attempts=1),

@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 import polars as pl
 import pytest
 
-from stnb.attempts import Attempt, notify
-from stnb.compare.counts import count_summary, monthly_counts
-from stnb.compare.records import record_diff
-from stnb.compare.schema import schema_diff
-from stnb.compare.service import AttemptLog, SideService, service_frame
-from stnb.compare.values import categorical_columns, distributions, new_values, numeric_summary
+from stnb._attempts import Attempt, notify
+from stnb._compare.counts import count_summary, monthly_counts
+from stnb._compare.records import record_diff
+from stnb._compare.schema import schema_diff
+from stnb._compare.service import AttemptLog, SideService, service_frame
+from stnb._compare.values import categorical_columns, distributions, new_values, numeric_summary
 
 JAN = datetime(2026, 1, 10, tzinfo=UTC)
 FEB = datetime(2026, 2, 3, tzinfo=UTC)

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from stnb._connection import Connection
 from stnb.cli.main import main
-from stnb.connection import Connection
 from tests.compare.fake_api import FakeEnv, connection
 from tests.compare.test_compare_fake import envs
 
@@ -26,7 +26,7 @@ def fakes(monkeypatch: pytest.MonkeyPatch) -> dict[str, FakeEnv]:
         return connection(by_env[kwargs["env"]])
 
     # `stnb.connect` the attribute is the function; the module is where sides look it up
-    monkeypatch.setattr(importlib.import_module("stnb.connect"), "connect", fake_connect)
+    monkeypatch.setattr(importlib.import_module("stnb._connect"), "connect", fake_connect)
     by_env["asked"] = asked  # type: ignore[assignment]
     return by_env
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
+from stnb._compare import compare, compare_all
 from stnb.catalog import UnknownResourceError
-from stnb.compare import compare, compare_all
 from stnb.errors import ValidationError
 from tests.compare.fake_api import FakeEnv, connection, customer
 
@@ -24,7 +24,7 @@ def envs(**b_options: object) -> tuple[FakeEnv, FakeEnv]:
 
 
 def assert_planted(cmp: object) -> None:
-    from stnb.compare import Comparison
+    from stnb._compare import Comparison
 
     assert isinstance(cmp, Comparison) and cmp.ok
     assert cmp.fields_only_in("b") == {"nationalAccount"} and cmp.fields_only_in("a") == set()

@@ -9,9 +9,9 @@ import plotly.graph_objects as go
 import polars as pl
 from plotly.offline import get_plotlyjs
 
-from stnb.compare.analyse import SideData, analyse
-from stnb.compare.comparison import Comparison, Failure, SideInfo
-from stnb.compare.service import SideService, service_frame
+from stnb._compare.analyse import SideData, analyse
+from stnb._compare.comparison import Comparison, Failure, SideInfo
+from stnb._compare.service import SideService, service_frame
 from tests.compare.test_analysis import side_a, side_b
 
 INFO_A = SideInfo("a", "integration", "111", sandbox=True, rows=6, total=6)

@@ -6,16 +6,16 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-import httpx
+import httpx2
 import polars as pl
 import pytest
 
 import stnb
-from stnb.client import Client
-from stnb.clock import FakeClock
-from stnb.compare import Comparison, compare, compare_all
-from stnb.config import Credentials, sandbox_environment
-from stnb.connection import Connection
+from stnb._client import Client
+from stnb._clock import FakeClock
+from stnb._compare import Comparison, compare, compare_all
+from stnb._config import Credentials, sandbox_environment
+from stnb._connection import Connection
 from stnb.sandbox import Sandbox
 from stnb.sandbox import planted as P
 
@@ -186,17 +186,17 @@ def test_compare_names_the_403_of_a_denied_scope(sandbox: Sandbox) -> None:
     assert "PermissionDenied" in cmp.failures[0].error
 
 
-class FlakyTransport(httpx.BaseTransport):
+class FlakyTransport(httpx2.BaseTransport):
     """Passes requests to the sandbox, then answers 503 to every API call after the first `healthy`."""
 
-    def __init__(self, inner: httpx.BaseTransport, healthy: int) -> None:
+    def __init__(self, inner: httpx2.BaseTransport, healthy: int) -> None:
         self.inner, self.healthy, self.calls = inner, healthy, 0
 
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
         if not request.url.path.endswith("/connect/token"):
             self.calls += 1
             if self.calls > self.healthy:
-                return httpx.Response(
+                return httpx2.Response(
                     503, json={"title": "Service Unavailable", "status": 503, "traceId": "t"}
                 )
         return self.inner.handle_request(request)

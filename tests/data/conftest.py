@@ -1,4 +1,4 @@
-"""Fixtures for the data layer: a small scripted ServiceTitan behind httpx.MockTransport, and connections."""
+"""Fixtures for the data layer: a small scripted ServiceTitan behind httpx2.MockTransport, and connections."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import parse_qsl
 
-import httpx
+import httpx2
 import pytest
 
-from stnb.client import AsyncClient, Client
-from stnb.clock import FakeClock
-from stnb.config import Credentials, sandbox_environment
-from stnb.connection import AsyncConnection, Connection
+from stnb._client import AsyncClient, Client
+from stnb._clock import FakeClock
+from stnb._config import Credentials, sandbox_environment
+from stnb._connection import AsyncConnection, Connection
 
 APP_KEY = "ak1.d4t4l4y3rt3st00000000ab"
 CLIENT_ID = "cid.d4t4l4y3rc113nt0000000xy"
@@ -22,7 +22,7 @@ CLIENT_SECRET = "cs1.d4t4s3cr3t0000000000000000000000000000000000000zz"
 TENANT = 987654321
 BASE = "https://fake.invalid"
 
-Override = Callable[[httpx.Request, dict[str, str]], httpx.Response | None]
+Override = Callable[[httpx2.Request, dict[str, str]], httpx2.Response | None]
 
 
 def job(i: int, modified: str = "2025-03-01T10:00:00Z") -> dict[str, Any]:
@@ -41,7 +41,7 @@ def job(i: int, modified: str = "2025-03-01T10:00:00Z") -> dict[str, Any]:
     }
 
 
-def problem(status: int, title: str, errors: dict[str, list[str]] | None = None) -> httpx.Response:
+def problem(status: int, title: str, errors: dict[str, list[str]] | None = None) -> httpx2.Response:
     body = {
         "type": "about:blank",
         "title": title,
@@ -49,7 +49,7 @@ def problem(status: int, title: str, errors: dict[str, list[str]] | None = None)
         "traceId": "00-abc",
         "errors": errors or {},
     }
-    return httpx.Response(status, json=body)
+    return httpx2.Response(status, json=body)
 
 
 class FakeApi:
@@ -81,13 +81,13 @@ class FakeApi:
         with self.lock:
             self.tokens.clear()
 
-    def handle(self, request: httpx.Request) -> httpx.Response:
+    def handle(self, request: httpx2.Request) -> httpx2.Response:
         if request.url.path == "/connect/token":
             with self.lock:
                 self.token_requests += 1
                 token = f"token-{self.token_requests}-zzzzzzzzzzzz"
                 self.tokens.add(token)
-            return httpx.Response(
+            return httpx2.Response(
                 200, json={"access_token": token, "expires_in": 900, "token_type": "Bearer"}
             )
         pairs = parse_qsl(request.url.query.decode(), keep_blank_values=True)
@@ -108,7 +108,7 @@ class FakeApi:
             return self._export(self.exports[path], params)
         return problem(404, "Not found")
 
-    def _page(self, records: list[dict[str, Any]], params: dict[str, str]) -> httpx.Response:
+    def _page(self, records: list[dict[str, Any]], params: dict[str, str]) -> httpx2.Response:
         if "ids" in params:
             wanted = {int(x) for x in params["ids"].split(",")}
             if len(wanted) > 50:
@@ -119,9 +119,9 @@ class FakeApi:
         chunk = records[(page - 1) * size : page * size]
         total = len(records) if params.get("includeTotal") == "true" else None
         body = {"page": page, "pageSize": size, "hasMore": page * size < len(records), "totalCount": total}
-        return httpx.Response(200, json={**body, "data": chunk})
+        return httpx2.Response(200, json={**body, "data": chunk})
 
-    def _export(self, records: list[dict[str, Any]], params: dict[str, str]) -> httpx.Response:
+    def _export(self, records: list[dict[str, Any]], params: dict[str, str]) -> httpx2.Response:
         token = params.get("from", "")
         if token and not token.startswith("pos:"):
             start = 0 if token[:4].isdigit() else -1
@@ -132,7 +132,7 @@ class FakeApi:
         chunk = records[start : start + self.export_batch]
         end = start + len(chunk)
         body = {"hasMore": end < len(records), "continueFrom": f"pos:{end}", "data": chunk}
-        return httpx.Response(200, json=body)
+        return httpx2.Response(200, json=body)
 
 
 @pytest.fixture(autouse=True)
@@ -171,7 +171,7 @@ def conn(fake: FakeApi, clock: FakeClock) -> Iterator[Connection]:
     client = Client(
         sandbox_environment("integration", BASE),
         credentials(),
-        transport=httpx.MockTransport(fake.handle),
+        transport=httpx2.MockTransport(fake.handle),
         clock=clock,
         rate=1000.0,
     )
@@ -184,7 +184,7 @@ def aconn(fake: FakeApi, clock: FakeClock) -> AsyncConnection:
     client = AsyncClient(
         sandbox_environment("integration", BASE),
         credentials(),
-        transport=httpx.MockTransport(fake.handle),
+        transport=httpx2.MockTransport(fake.handle),
         clock=clock,
         rate=1000.0,
     )

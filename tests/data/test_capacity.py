@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from stnb.capacity import capacity_body, capacity_frame, capacity_moment, capacity_windows
+from stnb._capacity import capacity_body, capacity_frame, capacity_moment, capacity_windows
 from stnb.catalog.quirks import CAPACITY_MAX_DAYS
 from stnb.errors import ValidationError
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-import httpx
+import httpx2
 import polars as pl
 import pytest
 
+from stnb._clock import FakeClock
 from stnb.cli import core
 from stnb.cli.main import main
-from stnb.clock import FakeClock
 
 from .conftest import APP_KEY, CLIENT_ID, CLIENT_SECRET, TENANT, FakeApi, job
 
@@ -75,7 +75,7 @@ def test_pull_writes_parquet_with_filters(
         "jobs",
         out,
         filters=["jobStatus=completed", "pageSize=50"],
-        transport=httpx.MockTransport(fake.handle),
+        transport=httpx2.MockTransport(fake.handle),
         clock=FakeClock(),
     )
     assert code == 0
@@ -92,7 +92,8 @@ def test_pull_csv_and_active_is_reported(
 ) -> None:
     fake.lists[fake.path(CUSTOMERS)] = [{"id": i, "name": f"C{i}", "active": True} for i in range(1, 6)]
     out = tmp_path / "customers.csv"
-    assert core.pull("crm/customers", out, transport=httpx.MockTransport(fake.handle), clock=FakeClock()) == 0
+    mock = httpx2.MockTransport(fake.handle)
+    assert core.pull("crm/customers", out, transport=mock, clock=FakeClock()) == 0
     assert pl.read_csv(out)["id"].to_list() == [1, 2, 3, 4, 5]
     assert "active=True" in capsys.readouterr().out
 
@@ -102,7 +103,7 @@ def test_pull_bad_filter_is_a_clear_error_and_writes_nothing(
 ) -> None:
     out = tmp_path / "jobs.parquet"
     code = core.pull(
-        "jpm/jobs", out, filters=["jobstatus=Completed"], transport=httpx.MockTransport(fake.handle)
+        "jpm/jobs", out, filters=["jobstatus=Completed"], transport=httpx2.MockTransport(fake.handle)
     )
     assert code == 1
     err = capsys.readouterr().err
@@ -113,7 +114,7 @@ def test_pull_bad_filter_is_a_clear_error_and_writes_nothing(
 def test_pull_unknown_resource_and_bad_suffix(
     configured: None, fake: FakeApi, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    transport = httpx.MockTransport(fake.handle)
+    transport = httpx2.MockTransport(fake.handle)
     assert core.pull("jpm/jbos", tmp_path / "x.parquet", transport=transport) == 1
     assert "jpm/jobs" in capsys.readouterr().err
     assert core.pull("jpm/jobs", tmp_path / "x.xlsx", transport=transport) == 2
@@ -138,16 +139,16 @@ def test_pull_parses_its_arguments(monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
 def test_doctor_reports_sources_token_and_403_without_secrets(
     configured: None, fake: FakeApi, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    def scopes(request: httpx.Request, params: dict[str, str]) -> httpx.Response | None:
+    def scopes(request: httpx2.Request, params: dict[str, str]) -> httpx2.Response | None:
         if request.url.path.startswith("/accounting/"):
-            return httpx.Response(403, json={"title": "Provided authentication is insufficient"})
+            return httpx2.Response(403, json={"title": "Provided authentication is insufficient"})
         body = {"page": 1, "pageSize": 1, "hasMore": False, "totalCount": None, "data": []}
-        return httpx.Response(200, json=body)
+        return httpx2.Response(200, json=body)
 
     fake.override = scopes
     out = io.StringIO()
     code = core.doctor(
-        env="integration", transport=httpx.MockTransport(fake.handle), clock=FakeClock(), out=out
+        env="integration", transport=httpx2.MockTransport(fake.handle), clock=FakeClock(), out=out
     )
     text = out.getvalue()
     assert code == 0
@@ -162,14 +163,15 @@ def test_doctor_reports_sources_token_and_403_without_secrets(
 def test_doctor_reports_a_refused_token(
     configured: None, fake: FakeApi, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    def refuse(request: httpx.Request) -> httpx.Response:
+    def refuse(request: httpx2.Request) -> httpx2.Response:
         if request.url.path == "/connect/token":
-            return httpx.Response(400, json={"error": "invalid_client"})
+            return httpx2.Response(400, json={"error": "invalid_client"})
         return fake.handle(request)
 
     out = io.StringIO()
     assert (
-        core.doctor(env="integration", transport=httpx.MockTransport(refuse), clock=FakeClock(), out=out) == 1
+        core.doctor(env="integration", transport=httpx2.MockTransport(refuse), clock=FakeClock(), out=out)
+        == 1
     )
     text = out.getvalue()
     assert "token: FAILED" in text and "invalid_client" in text

@@ -7,11 +7,11 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 
 import stnb
-from stnb.clock import FakeClock
+from stnb._clock import FakeClock
 from stnb.errors import ConfigError
 
 from .conftest import APP_KEY, CLIENT_ID, CLIENT_SECRET, TENANT, FakeApi, job
@@ -40,8 +40,8 @@ class DuckSandbox:
         creds = DemoCredentials(APP_KEY, CLIENT_ID, CLIENT_SECRET, TENANT, "Demo app", "America/Chicago")
         self.credentials = {"integration": creds, "production": creds}
 
-    def transport(self) -> httpx.MockTransport:
-        return httpx.MockTransport(self.fake.handle)
+    def transport(self) -> httpx2.MockTransport:
+        return httpx2.MockTransport(self.fake.handle)
 
 
 @pytest.fixture
@@ -100,7 +100,7 @@ def test_credentials_from_the_environment_answer_live(
     monkeypatch.setenv("STNB_PRODUCTION_CLIENT_SECRET", CLIENT_SECRET)
     monkeypatch.setenv("STNB_PRODUCTION_TENANT_ID", str(TENANT))
     fake.lists[fake.path(JOBS)] = [job(1)]
-    with stnb.connect("production", transport=httpx.MockTransport(fake.handle), clock=FakeClock()) as st:
+    with stnb.connect("production", transport=httpx2.MockTransport(fake.handle), clock=FakeClock()) as st:
         assert not st.sandbox and st.env == "production"
         assert repr(st) == f"<stnb.Connection env=production tenant={TENANT}>"
         assert st.frame("jobs").height == 1
@@ -112,7 +112,7 @@ def test_credentials_from_the_environment_answer_live(
 def test_last_query_shows_the_effective_active_and_source(
     isolated: None, fake: FakeApi, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("stnb.connection._active_noted", set())
+    monkeypatch.setattr("stnb._connection._active_noted", set())
     fake.lists[fake.path(CUSTOMERS)] = [{"id": i, "active": True} for i in range(1, 4)]
     with stnb.connect(sandbox=DuckSandbox(fake), clock=FakeClock()) as st:
         with caplog.at_level(logging.WARNING, logger="stnb"):
@@ -136,9 +136,9 @@ def test_last_query_shows_the_effective_active_and_source(
 
 
 def test_get_and_request(isolated: None, fake: FakeApi) -> None:
-    def single(request: httpx.Request, params: dict[str, str]) -> httpx.Response | None:
+    def single(request: httpx2.Request, params: dict[str, str]) -> httpx2.Response | None:
         if request.url.path == fake.path("/jpm/v2/tenant/{tenant}/jobs/7"):
-            return httpx.Response(200, json=job(7))
+            return httpx2.Response(200, json=job(7))
         return None
 
     fake.override = single

@@ -11,15 +11,15 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
+import httpx2
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from stnb._connect import connect
+from stnb._frames import SchemaDriftWarning, to_frame
 from stnb._json import loads
 from stnb.catalog import FieldType, load_catalog
-from stnb.connect import connect
-from stnb.frames import SchemaDriftWarning, to_frame
 from stnb.sandbox import Sandbox
 from tests.data.test_frames import FIELDS, NESTED, item, record
 from tests.data.test_frames_lossless import MONEYED
@@ -39,7 +39,7 @@ def raw_pages(sandbox: Sandbox, resource: str, filters: dict[str, str], pages: i
     """Response bodies exactly as the sandbox sends them, before any decoding."""
     endpoint = load_catalog().resolve(resource).endpoint("list")
     creds = sandbox.credentials["integration"]
-    with httpx.Client(base_url=sandbox.url, transport=sandbox.transport()) as http:
+    with httpx2.Client(base_url=sandbox.url, transport=sandbox.transport()) as http:
         form = {
             "grant_type": "client_credentials",
             "client_id": creds.client_id,

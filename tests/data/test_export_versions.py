@@ -11,14 +11,14 @@ import threading
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import polars as pl
 import pytest
 
-import stnb.paging
+import stnb._paging
+from stnb._connection import Connection
+from stnb._frames import ParquetSink
 from stnb._seen import SeenVersions, _parse_all, micros
-from stnb.connection import Connection
-from stnb.frames import ParquetSink
 
 from .conftest import FakeApi, job
 
@@ -78,7 +78,7 @@ def test_seen_versions_keep_about_sixteen_bytes_per_id() -> None:
 @pytest.fixture
 def small_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
     """Exports remember versions in blocks of 3 ids, so a few batches cross several runs."""
-    monkeypatch.setattr(stnb.paging, "SeenVersions", functools.partial(SeenVersions, block=3))
+    monkeypatch.setattr(stnb._paging, "SeenVersions", functools.partial(SeenVersions, block=3))
 
 
 def test_export_keeps_the_newest_version_across_batches_and_blocks(
@@ -128,7 +128,7 @@ def test_export_asks_for_the_next_batch_before_the_current_one_is_used(
     fake.exports[fake.path(EXPORT)] = [job(i) for i in range(1, 11)]
     second_asked = threading.Event()
 
-    def watch(request: httpx.Request, params: dict[str, str]) -> httpx.Response | None:
+    def watch(request: httpx2.Request, params: dict[str, str]) -> httpx2.Response | None:
         if params.get("from") == "pos:4":
             second_asked.set()
         return None  # answered as usual

@@ -12,8 +12,8 @@ import polars as pl
 import pytest
 
 import stnb
-from stnb.clock import FakeClock
-from stnb.retry import RetryPolicy
+from stnb._clock import FakeClock
+from stnb._retry import RetryPolicy
 from stnb.sandbox import Sandbox
 from stnb.sandbox.server import ServerHandle, serve_in_thread
 

@@ -14,8 +14,7 @@ from typing import Any
 import polars as pl
 import pytest
 
-from stnb.catalog import load_catalog
-from stnb.frames import (
+from stnb._frames import (
     DATETIME,
     MONEY,
     ParquetSink,
@@ -24,6 +23,7 @@ from stnb.frames import (
     polars_schema,
     to_frame,
 )
+from stnb.catalog import load_catalog
 
 FIELDS: dict[str, Any] = {
     "id": "int64",

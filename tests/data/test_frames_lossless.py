@@ -11,8 +11,8 @@ from typing import Any
 import polars as pl
 import pytest
 
+from stnb._frames import DECIMAL, MONEY, ParquetSink, SchemaDriftWarning, concat_frames, to_frame
 from stnb.catalog import FieldType
-from stnb.frames import DECIMAL, MONEY, ParquetSink, SchemaDriftWarning, concat_frames, to_frame
 
 _names = itertools.count()
 

@@ -1,4 +1,4 @@
-"""Page walks and export cursors over a scripted ServiceTitan (httpx.MockTransport): edge cases first."""
+"""Page walks and export cursors over a scripted ServiceTitan (httpx2.MockTransport): edge cases first."""
 
 from __future__ import annotations
 
@@ -10,18 +10,18 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 
-from stnb.connection import AsyncConnection, Connection
-from stnb.errors import ConfigError, InvalidResponse, ValidationError
-from stnb.paging import (
+from stnb._connection import AsyncConnection, Connection
+from stnb._paging import (
     AsyncExportCursor,
     ExportCursor,
     ExportTokenRejected,
     PagingWarning,
     TruncationWarning,
 )
+from stnb.errors import ConfigError, InvalidResponse, ValidationError
 
 from .conftest import FakeApi, job
 
@@ -44,7 +44,7 @@ def test_pages_come_back_in_order_and_complete_with_concurrency(
     lock = threading.Lock()
     gate = threading.Barrier(3, timeout=5)
 
-    def slow(request: httpx.Request, params: dict[str, str]) -> httpx.Response | None:
+    def slow(request: httpx2.Request, params: dict[str, str]) -> httpx2.Response | None:
         nonlocal in_flight, peak
         if params.get("page") in ("2", "3", "4"):
             with lock:
@@ -132,7 +132,7 @@ def test_max_pages_equal_to_the_data_does_not_warn(
 def test_has_more_with_an_empty_page_stops_with_a_warning(conn: Connection, fake: FakeApi) -> None:
     fake.lists[fake.path(JOBS)] = [job(i) for i in range(1, 6)]
 
-    def empty_but_more(request: httpx.Request, params: dict[str, str]) -> httpx.Response | None:
+    def empty_but_more(request: httpx2.Request, params: dict[str, str]) -> httpx2.Response | None:
         if params.get("page", "1") != "1":
             body = {
                 "page": int(params["page"]),
@@ -141,9 +141,9 @@ def test_has_more_with_an_empty_page_stops_with_a_warning(conn: Connection, fake
                 "totalCount": None,
                 "data": [],
             }
-            return httpx.Response(200, json=body)
+            return httpx2.Response(200, json=body)
         body = {"page": 1, "pageSize": 5, "hasMore": True, "totalCount": None, "data": [job(1)]}
-        return httpx.Response(200, json=body)
+        return httpx2.Response(200, json=body)
 
     fake.override = empty_but_more
     with pytest.warns(PagingWarning, match="empty although hasMore"):
@@ -156,10 +156,10 @@ def test_truncated_json_is_retried_then_reported_clearly(conn: Connection, fake:
     fake.lists[fake.path(JOBS)] = [job(i) for i in range(1, 21)]
     broken = {"count": 0}
 
-    def truncate_page_2(request: httpx.Request, params: dict[str, str]) -> httpx.Response | None:
+    def truncate_page_2(request: httpx2.Request, params: dict[str, str]) -> httpx2.Response | None:
         if params.get("page") == "2":
             broken["count"] += 1
-            return httpx.Response(200, content=b'{"page": 2, "data": [{"id": 1')
+            return httpx2.Response(200, content=b'{"page": 2, "data": [{"id": 1')
         return None
 
     fake.override = truncate_page_2
@@ -176,10 +176,10 @@ def test_a_transient_truncated_page_is_recovered(conn: Connection, fake: FakeApi
     fake.lists[fake.path(JOBS)] = [job(i) for i in range(1, 21)]
     broken = {"left": 1}
 
-    def once(request: httpx.Request, params: dict[str, str]) -> httpx.Response | None:
+    def once(request: httpx2.Request, params: dict[str, str]) -> httpx2.Response | None:
         if params.get("page") == "2" and broken["left"]:
             broken["left"] -= 1
-            return httpx.Response(200, content=b'{"page": 2, "da')
+            return httpx2.Response(200, content=b'{"page": 2, "da')
         return None
 
     fake.override = once
@@ -187,7 +187,7 @@ def test_a_transient_truncated_page_is_recovered(conn: Connection, fake: FakeApi
 
 
 def test_an_envelope_without_data_is_an_invalid_response(conn: Connection, fake: FakeApi) -> None:
-    fake.override = lambda request, params: httpx.Response(200, json={"page": 1, "hasMore": False})
+    fake.override = lambda request, params: httpx2.Response(200, json={"page": 1, "hasMore": False})
     with pytest.raises(InvalidResponse, match="data field"):
         conn.frame("jpm/jobs")
 
@@ -273,9 +273,9 @@ def test_a_rejected_export_token_keeps_the_checkpoint(conn: Connection, fake: Fa
 
 
 def test_export_has_more_with_an_empty_batch_stops(conn: Connection, fake: FakeApi) -> None:
-    def stuck(request: httpx.Request, params: dict[str, str]) -> httpx.Response | None:
+    def stuck(request: httpx2.Request, params: dict[str, str]) -> httpx2.Response | None:
         data = [job(1)] if "from" not in params else []
-        return httpx.Response(200, json={"hasMore": True, "continueFrom": "pos:1", "data": data})
+        return httpx2.Response(200, json={"hasMore": True, "continueFrom": "pos:1", "data": data})
 
     fake.override = stuck
     fake.exports[fake.path(EXPORT)] = []
@@ -298,11 +298,11 @@ def test_a_401_mid_pull_refreshes_the_token_and_loses_nothing(conn: Connection, 
     fake.lists[fake.path(JOBS)] = [job(i) for i in range(1, 51)]
     revoked = {"done": False}
 
-    def revoke_at_page_3(request: httpx.Request, params: dict[str, str]) -> httpx.Response | None:
+    def revoke_at_page_3(request: httpx2.Request, params: dict[str, str]) -> httpx2.Response | None:
         if params.get("page") == "3" and not revoked["done"]:
             revoked["done"] = True
             fake.revoke()
-            return httpx.Response(401, json={"title": "Unauthorized"})
+            return httpx2.Response(401, json={"title": "Unauthorized"})
         return None
 
     fake.override = revoke_at_page_3

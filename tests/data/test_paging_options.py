@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from stnb import ValidationError
-from stnb.connection import AsyncConnection, Connection
-from stnb.paging import PageIterator, PagingOptionError
+from stnb._connection import AsyncConnection, Connection
+from stnb._paging import PageIterator, PagingOptionError
 
 from .conftest import FakeApi, job
 

@@ -8,11 +8,11 @@ import threading
 import warnings
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 
-from stnb.connection import AsyncConnection, Connection
-from stnb.paging import PROBE_FROM_PAGE_SIZE, TruncationWarning
+from stnb._connection import AsyncConnection, Connection
+from stnb._paging import PROBE_FROM_PAGE_SIZE, TruncationWarning
 
 from .conftest import FakeApi, job
 
@@ -33,7 +33,7 @@ def test_large_pages_are_fetched_together_after_a_one_record_probe(
     assert SIZE >= PROBE_FROM_PAGE_SIZE
     gate = threading.Barrier(2, timeout=10)
 
-    def together(request: httpx.Request, params: dict[str, str]) -> httpx.Response | None:
+    def together(request: httpx2.Request, params: dict[str, str]) -> httpx2.Response | None:
         if params.get("pageSize") == str(SIZE) and params.get("page") in ("1", "2"):
             gate.wait()  # pages 1 and 2 are answered only once both are in flight
         return None

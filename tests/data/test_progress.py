@@ -10,13 +10,13 @@ import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 
-from stnb.client import AsyncClient, Client
-from stnb.clock import FakeClock
-from stnb.config import sandbox_environment
-from stnb.connection import PROGRESS_DELAY, AsyncConnection, Connection
+from stnb._client import AsyncClient, Client
+from stnb._clock import FakeClock
+from stnb._config import sandbox_environment
+from stnb._connection import PROGRESS_DELAY, AsyncConnection, Connection
 
 from .conftest import BASE, FakeApi, credentials, job
 
@@ -36,7 +36,7 @@ def screen(err: str) -> list[str]:
 
 
 def slow_server(fake: FakeApi, clock: FakeClock, seconds: float) -> None:
-    def tick(request: httpx.Request, params: dict[str, str]) -> None:
+    def tick(request: httpx2.Request, params: dict[str, str]) -> None:
         clock.advance(seconds)
 
     fake.override = tick
@@ -48,7 +48,7 @@ def default_conn(fake: FakeApi, clock: FakeClock) -> Iterator[Connection]:
     client = Client(
         sandbox_environment("integration", BASE),
         credentials(),
-        transport=httpx.MockTransport(fake.handle),
+        transport=httpx2.MockTransport(fake.handle),
         clock=clock,
         rate=1000.0,
     )
@@ -77,7 +77,7 @@ def test_a_quick_async_pull_prints_no_bar(
     client = AsyncClient(
         sandbox_environment("integration", BASE),
         credentials(),
-        transport=httpx.MockTransport(fake.handle),
+        transport=httpx2.MockTransport(fake.handle),
         clock=clock,
         rate=1000.0,
     )

@@ -7,15 +7,15 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from stnb.catalog import load_catalog
-from stnb.errors import ValidationError
-from stnb.query import (
+from stnb._query import (
     build_query,
     effective_active,
     format_datetime,
     normalize_active,
     split_path_params,
 )
+from stnb.catalog import load_catalog
+from stnb.errors import ValidationError
 
 CATALOG = load_catalog()
 JOBS = CATALOG.resolve("jpm/jobs").endpoint("list")

@@ -14,10 +14,10 @@ import polars as pl
 import pytest
 
 import stnb
+from stnb._clock import FakeClock
+from stnb._connection import Connection
+from stnb._paging import ExportCursor, TruncationWarning
 from stnb.cli import core
-from stnb.clock import FakeClock
-from stnb.connection import Connection
-from stnb.paging import ExportCursor, TruncationWarning
 from stnb.sandbox import Sandbox
 
 ANCHOR = datetime(2026, 1, 1, tzinfo=UTC)
@@ -184,7 +184,7 @@ def test_sandbox_apps_and_tenants_by_profile_and_tenant(sandbox: Sandbox, clock:
         stnb.connect(sandbox=sandbox, tenant=42)
 
 
-@pytest.mark.filterwarnings("ignore::stnb.frames.SchemaDriftWarning")  # production's extra job field
+@pytest.mark.filterwarnings("ignore::stnb._frames.SchemaDriftWarning")  # production's extra job field
 def test_a_served_sandbox_answers_over_loopback_http_sync_and_async() -> None:
     from stnb.sandbox import serve_in_thread
 

@@ -8,11 +8,11 @@ import inspect
 import warnings
 from collections.abc import Callable
 
-import httpx
+import httpx2
 import pytest
 
-from stnb.connection import AsyncConnection, Connection
-from stnb.paging import PagingWarning, TruncationWarning
+from stnb._connection import AsyncConnection, Connection
+from stnb._paging import PagingWarning, TruncationWarning
 
 from .conftest import FakeApi, job
 
@@ -38,21 +38,21 @@ def here() -> int:
 
 @pytest.fixture
 def stalled_export(fake: FakeApi) -> None:
-    def stuck(request: httpx.Request, params: dict[str, str]) -> httpx.Response | None:
+    def stuck(request: httpx2.Request, params: dict[str, str]) -> httpx2.Response | None:
         if not request.url.path.endswith("/export/jobs"):
             return None
         data = [job(1)] if "from" not in params else []
-        return httpx.Response(200, json={"hasMore": True, "continueFrom": "pos:1", "data": data})
+        return httpx2.Response(200, json={"hasMore": True, "continueFrom": "pos:1", "data": data})
 
     fake.override = stuck
 
 
 @pytest.fixture
 def empty_second_page(fake: FakeApi) -> None:
-    def empty(request: httpx.Request, params: dict[str, str]) -> httpx.Response | None:
+    def empty(request: httpx2.Request, params: dict[str, str]) -> httpx2.Response | None:
         data = [job(1)] if params.get("page", "1") == "1" else []
         body = {"page": int(params.get("page", "1")), "pageSize": 5, "hasMore": True, "data": data}
-        return httpx.Response(200, json=body)
+        return httpx2.Response(200, json=body)
 
     fake.override = empty
 

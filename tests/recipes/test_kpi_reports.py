@@ -7,7 +7,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from stnb.connection import Connection
+from stnb._connection import Connection
 from stnb.sandbox import Sandbox
 from stnb.sandbox.reports import KPI_REPORTS
 

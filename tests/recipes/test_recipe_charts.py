@@ -8,8 +8,8 @@ import plotly.graph_objects as go
 import pytest
 
 from stnb import recipes
+from stnb._connection import Connection
 from stnb.charts.recipes import CHART_COLUMNS, LABELS, recipe_chart, reconciliation_waterfall
-from stnb.connection import Connection
 from stnb.tables import words
 
 MARCH = ("2026-03-01", "2026-03-31")

@@ -10,9 +10,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from stnb._clock import FakeClock
 from stnb.cli.main import main
 from stnb.cli.recipe import list_recipes, run_recipe
-from stnb.clock import FakeClock
 from stnb.sandbox import Sandbox
 
 

@@ -12,7 +12,7 @@ import pytest
 
 import stnb
 from stnb import recipes
-from stnb.connection import Connection
+from stnb._connection import Connection
 from stnb.errors import ValidationError
 from stnb.recipes import Period
 

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from stnb import recipes
-from stnb.connection import Connection
+from stnb._connection import Connection
 from stnb.recipes import ROUNDING
 
 # (first, last) tenant-local days. New York springs forward on 2026-03-08 and falls back on 2025-11-02;

@@ -8,8 +8,8 @@ import polars as pl
 import pytest
 
 from stnb import recipes
+from stnb._connection import Connection
 from stnb._text import plural
-from stnb.connection import Connection
 from stnb.sandbox import Sandbox
 
 # Reference lists (a few dozen rows) may be pulled whole; anything else needs a date or id filter.

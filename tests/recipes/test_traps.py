@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 
 from stnb import recipes
-from stnb.connection import Connection
+from stnb._connection import Connection
 from stnb.sandbox import Sandbox
 from stnb.sandbox import traps as T
 

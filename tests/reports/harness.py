@@ -8,19 +8,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
+import httpx2
 
-from stnb.client import Client
-from stnb.clock import FakeClock
-from stnb.config import Credentials, sandbox_environment
-from stnb.connection import Connection
+from stnb._client import Client
+from stnb._clock import FakeClock
+from stnb._config import Credentials, sandbox_environment
+from stnb._connection import Connection
 from stnb.sandbox.messages import SandboxRequest
 from stnb.sandbox.reports import ReportingService, ReportSource
 
 TENANT = 431848990
 PREFIX = f"/reporting/v2/tenant/{TENANT}/"
 
-Override = Callable[[str, str, httpx.Request], httpx.Response | None]
+Override = Callable[[str, str, httpx2.Request], httpx2.Response | None]
 
 
 @dataclass
@@ -42,11 +42,11 @@ class ReportServer:
     def __post_init__(self) -> None:
         self.service = ReportingService(self.source, clock=self.clock, runs_per_minute=self.runs_per_minute)
 
-    def handler(self, request: httpx.Request) -> httpx.Response:
+    def handler(self, request: httpx2.Request) -> httpx2.Response:
         path = request.url.path
         if path == "/connect/token":
             body = {"access_token": "token-abc", "token_type": "Bearer", "expires_in": 900, "scope": "all"}
-            return httpx.Response(200, json=body)
+            return httpx2.Response(200, json=body)
         assert path.startswith(PREFIX), path
         tail = path[len(PREFIX) :]
         response = self.override(request.method, tail, request) if self.override else None
@@ -60,9 +60,9 @@ class ReportServer:
                 tail,
             )
             response = (
-                httpx.Response(404, json={"title": "Not Found", "status": 404})
+                httpx2.Response(404, json={"title": "Not Found", "status": 404})
                 if answer is None
-                else httpx.Response(answer.status, headers=dict(answer.headers), content=answer.body)
+                else httpx2.Response(answer.status, headers=dict(answer.headers), content=answer.body)
             )
         self.seen.append(Seen(request.method, tail, dict(request.url.params), response.status_code))
         return response
@@ -82,15 +82,15 @@ class ReportServer:
         client = Client(
             environment,
             credentials,
-            transport=httpx.MockTransport(self.handler),
+            transport=httpx2.MockTransport(self.handler),
             clock=self.clock,
             sandbox=True,
         )
         return Connection(client, progress=False)
 
 
-def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> httpx.Response:
-    return httpx.Response(
+def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> httpx2.Response:
+    return httpx2.Response(
         status,
         content=json.dumps(body).encode(),
         headers={"content-type": "application/json", **(headers or {})},

@@ -10,9 +10,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from stnb._clock import FakeClock
 from stnb.cli.main import main
 from stnb.cli.report import describe_report, list_reports, run_report
-from stnb.clock import FakeClock
 from stnb.sandbox import Sandbox
 from stnb.sandbox.reports import KPI_REPORTS
 

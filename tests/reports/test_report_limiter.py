@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from stnb.clock import FakeClock
+from stnb._clock import FakeClock
 from stnb.reports.limiter import ReportLimiter, shared_limiter
 
 KEY = ("integration", "431848990", 175)

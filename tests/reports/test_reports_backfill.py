@@ -7,12 +7,12 @@ import json
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-import httpx
+import httpx2
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from stnb.clock import FakeClock
+from stnb._clock import FakeClock
 from stnb.errors import ServerError, ValidationError
 from stnb.reports.backfill import BackfillCheckpointError, Window, windows
 from stnb.sandbox.reports import ReportSource
@@ -104,7 +104,7 @@ def test_interrupted_backfill_resumes_from_its_checkpoint(
     failing = server_for(shared_source, clock)
     runs = {"n": 0}
 
-    def third_run_fails(method: str, tail: str, request: httpx.Request) -> httpx.Response | None:
+    def third_run_fails(method: str, tail: str, request: httpx2.Request) -> httpx2.Response | None:
         if tail.endswith("/data/query"):
             runs["n"] += 1
             if runs["n"] >= 3:  # from the third run on: more 500s than the retries ride out

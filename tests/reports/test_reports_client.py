@@ -9,11 +9,11 @@ import math
 from datetime import UTC, date, datetime
 from typing import Any
 
-import httpx
+import httpx2
 import polars as pl
 import pytest
 
-from stnb.clock import FakeClock
+from stnb._clock import FakeClock
 from stnb.errors import NotFound, ValidationError
 from stnb.reports import (
     ReportCastWarning,
@@ -253,13 +253,13 @@ def test_use_query_true_does_not_fall_back(server: ReportServer) -> None:
 
 
 def test_query_that_never_finishes_times_out_and_is_cancelled(server: ReportServer, clock: FakeClock) -> None:
-    def stuck(method: str, tail: str, request: httpx.Request) -> httpx.Response | None:
+    def stuck(method: str, tail: str, request: httpx2.Request) -> httpx2.Response | None:
         if tail.endswith("/data/query"):
             return json_response(202, {"status": "NotStarted", "token": "t0k3n"})
         if tail == "data-queries/t0k3n" and method == "GET":
             return json_response(202, {"status": "InProgress", "token": "t0k3n"})
         if tail == "data-queries/t0k3n" and method == "DELETE":
-            return httpx.Response(204)
+            return httpx2.Response(204)
         return None
 
     server.override = stuck
@@ -349,7 +349,7 @@ def test_non_json_data_is_an_invalid_response(server: ReportServer) -> None:
     from stnb.errors import InvalidResponse
 
     server.override = lambda m, tail, r: (
-        httpx.Response(200, content=b"<html>oops") if tail.endswith("/data/query") else None
+        httpx2.Response(200, content=b"<html>oops") if tail.endswith("/data/query") else None
     )
     with pytest.raises(InvalidResponse):
         server.connect().reports.run(*REVENUE, **JANUARY)

@@ -14,8 +14,8 @@ import pytest
 
 import stnb
 from stnb import tenant_time
-from stnb.clock import FakeClock
-from stnb.connection import Connection
+from stnb._clock import FakeClock
+from stnb._connection import Connection
 from stnb.sandbox import Sandbox
 
 ANCHOR = datetime(2026, 11, 28, tzinfo=UTC)

@@ -11,7 +11,7 @@ from typing import Any
 import polars as pl
 import pytest
 
-from stnb.clock import FakeClock
+from stnb._clock import FakeClock
 from stnb.sandbox import reports as sandbox_reports
 from stnb.sandbox.messages import SandboxRequest, SandboxResponse
 from stnb.sandbox.reports import QUERY_INLINE_ROWS, QUERY_POLLS_UNTIL_READY, ReportingService, ReportSource

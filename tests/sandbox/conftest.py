@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 
-from stnb.clock import FakeClock
+from stnb._clock import FakeClock
 from stnb.sandbox import Sandbox, SandboxCredentials
 from stnb.sandbox.server import ServerHandle, serve_in_thread
 
@@ -29,14 +29,14 @@ class Api:
 
     adapter: str
     sandbox: Sandbox
-    client: httpx.Client
+    client: httpx2.Client
     tokens: dict[str, str] = field(default_factory=dict)
 
     @property
     def creds(self) -> SandboxCredentials:
         return self.sandbox.credentials["integration"]
 
-    def token_response(self, creds: SandboxCredentials, **overrides: str) -> httpx.Response:
+    def token_response(self, creds: SandboxCredentials, **overrides: str) -> httpx2.Response:
         form = {
             "grant_type": "client_credentials",
             "client_id": creds.client_id,
@@ -60,7 +60,7 @@ class Api:
     def url(self, path: str, creds: SandboxCredentials | None = None) -> str:
         return path.replace("{tenant}", str((creds or self.creds).tenant_id))
 
-    def get(self, path: str, creds: SandboxCredentials | None = None, **params: Any) -> httpx.Response:
+    def get(self, path: str, creds: SandboxCredentials | None = None, **params: Any) -> httpx2.Response:
         return self.client.get(self.url(path, creds), params=params, headers=self.headers(creds))
 
     def json(self, path: str, creds: SandboxCredentials | None = None, **params: Any) -> Any:
@@ -70,17 +70,17 @@ class Api:
 
     def send(
         self, method: str, path: str, creds: SandboxCredentials | None = None, **kwargs: Any
-    ) -> httpx.Response:
+    ) -> httpx2.Response:
         headers = {**self.headers(creds), **kwargs.pop("headers", {})}
         return self.client.request(method, self.url(path, creds), headers=headers, **kwargs)
 
 
 def make_api(adapter: str, sandbox: Sandbox, server: ServerHandle | None) -> Api:
     if adapter == "embedded":
-        client = httpx.Client(transport=sandbox.transport(), base_url=sandbox.url)
+        client = httpx2.Client(transport=sandbox.transport(), base_url=sandbox.url)
     else:
         assert server is not None
-        client = httpx.Client(base_url=server.url, timeout=30.0)
+        client = httpx2.Client(base_url=server.url, timeout=30.0)
     return Api(adapter, sandbox, client)
 
 

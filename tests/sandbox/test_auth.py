@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from stnb.clock import FakeClock
+from stnb._clock import FakeClock
 from stnb.sandbox import Sandbox
 
 from .conftest import ANCHOR, Api, make_api

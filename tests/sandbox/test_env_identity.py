@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 
 from stnb.catalog import Endpoint, Resource, load_catalog
@@ -39,7 +39,7 @@ def first_page_path(sandbox: Sandbox, resource: Resource, endpoint: Endpoint) ->
     return endpoint.path.replace("{" + endpoint.parent_param + "}", str(parent))
 
 
-def without_production_fields(key: str, response: httpx.Response) -> Any:
+def without_production_fields(key: str, response: httpx2.Response) -> Any:
     drop = set(P.PRODUCTION_ONLY_FIELDS.get(key, ()))
     body = response.json()
     rows = body["data"] if isinstance(body, dict) and "data" in body else body

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from stnb.clock import FakeClock
+from stnb._clock import FakeClock
 from stnb.sandbox import Sandbox
 from stnb.sandbox.planted import PRODUCTION_ONLY_FIELDS
 from stnb.sandbox.server import ServerHandle, serve_in_thread

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from stnb.clock import FakeClock
+from stnb._clock import FakeClock
 from stnb.sandbox import Sandbox
 
 from .conftest import ANCHOR, Api, make_api

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-import httpx
+import httpx2
 
 from stnb.sandbox import Sandbox, ServedRequest
 
@@ -74,7 +74,7 @@ def test_async_transport_serves_lists_exports_and_writes() -> None:
     tenant = sandbox.credentials["integration"].tenant_id
 
     async def run() -> tuple[int, int, int, int]:
-        async with httpx.AsyncClient(
+        async with httpx2.AsyncClient(
             transport=sandbox.transport(), base_url=sandbox.url, headers=headers
         ) as client:
             pages = await asyncio.gather(

@@ -11,8 +11,8 @@ import polars as pl
 import pytest
 
 import stnb
+from stnb._clock import FakeClock
 from stnb.catalog import load_catalog
-from stnb.clock import FakeClock
 from stnb.sandbox import Sandbox
 from stnb.sandbox.exports import export_response
 from stnb.sandbox.params import QueryView

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-import httpx
+import httpx2
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -60,12 +60,12 @@ OPERATIONS = _operations()
 
 
 @pytest.fixture(scope="module")
-def served() -> Iterator[tuple[ServerHandle, httpx.Client, dict[str, str]]]:
-    from stnb.clock import FakeClock
+def served() -> Iterator[tuple[ServerHandle, httpx2.Client, dict[str, str]]]:
+    from stnb._clock import FakeClock
 
     sandbox = Sandbox(seed=SEED, anchor=ANCHOR, clock=FakeClock(ANCHOR), rate_limit=0)
     handle = serve_in_thread(sandbox)
-    client = httpx.Client(base_url=handle.url, timeout=30.0)
+    client = httpx2.Client(base_url=handle.url, timeout=30.0)
     creds = sandbox.credentials["integration"]
     token = client.post(
         "/connect/token",
@@ -165,7 +165,7 @@ def requests(draw: st.DrawFn, auth: dict[str, str]) -> dict[str, Any]:
     return {"method": method, "url": path, "params": query, "headers": headers, "content": body}
 
 
-def _check(response: httpx.Response, method: str) -> None:
+def _check(response: httpx2.Response, method: str) -> None:
     assert response.status_code < 500, (response.status_code, response.text[:500])
     assert not TRACEBACK.search(response.text), response.text[:500]
     if response.status_code >= 400 and method != "HEAD":
@@ -177,7 +177,7 @@ def _check(response: httpx.Response, method: str) -> None:
 
 
 def test_fuzzed_requests_never_get_a_500_or_a_traceback(
-    served: tuple[ServerHandle, httpx.Client, dict[str, str]],
+    served: tuple[ServerHandle, httpx2.Client, dict[str, str]],
 ) -> None:
     _handle, client, auth = served
     assert len(OPERATIONS) > 300  # the documents were found and read
@@ -213,7 +213,7 @@ def test_fuzzed_requests_never_get_a_500_or_a_traceback(
     ids=["deep-array", "deep-object", "too-large"],
 )
 def test_deeply_nested_or_huge_bodies_get_the_error_envelope(
-    served: tuple[ServerHandle, httpx.Client, dict[str, str]], body: bytes, status: int
+    served: tuple[ServerHandle, httpx2.Client, dict[str, str]], body: bytes, status: int
 ) -> None:
     _handle, client, auth = served
     jobs = client.get(f"/jpm/v2/tenant/{auth['tenant']}/jobs", params={"pageSize": 1}, headers=auth).json()

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 import pytest
 
 import stnb.sandbox
+from stnb._clock import FakeClock
 from stnb.cli import sandbox as cli_sandbox
 from stnb.cli.main import build_parser, main
-from stnb.clock import FakeClock
 from stnb.sandbox import LIVE_LATENCY, LatencyModel, Sandbox, default_sandbox
 
 from .conftest import ANCHOR, make_api

@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 
-import httpx
+import httpx2
 import pytest
 
-from stnb.clock import FakeClock
+from stnb._clock import FakeClock
 from stnb.sandbox import FaultSpec, FaultSpecError, Sandbox
 from stnb.sandbox.server import ServerHandle, serve_in_thread
 
@@ -92,17 +92,17 @@ def test_dropped_connections_raise_like_a_real_connection(fresh: Api) -> None:
     api = fresh
     api.token()
     api.sandbox.faults = "drop=1"
-    with pytest.raises(httpx.RemoteProtocolError):
+    with pytest.raises(httpx2.RemoteProtocolError):
         api.get(JOBS, pageSize=1)
     if api.adapter == "embedded":
 
         async def call() -> None:
-            async with httpx.AsyncClient(
+            async with httpx2.AsyncClient(
                 transport=api.sandbox.transport(), base_url=api.sandbox.url
             ) as client:
                 await client.get(api.url(JOBS), headers=api.headers())
 
-        with pytest.raises(httpx.ReadError):
+        with pytest.raises(httpx2.ReadError):
             asyncio.run(call())
 
 

@@ -15,7 +15,7 @@ from stnb.sandbox import Sandbox
 
 from .paths import CATALOG
 
-pytestmark = pytest.mark.filterwarnings("ignore::stnb.paging.TruncationWarning")  # max_pages=1 is meant
+pytestmark = pytest.mark.filterwarnings("ignore::stnb._paging.TruncationWarning")  # max_pages=1 is meant
 
 
 @pytest.fixture(scope="module")

@@ -18,10 +18,10 @@ import polars as pl
 import pytest
 
 import stnb
+from stnb._clock import FakeClock
+from stnb._connection import Connection
 from stnb.catalog import load_catalog
 from stnb.catalog.quirks import QUIRKS, first_page, quirk
-from stnb.clock import FakeClock
-from stnb.connection import Connection
 from stnb.sandbox import Sandbox, ServedRequest
 from stnb.sandbox.quirks import Quirks
 from stnb.sandbox.reports import REPORT_RUN_SECONDS, STILL_RUNNING_TITLE
@@ -403,7 +403,7 @@ def test_value_quirks_are_reproduced_and_survived(
                 assert isinstance(after, int) and not isinstance(after, bool)
             elif quirk_id == "missing-modified-on" and lv.get("id", 1) % 5 == 0:
                 assert name.split(".")[-1] not in lv
-    monkeypatch.setattr("stnb.frames._reported", set())  # a fresh process: every report is a first one
+    monkeypatch.setattr("stnb._frames._reported", set())  # a fresh process: every report is a first one
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         params = (

@@ -7,7 +7,7 @@ import time
 import pytest
 
 import stnb
-from stnb.clock import FakeClock
+from stnb._clock import FakeClock
 from stnb.sandbox import Sandbox, ServedRequest
 
 REVENUE = ("business-unit-dashboard", 175)

@@ -12,14 +12,14 @@ import sys
 import threading
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 
+from stnb._attempts import app_fingerprint
+from stnb._config import mask_client_id
 from stnb._redact import redact
-from stnb.attempts import app_fingerprint
 from stnb.cli.main import main
 from stnb.cli.sandbox import print_banner
-from stnb.config import mask_client_id
 from stnb.sandbox import Sandbox, default_sandbox, serve_in_thread
 from stnb.sandbox.asgi import create_app
 
@@ -31,7 +31,7 @@ def test_serve_in_thread_binds_loopback_and_stops() -> None:
         assert re.fullmatch(r"http://127\.0\.0\.1:\d+", handle.url)
         creds = handle.credentials["integration"]
         assert creds == handle.sandbox.credentials["integration"]
-        with httpx.Client(base_url=handle.url) as client:
+        with httpx2.Client(base_url=handle.url) as client:
             token = client.post(
                 "/connect/token",
                 data={
@@ -43,8 +43,8 @@ def test_serve_in_thread_binds_loopback_and_stops() -> None:
             assert token.status_code == 200
             assert "Z" not in handle.url
     assert not handle.running
-    with pytest.raises(httpx.ConnectError):
-        httpx.get(handle.url + "/connect/token", timeout=2.0)
+    with pytest.raises(httpx2.ConnectError):
+        httpx2.get(handle.url + "/connect/token", timeout=2.0)
 
 
 def test_asgi_app_is_a_plain_asgi_callable() -> None:
@@ -148,7 +148,7 @@ def test_cli_serves_and_prints_demo_credentials_until_interrupted() -> None:
         assert f"tenant id {expected.tenant_id}" in banner and mask_client_id(expected.client_id) in banner
         for secret in (expected.client_secret, expected.client_id, expected.app_key):
             assert secret not in banner
-        response = httpx.post(
+        response = httpx2.post(
             url.group(1) + "/connect/token",
             data={
                 "grant_type": "client_credentials",

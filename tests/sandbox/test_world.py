@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import polars as pl
 import pytest
 
-from stnb.clock import FakeClock
+from stnb._clock import FakeClock
 from stnb.sandbox import Sandbox
 from stnb.sandbox.gen_base import CUSTOMERS_BASE, JOBS_BASE, GenContext
 from stnb.sandbox.identity import TENANT_PROFILES

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from stnb.clock import FakeClock
+from stnb._clock import FakeClock
 from stnb.sandbox import Sandbox
 from stnb.sandbox.server import ServerHandle, serve_in_thread
 

@@ -11,6 +11,7 @@ import polars as pl
 import pytest
 
 import stnb
+from stnb._snapshot import DEFAULT_RULES, RecordSummary, Scrubber, ScrubRule, record
 from stnb.catalog import UnknownResourceError
 from stnb.cli.main import main
 from stnb.errors import ConfigError
@@ -18,7 +19,6 @@ from stnb.sandbox import Sandbox
 from stnb.sandbox.remote import RemoteSandbox
 from stnb.sandbox.server import serve_in_thread
 from stnb.sandbox.snapshot import SnapshotError, read_manifest, snapshot_sandbox
-from stnb.snapshot import DEFAULT_RULES, RecordSummary, Scrubber, ScrubRule, record
 
 ORIGIN_SEED = 7
 RESOURCES = [

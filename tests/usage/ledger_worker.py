@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from datetime import UTC, datetime, timedelta
 
-from stnb.attempts import Attempt
+from stnb._attempts import Attempt
 from stnb.usage.ledger import UsageLedger
 
 T0 = datetime(2026, 6, 1, tzinfo=UTC)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from stnb.attempts import Attempt
+from stnb._attempts import Attempt
 from stnb.cli.main import main
 from stnb.usage.ledger import BATCH_ROWS, UsageLedger, dropped_attempts, read_ledger
 

@@ -4,25 +4,25 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import httpx
+import httpx2
 import polars as pl
 import pytest
 
 import stnb
-from stnb.attempts import app_fingerprint
+from stnb._attempts import app_fingerprint
 from stnb.errors import NotFound
 from stnb.sandbox import Sandbox
 from stnb.usage.ledger import installed_ledger, read_ledger, uninstall_default_ledger
 
 
-class RecordingTransport(httpx.BaseTransport):
+class RecordingTransport(httpx2.BaseTransport):
     """The sandbox's transport, keeping every access token it hands out."""
 
-    def __init__(self, inner: httpx.BaseTransport) -> None:
+    def __init__(self, inner: httpx2.BaseTransport) -> None:
         self.inner = inner
         self.tokens: list[str] = []
 
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
         response = self.inner.handle_request(request)
         if request.url.path.endswith("/connect/token"):
             response.read()

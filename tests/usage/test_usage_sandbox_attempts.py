@@ -12,7 +12,7 @@ import pytest
 from usage_helpers import T0, attempt
 
 import stnb
-from stnb.attempts import Attempt, add_observer, mark_sandbox_app, notify, remove_observer
+from stnb._attempts import Attempt, add_observer, mark_sandbox_app, notify, remove_observer
 from stnb.cli.main import main
 from stnb.sandbox import Sandbox
 from stnb.usage.columns import LEDGER_SCHEMA

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from stnb.attempts import Attempt
+from stnb._attempts import Attempt
 
 T0 = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from stnb.client import Client
-from stnb.config import resolve_credentials, sandbox_environment
-from stnb.connection import Connection
+from stnb._client import Client
+from stnb._config import resolve_credentials, sandbox_environment
+from stnb._connection import Connection
 from stnb.sandbox import default_sandbox
 from stnb.widgets import ConnectionPanel
 

@@ -8,9 +8,9 @@ import polars as pl
 import pytest
 
 import stnb
-from stnb.client import Client
-from stnb.config import Credentials, sandbox_environment
-from stnb.connection import Connection
+from stnb._client import Client
+from stnb._config import Credentials, sandbox_environment
+from stnb._connection import Connection
 from stnb.sandbox import default_sandbox
 from stnb.widgets import ConnectionPanel, ResourceExplorer
 from stnb.widgets.outputs import PLOTLY_MIME, text_of

@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from stnb._clock import FakeClock
 from stnb.catalog import load_catalog
-from stnb.clock import FakeClock
 from stnb.widgets.filter_form import CUSTOM, FilterForm, date_stems
 
 CATALOG = load_catalog()

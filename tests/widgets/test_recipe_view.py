@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 import stnb
-from stnb.clock import FakeClock
+from stnb._clock import FakeClock
 from stnb.sandbox import Sandbox
 from stnb.widgets import RecipeView
 from stnb.widgets.outputs import PLOTLY_MIME, text_of

@@ -9,8 +9,8 @@ import ipywidgets
 import pytest
 
 import stnb
-from stnb.clock import FakeClock
-from stnb.connection import Connection
+from stnb._clock import FakeClock
+from stnb._connection import Connection
 from stnb.sandbox import Sandbox
 from stnb.sandbox.reports import REPORT_RUNS_PER_MINUTE, set_default_runs_per_minute
 from stnb.widgets import ReportRunner

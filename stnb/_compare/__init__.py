@@ -5,11 +5,11 @@
 resource. The pure analyses on polars frames live in `counts`, `schema`, `values` and `records`.
 """
 
-from stnb.compare.comparison import Comparison, Failure, SideInfo
-from stnb.compare.records import RecordDiff, record_diff
-from stnb.compare.run import compare
-from stnb.compare.sides import SideSpec
-from stnb.compare.sweep import compare_all
+from stnb._compare.comparison import Comparison, Failure, SideInfo
+from stnb._compare.records import RecordDiff, record_diff
+from stnb._compare.run import compare
+from stnb._compare.sides import SideSpec
+from stnb._compare.sweep import compare_all
 
 __all__ = [
     "Comparison",

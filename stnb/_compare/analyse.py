@@ -7,11 +7,11 @@ from dataclasses import dataclass, replace
 
 import polars as pl
 
-from stnb.compare.comparison import Comparison, Failure, SideInfo
-from stnb.compare.counts import count_summary, monthly_counts
-from stnb.compare.records import DEFAULT_IGNORED, RecordDiff, record_diff
-from stnb.compare.schema import schema_diff
-from stnb.compare.values import categorical_columns, distributions, new_values, numeric_summary
+from stnb._compare.comparison import Comparison, Failure, SideInfo
+from stnb._compare.counts import count_summary, monthly_counts
+from stnb._compare.records import DEFAULT_IGNORED, RecordDiff, record_diff
+from stnb._compare.schema import schema_diff
+from stnb._compare.values import categorical_columns, distributions, new_values, numeric_summary
 
 __all__ = ["SideData", "analyse"]
 

@@ -1,7 +1,7 @@
 """`stnb.connect()` / `stnb.connect_async()`: one line from nothing to a working connection.
 
 Credentials come from arguments, then environment variables, then `.env`, then the profiles TOML
-(`stnb.config.resolve_credentials`). `sandbox=None` (the default) uses the built-in sandbox exactly when
+(`stnb._config.resolve_credentials`). `sandbox=None` (the default) uses the built-in sandbox exactly when
 no credentials exist for the asked environment, so the same notebook runs offline and live; a one-line
 notice says so. `sandbox=True` forces the sandbox, `sandbox=False` requires real credentials, and a
 `Sandbox` instance or a `ServerHandle` (from `stnb.sandbox.serve_in_thread`) picks that sandbox. A URL
@@ -20,10 +20,10 @@ import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import httpx
+import httpx2
 
-from stnb.attempts import mark_sandbox_app
-from stnb.config import (
+from stnb._attempts import mark_sandbox_app
+from stnb._config import (
     Credentials,
     Environment,
     default_env,
@@ -31,12 +31,13 @@ from stnb.config import (
     resolve_credentials,
     sandbox_environment,
 )
-from stnb.connection import AsyncConnection, Connection
+from stnb._connection import AsyncConnection, Connection
+from stnb._ledger import install_default_ledger
 from stnb.errors import ConfigError, UsageTypeError
 
 if TYPE_CHECKING:
-    from stnb.clock import Clock
-    from stnb.retry import RetryPolicy
+    from stnb._clock import Clock
+    from stnb._retry import RetryPolicy
 
 __all__ = ["SANDBOX_NOTICE", "connect", "connect_async", "mark_sandbox_notice_shown"]
 
@@ -72,7 +73,7 @@ def connect(
     tenant_id: str | int | None = None,
     timezone: str | None = None,
     progress: bool | None = None,
-    transport: httpx.BaseTransport | None = None,
+    transport: httpx2.BaseTransport | None = None,
     retry: RetryPolicy | None = None,
     rate: float | None = None,
     timeout: float | None = 30.0,
@@ -83,7 +84,7 @@ def connect(
     Production is read-only unless `allow_writes=True`. `progress`: True always shows progress bars,
     False never, None shows them for pulls that take more than a couple of seconds.
     """
-    from stnb.client import Client
+    from stnb._client import Client
 
     _check_arguments(env, profile, tenant, allow_writes, timeout, rate, retry, progress)
     target = _target(env, profile, tenant, sandbox, app_key, client_id, client_secret, tenant_id, transport)
@@ -116,14 +117,14 @@ def connect_async(
     tenant_id: str | int | None = None,
     timezone: str | None = None,
     progress: bool | None = None,
-    transport: httpx.AsyncBaseTransport | None = None,
+    transport: httpx2.AsyncBaseTransport | None = None,
     retry: RetryPolicy | None = None,
     rate: float | None = None,
     timeout: float | None = 30.0,
     clock: Clock | None = None,
 ) -> AsyncConnection:
     """The asyncio twin of `connect`: `async with stnb.connect_async() as st: await st.frame(...)`."""
-    from stnb.client import AsyncClient
+    from stnb._client import AsyncClient
 
     _check_arguments(env, profile, tenant, allow_writes, timeout, rate, retry, progress)
     target = _target(env, profile, tenant, sandbox, app_key, client_id, client_secret, tenant_id, transport)
@@ -147,8 +148,8 @@ def _check_arguments(
     env: Any, profile: Any, tenant: Any, allow_writes: Any, timeout: Any, rate: Any, retry: Any, progress: Any
 ) -> None:
     """Mistakes in the arguments, as one `UsageError` each, before any credentials are looked up."""
-    from stnb.client import check_timeout
-    from stnb.retry import RetryPolicy
+    from stnb._client import check_timeout
+    from stnb._retry import RetryPolicy
 
     for name, value in (("env", env), ("profile", profile)):
         if value is not None and not isinstance(value, str):
@@ -160,7 +161,7 @@ def _check_arguments(
     if progress is not None and not isinstance(progress, bool):
         raise UsageTypeError(f"progress must be True, False or None, got {progress!r}")
     if retry is not None and not isinstance(retry, RetryPolicy):
-        raise UsageTypeError(f"retry must be a stnb.retry.RetryPolicy, got {type(retry).__name__}")
+        raise UsageTypeError(f"retry must be a stnb._retry.RetryPolicy, got {type(retry).__name__}")
     check_timeout(timeout)
     check_timeout(rate, "rate", "requests per second")
 
@@ -326,10 +327,9 @@ def _sandbox_choice(instance: Any, env: str, app_name: str | None, tenant: str |
 def _install_ledger(target: _Target) -> None:
     """Record every attempt in the usage ledger, sandbox attempts flagged so analytics can leave them out.
 
-    The ledger is imported here because the usage layer sits above this one.
+    The ledger's file and writer belong to the foundations (`stnb._ledger`), so every connection records
+    whether or not the usage layer is ever imported.
     """
-    from stnb.usage.ledger import install_default_ledger
-
     if target.sandbox:
         mark_sandbox_app(target.credentials.app)
     install_default_ledger()

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from stnb.attempts import Attempt, add_observer, remove_observer
+from stnb._attempts import Attempt, add_observer, remove_observer
 
 __all__ = ["SERVICE_SCHEMA", "AttemptLog", "SideService", "service_frame"]
 

@@ -17,13 +17,13 @@ from typing import Any
 
 import polars as pl
 
+from stnb._connection import Connection
+from stnb._frames import ParquetSink, polars_schema, to_frame
+from stnb._paging import TruncationWarning
+from stnb._query import QueryParams, build_query, split_path_params
 from stnb.catalog import Endpoint, Resource
 from stnb.catalog.quirks import first_page as live_first_page
-from stnb.connection import Connection
 from stnb.errors import InvalidResponse
-from stnb.frames import ParquetSink, polars_schema, to_frame
-from stnb.paging import TruncationWarning
-from stnb.query import QueryParams, build_query, split_path_params
 
 __all__ = ["Fetched", "SideReader", "sample_page_numbers", "with_active"]
 

@@ -11,9 +11,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from stnb.connection import Connection
+from stnb._connection import Connection
+from stnb._retry import NO_RETRY
 from stnb.errors import ApiError, AuthError, RateLimited
-from stnb.retry import NO_RETRY
 
 __all__ = ["BudgetExhausted", "Probe", "Reply", "StopCheck"]
 

@@ -1,8 +1,8 @@
-"""`stnb.snapshot.record(conn, "acme.stnb")`: a bounded, scrubbed sample of a tenant, written as a snapshot.
+"""`stnb._snapshot.record(conn, "acme.stnb")`: a bounded, scrubbed sample of a tenant, written as a snapshot.
 
 Pulls up to `max_records` records of each chosen list and export resource (inactive ones too), then keeps
 the sample's relations whole (`RELATIONS`: a sampled job brings its customer, location and invoices; an
-invoice its job and customer), scrubs personal data (`stnb.snapshot.scrub`) and writes the format
+invoice its job and customer), scrubs personal data (`stnb._snapshot.scrub`) and writes the format
 `stnb.sandbox.snapshot` documents. Read-only: GET requests through the connection's pacing and retries.
 """
 
@@ -17,11 +17,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from stnb._connection import Connection
+from stnb._snapshot.scrub import DEFAULT_RULES, Scrubber, ScrubRule
 from stnb.catalog import Catalog, Resource
 from stnb.catalog.quirks import first_page
-from stnb.connection import Connection
 from stnb.sandbox.snapshot import FORMAT, MANIFEST, VERSION, file_name, records_frame
-from stnb.snapshot.scrub import DEFAULT_RULES, Scrubber, ScrubRule
 
 __all__ = ["DEFAULT_MAX_RECORDS", "RELATIONS", "RecordSummary", "Relation", "record"]
 

@@ -2,7 +2,7 @@
 
 `request("GET", "jpm/v2/tenant/{tenant}/jobs/{id}", path_params={"id": 5})` fills the template, waits for
 the shared pacer, sends with the app key and a current token, retries what is safe to retry, reports every
-attempt to `stnb.attempts` observers, and raises a `stnb.errors` exception for anything but 2xx.
+attempt to `stnb._attempts` observers, and raises a `stnb.errors` exception for anything but 2xx.
 """
 
 from __future__ import annotations
@@ -18,15 +18,17 @@ from typing import Any, Self
 from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import httpx
+import httpx2
 
+from stnb._attempts import Attempt, notify
+from stnb._auth import HOOK_EXTENSION, ClientCredentialsAuth
+from stnb._clock import SYSTEM_CLOCK, Clock
+from stnb._config import Credentials, Environment
 from stnb._flow import Effect, arun, run
 from stnb._json import loads as loads_json
+from stnb._pacing import TokenBucket, shared_bucket
 from stnb._redact import get_logger
-from stnb.attempts import Attempt, notify
-from stnb.auth import HOOK_EXTENSION, ClientCredentialsAuth
-from stnb.clock import SYSTEM_CLOCK, Clock
-from stnb.config import Credentials, Environment
+from stnb._retry import DEFAULT_RETRY, Decision, RetryPolicy, decide
 from stnb.errors import (
     ApiError,
     ConfigError,
@@ -40,12 +42,10 @@ from stnb.errors import (
     body_excerpt,
     error_from_response,
 )
-from stnb.pacing import TokenBucket, shared_bucket
-from stnb.retry import DEFAULT_RETRY, Decision, RetryPolicy, decide
 
 __all__ = ["AsyncClient", "Client"]
 
-log = get_logger("stnb.client")
+log = get_logger("stnb._client")
 
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _METHODS = _READ_METHODS | {"POST", "PUT", "PATCH", "DELETE"}
@@ -57,7 +57,7 @@ _READS_BY_POST = (
     ("POST", re.compile(r"/reporting/v2/tenant/[^/]+/report-category/[^/]+/reports/[^/]+/data(?:/query)?")),
     ("DELETE", re.compile(r"/reporting/v2/tenant/[^/]+/data-queries/[^/]+")),
 )
-MAX_URL_LENGTH = 8192  # longer URLs are refused before sending (gateways reject them; httpx fails at 64 KiB)
+MAX_URL_LENGTH = 8192  # longer URLs are refused before sending (gateways reject them; httpx2 fails at 64 KiB)
 
 Params = Mapping[str, Any] | Sequence[tuple[str, Any]] | None
 
@@ -91,7 +91,7 @@ class _Pace(Effect):
 
 @dataclass(frozen=True, slots=True)
 class _Send(Effect):
-    """Send one attempt; the `httpx.Response` comes back."""
+    """Send one attempt; the `httpx2.Response` comes back."""
 
     method: str
     url: str
@@ -129,7 +129,7 @@ class _Trace:
         """The call's retry policy, which a shared token fetch follows too."""
         return self._call.policy
 
-    def rejected(self, response: httpx.Response) -> None:
+    def rejected(self, response: httpx2.Response) -> None:
         self._client._record(self._call, self, response.status_code, len(response.content), "AuthError")
         self.rate_wait = 0.0
 
@@ -142,7 +142,7 @@ class _BaseClient:
         environment: Environment,
         credentials: Credentials,
         *,
-        transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None,
+        transport: httpx2.BaseTransport | httpx2.AsyncBaseTransport | None,
         retry: RetryPolicy | None,
         rate: float | None,
         timeout: float | None,
@@ -177,7 +177,7 @@ class _BaseClient:
         self._owns_http = True
 
     def _default_headers(self) -> dict[str, str]:
-        # Built on demand so the app key lives in the httpx client only, not in this object's state.
+        # Built on demand so the app key lives in the httpx2 client only, not in this object's state.
         return {
             "ST-App-Key": self.credentials.app_key,
             "Accept": "application/json",
@@ -187,6 +187,11 @@ class _BaseClient:
     @property
     def retry(self) -> RetryPolicy:
         return self._retry
+
+    @property
+    def clock(self) -> Clock:
+        """The clock this client paces, times and sleeps with."""
+        return self._clock
 
     @property
     def timeout(self) -> float | None:
@@ -325,7 +330,7 @@ class _BaseClient:
 
     def _attempts(
         self, call: _Call, parse_json: bool
-    ) -> Generator[_Step | tuple[httpx.Response, Any], Any, None]:
+    ) -> Generator[_Step | tuple[httpx2.Response, Any], Any, None]:
         """The flow of one call (see `stnb._flow`): pace, send, and retry what may be retried after a sleep;
         outputs (response, parsed body) once, or raises the typed error."""
         tries = 0
@@ -335,7 +340,7 @@ class _BaseClient:
         while True:
             tries += 1
             trace.rate_wait = pending + (yield _Pace())
-            response: httpx.Response | None = None
+            response: httpx2.Response | None = None
             try:
                 response = yield _Send(call.method, call.url, self._send_kwargs(call, trace))
             except _TRANSPORT_ERRORS as exc:
@@ -391,7 +396,7 @@ class _BaseClient:
         )
 
     def _outcome(
-        self, call: _Call, trace: _Trace, response: httpx.Response, parse_json: bool
+        self, call: _Call, trace: _Trace, response: httpx2.Response, parse_json: bool
     ) -> tuple[Any, ApiError | None]:
         """(parsed body or None, None) on success, else (None, the typed error); records the attempt."""
         status = response.status_code
@@ -427,13 +432,13 @@ class _BaseClient:
         return None, error
 
     def _transport_failure(self, call: _Call, trace: _Trace, exc: Exception) -> TransportError:
-        if isinstance(exc, httpx.TimeoutException):
+        if isinstance(exc, httpx2.TimeoutException):
             kind = "timeout"
-        elif isinstance(exc, httpx.ConnectError):
+        elif isinstance(exc, httpx2.ConnectError):
             kind = "connect"
-        elif isinstance(exc, httpx.DecodingError):
+        elif isinstance(exc, httpx2.DecodingError):
             kind = "invalid_response"
-        elif isinstance(exc, httpx.NetworkError | httpx.RemoteProtocolError):
+        elif isinstance(exc, httpx2.NetworkError | httpx2.RemoteProtocolError):
             kind = "network"
         else:
             kind = "other"
@@ -446,7 +451,7 @@ class _BaseClient:
         )
 
     def _decide(
-        self, call: _Call, tries: int, waited: float, error: ApiError, response: httpx.Response | None
+        self, call: _Call, tries: int, waited: float, error: ApiError, response: httpx2.Response | None
     ) -> Decision:
         if isinstance(error, TransportError):
             decision = decide(
@@ -475,7 +480,7 @@ class _BaseClient:
         return decision
 
 
-_TRANSPORT_ERRORS = (httpx.TransportError, httpx.DecodingError)
+_TRANSPORT_ERRORS = (httpx2.TransportError, httpx2.DecodingError)
 
 
 def _verb(method: Any) -> str:
@@ -492,7 +497,7 @@ def _check_flags(*, read_only: Any, allow_writes: Any, retry: Any, timeout: Any)
         if value is not None and not isinstance(value, bool):
             raise UsageTypeError(f"{name} must be True, False or None, got {value!r}")
     if retry is not None and not isinstance(retry, RetryPolicy):
-        raise UsageTypeError(f"retry must be a stnb.retry.RetryPolicy, got {type(retry).__name__}")
+        raise UsageTypeError(f"retry must be a stnb._retry.RetryPolicy, got {type(retry).__name__}")
     check_timeout(timeout)
 
 
@@ -535,13 +540,13 @@ def _checked_params(params: Any) -> Any:
 
 
 def _check_url(verb: str, base: str, url: str, template: str, params: Any, body: Any) -> None:
-    """Fail here, before any request, on what httpx could not send: the request is built once as httpx
+    """Fail here, before any request, on what httpx2 could not send: the request is built once as httpx2
     will, unless the parameters are plain short values (then the bound below holds without building)."""
     if body is None and _plain_length(params) + len(base) + len(url) * 3 <= MAX_URL_LENGTH:
         return
     try:
-        request = httpx.Request(verb, base.rstrip("/") + url, params=params, json=body)
-    except httpx.InvalidURL as exc:
+        request = httpx2.Request(verb, base.rstrip("/") + url, params=params, json=body)
+    except httpx2.InvalidURL as exc:
         if "too long" in str(exc):
             raise _too_long(verb, template) from None
         raise InvalidRequest(
@@ -576,7 +581,7 @@ def _plain_length(params: Any) -> int:
                 return _NOT_PLAIN
             text = item if isinstance(item, str) else str(item)
             if not (name.isascii() and text.isascii()) or not text.isprintable() or not name.isprintable():
-                return _NOT_PLAIN  # let httpx judge (and encode) anything beyond printable ASCII
+                return _NOT_PLAIN  # let httpx2 judge (and encode) anything beyond printable ASCII
             total += 3 * (len(name) + len(text)) + 2
     return total
 
@@ -597,7 +602,7 @@ class Client(_BaseClient):
         environment: Environment,
         credentials: Credentials,
         *,
-        transport: httpx.BaseTransport | None = None,
+        transport: httpx2.BaseTransport | None = None,
         retry: RetryPolicy | None = None,
         rate: float | None = None,
         timeout: float | None = 30.0,
@@ -619,8 +624,8 @@ class Client(_BaseClient):
             sandbox=sandbox,
             timezone=timezone,
         )
-        limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
-        self._http = httpx.Client(
+        limits = httpx2.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
+        self._http = httpx2.Client(
             base_url=environment.api_url,
             transport=transport,
             auth=self._auth,
@@ -641,7 +646,7 @@ class Client(_BaseClient):
         read_only: bool | None = None,
         timeout: float | None = None,
         allow_writes: bool | None = None,
-    ) -> httpx.Response:
+    ) -> httpx2.Response:
         """Send `method path` (a template such as `jpm/v2/tenant/{tenant}/jobs/{id}`) and return the 2xx
         response; raises a `stnb.errors.ApiError` subclass otherwise, after retries per `retry`.
 
@@ -693,7 +698,7 @@ class Client(_BaseClient):
         _, value = self._send(call, parse_json=True)
         return value
 
-    def _send(self, call: _Call, *, parse_json: bool) -> tuple[httpx.Response, Any]:
+    def _send(self, call: _Call, *, parse_json: bool) -> tuple[httpx2.Response, Any]:
         return run(self._attempts(call, parse_json), self._perform)
 
     def _perform(self, step: _Step) -> Any:
@@ -726,7 +731,7 @@ class AsyncClient(_BaseClient):
         environment: Environment,
         credentials: Credentials,
         *,
-        transport: httpx.AsyncBaseTransport | None = None,
+        transport: httpx2.AsyncBaseTransport | None = None,
         retry: RetryPolicy | None = None,
         rate: float | None = None,
         timeout: float | None = 30.0,
@@ -748,8 +753,8 @@ class AsyncClient(_BaseClient):
             sandbox=sandbox,
             timezone=timezone,
         )
-        limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
-        self._http = httpx.AsyncClient(
+        limits = httpx2.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
+        self._http = httpx2.AsyncClient(
             base_url=environment.api_url,
             transport=transport,
             auth=self._auth,
@@ -770,7 +775,7 @@ class AsyncClient(_BaseClient):
         read_only: bool | None = None,
         timeout: float | None = None,
         allow_writes: bool | None = None,
-    ) -> httpx.Response:
+    ) -> httpx2.Response:
         """See `Client.request`."""
         call = self._call(
             method,
@@ -814,7 +819,7 @@ class AsyncClient(_BaseClient):
         _, value = await self._send(call, parse_json=True)
         return value
 
-    async def _send(self, call: _Call, *, parse_json: bool) -> tuple[httpx.Response, Any]:
+    async def _send(self, call: _Call, *, parse_json: bool) -> tuple[httpx2.Response, Any]:
         return await arun(self._attempts(call, parse_json), self._perform)
 
     async def _perform(self, step: _Step) -> Any:

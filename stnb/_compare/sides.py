@@ -17,8 +17,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeAlias
 
-from stnb.config import ENVIRONMENTS
-from stnb.connection import Connection
+from stnb._config import ENVIRONMENTS
+from stnb._connection import Connection
 from stnb.errors import UsageError, UsageTypeError
 
 __all__ = ["SideSpec", "check_connect_arguments", "describe_side", "open_side", "side_arguments"]
@@ -59,7 +59,7 @@ def check_connect_arguments(arguments: Mapping[Any, Any], what: str) -> dict[str
     """`arguments` as a dict for `stnb.connect()`; `UsageError` naming any it does not take."""
     import inspect
 
-    from stnb.connect import connect  # the top-level entry point; imported late to keep imports acyclic
+    from stnb._connect import connect  # the top-level entry point; imported late to keep imports acyclic
 
     parameters = inspect.signature(connect).parameters
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
@@ -87,7 +87,7 @@ def open_side(spec: SideSpec, connect_options: Mapping[str, Any] | None = None) 
     """A connection for `spec`, and whether the caller owns it (must close it)."""
     if isinstance(spec, Connection):
         return spec, False
-    from stnb.connect import connect  # the top-level entry point; imported late to keep imports acyclic
+    from stnb._connect import connect  # the top-level entry point; imported late to keep imports acyclic
 
     args = {**dict(connect_options or {}), **side_arguments(spec)}
     return connect(**args), True

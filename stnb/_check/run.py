@@ -15,10 +15,7 @@ from typing import Any
 
 import polars as pl
 
-from stnb.catalog import Catalog, Endpoint, Resource
-from stnb.catalog.model import EndpointKind
-from stnb.catalog.quirks import QUIRKS, Quirk
-from stnb.check.findings import (
+from stnb._check.findings import (
     BREAKS,
     COSMETIC,
     FINDING_SCHEMA,
@@ -27,10 +24,13 @@ from stnb.check.findings import (
     UNCHECKED_SCHEMA,
     mask_example,
 )
-from stnb.check.probe import BudgetExhausted, Probe, Reply, StopCheck
-from stnb.check.result import CheckResult
-from stnb.check.shape import ShapeIssue, check_envelope, check_records, json_kind
-from stnb.connection import Connection
+from stnb._check.probe import BudgetExhausted, Probe, Reply, StopCheck
+from stnb._check.result import CheckResult
+from stnb._check.shape import ShapeIssue, check_envelope, check_records, json_kind
+from stnb._connection import Connection
+from stnb.catalog import Catalog, Endpoint, Resource
+from stnb.catalog.model import EndpointKind
+from stnb.catalog.quirks import QUIRKS, Quirk
 
 __all__ = ["DEFAULT_BUDGET", "PAGE_SIZE", "check"]
 
@@ -217,7 +217,7 @@ def _reference(conn: Connection, reference: Connection | bool) -> Connection | N
         return None
     if isinstance(reference, Connection):
         return reference
-    from stnb.connect import connect
+    from stnb._connect import connect
     from stnb.sandbox import default_sandbox
 
     # The built-in sandbox itself, never a served one named by STNB_SANDBOX_URL (that may be the checked API).

@@ -1,4 +1,4 @@
-"""OAuth2 client credentials as an `httpx.Auth`: cached tokens, single-flight refresh, one retry on 401.
+"""OAuth2 client credentials as an `httpx2.Auth`: cached tokens, single-flight refresh, one retry on 401.
 
 Tokens are cached process-wide per (environment, tenant, client id) and refreshed 60 s before they
 expire. When many threads or tasks find the token missing at once, exactly one of them asks the token
@@ -24,14 +24,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-import httpx
+import httpx2
 
+from stnb._attempts import Attempt, notify
+from stnb._clock import SYSTEM_CLOCK, Clock
+from stnb._config import Credentials, Environment
 from stnb._redact import get_logger, register_secret
-from stnb.attempts import Attempt, notify
-from stnb.clock import SYSTEM_CLOCK, Clock
-from stnb.config import Credentials, Environment
+from stnb._retry import DEFAULT_RETRY, RetryPolicy, decide
 from stnb.errors import ApiError, AuthError, TransportError, body_excerpt
-from stnb.retry import DEFAULT_RETRY, RetryPolicy, decide
 
 __all__ = [
     "HOOK_EXTENSION",
@@ -39,10 +39,11 @@ __all__ = [
     "AttemptHook",
     "ClientCredentialsAuth",
     "TokenCache",
+    "clear_tokens",
     "default_token_cache",
 ]
 
-log = get_logger("stnb.auth")
+log = get_logger("stnb._auth")
 
 REFRESH_MARGIN = 60.0
 FAILURE_HOLD = 1.0  # seconds a failed token fetch is answered from memory instead of asked again
@@ -59,7 +60,7 @@ class AttemptHook(Protocol):
 
     def sending(self) -> None: ...
 
-    def rejected(self, response: httpx.Response) -> None: ...
+    def rejected(self, response: httpx2.Response) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,11 +183,16 @@ def default_token_cache() -> TokenCache:
     return _DEFAULT_CACHE
 
 
-class ClientCredentialsAuth(httpx.Auth):
+def clear_tokens() -> None:
+    """Forget every cached token: each connection, open ones included, fetches a new one on its next call."""
+    _DEFAULT_CACHE.clear()
+
+
+class ClientCredentialsAuth(httpx2.Auth):
     """Adds `Authorization: Bearer <token>` to each request, fetching tokens with the client credentials.
 
-    The token request uses a separate small httpx client on the same `transport` (so the sandbox and
-    `httpx.MockTransport` work); its failures raise `AuthError` naming the environment and a masked
+    The token request uses a separate small httpx2 client on the same `transport` (so the sandbox and
+    `httpx2.MockTransport` work); its failures raise `AuthError` naming the environment and a masked
     client id.
     """
 
@@ -197,7 +203,7 @@ class ClientCredentialsAuth(httpx.Auth):
         *,
         clock: Clock | None = None,
         token_cache: TokenCache | None = None,
-        transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
+        transport: httpx2.BaseTransport | httpx2.AsyncBaseTransport | None = None,
         timeout: float = 30.0,
     ) -> None:
         self.environment = environment
@@ -211,8 +217,8 @@ class ClientCredentialsAuth(httpx.Auth):
         self._entry = self._cache.entry(
             (environment.name, environment.auth_url, credentials.tenant_id, credentials.client_id, where)
         )
-        self._sync_http: httpx.Client | None = None
-        self._async_http: httpx.AsyncClient | None = None
+        self._sync_http: httpx2.Client | None = None
+        self._async_http: httpx2.AsyncClient | None = None
         self._http_lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -223,7 +229,7 @@ class ClientCredentialsAuth(httpx.Auth):
 
     # -- the flows ---------------------------------------------------------------------------------
 
-    def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+    def sync_auth_flow(self, request: httpx2.Request) -> Generator[httpx2.Request, httpx2.Response, None]:
         policy = _policy(request)
         token = self.token(policy)
         _authorize(request, token)
@@ -239,7 +245,9 @@ class ClientCredentialsAuth(httpx.Auth):
         _hook(request, "sending")
         yield request
 
-    async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
+    async def async_auth_flow(
+        self, request: httpx2.Request
+    ) -> AsyncGenerator[httpx2.Request, httpx2.Response]:
         policy = _policy(request)
         token = await self.atoken(policy)
         _authorize(request, token)
@@ -367,7 +375,7 @@ class ClientCredentialsAuth(httpx.Auth):
         started, at = self._clock.monotonic(), self._clock.utcnow()
         try:
             response = http.post(self.environment.auth_url, data=self._form(), headers=_TOKEN_HEADERS)
-        except httpx.TransportError as exc:
+        except httpx2.TransportError as exc:
             self._notify(at, started, None, 0, type(exc).__name__)
             raise self._transport_error(exc) from exc
         return self._accept(response, at, started)
@@ -377,12 +385,12 @@ class ClientCredentialsAuth(httpx.Auth):
         started, at = self._clock.monotonic(), self._clock.utcnow()
         try:
             response = await http.post(self.environment.auth_url, data=self._form(), headers=_TOKEN_HEADERS)
-        except httpx.TransportError as exc:
+        except httpx2.TransportError as exc:
             self._notify(at, started, None, 0, type(exc).__name__)
             raise self._transport_error(exc) from exc
         return self._accept(response, at, started)
 
-    def _accept(self, response: httpx.Response, at: datetime, started: float) -> _Token:
+    def _accept(self, response: httpx2.Response, at: datetime, started: float) -> _Token:
         nbytes = len(response.content)
         token = self._parse(response) if response.is_success else None
         if token is not None:
@@ -399,7 +407,7 @@ class ClientCredentialsAuth(httpx.Auth):
         self._notify(at, started, response.status_code, nbytes, type(error).__name__)
         raise error
 
-    def _parse(self, response: httpx.Response) -> _Token | None:
+    def _parse(self, response: httpx2.Response) -> _Token | None:
         try:
             body = json.loads(response.content)
         except ValueError:
@@ -420,7 +428,7 @@ class ClientCredentialsAuth(httpx.Auth):
         margin = min(REFRESH_MARGIN, expires_in / 2)
         return _Token(value, self._clock.monotonic() + expires_in - margin)
 
-    def _auth_error(self, response: httpx.Response, problem: str | None) -> AuthError:
+    def _auth_error(self, response: httpx2.Response, problem: str | None) -> AuthError:
         title = problem or _oauth_message(response)
         excerpt = None if problem is None and _is_json(response) else body_excerpt(response)
         return AuthError(
@@ -433,8 +441,8 @@ class ClientCredentialsAuth(httpx.Auth):
             body_excerpt=excerpt,
         )
 
-    def _transport_error(self, exc: httpx.TransportError) -> TransportError:
-        kind = "timeout" if isinstance(exc, httpx.TimeoutException) else "connect"
+    def _transport_error(self, exc: httpx2.TransportError) -> TransportError:
+        kind = "timeout" if isinstance(exc, httpx2.TimeoutException) else "connect"
         return TransportError(
             f"could not reach the {self.environment.name} token endpoint ({type(exc).__name__})",
             kind=kind,
@@ -467,18 +475,20 @@ class ClientCredentialsAuth(httpx.Auth):
 
     # -- the small clients for the token endpoint ----------------------------------------------------
 
-    def _sync_client(self) -> httpx.Client:
+    def _sync_client(self) -> httpx2.Client:
         with self._http_lock:
             if self._sync_http is None:
-                transport = self._transport if isinstance(self._transport, httpx.BaseTransport) else None
-                self._sync_http = httpx.Client(transport=transport, timeout=self._timeout)
+                transport = self._transport if isinstance(self._transport, httpx2.BaseTransport) else None
+                self._sync_http = httpx2.Client(transport=transport, timeout=self._timeout)
             return self._sync_http
 
-    def _async_client(self) -> httpx.AsyncClient:
+    def _async_client(self) -> httpx2.AsyncClient:
         with self._http_lock:
             if self._async_http is None:
-                transport = self._transport if isinstance(self._transport, httpx.AsyncBaseTransport) else None
-                self._async_http = httpx.AsyncClient(transport=transport, timeout=self._timeout)
+                transport = self._transport
+                if not isinstance(transport, httpx2.AsyncBaseTransport):
+                    transport = None
+                self._async_http = httpx2.AsyncClient(transport=transport, timeout=self._timeout)
             return self._async_http
 
     def close(self) -> None:
@@ -498,23 +508,23 @@ class ClientCredentialsAuth(httpx.Auth):
 _TOKEN_HEADERS = {"Accept": "application/json"}
 
 
-def _policy(request: httpx.Request) -> RetryPolicy | None:
+def _policy(request: httpx2.Request) -> RetryPolicy | None:
     hook = request.extensions.get(HOOK_EXTENSION)
     policy = getattr(hook, "policy", None)
     return policy if isinstance(policy, RetryPolicy) else None
 
 
-def _authorize(request: httpx.Request, token: str) -> None:
+def _authorize(request: httpx2.Request, token: str) -> None:
     request.headers["Authorization"] = f"Bearer {token}"
 
 
-def _hook(request: httpx.Request, event: str, *args: httpx.Response) -> None:
+def _hook(request: httpx2.Request, event: str, *args: httpx2.Response) -> None:
     hook = request.extensions.get(HOOK_EXTENSION)
     if hook is not None:
         getattr(hook, event)(*args)
 
 
-def _is_json(response: httpx.Response) -> bool:
+def _is_json(response: httpx2.Response) -> bool:
     try:
         json.loads(response.content)
     except ValueError:
@@ -522,7 +532,7 @@ def _is_json(response: httpx.Response) -> bool:
     return True
 
 
-def _oauth_message(response: httpx.Response) -> str:
+def _oauth_message(response: httpx2.Response) -> str:
     """The OAuth error (`error`/`error_description`), ServiceTitan's `title`, or the status phrase."""
     try:
         body = json.loads(response.content)

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import polars as pl
 
-from stnb.compare.records import RecordDiff
-from stnb.compare.schema import SCHEMA_DIFF_SCHEMA
-from stnb.compare.service import SERVICE_SCHEMA
-from stnb.compare.values import DISTRIBUTION_SCHEMA, NUMERIC_SCHEMA
+from stnb._compare.records import RecordDiff
+from stnb._compare.schema import SCHEMA_DIFF_SCHEMA
+from stnb._compare.service import SERVICE_SCHEMA
+from stnb._compare.values import DISTRIBUTION_SCHEMA, NUMERIC_SCHEMA
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -124,17 +124,17 @@ class Comparison:
 
     def summary(self) -> pl.DataFrame:
         """A compact table of what differs: `aspect`, `item`, `a`, `b` (text)."""
-        from stnb.compare.render import summary_frame
+        from stnb._compare.render import summary_frame
 
         return summary_frame(self)
 
     def __repr__(self) -> str:
-        from stnb.compare.render import to_text
+        from stnb._compare.render import to_text
 
         return to_text(self)
 
     def _repr_html_(self) -> str:
-        from stnb.compare.render import to_html_fragment
+        from stnb._compare.render import to_html_fragment
 
         return to_html_fragment(self)
 
@@ -146,6 +146,6 @@ class Comparison:
 
     def to_html(self, path: str | Path) -> Path:
         """Write a self-contained HTML page (tables and figures, plotly.js inlined once)."""
-        from stnb.compare.render import write_html
+        from stnb._compare.render import write_html
 
         return write_html(self, Path(path))

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from stnb._check.findings import BREAKS
 from stnb._text import plural
-from stnb.check.findings import BREAKS
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go

@@ -18,12 +18,12 @@ from typing import Any
 
 import polars as pl
 
+from stnb._compare.analyse import SideData, analyse
+from stnb._compare.comparison import Comparison, Side, SideInfo
+from stnb._compare.fetch import Fetched, SideReader, with_active
+from stnb._compare.sides import SideSpec, describe_side, open_side
+from stnb._connection import Connection
 from stnb.catalog import Catalog, Resource, load_catalog
-from stnb.compare.analyse import SideData, analyse
-from stnb.compare.comparison import Comparison, Side, SideInfo
-from stnb.compare.fetch import Fetched, SideReader, with_active
-from stnb.compare.sides import SideSpec, describe_side, open_side
-from stnb.connection import Connection
 from stnb.errors import ApiError, StnbError
 
 __all__ = ["DEFAULT_BUDGET", "SWEEP_SCHEMA", "compare_all"]

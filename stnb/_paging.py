@@ -32,14 +32,14 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
+from stnb._clock import SYSTEM_CLOCK, Clock
 from stnb._flow import Effect, adrive, drive, warn_caller
+from stnb._query import QueryParams, format_datetime
 from stnb._seen import SeenVersions, micros
 from stnb._text import plural
 from stnb.catalog import Endpoint
 from stnb.catalog.quirks import first_page as live_first_page
-from stnb.clock import SYSTEM_CLOCK, Clock
 from stnb.errors import ConfigError, InvalidRequest, InvalidResponse, UsageTypeError, ValidationError
-from stnb.query import QueryParams, format_datetime
 
 __all__ = [
     "DEFAULT_CONCURRENCY",
@@ -87,7 +87,7 @@ class ExportTokenRejected(ValidationError):
 
 
 class SyncRequester(Protocol):
-    """What the iterators need from `stnb.client.Client`."""
+    """What the iterators need from `stnb._client.Client`."""
 
     @property
     def env(self) -> str: ...
@@ -99,7 +99,7 @@ class SyncRequester(Protocol):
 
 
 class AsyncRequester(Protocol):
-    """What the async iterators need from `stnb.client.AsyncClient`."""
+    """What the async iterators need from `stnb._client.AsyncClient`."""
 
     @property
     def env(self) -> str: ...

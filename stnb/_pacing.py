@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import threading
 
-from stnb.attempts import app_fingerprint
-from stnb.clock import SYSTEM_CLOCK, Clock
+from stnb._attempts import app_fingerprint
+from stnb._clock import SYSTEM_CLOCK, Clock
 
 __all__ = ["DEFAULT_BURST", "DEFAULT_RATE", "TokenBucket", "shared_bucket"]
 

@@ -45,8 +45,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
 
+from stnb._attempts import app_fingerprint
 from stnb._redact import register_secret
-from stnb.attempts import app_fingerprint
 from stnb.errors import ConfigError
 
 __all__ = [

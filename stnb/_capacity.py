@@ -15,11 +15,11 @@ from typing import Any
 
 import polars as pl
 
+from stnb._frames import to_frame
+from stnb._query import format_datetime, parse_rfc3339
 from stnb.catalog import FieldType
 from stnb.catalog.quirks import CAPACITY_MAX_DAYS
 from stnb.errors import InvalidRequest
-from stnb.frames import to_frame
-from stnb.query import format_datetime, parse_rfc3339
 
 __all__ = [
     "CAPACITY_FIELDS",

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 if TYPE_CHECKING:
-    from stnb.compare.comparison import Comparison
+    from stnb._compare.comparison import Comparison
     from stnb.tables import Unit
 
 __all__ = ["change_lines", "summary_frame", "to_html_fragment", "to_text", "write_html", "write_sweep_html"]

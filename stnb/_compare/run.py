@@ -12,16 +12,16 @@ from typing import Any, Literal
 
 import polars as pl
 
+from stnb._compare.analyse import SideData, analyse
+from stnb._compare.comparison import Comparison, Failure, Side, SideInfo
+from stnb._compare.fetch import Fetched, SideReader, sample_page_numbers, with_active
+from stnb._compare.records import DEFAULT_IGNORED
+from stnb._compare.service import AttemptLog, SideService, service_frame
+from stnb._compare.sides import SideSpec, check_connect_arguments, describe_side, open_side, side_arguments
+from stnb._connection import Connection
+from stnb._query import QueryParams, build_query, split_path_params
 from stnb.catalog import Resource, load_catalog
-from stnb.compare.analyse import SideData, analyse
-from stnb.compare.comparison import Comparison, Failure, Side, SideInfo
-from stnb.compare.fetch import Fetched, SideReader, sample_page_numbers, with_active
-from stnb.compare.records import DEFAULT_IGNORED
-from stnb.compare.service import AttemptLog, SideService, service_frame
-from stnb.compare.sides import SideSpec, check_connect_arguments, describe_side, open_side, side_arguments
-from stnb.connection import Connection
 from stnb.errors import ApiError, StnbError, UsageError, UsageTypeError
-from stnb.query import QueryParams, build_query, split_path_params
 
 __all__ = ["DEFAULT_PAGE_SIZE", "DEFAULT_SAMPLE_PAGES", "DEFAULT_THRESHOLD", "Method", "compare"]
 
@@ -173,7 +173,7 @@ def compare(
 ) -> Comparison:
     """Run the same query on sides `a` and `b` and compare counts, schema, values, records and service.
 
-    Sides are connections, environment names or profile sections (see `stnb.compare.sides`). Records
+    Sides are connections, environment names or profile sections (see `stnb._compare.sides`). Records
     are fetched with `active=Any` unless `active` is given. Up to `threshold` records per side the full
     list is read; above it the export feed (when the resource has one and no filters are given),
     otherwise `sample_pages` pages chosen by `seed` among those both sides have, at the same positions on
