@@ -135,5 +135,7 @@ def test_monthly_bars_draw_rows_without_a_group_value_and_warn_about_nothing() -
     )
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # polars: "Comparisons with None always result in null"
-        fig = monthly_bars(frame, month="month", value="revenue", group="unit", what="Revenue", value_title="USD")
+        fig = monthly_bars(
+            frame, month="month", value="revenue", group="unit", what="Revenue", value_title="USD"
+        )
     assert {trace.name: list(trace.y) for trace in fig.data} == {"(none)": [7.0], "North": [5.0]}
