@@ -121,6 +121,8 @@ class UsageDashboard:
             value="1d",
             description="per",
             style={"description_width": "90px", "button_width": "72px"},
+            # the label beside the buttons: the widget's element is a block (label above) in Voila and the lab
+            layout={"display": "flex", "align_items": "center", "width": "auto"},
         )
         self.group_by = widgets.Dropdown(options=list(GROUPS), value="app", description="group by")
         self.metric = widgets.Dropdown(description="metric")
