@@ -189,6 +189,25 @@ class UsageDashboard:
         _signal(ready_file, "ready")
         return dashboard
 
+    @classmethod
+    def page(
+        cls,
+        *,
+        portal: PathLike | Iterable[PathLike] | None = None,
+        ledger: PathLike | None = None,
+        demo_dir: PathLike = "output/demo-usage",
+        output_dir: PathLike = "output",
+        ready_file: PathLike | None = None,
+    ) -> UsageDashboard | widgets.HTML:
+        """`load(...)` for a page without code (`stnb dashboard usage`): data that cannot be read shows
+        as a box that says what is wrong, never as a traceback or Voila's "error when executing cell"."""
+        try:
+            return cls.load(
+                portal=portal, ledger=ledger, demo_dir=demo_dir, output_dir=output_dir, ready_file=ready_file
+            )
+        except Exception as exc:
+            return widgets.HTML(error_html(exc))
+
     # -- selection ---------------------------------------------------------------------------------
 
     @property

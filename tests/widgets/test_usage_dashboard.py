@@ -173,6 +173,16 @@ def test_load_writes_its_ready_file_once_drawn_or_failed(demo: DemoUsage, tmp_pa
     UsageDashboard.load(portal=demo.portal_dir, output_dir=tmp_path, ready_file=gone)
 
 
+def test_the_page_shows_data_it_cannot_read_as_a_box_not_a_traceback(demo: DemoUsage, tmp_path: Path) -> None:
+    empty, ready = tmp_path / "empty", tmp_path / "ready"
+    empty.mkdir()
+    shown = UsageDashboard.page(portal=empty, output_dir=tmp_path, ready_file=ready)
+    assert isinstance(shown, ipywidgets.HTML) and 'class="stnb-error"' in shown.value
+    assert "holds no .csv portal reports" in shown.value and "Traceback" not in shown.value
+    assert ready.read_text().startswith("error: ")
+    assert isinstance(UsageDashboard.page(portal=demo.portal_dir, output_dir=tmp_path), UsageDashboard)
+
+
 def test_load_without_sources_uses_the_cached_demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("STNB_CACHE_DIR", str(tmp_path / "cache"))
     first = UsageDashboard.load(demo_dir=tmp_path / "demo", output_dir=tmp_path)
