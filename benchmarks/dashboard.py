@@ -5,7 +5,7 @@ tests/browser/test_dashboard_browser.py, measures the first chart from that mome
 the user waits before it is measured here, as whole processes:
 - `first start`: an empty demo cache (the demo usage is built, then cached);
 - `cached start`: the same with the cache the first start left.
-Also in-process: the demo frames read from the cache vs built (`stnb.usage.demo_cache.demo_frames`).
+Also in-process: the demo frames read from the cache vs built (`stnb.widgets.demo_cache.demo_frames`).
 Runs are interleaved, best of `--runs`, so machine load hits all alike.
 
 Targets: a cached start <= 0.9x a first start; cached frames <= 0.1x building them.
@@ -61,7 +61,7 @@ def ready_seconds(notebooks: Path, cache: Path, scratch: Path) -> float:
 
 def frames_seconds(scratch: Path) -> tuple[float, float]:
     """(build, cached): seconds for `demo_frames` on an empty cache and on the cache it left."""
-    from stnb.usage.demo_cache import demo_frames
+    from stnb.widgets.demo_cache import demo_frames
 
     cache = scratch / "frames-cache"
     shutil.rmtree(cache, ignore_errors=True)

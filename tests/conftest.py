@@ -26,6 +26,7 @@ def no_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
             monkeypatch.delenv(name)
     monkeypatch.setenv("STNB_PROFILES", str(tmp_path / "profiles.toml"))
     monkeypatch.setenv("STNB_LEDGER", "off")
+    monkeypatch.setenv("STNB_CACHE_DIR", str(tmp_path / "cache"))  # never the user's cache
     workdir = tmp_path / "cwd"
     workdir.mkdir()
     monkeypatch.chdir(workdir)

@@ -1,6 +1,6 @@
 """UsageDashboard: per-app API usage over time from the portal's usage reports and the local ledger.
 
-The numbers come from `stnb.usage.analytics` and the report from `stnb.usage.report`; the dashboard
+The numbers come from `stnb.usage.analytics` and the report from `stnb.pages.usage_report`; the dashboard
 chooses the source, apps, date range, granularity, grouping and metric, and redraws its charts in place
 whenever one of them changes (all local data: no request is ever made).
 """
@@ -19,11 +19,11 @@ import polars as pl
 from stnb._text import plural
 from stnb.charts import usage as usage_charts
 from stnb.charts.explore import group_lines
+from stnb.pages.usage_report import anomaly_table_html, build_report, summary_table_html
 from stnb.usage import analytics, import_portal_reports, read_ledger
-from stnb.usage.demo_cache import demo_frames
 from stnb.usage.events import name_tenants, tenant_label, tenant_names, usage_events
-from stnb.usage.report import anomaly_table_html, build_report, summary_table_html
 from stnb.usage.summary import app_summary
+from stnb.widgets.demo_cache import demo_frames
 from stnb.widgets.outputs import figure_output, html_output, show
 from stnb.widgets.render import banner_html, button_layout, error_html, text_html
 
@@ -168,7 +168,7 @@ class UsageDashboard:
         ready_file: PathLike | None = None,
     ) -> UsageDashboard:
         """Read portal CSVs and/or a ledger file; with neither, the sandbox's demo usage (built in
-        `demo_dir` the first time, then read from stnb's cache: `stnb.usage.demo_cache`).
+        `demo_dir` the first time, then read from stnb's cache: `stnb.widgets.demo_cache`).
 
         `ready_file`: a file written once the dashboard has drawn ("ready"), or has failed to load
         ("error: ..."); `stnb dashboard` waits for it before it prints the page's address.

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.metadata
 import os
 import tempfile
 from collections.abc import Mapping
@@ -31,7 +32,8 @@ _PREFIX = "demo-usage-"
 _FORMAT = 1  # bump when the cached files' layout changes
 # The code that decides what the demo holds (the sandbox's apps and traffic, the readers): a change to any
 # of its files makes a new cache entry.
-_GENERATORS = ("usage", "sandbox", "_ledger")
+_ROOT = Path(__file__).resolve().parents[1]  # the stnb package
+_GENERATORS = ("usage", "sandbox", "_ledger", "catalog/portal.py", "widgets/demo_cache.py")
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,13 +54,19 @@ def cache_dir(environ: Mapping[str, str] | None = None) -> Path:
     return Path(override).expanduser() if override else Path(platformdirs.user_cache_dir("stnb"))
 
 
-def _fingerprint() -> str:
-    import stnb
+def _version() -> str:
+    try:
+        return importlib.metadata.version("stnb")
+    except importlib.metadata.PackageNotFoundError:  # run from a checkout that is not installed
+        return "unknown"
 
-    digest = hashlib.sha256(f"{stnb.__version__}:{_FORMAT}".encode())
-    root = Path(stnb.__file__).parent
-    for package in _GENERATORS:  # ~0.6 MB of source: a few milliseconds
-        for source in sorted((root / package).rglob("*.py")):
+
+def _fingerprint() -> str:
+    digest = hashlib.sha256(f"{_version()}:{_FORMAT}".encode())
+    root = _ROOT
+    for name in _GENERATORS:  # ~0.6 MB of source: a few milliseconds
+        found = root / name
+        for source in sorted(found.rglob("*.py")) if found.is_dir() else [found]:
             with contextlib.suppress(OSError):  # unreadable: the version and the other files decide
                 digest.update(source.relative_to(root).as_posix().encode() + source.read_bytes())
     return digest.hexdigest()[:16]
@@ -70,9 +78,9 @@ def demo_cache_key(*, end: date, days: int, ledger_days: int, seed: int) -> str:
 
 
 def _default_end() -> date:
-    from stnb.sandbox import portal as sandbox_portal
+    from stnb.catalog.portal import PACIFIC
 
-    return datetime.now(UTC).astimezone(sandbox_portal.PACIFIC).date() - timedelta(days=1)
+    return datetime.now(UTC).astimezone(PACIFIC).date() - timedelta(days=1)
 
 
 def demo_frames(
@@ -98,7 +106,7 @@ def demo_frames(
         return DemoFrames(portal, ledger, last, cached=True)
     except (OSError, pl.exceptions.PolarsError):
         pass  # not cached yet, or unreadable: build it
-    from stnb.usage.demo import build_demo_usage
+    from stnb.sandbox.demo_usage import build_demo_usage
     from stnb.usage.ledger import read_ledger
     from stnb.usage.portal import import_portal_reports
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from polars.testing import assert_frame_equal
 
-from stnb.usage import demo_cache
-from stnb.usage.demo_cache import CACHE_ENV, DemoFrames, cache_dir, demo_cache_key, demo_frames
 from stnb.usage.ledger import read_ledger
 from stnb.usage.portal import import_portal_reports
+from stnb.widgets import demo_cache
+from stnb.widgets.demo_cache import CACHE_ENV, DemoFrames, cache_dir, demo_cache_key, demo_frames
 
 END = date(2026, 6, 30)
 
@@ -55,10 +55,8 @@ def test_the_key_names_every_parameter_and_the_demo_code(monkeypatch: pytest.Mon
         demo_cache_key(end=END, days=180, ledger_days=28, seed=1),
     }
     assert len(keys) == 5
-    import stnb
-
     before = demo_cache_key(end=END, days=180, ledger_days=28, seed=0)
-    monkeypatch.setattr(stnb, "__version__", "99.0")
+    monkeypatch.setattr(demo_cache, "_version", lambda: "99.0")
     assert demo_cache_key(end=END, days=180, ledger_days=28, seed=0) != before
 
 
@@ -67,10 +65,7 @@ def test_a_changed_generator_is_a_new_entry(tmp_path: Path, monkeypatch: pytest.
     (fake / "usage").mkdir(parents=True)
     (fake / "sandbox").mkdir()
     (fake / "usage" / "demo.py").write_text("A = 1\n")
-    (fake / "__init__.py").write_text("")
-    import stnb
-
-    monkeypatch.setattr(stnb, "__file__", str(fake / "__init__.py"))
+    monkeypatch.setattr(demo_cache, "_ROOT", fake)
     before = demo_cache_key(end=END, days=180, ledger_days=28, seed=0)
     (fake / "usage" / "demo.py").write_text("A = 2\n")
     assert demo_cache_key(end=END, days=180, ledger_days=28, seed=0) != before
