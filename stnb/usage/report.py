@@ -1,7 +1,7 @@
 """The usage report: one self-contained HTML file (plotly.js inlined once) with a summary and charts.
 
 `build_report` computes everything; `UsageReport.write_html` writes the page (it opens offline) and
-`UsageReport.write_pngs` writes each chart as a PNG through kaleido, which needs a Chromium browser.
+`UsageReport.write_pngs` writes each chart as a PNG through kaleido (the png extra), which needs Chromium.
 Attempts the built-in sandbox answered are left out unless `include_sandbox=True`; the page says how many.
 """
 
@@ -23,6 +23,7 @@ import polars as pl
 
 import stnb
 from stnb.charts import usage as charts
+from stnb.errors import require_extra
 from stnb.tables import MISSING, Unit, format_value, publication_html
 from stnb.usage import analytics
 from stnb.usage.events import name_tenants, tenant_names, usage_events
@@ -120,7 +121,9 @@ class UsageReport:
         return target
 
     def write_pngs(self, folder: PathLike, *, width: int = 1200, height: int = 600) -> list[Path]:
-        """Write every chart as `<folder>/<slug>.png`; raises `ChromiumNotFound` without Chromium."""
+        """Write every chart as `<folder>/<slug>.png`; raises `MissingExtra` without kaleido (the png
+        extra) and `ChromiumNotFound` without Chromium."""
+        require_extra("png", "UsageReport.write_pngs")
         browser = chromium_path()
         if browser is None:
             raise ChromiumNotFound(
