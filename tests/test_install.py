@@ -203,6 +203,37 @@ print("ROWS", pl.read_parquet("jobs.parquet").height)
     assert (tmp_path / "usage.html").stat().st_size > 1_000_000  # plotly.js inlined: opens offline
 
 
+@pytest.mark.slow
+def test_the_other_core_commands_run_without_the_extras(tmp_path: Path) -> None:
+    """Every other command of the CLI except lab, dashboard and sandbox serve, on the sandbox."""
+    code = """
+import contextlib, io, json
+from stnb.cli.main import main
+codes = {}
+for argv in (
+    ["doctor", "--sandbox"],
+    ["report", "list", "--sandbox"],
+    ["report", "run", "business-unit-dashboard", "175", "--period", "last_month", "--sandbox",
+     "--out", "r.parquet"],
+    ["recipe", "run", "revenue_by_business_unit", "--sandbox", "--out", "recipe.parquet"],
+    ["compare", "jpm/jobs", "--sandbox", "--out", "diff.html"],
+    ["check", "--sandbox", "--budget", "20", "--out", "check.html", "--no-progress"],
+    ["sandbox", "record", "--sandbox", "--resources", "crm/customers", "--max-records", "50",
+     "--out", "acme.stnb", "--no-progress"],
+    ["usage", "ledger"],
+):
+    with contextlib.redirect_stdout(io.StringIO()):
+        codes[" ".join(argv[:2])] = main(argv)
+print(json.dumps(codes))
+"""
+    result = _run_core(code, tmp_path)
+    assert result.returncode == 0, result.stderr
+    codes = json.loads(result.stdout.strip().splitlines()[-1])
+    assert codes == dict.fromkeys(codes, 0) and len(codes) == 8, (codes, result.stderr[-2000:])
+    for written in ("r.parquet", "recipe.parquet", "diff.html", "check.html", "acme.stnb/manifest.json"):
+        assert (tmp_path / written).exists(), written
+
+
 @pytest.mark.parametrize(
     ("argv", "expected"),
     [
