@@ -89,3 +89,28 @@ def test_a_pull_runs_on_httpx2_and_never_loads_httpx(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.strip().splitlines()[-1]) == [0, False, True]
+
+
+def test_an_httpx_transport_is_refused_naming_its_httpx2_twin() -> None:
+    """Code written before the move passes httpx objects: a clear error at once, not an unreachable
+    token endpoint later."""
+    import httpx
+    import httpx2
+    import pytest
+
+    import stnb
+    from stnb.errors import UsageTypeError
+
+    credentials = {"app_key": "ak1.x", "client_id": "cid.x", "client_secret": "s", "tenant_id": "1"}
+    old = httpx.MockTransport(lambda request: httpx.Response(200))
+    expected = "transport= takes an httpx2 transport (stnb runs on httpx2), got httpx.MockTransport"
+    with pytest.raises(UsageTypeError) as caught:
+        stnb.connect(transport=old, **credentials)
+    assert str(caught.value).startswith(expected)
+    assert "pass httpx2.MockTransport instead" in str(caught.value)
+    with pytest.raises(
+        UsageTypeError, match=r"got httpx\.AsyncHTTPTransport: pass httpx2\.AsyncHTTPTransport"
+    ):
+        stnb.connect_async(transport=httpx.AsyncHTTPTransport(), **credentials)
+    fine = stnb.connect(transport=httpx2.MockTransport(lambda request: httpx2.Response(200)), **credentials)
+    fine.close()
