@@ -120,6 +120,8 @@ def test_requirements_core_lock_is_the_core_closure_pinned_as_the_full_lock() ->
     assert extras.isdisjoint(core)
     # httpx stays in requirements.lock only because JupyterLab brings it: the core runs on httpx2.
     assert "httpx" not in core and "httpx2" in core
+    # README's "Installing": about 30 packages, no JupyterLab, no numpy, no browser driver.
+    assert len(core) <= 35 and {"numpy", "jupyterlab", "kaleido", "pandas"}.isdisjoint(core)
     assert "httpx" in full and "httpx" in closure(OPTIONAL["lab"])
     header = CORE_LOCK.read_text(encoding="utf-8").splitlines()[1]
     assert "-c requirements.lock" in header and "extra" not in header, header
