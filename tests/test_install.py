@@ -273,8 +273,8 @@ def browse():
     from stnb.tables import browse_html
     browse_html(pl.DataFrame({"a": [1]}))
 def png():
-    from stnb.usage.report import build_report
-    from stnb.usage.demo import build_demo_usage
+    from stnb.pages.usage_report import build_report
+    from stnb.sandbox.demo_usage import build_demo_usage
     demo = build_demo_usage("demo")
     build_report(ledger=demo.ledger_path, portal=demo.portal_dir).write_pngs("png")
 for name, call in (("widgets", widgets), ("serve", serve), ("browse", browse), ("png", png)):
