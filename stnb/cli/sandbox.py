@@ -11,6 +11,7 @@ from typing import Any, TextIO
 
 from stnb._attempts import app_fingerprint
 from stnb._config import mask_client_id
+from stnb._text import plural
 from stnb.cli.common import bounded_float, bounded_int
 
 __all__ = ["print_banner", "register", "sandbox_from_args"]
@@ -129,6 +130,13 @@ def _register_record(commands: argparse._SubParsersAction[Any]) -> None:
         "--max-reports", type=bounded_int(0), default=10, help="reports to describe and run (default 10)"
     )
     rec.add_argument(
+        "--budget",
+        type=bounded_int(1),
+        default=None,
+        help="requests at most (default: no limit); when spent, the snapshot holds what was recorded and "
+        "lists the rest as not recorded",
+    )
+    rec.add_argument(
         "--max-parents",
         type=bounded_int(0),
         default=10,
@@ -214,6 +222,7 @@ def _record(args: argparse.Namespace) -> int:
             capacity=args.capacity,
             max_reports=args.max_reports,
             max_parents=args.max_parents,
+            budget=args.budget,
         )
     except (FileExistsError, ValueError) as exc:
         print(f"stnb sandbox record: {exc}", file=sys.stderr)
@@ -222,15 +231,17 @@ def _record(args: argparse.Namespace) -> int:
         conn.close()
     total = sum(n for kinds in summary.rows.values() for n in kinds.values())
     print(
-        f"wrote {summary.path}: {total} records of {len(summary.rows)} resources "
-        f"in {summary.requests} requests; "
-        f"{summary.scrubbed} personal values scrubbed"
+        f"wrote {summary.path}: {plural(total, 'record')} of {plural(len(summary.rows), 'resource')} "
+        f"in {plural(summary.requests, 'request')}; "
+        f"{plural(summary.scrubbed, 'personal value')} scrubbed"
     )
     if summary.reports or summary.capacity_frames:
         print(
             f"reporting: {summary.reports} reports described, {summary.report_runs} data runs; "
             f"capacity: {summary.capacity_frames} time frames"
         )
+    if summary.stopped:
+        print(f"partial: {summary.stopped}", file=sys.stderr)
     if summary.not_recorded:
         print(f"not recorded ({len(summary.not_recorded)}; listed in the manifest's not_recorded):")
         for item in summary.not_recorded[:10]:

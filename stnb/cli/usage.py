@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+from stnb._text import plural
 from stnb.cli.common import one_line
 
 __all__ = ["register"]
@@ -118,7 +119,7 @@ def _ledger(args: argparse.Namespace) -> int:
     else:
         first, last = frame["at"].min(), frame["at"].max()
         assert isinstance(first, datetime) and isinstance(last, datetime)
-        print(f"{frame.height:,} attempts from {first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC")
+        print(f"{plural(frame.height, 'attempt')} from {first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC")
         per_app = (
             frame.group_by(pl.coalesce("app_name", "app").alias("app"), "env", "sandbox")
             .agg(pl.len().alias("attempts"))
@@ -136,7 +137,7 @@ def _ledger(args: argparse.Namespace) -> int:
         )
     if args.export:
         out = write_parquet(frame, args.export)
-        print(f"exported {frame.height:,} attempts to {out}")
+        print(f"exported {plural(frame.height, 'attempt')} to {out}")
     return 0
 
 
@@ -153,8 +154,8 @@ def _import(args: argparse.Namespace) -> int:
         print(f"stnb usage import: warning: {warning.message}", file=sys.stderr)
     days = frame.select(pl.col("start").dt.date().n_unique()).item()
     print(
-        f"{frame['file'].n_unique():,} report files, {frame['app_id'].n_unique()} apps, "
-        f"{days} days, {frame['calls'].sum():,} successful calls"
+        f"{plural(frame['file'].n_unique(), 'report file')}, {plural(frame['app_id'].n_unique(), 'app')}, "
+        f"{plural(days, 'day')}, {plural(int(frame['calls'].sum()), 'successful call')}"
     )
     pacific = pl.col("start").dt.convert_time_zone(PACIFIC.key).dt.date()
     last_day = (pl.col("end") - timedelta(microseconds=1)).dt.convert_time_zone(PACIFIC.key).dt.date()
@@ -167,7 +168,7 @@ def _import(args: argparse.Namespace) -> int:
         out = Path(args.out)
         out.parent.mkdir(parents=True, exist_ok=True)
         frame.write_parquet(out)
-        print(f"wrote {frame.height:,} rows to {out}")
+        print(f"wrote {plural(frame.height, 'row')} to {out}")
     return 0
 
 
