@@ -17,6 +17,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from stnb import _accessors
+
 if TYPE_CHECKING:
     from stnb import catalog, charts, errors, recipes, reports, sandbox, tables, tenant_time, usage, widgets
     from stnb._attempts import Attempt, add_observer, remove_observer
@@ -61,6 +63,18 @@ if TYPE_CHECKING:
     )
 
 __version__ = "0.1.0"
+
+
+def _reports_accessor(conn: Any) -> Any:
+    """`st.reports`: the Reporting API of a connection (the analysis layer), loaded on first use."""
+    from stnb.reports import Reports
+
+    return Reports(conn)
+
+
+# The package root registers the accessors the data layer offers but does not import (`st.reports`):
+# Python runs this file before any stnb.* module, so they exist however stnb is imported.
+_accessors.register("reports", _reports_accessor)
 
 # Public name -> the module that defines it, imported when the name is first read.
 _LAZY_NAMES: dict[str, str] = {

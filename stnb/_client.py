@@ -189,6 +189,11 @@ class _BaseClient:
         return self._retry
 
     @property
+    def clock(self) -> Clock:
+        """The clock this client paces, times and sleeps with."""
+        return self._clock
+
+    @property
     def timeout(self) -> float | None:
         return self._timeout
 

@@ -32,6 +32,7 @@ from stnb._config import (
     sandbox_environment,
 )
 from stnb._connection import AsyncConnection, Connection
+from stnb._ledger import install_default_ledger
 from stnb.errors import ConfigError, UsageTypeError
 
 if TYPE_CHECKING:
@@ -326,10 +327,9 @@ def _sandbox_choice(instance: Any, env: str, app_name: str | None, tenant: str |
 def _install_ledger(target: _Target) -> None:
     """Record every attempt in the usage ledger, sandbox attempts flagged so analytics can leave them out.
 
-    The ledger is imported here because the usage layer sits above this one.
+    The ledger's file and writer belong to the foundations (`stnb._ledger`), so every connection records
+    whether or not the usage layer is ever imported.
     """
-    from stnb.usage.ledger import install_default_ledger
-
     if target.sandbox:
         mark_sandbox_app(target.credentials.app)
     install_default_ledger()

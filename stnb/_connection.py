@@ -16,7 +16,6 @@ and whether `max_pages` truncated the result.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 import threading
@@ -26,13 +25,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 import polars as pl
 
+from stnb import _accessors
 from stnb import _capacity as capacity
 from stnb._checks import check_output_path, check_record_id
-from stnb._clock import SYSTEM_CLOCK, Clock
+from stnb._clock import Clock
 from stnb._frames import ParquetSink, concat_frames, polars_schema, to_frame
 from stnb._paging import (
     DEFAULT_CONCURRENCY,
@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 
 _C = TypeVar("_C", bound="Client | AsyncClient")
 
-__all__ = ["DEFAULT_PAGE_SIZE", "AsyncConnection", "Connection", "QueryInfo"]
+__all__ = ["DEFAULT_PAGE_SIZE", "AsyncConnection", "Connection", "QueryInfo", "ReportSource"]
 
 DEFAULT_PAGE_SIZE = 500  # the API's own default (50) makes long walks needlessly chatty
 CONVERT_ROWS = 5000  # records per typed conversion: amortises per-call costs, bounds memory
@@ -80,6 +80,32 @@ class QueryInfo:
     rows: int = 0
     truncated: bool = False
     total_count: int | None = None  # the server's total over every ids chunk; None when unknown
+
+
+class ReportSource(Protocol):
+    """What the layers above get from a connection (the Reporting API, `st.reports`): who answers, the
+    tenant's time zone, the clock to wait on, the progress default, and the client that sends."""
+
+    @property
+    def env(self) -> str: ...
+
+    @property
+    def tenant(self) -> str: ...
+
+    @property
+    def sandbox(self) -> bool: ...
+
+    @property
+    def timezone(self) -> str: ...
+
+    @property
+    def clock(self) -> Clock: ...
+
+    @property
+    def progress(self) -> bool | None: ...
+
+    @property
+    def client(self) -> Client: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,13 +175,13 @@ class _Base(Generic[_C]):
         clock: Clock | None = None,
     ) -> None:
         self.client: _C = client
-        self._clock = clock or SYSTEM_CLOCK
+        self._clock = clock or client.clock  # one clock: the client's, unless another is given
         self.catalog = catalog or load_catalog()
         self.last_query = None
         self._progress = progress
         self._page_size = page_size
         self._concurrency = concurrency
-        self._reports_api: Any = None
+        self._accessors: dict[str, Any] = {}
 
     @property
     def env(self) -> str:
@@ -176,6 +202,17 @@ class _Base(Generic[_C]):
     def sandbox(self) -> bool:
         """True when the built-in sandbox answers instead of ServiceTitan."""
         return self.client.sandbox
+
+    @property
+    def clock(self) -> Clock:
+        """The clock pulls and reports time and wait with (`stnb.connect(clock=...)`)."""
+        return self._clock
+
+    @property
+    def progress(self) -> bool | None:
+        """The progress default (`stnb.connect(progress=...)`): True, False, or None (bars only for slow
+        pulls); a call's own `progress=` wins."""
+        return self._progress
 
     def __repr__(self) -> str:
         kind = " (sandbox)" if self.sandbox else ""
@@ -290,11 +327,17 @@ class _Base(Generic[_C]):
 
     @property
     def reports(self) -> Any:
-        """The Reporting API for this tenant (`stnb.reports.Reports`)."""
-        if self._reports_api is None:
-            module = importlib.import_module("stnb.reports")  # the analysis layer above; loaded on first use
-            self._reports_api = module.Reports(self)
-        return self._reports_api
+        """The Reporting API for this tenant (`stnb.reports.Reports`), built on first use.
+
+        The analysis layer registers it (`stnb._accessors`): this layer does not import it.
+        """
+        return self._accessor("reports")
+
+    def _accessor(self, name: str) -> Any:
+        accessor = self._accessors.get(name)
+        if accessor is None:
+            accessor = self._accessors[name] = _accessors.build(name, self)
+        return accessor
 
 
 class Connection(_Base["Client"]):

@@ -30,7 +30,8 @@ import httpx2
 import polars as pl
 
 from stnb import tenant_time
-from stnb._clock import SYSTEM_CLOCK, Clock
+from stnb._clock import Clock
+from stnb._connection import ReportSource
 from stnb._progress import Progress, ProgressSink, open_progress
 from stnb.errors import (
     Conflict,
@@ -138,7 +139,7 @@ class Reports:
     """
 
     def __init__(
-        self, conn: Any, *, limiter: ReportLimiter | None = None, clock: Clock | None = None
+        self, conn: ReportSource, *, limiter: ReportLimiter | None = None, clock: Clock | None = None
     ) -> None:
         client = conn.client
         if not callable(getattr(client, "request", None)) or _is_async(client):
@@ -148,7 +149,7 @@ class Reports:
             )
         self._conn = conn
         self._client = client
-        self._clock: Clock = clock or _client_clock(client)
+        self._clock: Clock = clock or conn.clock  # the clock the connection waits with (tests inject one)
         self._limiter = limiter or shared_limiter(self._clock)
         self._cache = _cache_for(conn)
         self.last_run: RunInfo | None = None
@@ -360,8 +361,7 @@ class Reports:
         # The connection's own setting (connect(progress=...)) applies when the call gives none.
         if progress is not None:
             return progress
-        default = getattr(self._conn, "progress", getattr(self._conn, "_progress", None))
-        return default if isinstance(default, bool) else None
+        return self._conn.progress
 
     def _with_period(
         self, description: ReportDescription, period: str | None, params: Mapping[str, Any]
@@ -450,15 +450,15 @@ class Reports:
             "retry": retry,
         }
         if use_query is False or (use_query is None and self._cache.query_unsupported):
-            return self._client.request("POST", _DATA, **kwargs)  # type: ignore[no-any-return]
+            return self._client.request("POST", _DATA, **kwargs)
         try:
-            return self._client.request("POST", _QUERY, **kwargs)  # type: ignore[no-any-return]
+            return self._client.request("POST", _QUERY, **kwargs)
         except NotFound:
             if use_query:
                 raise
             with self._cache.lock:
                 self._cache.query_unsupported = True  # this server has no query endpoint
-            return self._client.request("POST", _DATA, **kwargs)  # type: ignore[no-any-return]
+            return self._client.request("POST", _DATA, **kwargs)
 
     def _poll(
         self, started: dict[str, Any], description: ReportDescription, page: int, bar: Progress
@@ -552,12 +552,6 @@ class Reports:
 
 def _is_async(client: Any) -> bool:
     return inspect.iscoroutinefunction(client.request)
-
-
-def _client_clock(client: Any) -> Clock:
-    # Wait on the clock the client sleeps with (tests inject a FakeClock into connect()).
-    clock = getattr(client, "clock", None) or getattr(client, "_clock", None)
-    return clock if clock is not None else SYSTEM_CLOCK
 
 
 def _text_id(value: Any, name: str) -> str:

@@ -4,30 +4,10 @@ from __future__ import annotations
 
 import polars as pl
 
+# The ledger's columns belong with its file (the foundations' `stnb._ledger.store`).
+from stnb._ledger.store import LEDGER_COLUMNS, LEDGER_SCHEMA, UTC_US
+
 __all__ = ["LEDGER_COLUMNS", "LEDGER_SCHEMA", "PORTAL_SCHEMA", "UTC_US"]
-
-UTC_US = pl.Datetime("us", "UTC")
-
-# One row per HTTP attempt, as recorded by `UsageLedger` (order = SQLite column order).
-LEDGER_SCHEMA: dict[str, pl.DataType] = {
-    "id": pl.Int64(),  # unique attempt id; replays of a batch are ignored by it
-    "at": UTC_US,  # when the attempt was sent
-    "env": pl.String(),
-    "app": pl.String(),  # app key fingerprint, never the key
-    "app_name": pl.String(),
-    "tenant": pl.String(),
-    "method": pl.String(),
-    "module": pl.String(),  # API family: jpm, crm, ...; "auth" for token requests
-    "endpoint": pl.String(),  # URL template
-    "status": pl.Int32(),  # null when no response arrived
-    "latency_ms": pl.Float64(),
-    "bytes": pl.Int64(),
-    "attempt": pl.Int32(),
-    "rate_wait_ms": pl.Float64(),
-    "error_type": pl.String(),
-    "sandbox": pl.Boolean(),  # the built-in sandbox answered: demo traffic, left out of analytics by default
-}
-LEDGER_COLUMNS = tuple(LEDGER_SCHEMA)
 
 # One row per (file, tenant, endpoint) of the developer portal's API Usage Report.
 PORTAL_SCHEMA: dict[str, pl.DataType] = {

@@ -13,6 +13,7 @@ from usage_helpers import T0, attempt
 
 from stnb import _attempts as attempts_mod
 from stnb._clock import FakeClock
+from stnb._ledger import writer as writer_mod
 from stnb.usage import ledger as ledger_mod
 from stnb.usage.columns import LEDGER_SCHEMA
 from stnb.usage.ledger import (
@@ -215,7 +216,7 @@ def test_unusable_path_fails_in_the_constructor(tmp_path: Path) -> None:
 def test_writer_that_cannot_open_stops_recording(
     db: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    real_connect = ledger_mod.connect
+    real_connect = writer_mod.connect
     calls = []
 
     def connect_once(path: Path) -> object:
@@ -224,7 +225,7 @@ def test_writer_that_cannot_open_stops_recording(
             raise LedgerError(f"cannot open the usage ledger at {path}: disk I/O error")
         return real_connect(path)
 
-    monkeypatch.setattr(ledger_mod, "connect", connect_once)
+    monkeypatch.setattr(writer_mod, "connect", connect_once)  # the writer lives in the foundations
     led = UsageLedger(db)
     led._thread.join(5)
     led(attempt(1))  # ignored, not queued forever
