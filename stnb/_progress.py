@@ -171,16 +171,20 @@ def open_progress(
     clock: Clock = SYSTEM_CLOCK,
     leave: bool = False,
     eager: bool = False,
+    total: int | None = None,
 ) -> Progress:
     """The `Progress` a `progress=` option asks for (see the module's description).
 
-    `eager`: with True, draw the bar at once rather than at the first progress."""
+    `eager`: with True, draw the bar at once rather than at the first progress. `total`: the amount of
+    work, when known from the start."""
     if isinstance(setting, ProgressSink) and not isinstance(setting, bool | int | float):
-        return Progress(description, unit=unit, clock=clock, sink=setting)
-    if setting is False:
-        return Progress(description, unit=unit, clock=clock, delay=None)
-    delay = BAR_DELAY if setting is None else 0.0 if setting is True else float(setting)
-    progress = Progress(description, unit=unit, clock=clock, delay=delay, leave=leave)
+        progress = Progress(description, unit=unit, clock=clock, sink=setting)
+    elif setting is False:
+        progress = Progress(description, unit=unit, clock=clock, delay=None)
+    else:
+        delay = BAR_DELAY if setting is None else 0.0 if setting is True else float(setting)
+        progress = Progress(description, unit=unit, clock=clock, delay=delay, leave=leave)
+    progress.set_total(total)
     if eager and setting is True:
         progress.show()
     return progress

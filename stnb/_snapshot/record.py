@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from stnb._connection import Connection
+from stnb._progress import open_progress
 from stnb._snapshot.scrub import DEFAULT_RULES, Scrubber, ScrubRule
 from stnb.catalog import Catalog, Resource
 from stnb.catalog.quirks import first_page
@@ -84,7 +85,7 @@ def record(
     chosen = _chosen(conn.catalog, resources)
     sampler = _Sampler(conn, max_records)
     samples: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for resource, kind in _bar(chosen, progress):
+    for resource, kind in _bar(chosen, progress, conn):
         samples[(resource.key, kind)] = sampler.sample(resource, kind)
     sampler.close_relations(samples, conn.catalog)
     scrubber = Scrubber(DEFAULT_RULES, extra=scrub)
@@ -149,17 +150,24 @@ def _chosen(catalog: Catalog, resources: str | Sequence[str] | None) -> list[tup
     return out
 
 
-def _bar(items: list[tuple[Resource, str]], progress: bool | None) -> Iterator[tuple[Resource, str]]:
-    if progress is False:
-        yield from items
-        return
-    from tqdm.auto import tqdm  # imported on use: it loads ipywidgets in notebooks
-
-    bar = tqdm(items, desc="stnb sandbox record", unit="endpoint", leave=False)
+def _bar(
+    items: list[tuple[Resource, str]], progress: bool | None, conn: Connection
+) -> Iterator[tuple[Resource, str]]:
+    """The endpoints to record, counted on a bar (shown at once unless progress=False) on the
+    connection's clock, naming the one being recorded."""
+    bar = open_progress(
+        progress is not False,
+        "stnb sandbox record",
+        unit="endpoint",
+        clock=conn.clock,
+        eager=True,
+        total=len(items),
+    )
     try:
-        for resource, kind in bar:
-            bar.set_postfix_str(f"{resource.key} {kind}")
+        for resource, kind in items:
+            bar.note(f"{resource.key} {kind}")
             yield resource, kind
+            bar.update(1)
     finally:
         bar.close()
 

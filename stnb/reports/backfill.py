@@ -113,8 +113,8 @@ def run_backfill(
         clock=reports._clock,
         leave=True,
         eager=True,
+        total=len(plan),
     )
-    bar.set_total(len(plan))
     frames: list[pl.DataFrame] = []
     try:
         for window in plan:

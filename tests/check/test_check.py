@@ -286,3 +286,14 @@ def test_notebook_display_figures_and_json() -> None:
     assert {f["known"] for f in data["findings"]} == {"missing-modified-on", "page-from-zero"}
     assert data["documents"] == ["2026-05"]
     assert "stnb check of production (sandbox)" in repr(result)
+
+
+def test_the_check_counts_its_requests_on_a_bar_that_is_gone_at_the_end(
+    documented: Served, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with documented.connect() as conn:
+        check(conn, budget=7, progress=True, reference=False)
+    err = capsys.readouterr().err
+    drawn = [part.rstrip() for part in err.split("\r") if part.strip()]
+    assert drawn[0].startswith("stnb check:   0%") and "0/7" in drawn[0]  # shown at once, with the budget
+    assert err.rstrip("\r").split("\r")[-1].strip() == ""  # the line is blanked when the check ends
