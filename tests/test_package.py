@@ -93,7 +93,11 @@ def test_no_function_shadows_a_module() -> None:
         "print(' '.join(sorted(n for n in dir(stnb) if not n.startswith('_') and n not in stnb.__all__)))\n"
     )
     out = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120,
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
         env={**os.environ, "STNB_LEDGER": "off"},
     ).stdout.splitlines()
     assert out[0].split() == ["connect", "compare", "check", "connect_async", "compare_all"]

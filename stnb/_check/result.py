@@ -24,7 +24,8 @@ class CheckResult:
     """What `stnb.check` found.
 
     `findings`: one row per difference (resource, endpoint, path, category document/behaviour/sandbox,
-    check, field, documented, observed, masked example, severity, known deviation id or null).
+    check, field, documented, observed, masked example, severity, known deviation id or null, note: a
+    likely explanation that is no known deviation, e.g. a required field absent on an integration copy).
     `quirks`: each known deviation confirmed, contradicted, not observable or not checked.
     `unchecked`: what was not checked and why (budget, interruption, parameters it needs).
     `breaking`: findings that break a client and are not known deviations; `ok` is True without them.

@@ -125,13 +125,7 @@ class ParquetSink:
             if not repeated:
                 return lazy
             keys = keys.filter(pl.col(key).is_in(pl.Series(repeated).implode()))
-        older = (
-            keys
-            .filter(~pl.col(key).is_last_distinct())
-            .select("__row")
-            .collect()
-            .to_series()
-        )
+        older = keys.filter(~pl.col(key).is_last_distinct()).select("__row").collect().to_series()
         self.rows -= older.len()
         if older.is_empty():
             return lazy

@@ -39,6 +39,7 @@ _COLUMNS = (
     "example",
     "severity",
     "known",
+    "note",
 )
 
 

@@ -67,6 +67,7 @@ def _print_text(result: Any) -> None:
     print(result.summary())
     for row in result.findings.sort("severity", "resource").iter_rows(named=True):
         known = f" [known: {row['known']}]" if row["known"] else ""
+        known += f" (note: {row['note']})" if row.get("note") else ""
         where = f"{row['resource']} {row['endpoint']}" + (f" {row['field']}" if row["field"] else "")
         print(
             f"  {row['severity']}: {where}: {row['check']}: documented {row['documented']}; "
