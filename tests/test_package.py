@@ -70,7 +70,7 @@ def test_unknown_attributes_still_fail_and_dir_lists_the_submodules() -> None:
 
 
 PUBLIC_MODULES = {"catalog", "charts", "cli", "errors", "recipes", "reports", "sandbox", "tables"}
-PUBLIC_MODULES |= {"tenant_time", "usage", "widgets"}
+PUBLIC_MODULES |= {"pages", "tenant_time", "usage", "widgets"}
 
 
 def test_internal_modules_are_underscored_and_the_public_ones_are_the_vocabulary() -> None:

@@ -220,11 +220,9 @@ def _reference(conn: Connection, reference: Connection | bool) -> Connection | N
         return None
     if isinstance(reference, Connection):
         return reference
-    from stnb._connect import connect
-    from stnb.sandbox import default_sandbox
+    from stnb._connect import connect_builtin_sandbox
 
-    # The built-in sandbox itself, never a served one named by STNB_SANDBOX_URL (that may be the checked API).
-    return connect(conn.env, sandbox=default_sandbox(), progress=False)
+    return connect_builtin_sandbox(conn.env, progress=False)
 
 
 # --- one list endpoint --------------------------------------------------------------------------------

@@ -38,8 +38,8 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from stnb._check import check
     from stnb._connect import connect
+    from stnb.pages.check_report import check
 
     conn = connect(progress=False, **connection_options(args))
     try:

@@ -15,7 +15,8 @@ import polars as pl
 import pytest
 
 import stnb
-from stnb._check import BREAKS, COSMETIC, LOSES_DATA, check
+from stnb import check
+from stnb._check import BREAKS, COSMETIC, LOSES_DATA
 from stnb._check.run import INTEGRATION_NOTE
 from stnb.catalog import UnknownResourceError, load_catalog
 from stnb.catalog.quirks import QUIRKS
@@ -329,3 +330,17 @@ def test_the_check_counts_its_requests_on_a_bar_that_is_gone_at_the_end(
     drawn = [part.rstrip() for part in err.split("\r") if part.strip()]
     assert drawn[0].startswith("stnb check:   0%") and "0/7" in drawn[0]  # shown at once, with the budget
     assert err.rstrip("\r").split("\r")[-1].strip() == ""  # the line is blanked when the check ends
+
+
+def test_the_analysis_returns_data_and_stnb_check_adds_the_presentation() -> None:
+    """Layers: `stnb._check.check` returns frames only; `stnb.check` returns the `CheckResult` that draws."""
+    from stnb._check import CheckResult as PlainResult
+    from stnb._check import check as plain_check
+
+    with stnb.connect("production", sandbox=Sandbox(seed=SEED), progress=False) as conn:
+        plain = plain_check(conn, budget=3, resources="pricebook/categories", progress=False, reference=False)
+        shown = check(conn, budget=3, resources="pricebook/categories", progress=False, reference=False)
+    assert type(plain) is PlainResult and not hasattr(plain, "figures") and not hasattr(plain, "to_html")
+    assert type(shown) is stnb.CheckResult and isinstance(shown, PlainResult)
+    assert shown.findings.equals(plain.findings) and set(shown.figures()) == {"findings", "known_deviations"}
+    assert stnb.CheckResult.of(plain).to_dict()["findings"] == plain.to_dict()["findings"]
