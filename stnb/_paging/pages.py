@@ -16,6 +16,7 @@ from stnb._paging.prefetch import Tasks, Threads
 from stnb._paging.steps import AsyncRequester, Get, Prefetch, Requester, SyncRequester
 from stnb._progress import Progress, open_progress
 from stnb._query import QueryParams
+from stnb._text import plural
 from stnb.catalog import Endpoint
 from stnb.catalog.quirks import first_page as live_first_page
 from stnb.errors import InvalidResponse
@@ -216,8 +217,9 @@ class _Walk:
 
     def _fetched(self, last: Page) -> str:
         """How much of the walk was fetched when it stopped after `last`, without guessing a total."""
-        total = f" of {self.total_count} records" if self.total_count is not None else ""
-        text = f"{self.rows} records{total} fetched" + (", more exist" if last.has_more else "")
+        total = f" of {plural(self.total_count, 'record')}" if self.total_count is not None else ""
+        fetched = f"{self.rows:,}" if total else plural(self.rows, "record")  # "3 of 10 records", "1 record"
+        text = f"{fetched}{total} fetched" + (", more exist" if last.has_more else "")
         unread = len(self.queries) - 1 - last.chunk
         if unread:
             text += f"; {unread} of {len(self.queries)} ids chunks not fetched"
