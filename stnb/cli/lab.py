@@ -8,7 +8,6 @@ embedded sandbox when there are none.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import secrets
 import signal
@@ -24,7 +23,7 @@ from typing import Any, Literal
 
 from stnb._config import ENVIRONMENTS, resolve_credentials
 from stnb.cli.common import bounded_int
-from stnb.errors import ConfigError
+from stnb.errors import ConfigError, require_extra
 
 __all__ = [
     "DASHBOARDS",
@@ -244,6 +243,7 @@ def credential_summary(
 
 
 def _run_lab(args: argparse.Namespace) -> int:
+    require_extra("lab", "stnb lab")  # JupyterLab, and the widgets and tables the notebooks show
     try:
         notebooks = find_notebooks_dir(args.notebooks)
     except ConfigError as exc:
@@ -258,13 +258,8 @@ def _run_lab(args: argparse.Namespace) -> int:
 
 
 def _run_dashboard(args: argparse.Namespace) -> int:
-    if importlib.util.find_spec("voila") is None:
-        print(
-            "voila is not installed, so the dashboard cannot be served; "
-            "`stnb usage report` writes the same charts as a static HTML report",
-            file=sys.stderr,
-        )
-        return 1
+    # Voila, and the widgets and tables the dashboard shows (`stnb usage report` needs none of them).
+    require_extra("lab", f"stnb dashboard {args.name}")
     try:
         notebooks = find_notebooks_dir(args.notebooks)
     except ConfigError as exc:

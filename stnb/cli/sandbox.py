@@ -334,6 +334,9 @@ def sandbox_from_args(args: argparse.Namespace) -> Any:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from stnb.errors import require_extra
+
+    require_extra("serve", "stnb sandbox serve")  # uvicorn; checked before the world is built
     from stnb.sandbox import FaultSpecError
     from stnb.sandbox.server import serve_in_thread
 
