@@ -28,6 +28,7 @@ from stnb._check.probe import BudgetExhausted, Probe, Reply, StopCheck
 from stnb._check.result import CheckResult
 from stnb._check.shape import ShapeIssue, check_envelope, check_records, json_kind
 from stnb._connection import Connection
+from stnb._progress import open_progress
 from stnb.catalog import Catalog, Endpoint, Resource
 from stnb.catalog.model import EndpointKind
 from stnb.catalog.quirks import QUIRKS, Quirk
@@ -98,8 +99,11 @@ def check(
     if isinstance(budget, bool) or not isinstance(budget, int) or budget < 1:
         raise ValueError(f"budget must be a positive number of requests, got {budget!r}")
     chosen = _chosen(conn.catalog, resources, usage)
-    bar = _bar(progress, budget)
-    probe = Probe(conn, budget, on_request=(lambda: bar.update(1)) if bar is not None else None)
+    # Shown at once unless progress=False, counting requests against the budget on the connection's clock.
+    bar = open_progress(
+        progress is not False, "stnb check", unit="request", clock=conn.clock, eager=True, total=budget
+    )
+    probe = Probe(conn, budget, on_request=(lambda: bar.update(1)) if bar.shown else None)
     ref = _reference(conn, reference)
     ref_probe = Probe(ref, None) if ref is not None else None
     run = _Run()
@@ -131,8 +135,7 @@ def check(
     except KeyboardInterrupt:
         stopped = "interrupted"
     finally:
-        if bar is not None:
-            bar.close()
+        bar.close()
         if ref is not None and ref is not reference:
             ref.close()
     for resource, kind in todo[done:]:
@@ -220,14 +223,6 @@ def _reference(conn: Connection, reference: Connection | bool) -> Connection | N
     from stnb._connect import connect_builtin_sandbox
 
     return connect_builtin_sandbox(conn.env, progress=False)
-
-
-def _bar(progress: bool | None, budget: int) -> Any:
-    if progress is False:
-        return None
-    from tqdm.auto import tqdm  # imported on use: it loads ipywidgets in notebooks
-
-    return tqdm(total=budget, desc="stnb check", unit="request", leave=False)
 
 
 # --- one list endpoint --------------------------------------------------------------------------------

@@ -321,6 +321,17 @@ def test_notebook_display_figures_and_json() -> None:
     assert "stnb check of production (sandbox)" in repr(result)
 
 
+def test_the_check_counts_its_requests_on_a_bar_that_is_gone_at_the_end(
+    documented: Served, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with documented.connect() as conn:
+        check(conn, budget=7, progress=True, reference=False)
+    err = capsys.readouterr().err
+    drawn = [part.rstrip() for part in err.split("\r") if part.strip()]
+    assert drawn[0].startswith("stnb check:   0%") and "0/7" in drawn[0]  # shown at once, with the budget
+    assert err.rstrip("\r").split("\r")[-1].strip() == ""  # the line is blanked when the check ends
+
+
 def test_the_analysis_returns_data_and_stnb_check_adds_the_presentation() -> None:
     """Layers: `stnb._check.check` returns frames only; `stnb.check` returns the `CheckResult` that draws."""
     from stnb._check import CheckResult as PlainResult
