@@ -25,8 +25,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, Unpack
 
+import httpx2
 import polars as pl
 
 from stnb import _accessors
@@ -46,7 +47,7 @@ from stnb.catalog import Catalog, Endpoint, Resource, load_catalog
 from stnb.errors import InvalidRequest, InvalidResponse
 
 if TYPE_CHECKING:
-    from stnb._client import AsyncClient, Client
+    from stnb._client import AsyncClient, Client, RequestOptions
 
 _C = TypeVar("_C", bound="Client | AsyncClient")
 
@@ -461,9 +462,13 @@ class Connection(_Base["Client"]):
         ]
         return capacity.capacity_frame(answers)
 
-    def request(self, method: str, path: str, **kwargs: Any) -> Any:
+    def request(self, method: str, path: str, **options: Unpack[RequestOptions]) -> httpx2.Response:
+        """The escape hatch: any call, the 2xx `httpx2.Response` back (`stnb._client.Client.request`)."""
+        return self.client.request(method, path, **options)
+
+    def request_json(self, method: str, path: str, **options: Unpack[RequestOptions]) -> Any:
         """The escape hatch: any call, parsed JSON back (`stnb._client.Client.request_json`)."""
-        return self.client.request_json(method, path, **kwargs)
+        return self.client.request_json(method, path, **options)
 
     def to_parquet(
         self,
@@ -655,9 +660,13 @@ class AsyncConnection(_Base["AsyncClient"]):
         ]
         return capacity.capacity_frame(answers)
 
-    async def request(self, method: str, path: str, **kwargs: Any) -> Any:
+    async def request(self, method: str, path: str, **options: Unpack[RequestOptions]) -> httpx2.Response:
+        """The escape hatch: any call, the 2xx `httpx2.Response` back."""
+        return await self.client.request(method, path, **options)
+
+    async def request_json(self, method: str, path: str, **options: Unpack[RequestOptions]) -> Any:
         """The escape hatch: any call, parsed JSON back."""
-        return await self.client.request_json(method, path, **kwargs)
+        return await self.client.request_json(method, path, **options)
 
     async def to_parquet(
         self,

@@ -219,7 +219,7 @@ def test_request_takes_any_arguments(
     world: tuple[Sandbox, FakeClock, stnb.Connection, Path], method: Any, path: Any, options: dict[str, Any]
 ) -> None:
     _, _, conn, _ = world
-    outcome(lambda: conn.request(method, path, **options))
+    outcome(lambda: conn.request_json(method, path, **options))
 
 
 @SETTINGS

@@ -173,7 +173,7 @@ class _Sampler:
 
     def _get(self, path: str, params: dict[str, Any]) -> Any:
         self.requests += 1
-        return self.conn.request("GET", path.lstrip("/"), params=params)
+        return self.conn.request_json("GET", path.lstrip("/"), params=params)
 
     def sample(self, resource: Resource, kind: str) -> list[dict[str, Any]]:
         if kind == "export":
