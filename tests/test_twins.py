@@ -26,11 +26,6 @@ MIN_LINES = 6
 # (file, sync twin, async twin): blocks still written twice, with what repeats (issue 16: not done yet).
 KNOWN: dict[tuple[str, str, str], str] = {
     (
-        "stnb/_connect.py",
-        "connect",
-        "connect_async",
-    ): "the 17-parameter signature, written twice (to generate)",
-    (
         "stnb/_connection.py",
         "Connection",
         "AsyncConnection",
