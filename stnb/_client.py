@@ -8,6 +8,7 @@ attempt to `stnb._attempts` observers, and raises a `stnb.errors` exception for 
 from __future__ import annotations
 
 import copy
+import functools
 import math
 import re
 from collections.abc import Awaitable, Generator, Iterable, Mapping, Sequence
@@ -505,26 +506,15 @@ class _BaseClient(Generic[_T]):
     def _decide(
         self, call: _Call, tries: int, waited: float, error: ApiError, response: httpx2.Response | None
     ) -> Decision:
+        now = self._clock.utcnow()
+        ask = functools.partial(
+            decide, call.policy, attempt=tries, waited=waited, idempotent=call.idempotent, now=now
+        )
         if isinstance(error, TransportError):
-            decision = decide(
-                call.policy,
-                attempt=tries,
-                waited=waited,
-                idempotent=call.idempotent,
-                now=self._clock.utcnow(),
-                transport_error=error.kind,
-            )
+            decision = ask(transport_error=error.kind)
         else:
-            decision = decide(
-                call.policy,
-                attempt=tries,
-                waited=waited,
-                idempotent=call.idempotent,
-                now=self._clock.utcnow(),
-                status=error.status,
-                retry_after=response.headers.get("Retry-After") if response is not None else None,
-                title=error.title,
-            )
+            retry_after = response.headers.get("Retry-After") if response is not None else None
+            decision = ask(status=error.status, retry_after=retry_after, title=error.title)
         if decision.retry:
             log.debug("%s %s: %s", call.method, call.template, decision.reason)
         else:

@@ -34,7 +34,7 @@ from stnb._config import (
     sandbox_environment,
 )
 from stnb._connection import AsyncConnection, Connection
-from stnb._ledger import install_default_ledger
+from stnb._ledger.writer import install_default_ledger
 from stnb.errors import ConfigError, UsageTypeError
 
 if TYPE_CHECKING:
