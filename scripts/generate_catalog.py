@@ -191,9 +191,12 @@ def flatten(doc: Document, schema: Any) -> Json:
         for member in members:
             inner = flatten(doc, member)
             props = {**inner.get("properties", {}), **out.get("properties", {})}
+            required = [*inner.get("required", []), *out.get("required", [])]
             out = {**inner, **out}
             if props:
                 out["properties"] = props
+            if required and combo == "allOf":  # every member's required fields stay required
+                out["required"] = list(dict.fromkeys(required))
             if "enum" in inner:
                 out["enum"] = inner["enum"]
     return out
@@ -546,6 +549,7 @@ def build_resource(key: str, group: list[Candidate], skipped: list[Skip]) -> Jso
         by_kind[cand.kind] = cand
     fields: dict[str, FieldType] | None = None
     item_fields: dict[str, dict[str, FieldType]] = {}
+    item_required: dict[str, list[str]] = {}
     int_enums: dict[str, list[int]] = {}
     for kind in KIND_ORDER:
         if kind not in by_kind:
@@ -553,17 +557,29 @@ def build_resource(key: str, group: list[Candidate], skipped: list[Skip]) -> Jso
         cand = by_kind[kind]
         converter = FieldConverter(cand.doc, money=cand.module in MONEY_MODULES)
         item_fields[kind] = converter.fields(cand.item_schema)
+        item_required[kind] = required_fields(cand.doc, cand.item_schema, item_fields[kind])
         int_enums.update(converter.int_enums)
         fields = merge_fields(fields, item_fields[kind])
     resource["fields"] = fields or {}
+    first_kind = next((k for k in KIND_ORDER if k in by_kind), None)
+    resource["required"] = item_required[first_kind] if first_kind is not None else []
     if int_enums:
         resource["int_enums"] = dict(sorted(int_enums.items()))
     for kind, cand in by_kind.items():
         body = dict(cand.body)
         if item_fields[kind] != resource["fields"]:
             body["fields"] = item_fields[kind]  # e.g. list items without the export's `active`
+        if item_required[kind] != resource["required"]:
+            body["required"] = item_required[kind]  # e.g. the jobs export also requires `active`
         resource[kind] = dict(sorted(body.items()))
     return resource
+
+
+def required_fields(doc: Document, schema: Any, fields: Mapping[str, FieldType]) -> list[str]:
+    """The item schema's `required` list (top-level fields only), sorted; no list means none required."""
+    node = flatten(doc, schema)
+    names = node.get("required") or []
+    return sorted({str(n) for n in names if str(n) in fields})
 
 
 def assign_keys(candidates: list[Candidate]) -> dict[str, list[Candidate]]:

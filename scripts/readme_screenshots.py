@@ -18,7 +18,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from stnb._compare import compare
+from stnb import compare
 from stnb.cli.lab import DASHBOARDS, dashboard_environment, free_port, voila_command
 
 ROOT = Path(__file__).resolve().parents[1]

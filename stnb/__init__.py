@@ -6,10 +6,10 @@ df = st.frame("crm/customers", active="any")
 
 This module is the user's vocabulary: `connect`, `connect_async`, `compare`, `check`, the connection
 and result types, the error classes and the warnings, plus the subpackages users import (`reports`,
-`usage`, `widgets`, `charts`, `tables`, `recipes`, `sandbox`, `catalog`, `tenant_time`, `errors`).
-Everything else lives in `_`-prefixed modules (internals: their names may change). Every name here is
-imported on first use, so `import stnb` costs a few milliseconds: polars, httpx2 and the catalog load when
-something first needs them (`stnb --help` and `stnb resources` never load polars).
+`usage`, `widgets`, `charts`, `tables`, `pages`, `recipes`, `sandbox`, `catalog`, `tenant_time`,
+`errors`). Everything else lives in `_`-prefixed modules (internals: their names may change). Every
+name here is imported on first use, so `import stnb` costs a few milliseconds: polars, httpx2 and the
+catalog load when something first needs them (`stnb --help` and `stnb resources` never load polars).
 """
 
 from __future__ import annotations
@@ -20,11 +20,22 @@ from typing import TYPE_CHECKING, Any
 from stnb import _accessors
 
 if TYPE_CHECKING:
-    from stnb import catalog, charts, errors, recipes, reports, sandbox, tables, tenant_time, usage, widgets
+    from stnb import (
+        catalog,
+        charts,
+        errors,
+        pages,
+        recipes,
+        reports,
+        sandbox,
+        tables,
+        tenant_time,
+        usage,
+        widgets,
+    )
     from stnb._attempts import Attempt, add_observer, remove_observer
     from stnb._auth import clear_tokens
-    from stnb._check import CheckResult, check
-    from stnb._compare import Comparison, compare, compare_all
+    from stnb._compare import compare_all
     from stnb._connect import connect, connect_async
     from stnb._connection import AsyncConnection, Connection, QueryInfo
     from stnb._frames import SchemaDriftWarning
@@ -61,6 +72,8 @@ if TYPE_CHECKING:
         ValidationError,
         WriteForbidden,
     )
+    from stnb.pages.check_report import CheckResult, check
+    from stnb.pages.comparison import Comparison, compare
 
 __version__ = "0.1.0"
 
@@ -82,10 +95,12 @@ _LAZY_NAMES: dict[str, str] = {
     "add_observer": "stnb._attempts",
     "remove_observer": "stnb._attempts",
     "clear_tokens": "stnb._auth",
-    "CheckResult": "stnb._check",
-    "check": "stnb._check",
-    "Comparison": "stnb._compare",
-    "compare": "stnb._compare",
+    # The public results are the presentation layer's subclasses (they draw figures and write pages);
+    # the analysis (stnb._check, stnb._compare) returns plain data objects.
+    "CheckResult": "stnb.pages.check_report",
+    "check": "stnb.pages.check_report",
+    "Comparison": "stnb.pages.comparison",
+    "compare": "stnb.pages.comparison",
     "compare_all": "stnb._compare",
     "connect": "stnb._connect",
     "connect_async": "stnb._connect",
@@ -140,6 +155,7 @@ _SUBPACKAGES = frozenset(
         "catalog",
         "charts",
         "errors",
+        "pages",
         "recipes",
         "reports",
         "sandbox",
@@ -214,6 +230,7 @@ __all__ = [
     "connect",
     "connect_async",
     "errors",
+    "pages",
     "recipes",
     "remove_observer",
     "reports",

@@ -36,7 +36,6 @@ from stnb.errors import ApiError, AuthError, TransportError, body_excerpt
 __all__ = [
     "HOOK_EXTENSION",
     "TOKEN_ENDPOINT",
-    "AttemptHook",
     "ClientCredentialsAuth",
     "TokenCache",
     "clear_tokens",

@@ -57,6 +57,7 @@ _DOT_SEGMENT = re.compile(r"(?:\.|%2e){1,2}", re.IGNORECASE)
 _READS_BY_POST = (
     ("POST", re.compile(r"/reporting/v2/tenant/[^/]+/report-category/[^/]+/reports/[^/]+/data(?:/query)?")),
     ("DELETE", re.compile(r"/reporting/v2/tenant/[^/]+/data-queries/[^/]+")),
+    ("POST", re.compile(r"/dispatch/v2/tenant/[^/]+/capacity/?")),  # a query of free time frames
 )
 MAX_URL_LENGTH = 8192  # longer URLs are refused before sending (gateways reject them; httpx2 fails at 64 KiB)
 
@@ -331,6 +332,12 @@ class _BaseClient(Generic[_T]):
         template = "/" + path.strip().lstrip("/")
         if template == "/":
             raise InvalidRequest("path is empty", errors={"path": ["e.g. jpm/v2/tenant/{tenant}/jobs"]})
+        control = [c for c in template if ord(c) < 32 or ord(c) == 127]
+        if control:  # httpx2 refuses them in a URL (InvalidURL): say so before anything is sent
+            raise InvalidRequest(
+                f"path {path!r} contains the control character {control[0]!r}",
+                errors={"path": ["control characters cannot be sent in a URL"]},
+            )
         dots = [seg for seg in template.split("/") if _DOT_SEGMENT.fullmatch(seg)]
         if dots:
             raise InvalidRequest(

@@ -341,3 +341,11 @@ def _install_ledger(target: _Target) -> None:
     if target.sandbox:
         mark_sandbox_app(target.credentials.app)
     install_default_ledger()
+
+
+def connect_builtin_sandbox(env: str, **options: Any) -> Connection:
+    """A connection to the process's built-in sandbox itself, never a served one named by
+    `STNB_SANDBOX_URL` or a snapshot (`stnb.check`'s reference: the served one may be the checked API)."""
+    from stnb.sandbox import default_sandbox
+
+    return connect(env, sandbox=default_sandbox(), **options)

@@ -54,7 +54,6 @@ __all__ = [
     "polars_dtype",
     "polars_schema",
     "to_frame",
-    "unknown_fields",
 ]
 
 DATETIME = pl.Datetime("us", "UTC")
@@ -101,12 +100,6 @@ def polars_dtype(ftype: FieldType) -> pl.DataType:
 def polars_schema(fields: Mapping[str, FieldType]) -> pl.Schema:
     """The polars schema for a resource's catalog fields, identity first (as `to_frame` orders them)."""
     return pl.Schema({name: polars_dtype(fields[name]) for name in field_order(fields)})
-
-
-def unknown_fields(records: Sequence[Mapping[str, Any]], fields: Mapping[str, FieldType]) -> list[str]:
-    """Keys present in the records that the catalog fields do not name, sorted."""
-    keys: set[str] = set().union(*map(dict.keys, records)) if records else set()  # type: ignore[arg-type]
-    return sorted(keys.difference(fields))
 
 
 def to_frame(
@@ -721,13 +714,7 @@ class ParquetSink:
             if not repeated:
                 return lazy
             keys = keys.filter(pl.col(key).is_in(pl.Series(repeated).implode()))
-        older = (
-            keys
-            .filter(~pl.col(key).is_last_distinct())
-            .select("__row")
-            .collect()
-            .to_series()
-        )
+        older = keys.filter(~pl.col(key).is_last_distinct()).select("__row").collect().to_series()
         self.rows -= older.len()
         if older.is_empty():
             return lazy

@@ -554,6 +554,74 @@ def test_fields_for_every_endpoint_are_its_documented_item_properties(
     assert checked > 200, checked  # every endpoint of the catalog names its item schema
 
 
+def documented_required(doc: dict[str, Any], node: Any) -> set[str]:
+    """Top-level required names of an item schema (its own `required` and every `allOf` member's)."""
+    node = deref(doc, node)
+    names = set(node.get("required", []))
+    for member in node.get("allOf", []):
+        names |= documented_required(doc, member)
+    return names
+
+
+@needs_specs
+def test_required_fields_of_every_endpoint_are_its_documented_required_list(
+    catalog: Catalog, documents: dict[str, dict[str, Any]]
+) -> None:
+    checked = with_required = 0
+    for resource in catalog:
+        doc = documents[resource.source]
+        schemas = doc.get("definitions") or doc["components"]["schemas"]
+        for kind in ("list", "export", "get"):
+            ep = getattr(resource, kind)
+            if ep is None or ep.schema is None:
+                continue
+            fields = set(resource.fields_for(kind))
+            expected = documented_required(doc, schemas[ep.schema]) & fields
+            assert resource.required_for(kind) == expected, (resource.key, kind)
+            checked += 1
+            with_required += bool(expected)
+    assert checked > 200 and with_required > 200, (checked, with_required)
+    customers = catalog.resolve("crm/customers")
+    assert {"id", "name", "nationalAccount"} <= (customers.required_for("list") or set())
+    jobs = catalog.resolve("jpm/jobs")
+    assert "active" in (jobs.required_for("export") or set())
+    assert "active" not in (jobs.required_for("list") or set())
+
+
+def test_required_lists_merge_through_all_of_and_default_to_none_required(gen: ModuleType) -> None:
+    schemas = {
+        "Base": {"type": "object", "properties": {"id": {"type": "integer"}}, "required": ["id"]},
+        "Rec": {
+            "allOf": [
+                {"$ref": "#/components/schemas/Base"},
+                {
+                    "type": "object",
+                    "properties": {"name": {"type": "string"}, "note": {"type": "string"}},
+                    "required": ["name", "gone"],
+                },
+            ]
+        },
+        "Loose": {"type": "object", "properties": {"id": {"type": "integer"}}},
+        "PageOfRec": page_of("Rec"),
+        "PageOfLoose": page_of("Loose"),
+    }
+    paths = {
+        "/tenant/{tenant}/recs": {"get": ok("PageOfRec")},
+        "/tenant/{tenant}/loose": {"get": ok("PageOfLoose")},
+    }
+    doc = synthetic(gen, schemas, paths)
+    recs = gen.build_resource(
+        "mod/recs", [gen.classify(doc, "/tenant/{tenant}/recs", paths["/tenant/{tenant}/recs"])], []
+    )
+    assert recs["required"] == ["id", "name"]  # "gone" is no property: left out
+    assert Resource.from_json(recs).required_for("list") == {"id", "name"}
+    loose_item = paths["/tenant/{tenant}/loose"]
+    loose = gen.build_resource("mod/loose", [gen.classify(doc, "/tenant/{tenant}/loose", loose_item)], [])
+    assert loose["required"] == [] and Resource.from_json(loose).required_for("list") == frozenset()
+    unknown = Resource.from_json({k: v for k, v in recs.items() if k != "required"})
+    assert unknown.required_for("list") is None  # an older catalog file says nothing
+
+
 # --- generator rules on small synthetic documents ---------------------------------------------------
 
 

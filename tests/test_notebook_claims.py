@@ -18,7 +18,8 @@ from stnb.sandbox import default_sandbox
 
 @pytest.fixture(scope="module")
 def demo_portal(tmp_path_factory: pytest.TempPathFactory) -> pl.DataFrame:
-    from stnb.usage import build_demo_usage, import_portal_reports
+    from stnb.sandbox.demo_usage import build_demo_usage
+    from stnb.usage import import_portal_reports
 
     demo = build_demo_usage(tmp_path_factory.mktemp("demo"))
     return import_portal_reports(demo.portal_dir)
@@ -83,7 +84,7 @@ def test_01_twelve_whole_months_with_the_refresh_marked_and_a_trickle_after(no_c
 
 
 def test_02_before_the_refresh_month_the_environments_agree(no_credentials: Path) -> None:
-    from stnb._compare import compare
+    from stnb import compare
 
     customers = compare("crm/customers", "integration", "production")
     refresh = default_sandbox().world("integration", int(customers.a.tenant)).refresh_date.date()

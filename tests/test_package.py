@@ -70,7 +70,7 @@ def test_unknown_attributes_still_fail_and_dir_lists_the_submodules() -> None:
 
 
 PUBLIC_MODULES = {"catalog", "charts", "cli", "errors", "recipes", "reports", "sandbox", "tables"}
-PUBLIC_MODULES |= {"tenant_time", "usage", "widgets"}
+PUBLIC_MODULES |= {"pages", "tenant_time", "usage", "widgets"}
 
 
 def test_internal_modules_are_underscored_and_the_public_ones_are_the_vocabulary() -> None:
@@ -93,7 +93,11 @@ def test_no_function_shadows_a_module() -> None:
         "print(' '.join(sorted(n for n in dir(stnb) if not n.startswith('_') and n not in stnb.__all__)))\n"
     )
     out = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120,
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
         env={**os.environ, "STNB_LEDGER": "off"},
     ).stdout.splitlines()
     assert out[0].split() == ["connect", "compare", "check", "connect_async", "compare_all"]

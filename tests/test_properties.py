@@ -437,3 +437,13 @@ def test_compare_takes_any_arguments(
     sandbox, clock, _, _ = world
     connect_options = {"sandbox": sandbox, "clock": clock, "progress": False}
     outcome(lambda: stnb.compare(resource, a, b, connect_options=connect_options, **options))
+
+
+def test_a_control_character_in_a_path_is_refused_before_sending() -> None:
+    """Found by `test_request_takes_any_arguments`: httpx2 raised its own InvalidURL for `"\\x1b"`."""
+    from stnb.errors import InvalidRequest
+
+    with stnb.connect("production", sandbox=Sandbox(seed=0), progress=False) as conn:
+        for path in ("\x1b", "jpm/v2/tenant/{tenant}/jobs\x7f", "crm/v2/tenant/{tenant}/\ncustomers"):
+            with pytest.raises(InvalidRequest, match="control character"):
+                conn.request_json("GET", path)

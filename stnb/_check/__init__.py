@@ -1,6 +1,7 @@
 """The live check: `stnb.check(conn)` measures an API against its documents, behaviour and the sandbox.
 
-Analysis layer: frames in, frames out; figures and pages come from `stnb.charts.check` on demand.
+Analysis layer: frames in, frames out. `stnb.check` returns `stnb.pages.check_report.CheckResult`, the
+subclass that adds figures (`stnb.charts.check`) and the page.
 """
 
 from stnb._check.findings import BREAKS, COSMETIC, LOSES_DATA, SEVERITIES

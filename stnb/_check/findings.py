@@ -38,6 +38,7 @@ FINDING_SCHEMA: dict[str, pl.DataType] = {
     "example": pl.String(),  # masked
     "severity": pl.Enum(list(SEVERITIES)),
     "known": pl.String(),  # the id of the known deviation explaining it, else null
+    "note": pl.String(),  # a likely explanation that is no known deviation (an environment difference)
 }
 QUIRK_SCHEMA: dict[str, pl.DataType] = {
     "quirk": pl.String(),

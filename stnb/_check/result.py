@@ -1,20 +1,19 @@
-"""`CheckResult`: the findings of `stnb.check` as frames, with a verdict, text, HTML and JSON."""
+"""`CheckResult`: the findings of a check as frames, with a verdict, text and JSON.
+
+Analysis only. The object `stnb.check` returns is its presentation-layer subclass,
+`stnb.pages.check_report.CheckResult`, which adds the notebook view, `figures()` and `to_html()`.
+"""
 
 from __future__ import annotations
 
-import html
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import polars as pl
 
 from stnb._check.findings import BREAKS
-
-if TYPE_CHECKING:
-    import plotly.graph_objects as go
 
 __all__ = ["CheckResult"]
 
@@ -24,7 +23,8 @@ class CheckResult:
     """What `stnb.check` found.
 
     `findings`: one row per difference (resource, endpoint, path, category document/behaviour/sandbox,
-    check, field, documented, observed, masked example, severity, known deviation id or null).
+    check, field, documented, observed, masked example, severity, known deviation id or null, note: a
+    likely explanation that is no known deviation, e.g. a required field absent on an integration copy).
     `quirks`: each known deviation confirmed, contradicted, not observable or not checked.
     `unchecked`: what was not checked and why (budget, interruption, parameters it needs).
     `breaking`: findings that break a client and are not known deviations; `ok` is True without them.
@@ -93,27 +93,3 @@ class CheckResult:
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
-
-    def _repr_html_(self) -> str:
-        from stnb.charts.check import check_fragment
-
-        return check_fragment(self, compact=True)
-
-    def figures(self) -> dict[str, go.Figure]:
-        """Plotly figures: findings by resource and severity, known deviations by status."""
-        from stnb.charts.check import check_figures  # charts sit above the analysis; imported on use
-
-        return check_figures(self)
-
-    def to_html(self, path: str | Path | None = None) -> str:
-        """A self-contained page (no scripts, no secrets, examples masked); written to `path` if given."""
-        from stnb.charts.check import check_page
-
-        page = check_page(self)
-        if path is not None:
-            Path(path).write_text(page, encoding="utf-8")
-        return page
-
-
-def escape(value: Any) -> str:
-    return html.escape("" if value is None else str(value))

@@ -217,11 +217,9 @@ def _reference(conn: Connection, reference: Connection | bool) -> Connection | N
         return None
     if isinstance(reference, Connection):
         return reference
-    from stnb._connect import connect
-    from stnb.sandbox import default_sandbox
+    from stnb._connect import connect_builtin_sandbox
 
-    # The built-in sandbox itself, never a served one named by STNB_SANDBOX_URL (that may be the checked API).
-    return connect(conn.env, sandbox=default_sandbox(), progress=False)
+    return connect_builtin_sandbox(conn.env, progress=False)
 
 
 def _bar(progress: bool | None, budget: int) -> Any:
@@ -247,6 +245,7 @@ def _finding(
     severity: str,
     example: str = "",
     known: str | None = None,
+    note: str | None = None,
 ) -> None:
     run.findings.append(
         {
@@ -261,6 +260,7 @@ def _finding(
             "example": example,
             "severity": severity,
             "known": known,
+            "note": note,
         }
     )
     if known is not None:
@@ -288,7 +288,8 @@ def _quirk_for(path: str, check_name: str, field_path: str) -> Quirk | None:
         if (
             q.schema
             and bare in q.fields
-            and check_name in ("type", "format", "enum", "sometimes-missing", "missing-field")
+            and check_name
+            in ("type", "format", "enum", "sometimes-missing", "missing-field", "required-missing")
         ):
             return q
         if _BEHAVIOUR_QUIRKS.get(check_name) == q.id:
@@ -298,7 +299,8 @@ def _quirk_for(path: str, check_name: str, field_path: str) -> Quirk | None:
 
 _SEVERITY = {
     "undocumented-field": LOSES_DATA,
-    "missing-field": BREAKS,
+    "required-missing": BREAKS,  # a client that relies on the document's required list breaks
+    "missing-field": BREAKS,  # optional fields (required=False) are cosmetic; not known: breaks
     "sometimes-missing": BREAKS,
     "type": BREAKS,
     "format": BREAKS,
@@ -307,11 +309,27 @@ _SEVERITY = {
 }
 
 
+# A required field absent from every record of an integration environment: integration is a copy of
+# production taken at its last refresh, so a field the documents added since is not there yet.
+INTEGRATION_NOTE = (
+    "integration is a copy of production taken at its last refresh: a field newer than the copy is absent "
+    "there until the next refresh; check production before relying on it"
+)
+
+
+def _severity(issue: ShapeIssue) -> str:
+    if issue.kind in ("missing-field", "sometimes-missing") and issue.required is False:
+        return COSMETIC  # an optional field the API does not send: nothing a client may rely on
+    return _SEVERITY[issue.kind]
+
+
 def _document_findings(
-    run: _Run, resource: Resource, endpoint: Endpoint, issues: Iterable[ShapeIssue]
+    run: _Run, resource: Resource, endpoint: Endpoint, issues: Iterable[ShapeIssue], env: str
 ) -> None:
     for issue in issues:
         quirk = _quirk_for(endpoint.path, issue.kind, issue.path)
+        every = issue.observed == "absent from every record"
+        note = INTEGRATION_NOTE if env == "integration" and every and quirk is None else None
         _finding(
             run,
             resource,
@@ -321,9 +339,10 @@ def _document_findings(
             issue.path,
             issue.documented,
             issue.observed,
-            _SEVERITY[issue.kind],
+            _severity(issue),
             mask_example(issue.example, plain=issue.kind == "enum"),
             quirk.id if quirk else None,
+            note,
         )
 
 
@@ -377,8 +396,10 @@ def _first_reply(
         return reply, None
     records, issues = check_envelope(reply.body, endpoint)
     if records is not None:
-        issues += check_records(records, resource.fields_for(kind), resource.int_enums)
-    _document_findings(run, resource, endpoint, issues)
+        issues += check_records(
+            records, resource.fields_for(kind), resource.int_enums, resource.required_for(kind)
+        )
+    _document_findings(run, resource, endpoint, issues, probe.conn.env)
     if records is not None:
         _schema_quirks(run, resource, endpoint, records)
     return reply, records

@@ -2,14 +2,17 @@
 
 Pure functions over parsed JSON. Every difference is a `ShapeIssue` with a field path (`customer.name`,
 `items[].skuId`), what the document says, what was seen and one example value (raw; masking is the
-caller's job). `null` is accepted for every field: the documents do not say reliably which fields may
-be null, and the live API sends null for most optional values.
+caller's job). Missing fields: a field the item schema requires (`required`, top level) absent from
+some or every record is "required-missing"; an optional one is "missing-field" (absent from every record)
+or "sometimes-missing" with `required=False`; without a required list (None) the same two kinds carry
+`required=None` (not known). `null` is accepted for every field: the documents do not say reliably which
+fields may be null, and the live API sends null for most optional values.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,11 +33,13 @@ _DECIMAL = re.compile(r"^-?\d+(\.\d+)?([eE][+-]?\d+)?$")
 class ShapeIssue:
     """One difference between a response and its document."""
 
-    kind: str  # undocumented-field | missing-field | sometimes-missing | type | format | enum | envelope
+    kind: str  # undocumented-field | required-missing | missing-field | sometimes-missing | type | format
+    # | enum | envelope
     path: str  # field path inside a record ("" for the envelope)
     documented: str
     observed: str
     example: Any = None
+    required: bool | None = None  # missing fields: does the document require it (None: not known)
 
 
 def describe(ftype: FieldType) -> str:
@@ -113,10 +118,13 @@ def check_records(
     records: Sequence[Any],
     fields: Mapping[str, FieldType],
     int_enums: Mapping[str, Sequence[int]] | None = None,
+    required: Collection[str] | None = None,
 ) -> list[ShapeIssue]:
-    """Differences between records and their documented fields; one issue per (kind, path)."""
+    """Differences between records and their documented fields; one issue per (kind, path).
+
+    `required`: the top-level fields the item schema requires (None: not known)."""
     found: dict[tuple[str, str], ShapeIssue] = {}
-    _check_objects(list(records), fields, "", int_enums or {}, found)
+    _check_objects(list(records), fields, "", int_enums or {}, found, required)
     return list(found.values())
 
 
@@ -126,6 +134,7 @@ def _check_objects(
     prefix: str,
     int_enums: Mapping[str, Sequence[int]],
     found: dict[tuple[str, str], ShapeIssue],
+    required: Collection[str] | None = None,
 ) -> None:
     dicts = [o for o in objects if isinstance(o, dict)]
     if not dicts:
@@ -140,20 +149,20 @@ def _check_objects(
     for name, ftype in fields.items():
         path = prefix + name
         present = [o for o in dicts if name in o]
-        if not present:
-            _add(found, ShapeIssue("missing-field", path, describe(ftype), "absent from every record"))
-            continue
+        needed = None if required is None else name in required
         if len(present) < len(dicts):
             absent = len(dicts) - len(present)
-            _add(
-                found,
-                ShapeIssue(
-                    "sometimes-missing",
-                    path,
-                    describe(ftype),
-                    f"absent from {absent} of {len(dicts)} records",
-                ),
+            observed = (
+                "absent from every record" if not present else f"absent from {absent} of {len(dicts)} records"
             )
+            if needed:
+                kind, documented = "required-missing", f"required, {describe(ftype)}"
+            else:
+                kind = "missing-field" if not present else "sometimes-missing"
+                documented = describe(ftype) if needed is None else f"optional, {describe(ftype)}"
+            _add(found, ShapeIssue(kind, path, documented, observed, required=needed))
+        if not present:
+            continue
         values = [o[name] for o in present]
         _check_values(values, ftype, path, int_enums.get(name) if not prefix else None, int_enums, found)
 

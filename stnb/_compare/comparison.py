@@ -1,10 +1,13 @@
-"""`Comparison`: the answer to one question asked of two environments, as polars frames."""
+"""`Comparison`: the answer to one question asked of two environments, as polars frames.
+
+Analysis only: frames and a text summary. The object `stnb.compare` returns is its presentation-layer
+subclass, `stnb.pages.comparison.Comparison`, which adds the notebook table, `figures()` and `to_html()`.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import polars as pl
 
@@ -12,9 +15,6 @@ from stnb._compare.records import RecordDiff
 from stnb._compare.schema import SCHEMA_DIFF_SCHEMA
 from stnb._compare.service import SERVICE_SCHEMA
 from stnb._compare.values import DISTRIBUTION_SCHEMA, NUMERIC_SCHEMA
-
-if TYPE_CHECKING:
-    import plotly.graph_objects as go
 
 __all__ = ["Comparison", "Failure", "Side", "SideInfo"]
 
@@ -124,28 +124,11 @@ class Comparison:
 
     def summary(self) -> pl.DataFrame:
         """A compact table of what differs: `aspect`, `item`, `a`, `b` (text)."""
-        from stnb._compare.render import summary_frame
+        from stnb._compare.summary import summary_frame
 
         return summary_frame(self)
 
     def __repr__(self) -> str:
-        from stnb._compare.render import to_text
+        from stnb._compare.summary import to_text
 
         return to_text(self)
-
-    def _repr_html_(self) -> str:
-        from stnb._compare.render import to_html_fragment
-
-        return to_html_fragment(self)
-
-    def figures(self) -> dict[str, go.Figure]:
-        """Plotly figures: side-by-side distributions per field, monthly counts, changed fields."""
-        from stnb.charts.compare import comparison_figures  # charts sit above compare; imported on use
-
-        return comparison_figures(self)
-
-    def to_html(self, path: str | Path) -> Path:
-        """Write a self-contained HTML page (tables and figures, plotly.js inlined once)."""
-        from stnb._compare.render import write_html
-
-        return write_html(self, Path(path))

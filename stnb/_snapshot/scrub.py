@@ -149,6 +149,20 @@ class Scrubber:
             elif isinstance(value, str):
                 obj[key] = self._by_format(value, path)
 
+    def kind_of(self, name: str) -> str | None:
+        """The kind of fake a field of this name gets (by the rules), or None."""
+        return self._by_path.get(name.lower()) or self._by_name.get(name.lower())
+
+    def scrub_value(self, value: Any, kind: str | None, path: str) -> Any:
+        """One value (e.g. a report cell) replaced by a fake of `kind`; by format (e-mails, phones) when
+        `kind` is None. Numbers and booleans are kept."""
+        if value is None or isinstance(value, bool | int | float):
+            return value
+        if kind is not None:
+            self.paths.add(path)
+            return self._replace(value, kind)
+        return self._by_format(value, path) if isinstance(value, str) else value
+
     def _by_format(self, value: str, path: str) -> str:
         for pattern, kind in self._formats:
             if pattern.match(value.strip()):

@@ -45,6 +45,12 @@ Resource `fields` come from the list item schema (else export, else get), plus `
 endpoint's items add only that; an endpoint whose items differ from the resource's fields carries its own
 `fields` (the `jpm/jobs` list and get: the export's fields without `active`), so use `fields_for(kind)`.
 
+`required` lists the item schema's required fields (top level only, sorted; from the list item schema,
+else export, else get); an endpoint whose item schema requires other fields carries its own `required`
+(the `jpm/jobs` export also requires `active`), so use `required_for(kind)`. A schema without a `required`
+list gives `[]` (OpenAPI: every field optional). A catalog without the key (older files, hand-built
+resources) gives None: unknown.
+
 `int_enums` names top-level integer fields whose document lists their values (`{"leadType": [1, 2, 3, 4]}`);
 their type stays "int32"/"int64".
 
@@ -140,6 +146,7 @@ class Endpoint:
     fields: Mapping[str, FieldType] | None = None  # when different from the resource's fields
     parent_params: tuple[str, ...] = ()  # sub-lists: path parameters the caller must supply
     wrapper: Mapping[str, FieldType] | None = None  # "data" lists: the envelope's other fields
+    required: tuple[str, ...] | None = None  # when different from the resource's required fields
 
     @property
     def parent_param(self) -> str | None:
@@ -169,6 +176,7 @@ class Endpoint:
             fields=data.get("fields"),
             parent_params=tuple(data.get("parent_params", ())),
             wrapper=data.get("wrapper"),
+            required=tuple(data["required"]) if data.get("required") is not None else None,
         )
 
 
@@ -184,6 +192,7 @@ class Resource:
     export: Endpoint | None = None
     get: Endpoint | None = None
     int_enums: Mapping[str, tuple[int, ...]] = field(default_factory=dict)  # integer fields' values
+    required: tuple[str, ...] | None = None  # the item schema's required fields; None: not known
 
     def endpoint(self, kind: EndpointKind) -> Endpoint:
         ep: Endpoint | None = getattr(self, kind)
@@ -200,6 +209,13 @@ class Resource:
             return ep.fields  # type: ignore[no-any-return]
         return self.fields
 
+    def required_for(self, kind: EndpointKind) -> frozenset[str] | None:
+        """The fields `kind`'s item schema requires (top level), or None when the catalog does not say."""
+        ep = getattr(self, kind)
+        if ep is not None and ep.required is not None:
+            return frozenset(ep.required)
+        return None if self.required is None else frozenset(self.required)
+
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Resource:
         return cls(
@@ -213,6 +229,7 @@ class Resource:
             export=Endpoint.from_json("export", data["export"]) if data.get("export") else None,
             get=Endpoint.from_json("get", data["get"]) if data.get("get") else None,
             int_enums={k: tuple(v) for k, v in data.get("int_enums", {}).items()},
+            required=tuple(data["required"]) if data.get("required") is not None else None,
         )
 
 

@@ -38,8 +38,8 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from stnb._check import check
     from stnb._connect import connect
+    from stnb.pages.check_report import check
 
     conn = connect(progress=False, **connection_options(args))
     try:
@@ -67,6 +67,7 @@ def _print_text(result: Any) -> None:
     print(result.summary())
     for row in result.findings.sort("severity", "resource").iter_rows(named=True):
         known = f" [known: {row['known']}]" if row["known"] else ""
+        known += f" (note: {row['note']})" if row.get("note") else ""
         where = f"{row['resource']} {row['endpoint']}" + (f" {row['field']}" if row["field"] else "")
         print(
             f"  {row['severity']}: {where}: {row['check']}: documented {row['documented']}; "

@@ -94,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
     """Run the comparison (or the sweep) and print a compact text summary."""
     if args.all:
         return _run_all(args)
-    from stnb._compare import compare  # heavy imports only when the command runs
+    from stnb.pages.comparison import compare  # heavy imports only when the command runs
 
     if not args.resource:
         return _fail("give a RESOURCE, or --all")
@@ -114,8 +114,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _run_all(args: argparse.Namespace) -> int:
     from stnb._compare import compare_all
-    from stnb._compare.render import write_sweep_html
     from stnb._compare.sweep import DEFAULT_BUDGET
+    from stnb.pages.comparison import write_sweep_html
 
     ignored = [
         option

@@ -112,6 +112,53 @@ def _register_record(commands: argparse._SubParsersAction[Any]) -> None:
         "person, company, email, phone, street, text or value; repeatable",
     )
     rec.add_argument("--show-scrub", action="store_true", help="print the scrub rules and exit")
+    rec.add_argument(
+        "--reports",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="record the Reporting API: categories, descriptions, value sets and one data run of each of "
+        "--max-reports reports (default: when recording every resource)",
+    )
+    rec.add_argument(
+        "--capacity",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="record one capacity answer for the next 7 days (default: when recording every resource)",
+    )
+    rec.add_argument(
+        "--max-reports", type=bounded_int(0), default=10, help="reports to describe and run (default 10)"
+    )
+    rec.add_argument(
+        "--max-parents",
+        type=bounded_int(0),
+        default=10,
+        help="parents to record each sub-list under, such as a customer's contacts (default 10)",
+    )
+    deviations = rec.add_mutually_exclusive_group()
+    deviations.add_argument(
+        "--quirks",
+        default=None,
+        metavar="SPEC",
+        help="the known deviations the snapshot reproduces when served: 'all' (default), 'none', 'id,id'",
+    )
+    deviations.add_argument(
+        "--quirks-from",
+        default=None,
+        metavar="CHECK_JSON",
+        help="reproduce what a check observed: the output of `stnb check --json` (confirmed deviations "
+        "on, contradicted ones off, ones it could not see on)",
+    )
+    deviations.add_argument(
+        "--check",
+        action="store_true",
+        help="run `stnb check` first (read-only, --check-budget requests) and reproduce what it observed",
+    )
+    rec.add_argument(
+        "--check-budget",
+        type=bounded_int(1),
+        default=200,
+        help="requests the --check may send (default 200)",
+    )
     rec.add_argument("--no-progress", action="store_true", help="no progress bar")
     rec.set_defaults(func=_record)
 
@@ -134,16 +181,39 @@ def _record(args: argparse.Namespace) -> int:
     if not args.out:
         print("stnb sandbox record: --out is required (the snapshot folder to write)", file=sys.stderr)
         return 2
+    quirks: Any = args.quirks or "all"
+    if args.quirks_from:
+        from stnb._snapshot import observed_quirks
+
+        try:
+            quirks = observed_quirks(args.quirks_from)
+        except ValueError as exc:
+            print(f"stnb sandbox record: --quirks-from: {exc}", file=sys.stderr)
+            return 2
     conn = connect(progress=False, **connection_options(args))
     try:
+        if args.check:
+            from stnb._check import check
+            from stnb._snapshot import observed_quirks
+
+            result = check(
+                conn, budget=args.check_budget, reference=False, progress=False if args.no_progress else None
+            )
+            quirks = observed_quirks(result)
+            print(f"{result.summary()}; reproducing: {quirks.spec}")
         summary = record(
             conn,
             args.out,
             args.resources,
             max_records=args.max_records,
             scrub=extra,
+            quirks=quirks,
             overwrite=args.overwrite,
             progress=False if args.no_progress else None,
+            reports=args.reports,
+            capacity=args.capacity,
+            max_reports=args.max_reports,
+            max_parents=args.max_parents,
         )
     except (FileExistsError, ValueError) as exc:
         print(f"stnb sandbox record: {exc}", file=sys.stderr)
@@ -156,8 +226,25 @@ def _record(args: argparse.Namespace) -> int:
         f"in {summary.requests} requests; "
         f"{summary.scrubbed} personal values scrubbed"
     )
+    if summary.reports or summary.capacity_frames:
+        print(
+            f"reporting: {summary.reports} reports described, {summary.report_runs} data runs; "
+            f"capacity: {summary.capacity_frames} time frames"
+        )
+    if summary.not_recorded:
+        print(f"not recorded ({len(summary.not_recorded)}; listed in the manifest's not_recorded):")
+        for item in summary.not_recorded[:10]:
+            print(f"  {item['what']}: {item['reason']}")
+    print(f"known deviations reproduced when served: {_read_quirks(summary.path)}")
     print(f"serve it: stnb sandbox serve --snapshot {summary.path}  (or STNB_SANDBOX={summary.path})")
     return 0
+
+
+def _read_quirks(path: Any) -> str:
+    """The quirks spec a snapshot's manifest holds."""
+    from stnb.sandbox.snapshot import read_manifest
+
+    return read_manifest(path).quirks
 
 
 def _usage(parser: argparse.ArgumentParser) -> int:

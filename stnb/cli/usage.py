@@ -143,7 +143,7 @@ def _ledger(args: argparse.Namespace) -> int:
 def _import(args: argparse.Namespace) -> int:
     import polars as pl
 
-    from stnb.sandbox.portal import PACIFIC
+    from stnb.catalog.portal import PACIFIC
     from stnb.usage.portal import PortalOverlapWarning, import_portal_reports
 
     with warnings.catch_warnings(record=True) as caught:
@@ -190,7 +190,7 @@ def _report_with(args: argparse.Namespace, demo_dir: Path | None, *, kept: bool)
     ledger: Path | None = Path(args.ledger) if args.ledger else None
     portal: Path | None = Path(args.portal) if args.portal else None
     if demo_dir is not None:
-        from stnb.usage.demo import build_demo_usage
+        from stnb.sandbox.demo_usage import build_demo_usage
 
         demo = build_demo_usage(demo_dir)
         where = f"in {demo_dir}" if kept else "in a temporary folder, removed when done (--demo-dir keeps it)"
@@ -221,7 +221,7 @@ def _default_ledger() -> Path | None:
 
 
 def _write_report(args: argparse.Namespace, ledger: Path | None, portal: Path | None) -> int:
-    from stnb.usage.report import ChromiumNotFound, build_report
+    from stnb.pages.usage_report import ChromiumNotFound, build_report
 
     report = build_report(
         ledger=ledger,

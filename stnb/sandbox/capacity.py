@@ -9,6 +9,7 @@ refused with 400; the documents state no limit, so with quirks off any range up 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from stnb.sandbox.quirks import Quirks
     from stnb.sandbox.world import World
 
-__all__ = ["CAPACITY_TEMPLATE", "capacity_answer"]
+__all__ = ["CAPACITY_TEMPLATE", "CapacityQuery", "capacity_answer", "capacity_query", "capacity_response"]
 
 CAPACITY_TEMPLATE = "/dispatch/v2/tenant/{tenant}/capacity"
 _FRAME_HOURS = 2
@@ -47,8 +48,32 @@ def _parse(raw: bytes) -> dict[str, Any]:
     return body
 
 
+@dataclass(frozen=True, slots=True)
+class CapacityQuery:
+    """A checked capacity request: the range, the business units asked for (None: all), skills flag."""
+
+    start: datetime
+    end: datetime
+    units: list[int] | None
+    skills: bool
+
+
 def capacity_answer(world: World, raw: bytes, quirks: Quirks, now: datetime) -> SandboxResponse:
     """The capacity query's answer (400 for a bad body; BadRequest is raised for the core to render)."""
+    query = capacity_query(raw, quirks)
+    rows = _availabilities(world, query.start, query.end, query.units, query.skills)
+    return capacity_response(rows, now)
+
+
+def capacity_response(rows: list[dict[str, Any]], now: datetime) -> SandboxResponse:
+    """The 200 answer holding `rows` (availabilities), stamped `now`."""
+    answer = {"timeStamp": _z(now), "availabilities": rows}
+    return SandboxResponse(200, dict(JSON_HEADERS), dumps(answer), records=len(rows))
+
+
+def capacity_query(raw: bytes, quirks: Quirks) -> CapacityQuery:
+    """The request body checked as the live API checks it (BadRequest otherwise; with the capacity-window
+    quirk a range over 14 days is refused)."""
     body = _parse(raw)
     start = parse_datetime("startsOnOrAfter", str(_required(body, "startsOnOrAfter")))
     end = parse_datetime("endsOnOrBefore", str(_required(body, "endsOnOrBefore")))
@@ -63,9 +88,7 @@ def capacity_answer(world: World, raw: bytes, quirks: Quirks, now: datetime) -> 
     units = body.get("businessUnitIds")
     if units is not None and not (isinstance(units, list) and all(isinstance(u, int) for u in units)):
         raise BadRequest({"businessUnitIds": ["Expected a list of integers."]})
-    rows = _availabilities(world, start, end, units, skills)
-    answer = {"timeStamp": _z(now), "availabilities": rows}
-    return SandboxResponse(200, dict(JSON_HEADERS), dumps(answer), records=len(rows))
+    return CapacityQuery(start, end, units, skills)
 
 
 def _z(moment: datetime) -> str:

@@ -145,10 +145,10 @@ class Endpoints:
         if module == "reporting":
             return self._reporting(request, world, creds, trace, record)
         if module == "dispatch" and request.method == "POST" and _CAPACITY.match(request.path):
-            from stnb.sandbox.capacity import CAPACITY_TEMPLATE, capacity_answer
+            from stnb.sandbox.capacity import CAPACITY_TEMPLATE
 
             record["endpoint"] = CAPACITY_TEMPLATE
-            return capacity_answer(world, request.body, self.sandbox.quirks, self.sandbox.clock.utcnow())
+            return self.capacity(world, request)
         match, allowed = self.router.match(request.method, request.path)
         if match is None:
             if allowed:
@@ -189,13 +189,7 @@ class Endpoints:
         with self._lock:
             service = self._reports.get(key)
             if service is None:
-                sandbox = self.sandbox
-                service = ReportingService(
-                    world,
-                    clock=sandbox.clock,
-                    runs_per_minute=sandbox.report_runs_per_minute,
-                    still_running=lambda: sandbox.quirks.on("report-still-running"),
-                )
+                service = self.reporting_service(world)
                 self._reports[key] = service
         response = service.handle(request, creds.env, creds.tenant_id, tail)
         if response is None:
@@ -203,6 +197,26 @@ class Endpoints:
                 404, "Not Found", trace, {"path": [f"No report endpoint answers at {request.path}."]}
             )
         return response
+
+    def reporting_service(self, world: World) -> ReportingService:
+        """The Reporting API of one world (built once per environment and tenant)."""
+        sandbox = self.sandbox
+        return ReportingService(
+            world,
+            clock=sandbox.clock,
+            runs_per_minute=sandbox.report_runs_per_minute,
+            still_running=lambda: sandbox.quirks.on("report-still-running"),
+        )
+
+    def capacity(self, world: World, request: SandboxRequest) -> SandboxResponse:
+        """The capacity query's answer for one world."""
+        from stnb.sandbox.capacity import capacity_answer
+
+        return capacity_answer(world, request.body, self.sandbox.quirks, self.sandbox.clock.utcnow())
+
+    def parent_column(self, resource: Resource) -> str:
+        """The column of a sub-list's frame that holds its parent's id."""
+        return SUB_LISTS[resource.key][1] if resource.key in SUB_LISTS else "_parent"
 
     def columns(self, world: World, resource: Resource, kind: str, frame: pl.DataFrame) -> list[str]:
         """The fields an endpoint sends, in table order (production adds its extra fields)."""
@@ -218,7 +232,7 @@ class Endpoints:
         if endpoint.parent_param is None:
             return []
         raw = match.path_params.get(endpoint.parent_param, "")
-        column = SUB_LISTS[resource.key][1] if resource.key in SUB_LISTS else "_parent"
+        column = self.parent_column(resource)
         if column not in frame.columns:
             return [pl.lit(False)]
         if frame.schema[column].is_integer():

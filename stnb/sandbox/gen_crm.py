@@ -20,7 +20,6 @@ from stnb.sandbox.names import (
 from stnb.sandbox.rng import Draws, pick
 
 __all__ = [
-    "ADDRESS_DTYPE",
     "CUSTOM_FIELD_DTYPE",
     "EXTERNAL_DATA_DTYPE",
     "address_struct",
@@ -33,18 +32,6 @@ __all__ = [
 
 CUSTOM_FIELD_DTYPE = pl.List(pl.Struct({"typeId": pl.Int64, "name": pl.String, "value": pl.String}))
 EXTERNAL_DATA_DTYPE = pl.List(pl.Struct({"key": pl.String, "value": pl.String}))
-ADDRESS_DTYPE = pl.Struct(
-    {
-        "street": pl.String,
-        "unit": pl.String,
-        "city": pl.String,
-        "state": pl.String,
-        "zip": pl.String,
-        "country": pl.String,
-        "latitude": pl.Float64,
-        "longitude": pl.Float64,
-    }
-)
 CONTACT_TIMES = ("Morning", "Afternoon", "Evening", "Any time")
 
 

@@ -1,15 +1,6 @@
 """The developer portal's API Usage Report, synthesised for the sandbox's apps: the offline usage source.
 
-Format (reference §7, from the portal's own source): one CSV per app and date range with the header
-`App ID,Tenant Name,Tenant ID,API Name,HTTP Method,Endpoint Name,Successful Calls`, one row per
-(tenant, endpoint) with a count > 0, values joined by commas without quoting, tenants in ascending id
-order, and the name `<AppName>_<AppPublicId>_<firstBin yyyyMMddHHmm>_<lastBin yyyyMMddHHmm>.csv`, where
-the app name has every character outside `[- .,0-9A-Za-z]` replaced by `_`. Times are Pacific.
-
-Bin convention (the portal aggregates into time bins and names a file by the start of its first and last
-bin): bins are one hour, so the file for one Pacific day D is `..._D0000_D2300.csv`. Readers should not
-rely on the bin width: a file covers [first bin, the Pacific midnight after the last bin), which holds
-for hourly, minute or daily bins because the portal only offers whole days.
+The format (header, file names, API and endpoint names, Pacific times) is `stnb.catalog.portal`'s.
 
 The synthetic usage is deterministic for (apps, days, end, seed) and carries: growth, weekly seasonality
 (weekdays busier than weekends), a launch (LAUNCH_MODULE's endpoints start on LAUNCH_APP_INDEX's app
@@ -24,17 +15,15 @@ from __future__ import annotations
 
 import math
 import random
-import re
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from stnb.catalog import load_catalog
+from stnb.catalog.portal import API_NAMES, PACIFIC, PORTAL_HEADER, portal_endpoint_name, report_file_name
 
 __all__ = [
-    "API_NAMES",
     "CHURN_DAYS_BEFORE_END",
     "INCIDENT_APP_INDEX",
     "INCIDENT_DAYS_BEFORE_END",
@@ -43,8 +32,6 @@ __all__ = [
     "LAUNCH_DAYS_BEFORE_END",
     "LAUNCH_MODULE",
     "LAUNCH_RAMP_DAYS",
-    "PACIFIC",
-    "PORTAL_HEADER",
     "DailyReport",
     "PlantedUsage",
     "PortalApp",
@@ -54,49 +41,8 @@ __all__ = [
     "daily_reports",
     "planted_usage",
     "portal_apps",
-    "portal_endpoint_name",
-    "report_file_name",
     "write_usage_reports",
 ]
-
-PACIFIC = ZoneInfo("America/Los_Angeles")
-PORTAL_HEADER = (
-    "App ID",
-    "Tenant Name",
-    "Tenant ID",
-    "API Name",
-    "HTTP Method",
-    "Endpoint Name",
-    "Successful Calls",
-)
-
-# Module slug -> the API's name in the portal (the title of its OpenAPI document).
-API_NAMES: Mapping[str, str] = {
-    "accounting": "Accounting",
-    "crm": "CRM",
-    "customer-interactions": "Customer Interactions",
-    "dispatch": "Dispatch",
-    "equipmentsystems": "Equipment Systems",
-    "findings": "Findings",
-    "forms": "Forms",
-    "inventory": "Inventory",
-    "jbce": "Job Booking",
-    "jpm": "Job Planning and Management",
-    "marketing": "Marketing",
-    "marketingads": "Marketing Ads",
-    "marketingreputation": "Marketing Reputation",
-    "memberships": "Memberships",
-    "payroll": "Payroll",
-    "pricebook": "Pricebook",
-    "reporting": "Reporting",
-    "sales": "Sales & Estimates",
-    "schedulingpro": "Scheduling Pro",
-    "service-agreements": "Service Agreements",
-    "settings": "Settings",
-    "taskmanagement": "Task Management",
-    "telecom": "Telecom",
-    "timesheets": "Timesheets",
-}
 
 INCIDENT_APP_INDEX = 0
 INCIDENT_DAYS_BEFORE_END = 47
@@ -106,7 +52,6 @@ LAUNCH_MODULE = "sales"
 LAUNCH_DAYS_BEFORE_END = 70
 LAUNCH_RAMP_DAYS = 7
 CHURN_DAYS_BEFORE_END = 30
-_VERSION_IN_PATH = frozenset({"telecom"})  # APIs whose base URL stops before the version
 
 # Mon..Sun: field-service offices run lighter on Saturdays and lightest on Sundays.
 _WEEKDAY = (1.0, 1.03, 1.02, 1.0, 0.93, 0.45, 0.28)
@@ -222,24 +167,6 @@ class DailyReport:
             fields = (self.app.public_id, tenant.name, str(tenant.tenant_id), ep.api, ep.method, ep.endpoint)
             lines.append(",".join((*fields, str(calls))))
         return "\n".join([*lines, ""])
-
-
-def report_file_name(app_name: str, public_id: str, first_bin: datetime, last_bin: datetime) -> str:
-    """`<AppName>_<AppPublicId>_<yyyyMMddHHmm>_<yyyyMMddHHmm>.csv` with the portal's name sanitising."""
-    safe = re.sub(r"[^- .,0-9A-Za-z]", "_", app_name)
-    return f"{safe}_{public_id}_{first_bin:%Y%m%d%H%M}_{last_bin:%Y%m%d%H%M}.csv"
-
-
-def portal_endpoint_name(path: str) -> str:
-    """The path relative to its API's base URL, as the portal names endpoints.
-
-    `/jpm/v2/tenant/{tenant}/jobs` -> `/tenant/{tenant}/jobs`; telecom's base URL is `/telecom` (its paths
-    carry the version), so `/telecom/v2/tenant/{tenant}/calls` -> `/v2/tenant/{tenant}/calls`.
-    """
-    module = path.strip("/").split("/", 1)[0]
-    if module in _VERSION_IN_PATH:
-        return path[len(module) + 1 :]
-    return re.sub(r"^/[^/]+/v\d+(?=/)", "", path)
 
 
 def portal_apps(sandbox_or_apps: object) -> list[PortalApp]:

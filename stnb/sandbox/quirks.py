@@ -20,7 +20,7 @@ from typing import Any
 from stnb.catalog import FieldType
 from stnb.catalog.quirks import QUIRKS, quirk
 
-__all__ = ["ENV_VAR", "Quirks"]
+__all__ = ["ENV_VAR", "Quirks", "documented_form"]
 
 ENV_VAR = "STNB_SANDBOX_QUIRKS"
 _SWITCHABLE = tuple(q.id for q in QUIRKS if q.switchable)
@@ -173,4 +173,49 @@ _REWRITERS: dict[str, _Rewriter] = {
     "ads-status-as-integer": _enum_as_integer,
     "date-with-time": _date_with_time,
     "missing-modified-on": _missing_modified_on,
+}
+
+
+# --- the inverse: records as the documents describe them -------------------------------------------------
+
+
+def documented_form(path: str, fields: Mapping[str, FieldType], rows: list[Any]) -> list[Any]:
+    """`rows` of `path` with every known value deviation undone (in place, and returned): integer enums back
+    to their documented words, dates sent with a time back to dates. Values already documented are left
+    alone; a field the API left out stays out (no value to restore). Recording a snapshot stores this form,
+    so serving it reproduces exactly the deviations the snapshot's quirks switch on."""
+    for quirk_id, restore in _RESTORERS.items():
+        if path not in quirk(quirk_id).where:
+            continue
+        for name in quirk(quirk_id).fields:
+            for row in rows:
+                if isinstance(row, dict):
+                    restore(row, name, fields)
+    return rows
+
+
+def _integer_as_enum(row: dict[str, Any], dotted: str, fields: Mapping[str, FieldType]) -> None:
+    holder, name = _at(row, dotted)
+    value = holder.get(name) if holder is not None else None
+    values = _enum_values(fields, dotted) or []
+    if (
+        holder is not None
+        and isinstance(value, int)
+        and not isinstance(value, bool)
+        and 0 <= value < len(values)
+    ):
+        holder[name] = values[value]
+
+
+def _time_off_date(row: dict[str, Any], dotted: str, fields: Mapping[str, FieldType]) -> None:
+    holder, name = _at(row, dotted)
+    value = holder.get(name) if holder is not None else None
+    if holder is not None and isinstance(value, str) and len(value) > 10 and value[10] in "T ":
+        holder[name] = value[:10]
+
+
+_RESTORERS: dict[str, _Rewriter] = {
+    "enum-as-integer": _integer_as_enum,
+    "ads-status-as-integer": _integer_as_enum,
+    "date-with-time": _time_off_date,
 }

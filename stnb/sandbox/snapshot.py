@@ -18,14 +18,33 @@ Format (version 1), a folder:
      "timezone": "America/Chicago",              # the tenant's time zone (its id and name are not kept)
      "documents": ["2026-05"],                   # the API documents' version of the catalog used
      "quirks": "all",                            # the known deviations to reproduce when serving
+     "quirks_observed": {"env": "integration", "checked": "2026-12-06T07:58:00+00:00",
+                         "statuses": {"page-from-zero": "confirmed", "unsorted-pages": "contradicted", ...}},
+                                                 # only when `quirks` came from a check: what it saw
      "scrub": [{"field": "name", "kind": "person"}, ...],   # the rules applied
-     "resources": {"crm/customers": {"list": {"file": "crm__customers.list.parquet", "rows": 412}}}}
+     "resources": {"crm/customers": {"list": {"file": "crm__customers.list.parquet", "rows": 412}},
+                   "crm/customers/{id}/contacts": {"list": {
+                       "file": "crm__customers__id__contacts.list.parquet", "rows": 31, "parents": 10}}},
+     "reporting": {"file": "reporting.json", "reports": 8, "runs": 6},   # when recorded
+     "capacity": {"file": "capacity.json", "frames": 140},                # when recorded
+     "not_recorded": [{"what": "crm/contacts/{id}/contact-methods/{id}/preferences", "reason": "..."}]}
+
+A sub-list that needs a parent id (`crm/customers/{id}/contacts`) is stored like a list, with one more
+column, `_parent`: the parent id its records were listed under (a few parents of the recorded sample).
+`reporting.json` and `capacity.json` hold the Reporting API's categories, report descriptions, data runs
+and value sets, and one capacity answer (format: `stnb.sandbox.recorded`).
+
+Records are stored as the documents describe them: values the live API sends in another form (the
+deviation table's integer enums, dates with a time) are restored before writing, so serving reproduces
+exactly the deviations `quirks` switches on (`Sandbox.from_snapshot(path, quirks=...)` overrides it).
 
 Served, a snapshot answers with every semantic of the built-in sandbox that works on its records (auth
 with the demo credentials of `seed`, paging, documented filters with a matching column, `active`, sort,
 exports with `continueFrom`, gets by id, rate limit, faults, the known deviations), for every tenant and
-environment of the sandbox. Resources it did not record answer with no records; the Reporting API and
-writes are not served from a snapshot.
+environment of the sandbox. Resources it did not record answer with no records; sub-lists answer for the
+recorded parents (others: no records); the Reporting API answers the recorded categories, descriptions
+and data runs (data for parameters never recorded: 422 naming the recorded ones), capacity the recorded
+frames (`stnb.sandbox.recorded`). Writes are not served from a snapshot.
 """
 
 from __future__ import annotations
@@ -43,15 +62,19 @@ import polars as pl
 from stnb.catalog import Catalog, FieldType, Resource
 from stnb.sandbox.core import Sandbox
 from stnb.sandbox.endpoints import Endpoints
+from stnb.sandbox.messages import SandboxRequest, SandboxResponse
+from stnb.sandbox.reports import ReportingService
 from stnb.sandbox.shapes import DATETIME, dtype_of
 from stnb.sandbox.world import World
 
 if TYPE_CHECKING:
     from stnb.sandbox.quirks import Quirks
+    from stnb.sandbox.recorded import RecordedCapacity
 
 __all__ = [
     "FORMAT",
     "MANIFEST",
+    "PARENT",
     "VERSION",
     "SnapshotError",
     "SnapshotManifest",
@@ -87,6 +110,22 @@ class SnapshotManifest:
             str(k): {str(kind): dict(v) for kind, v in kinds.items()}
             for k, kinds in data["resources"].items()
         }
+        self.reporting: dict[str, Any] | None = data.get("reporting")
+        self.capacity: dict[str, Any] | None = data.get("capacity")
+
+    def extra(self, name: str) -> dict[str, Any] | None:
+        """The parsed JSON of the manifest's `reporting` or `capacity` entry, or None when not recorded."""
+        entry = self.data.get(name)
+        if not isinstance(entry, dict):
+            return None
+        path = self.root / str(entry["file"])
+        try:
+            loaded = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise SnapshotError(f"{path} cannot be read: {exc}") from exc
+        if not isinstance(loaded, dict):
+            raise SnapshotError(f"{path} is damaged (not a JSON object)")
+        return loaded
 
     def path_of(self, key: str, kind: str) -> Path | None:
         entry = self.resources.get(key, {}).get(kind)
@@ -135,6 +174,14 @@ def read_manifest(path: str | Path) -> SnapshotManifest:
         for entry in kinds.values():
             if not (root / str(entry["file"])).is_file():
                 raise SnapshotError(f"{root} is incomplete: {entry['file']} is missing")
+    for name in ("reporting", "capacity"):
+        entry = data.get(name)
+        if entry is None:
+            continue
+        if not isinstance(entry, dict) or "file" not in entry:
+            raise SnapshotError(f"{manifest}: the {name} entry is damaged")
+        if not (root / str(entry["file"])).is_file():
+            raise SnapshotError(f"{root} is incomplete: {entry['file']} is missing")
     return SnapshotManifest(root, data)
 
 
@@ -225,9 +272,15 @@ class _SnapshotWorld(World):
         return records_frame([], fields)
 
 
+PARENT = "_parent"  # a sub-list's column holding the parent id its records were listed under
+
+
 def _fit(stored: pl.DataFrame, fields: Mapping[str, FieldType]) -> pl.DataFrame:
-    """The stored table with exactly the columns of `fields` (an endpoint of another kind may have more)."""
+    """The stored table with exactly the columns of `fields` (an endpoint of another kind may have more),
+    and a sub-list's parent column."""
     columns = []
+    if PARENT in stored.columns:
+        columns.append(stored[PARENT])
     for name, ftype in fields.items():
         dtype = dtype_of(ftype)
         if name in stored.columns:
@@ -242,6 +295,7 @@ class _SnapshotEndpoints(Endpoints):
     def __init__(self, sandbox: Sandbox, manifest: SnapshotManifest) -> None:
         super().__init__(sandbox)
         self.manifest = manifest
+        self._capacity: RecordedCapacity | None = None
 
     def world(self, env: str, tenant_id: int) -> World:
         with self._lock:
@@ -250,6 +304,30 @@ class _SnapshotEndpoints(Endpoints):
                 world = _SnapshotWorld(self.manifest, env, self.catalog, tenant_id, "snapshot")
                 self._worlds[(env, tenant_id)] = world
             return world
+
+    def parent_column(self, resource: Resource) -> str:
+        return PARENT
+
+    def reporting_service(self, world: World) -> ReportingService:
+        from stnb.sandbox.recorded import RecordedReporting
+
+        data = self.manifest.extra("reporting") or {}  # nothing recorded: no categories, 404 for reports
+        sandbox = self.sandbox
+        return RecordedReporting(
+            world,
+            data,
+            clock=sandbox.clock,
+            runs_per_minute=sandbox.report_runs_per_minute,
+            still_running=lambda: sandbox.quirks.on("report-still-running"),
+        )
+
+    def capacity(self, world: World, request: SandboxRequest) -> SandboxResponse:
+        from stnb.sandbox.recorded import RecordedCapacity
+
+        with self._lock:
+            if self._capacity is None:  # nothing recorded: every query answers no frames
+                self._capacity = RecordedCapacity(self.manifest.extra("capacity") or {})
+        return self._capacity.answer(request.body, self.sandbox.quirks, self.sandbox.clock.utcnow())
 
 
 class _SnapshotSandbox(Sandbox):

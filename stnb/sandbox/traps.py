@@ -42,7 +42,6 @@ __all__ = [
     "LATE_INVOICE_DAYS",
     "MIDNIGHT_JOB_HOURS",
     "NON_JOB_CENTS",
-    "TRAP_KINDS",
     "plant_invoice_traps",
     "plant_item_traps",
     "plant_job_traps",
@@ -55,14 +54,6 @@ ADJUSTMENT_SHARE = 0.1
 NON_JOB_CENTS = 17_900  # a membership's billing: 179.00
 MIDNIGHT_JOB_HOURS = 4
 ADJUSTMENT_ID_OFFSET = 80_000_000  # adjustment invoices' ids: below the testers' block, above any organic id
-TRAP_KINDS = (
-    "midnight_job",
-    "late_invoice",
-    "early_invoice",
-    "adjustment_invoice",
-    "non_job_invoice",
-    "inactive_job",
-)
 
 
 def _months(ctx: GenContext) -> list[date]:

@@ -1,14 +1,10 @@
-"""Per-app API usage: the attempt ledger, the developer portal's usage reports, analytics and the report.
+"""Per-app API usage: the attempt ledger, the developer portal's usage reports, and their analytics.
 
-`stnb.usage.analytics` holds the aggregations; the HTML report (`write_html_report`, `build_report`)
-is loaded on first use because it pulls in plotly.
+`stnb.usage.analytics` holds the aggregations, `stnb.usage.report` the numbers of the usage report. The
+report's page (charts, tables) is `stnb.pages.usage_report`; demo usage for the sandbox's apps (portal
+CSVs and a ledger) is `stnb.sandbox.demo_usage`.
 """
 
-from __future__ import annotations
-
-from typing import TYPE_CHECKING, Any
-
-from stnb.usage.demo import DemoUsage, build_demo_usage
 from stnb.usage.ledger import (
     LedgerDisabled,
     LedgerError,
@@ -19,29 +15,14 @@ from stnb.usage.ledger import (
 )
 from stnb.usage.portal import PortalOverlapWarning, PortalReportError, import_portal_reports
 
-if TYPE_CHECKING:
-    from stnb.usage.report import build_report, write_html_report
-
 __all__ = [
-    "DemoUsage",
     "LedgerDisabled",
     "LedgerError",
     "PortalOverlapWarning",
     "PortalReportError",
     "UsageLedger",
-    "build_demo_usage",
-    "build_report",
     "export_ledger",
     "import_portal_reports",
     "install_default_ledger",
     "read_ledger",
-    "write_html_report",
 ]
-
-
-def __getattr__(name: str) -> Any:
-    if name in ("build_report", "write_html_report"):
-        from stnb.usage import report
-
-        return getattr(report, name)
-    raise AttributeError(f"module 'stnb.usage' has no attribute {name!r}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from stnb.sandbox.portal import API_NAMES
+from stnb.catalog.portal import API_NAMES
 from stnb.usage.columns import UTC_US
 
 __all__ = [

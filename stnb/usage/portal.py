@@ -1,7 +1,7 @@
 """Import the developer portal's API Usage Report CSVs into one frame (a time series per app, tenant,
 API and endpoint).
 
-Each file holds successful production calls summed over its date range (see `stnb.sandbox.portal` for
+Each file holds successful production calls summed over its date range (see `stnb.catalog.portal` for
 the format). A file covers [first bin, the Pacific midnight after its last bin), converted to UTC.
 
 Overlaps, per app (never double counted):
@@ -31,7 +31,7 @@ from typing import Literal
 
 import polars as pl
 
-from stnb.sandbox.portal import API_NAMES, PACIFIC, PORTAL_HEADER
+from stnb.catalog.portal import API_NAMES, PACIFIC, PORTAL_HEADER
 from stnb.usage.columns import PORTAL_SCHEMA
 
 __all__ = [

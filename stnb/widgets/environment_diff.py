@@ -14,11 +14,11 @@ import ipywidgets as widgets
 import plotly.graph_objects as go
 import polars as pl
 
-from stnb._compare import Comparison, SideSpec, compare, compare_all
-from stnb._compare.render import change_lines
+from stnb._compare import SideSpec, compare_all
 from stnb._compare.sides import describe_side, open_side
 from stnb._connection import Connection
 from stnb.catalog import Catalog, load_catalog
+from stnb.pages.comparison import Comparison, change_lines, compare
 from stnb.widgets.choices import side_choices
 from stnb.widgets.outputs import (
     datatable_assets,

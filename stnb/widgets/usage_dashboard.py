@@ -1,6 +1,6 @@
 """UsageDashboard: per-app API usage over time from the portal's usage reports and the local ledger.
 
-The numbers come from `stnb.usage.analytics` and the report from `stnb.usage.report`; the dashboard
+The numbers come from `stnb.usage.analytics` and the report from `stnb.pages.usage_report`; the dashboard
 chooses the source, apps, date range, granularity, grouping and metric, and redraws its charts in place
 whenever one of them changes (all local data: no request is ever made).
 """
@@ -18,9 +18,10 @@ import polars as pl
 
 from stnb.charts import usage as usage_charts
 from stnb.charts.explore import group_lines
-from stnb.usage import analytics, build_demo_usage, import_portal_reports, read_ledger
+from stnb.pages.usage_report import anomaly_table_html, build_report, summary_table_html
+from stnb.sandbox.demo_usage import build_demo_usage
+from stnb.usage import analytics, import_portal_reports, read_ledger
 from stnb.usage.events import name_tenants, tenant_label, tenant_names, usage_events
-from stnb.usage.report import anomaly_table_html, build_report, summary_table_html
 from stnb.usage.summary import app_summary
 from stnb.widgets.outputs import figure_output, html_output, show
 from stnb.widgets.render import banner_html, button_layout, error_html, text_html

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from stnb.usage.demo import build_demo_usage
-from stnb.usage.report import build_report
+from stnb.pages.usage_report import build_report
+from stnb.sandbox.demo_usage import build_demo_usage
 from tests.browser.pages import screenshot
 
 RAW_FLOAT = re.compile(r"\d\.\d{5,}|\de-\d\d")  # 469432.19999999995, -5.82e-11: never on a page
@@ -21,7 +21,7 @@ RAW_FLOAT = re.compile(r"\d\.\d{5,}|\de-\d\d")  # 469432.19999999995, -5.82e-11:
 def compare_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
     import os
 
-    from stnb._compare import compare
+    from stnb import compare
 
     folder = tmp_path_factory.mktemp("compare")
     saved = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith(("STNB_", "SERVICETITAN_"))}

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from stnb.usage.demo import build_demo_usage
-from stnb.usage.report import build_report
+from stnb.pages.usage_report import build_report
+from stnb.sandbox.demo_usage import build_demo_usage
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +60,7 @@ def test_report_screenshot_is_not_blank(
 def test_png_export_with_chromium(
     chromium_executable: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from stnb.usage.report import UsageReport, chromium_path
+    from stnb.pages.usage_report import UsageReport, chromium_path
 
     monkeypatch.setenv("BROWSER_PATH", chromium_executable)
     assert chromium_path() == chromium_executable

@@ -11,7 +11,7 @@ import pytest
 from stnb.charts import usage as charts
 from stnb.charts.explore import monthly_bars, period_bars
 from stnb.charts.periods import PARTIAL_SHAPE
-from stnb.usage.demo import build_demo_usage
+from stnb.sandbox.demo_usage import build_demo_usage
 from stnb.usage.portal import import_portal_reports
 
 END = date(2026, 11, 27)  # a Friday: the last week holds 5 of its 7 days

@@ -15,12 +15,15 @@ import polars as pl
 import pytest
 
 import stnb
-from stnb._check import BREAKS, COSMETIC, LOSES_DATA, check
+from stnb import check
+from stnb._check import BREAKS, COSMETIC, LOSES_DATA
+from stnb._check.run import INTEGRATION_NOTE
 from stnb.catalog import UnknownResourceError, load_catalog
 from stnb.catalog.quirks import QUIRKS
 from stnb.cli.main import main
 from stnb.sandbox import Sandbox, ServedRequest
 from stnb.sandbox.messages import SandboxRequest, SandboxResponse, problem
+from stnb.sandbox.planted import PRODUCTION_ONLY_FIELDS
 from stnb.sandbox.remote import RemoteSandbox
 from stnb.sandbox.server import serve_in_thread
 
@@ -119,14 +122,44 @@ def test_the_documented_api_shows_nothing_and_contradicts_the_table(documented: 
 
 
 def test_the_integration_copy_lacks_fields_its_documents_name() -> None:
-    """The sandbox's integration environment predates two documented fields: a check finds them."""
+    """The sandbox's integration environment predates two documented fields: a check finds them, the one
+    the document requires (`nationalAccount`) as breaking, the optional one as cosmetic, both explained as
+    an environment difference."""
     with stnb.connect("integration", sandbox=Sandbox(seed=SEED, quirks="none"), progress=False) as conn:
         result = check(conn, budget=50, resources="crm/customers,jpm/jobs", progress=False)
-    found = set(result.findings.select("resource", "field", "check").iter_rows())
+    found = set(
+        result.findings.select("resource", "field", "check", pl.col("severity").cast(pl.String)).iter_rows()
+    )
     assert found == {
-        ("crm/customers", "nationalAccount", "missing-field"),
-        ("jpm/jobs", "isAutoDispatched", "missing-field"),
+        ("crm/customers", "nationalAccount", "required-missing", BREAKS),
+        ("jpm/jobs", "isAutoDispatched", "missing-field", COSMETIC),
     }
+    assert set(result.findings["note"].to_list()) == {INTEGRATION_NOTE}
+    assert result.findings["known"].is_null().all()
+    assert result.exit_code == 1
+
+
+def test_the_default_sandbox_shows_the_known_deviations_and_its_environment_difference() -> None:
+    """The default sandbox (integration, deviations on) is today's ServiceTitan seen from an integration
+    copy: the deviation table's observable entries, plus exactly the fields production gained after the
+    copy (`planted.PRODUCTION_ONLY_FIELDS`), reported with the note that explains them. The required one
+    breaks a client, so the check exits 1 there; on production (the test above this one) it exits 0."""
+    with stnb.connect("integration", sandbox=Sandbox(seed=SEED), progress=False) as conn:
+        result = check(conn, budget=400, resources=quirk_resources(), progress=False)
+    assert result.complete, result.stopped
+    assert set(result.findings["known"].drop_nulls().to_list()) == OBSERVABLE
+    unexplained = result.findings.filter(pl.col("known").is_null())
+    planted = {(key, name) for key, names in PRODUCTION_ONLY_FIELDS.items() for name in names}
+    assert set(unexplained.select("resource", "field").iter_rows()) == planted
+    assert set(unexplained["note"].to_list()) == {INTEGRATION_NOTE}
+    catalog = load_catalog()
+    for resource, endpoint, name, check_name in unexplained.select(
+        "resource", "endpoint", "field", "check"
+    ).iter_rows():
+        required = name in (catalog.resolve(resource).required_for(endpoint) or set())
+        assert check_name == ("required-missing" if required else "missing-field"), (resource, name)
+    breaking = set(result.breaking.select("resource", "endpoint", "field").iter_rows())
+    assert breaking == {("crm/customers", kind, "nationalAccount") for kind in ("list", "export")}
     assert result.exit_code == 1
 
 
@@ -202,7 +235,7 @@ def test_planted_drift_is_found_with_its_severity_and_the_cli_exits_1(
     }
     assert found == {
         ("crm/customers", "list", "undocumented-field", "fullName", LOSES_DATA),
-        ("crm/customers", "list", "missing-field", "name", BREAKS),
+        ("crm/customers", "list", "required-missing", "name", BREAKS),
         ("jpm/jobs", "list", "type", "jobNumber", BREAKS),
         ("crm/customers", "list", "enum", "type", BREAKS),
         ("settings/tag-types", "list", "endpoint", "", BREAKS),
@@ -286,3 +319,17 @@ def test_notebook_display_figures_and_json() -> None:
     assert {f["known"] for f in data["findings"]} == {"missing-modified-on", "page-from-zero"}
     assert data["documents"] == ["2026-05"]
     assert "stnb check of production (sandbox)" in repr(result)
+
+
+def test_the_analysis_returns_data_and_stnb_check_adds_the_presentation() -> None:
+    """Layers: `stnb._check.check` returns frames only; `stnb.check` returns the `CheckResult` that draws."""
+    from stnb._check import CheckResult as PlainResult
+    from stnb._check import check as plain_check
+
+    with stnb.connect("production", sandbox=Sandbox(seed=SEED), progress=False) as conn:
+        plain = plain_check(conn, budget=3, resources="pricebook/categories", progress=False, reference=False)
+        shown = check(conn, budget=3, resources="pricebook/categories", progress=False, reference=False)
+    assert type(plain) is PlainResult and not hasattr(plain, "figures") and not hasattr(plain, "to_html")
+    assert type(shown) is stnb.CheckResult and isinstance(shown, PlainResult)
+    assert shown.findings.equals(plain.findings) and set(shown.figures()) == {"findings", "known_deviations"}
+    assert stnb.CheckResult.of(plain).to_dict()["findings"] == plain.to_dict()["findings"]

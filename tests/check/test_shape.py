@@ -80,3 +80,29 @@ def test_examples_are_masked_except_numbers_dates_and_enum_words() -> None:
     assert mask_example("Frozen", plain=True) == '"Frozen"'
     assert mask_example({"name": "Jane"}) == "<object with name>"
     assert mask_example(3) == "3" and mask_example(None) == "null"
+
+
+def test_required_fields_missing_are_told_apart_from_optional_ones_never_sent() -> None:
+    required = {"id", "status", "modifiedOn"}
+
+    def issues(records: list[dict[str, object]]) -> set[tuple[str, str, bool | None]]:
+        return {(i.kind, i.path, i.required) for i in check_records(records, FIELDS, required=required)}
+
+    without = [{k: v for k, v in _record().items() if k not in ("status", "total")}]
+    assert issues(without) == {("required-missing", "status", True), ("missing-field", "total", False)}
+    partial = _record()
+    del partial["modifiedOn"]
+    del partial["postDate"]
+    found = {i.path: i for i in check_records([_record(), partial], FIELDS, required=required)}
+    assert (found["modifiedOn"].kind, found["modifiedOn"].observed) == (
+        "required-missing",
+        "absent from 1 of 2 records",
+    )
+    assert found["modifiedOn"].documented.startswith("required")
+    assert (found["postDate"].kind, found["postDate"].required) == ("sometimes-missing", False)
+    assert found["postDate"].documented.startswith("optional")
+    # Nested objects have no required list in the catalog: unknown, as before.
+    nested = check_records([_record(customer={"id": 3})], FIELDS, required=required)
+    assert [(i.kind, i.path, i.required) for i in nested] == [("missing-field", "customer.name", None)]
+    # A present field that is null is not missing.
+    assert issues([_record(status=None)]) == set()

@@ -415,7 +415,6 @@ def test_sandbox_token_endpoint_outages_are_ridden_out(clock: FakeClock, attempt
     assert len([a for a in attempts if a.module == "crm" and a.status == 200]) == 10
 
 
-
 def test_a_new_transport_never_inherits_a_dead_ones_token(
     server: FakeServiceTitan, env: Environment, creds: Credentials, monkeypatch: pytest.MonkeyPatch
 ) -> None:

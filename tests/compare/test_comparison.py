@@ -9,9 +9,11 @@ import plotly.graph_objects as go
 import polars as pl
 from plotly.offline import get_plotlyjs
 
+from stnb._compare import comparison as data
 from stnb._compare.analyse import SideData, analyse
-from stnb._compare.comparison import Comparison, Failure, SideInfo
+from stnb._compare.comparison import Failure, SideInfo
 from stnb._compare.service import SideService, service_frame
+from stnb.pages.comparison import Comparison
 from tests.compare.test_analysis import side_a, side_b
 
 INFO_A = SideInfo("a", "integration", "111", sandbox=True, rows=6, total=6)
@@ -27,16 +29,18 @@ def build(a: pl.DataFrame | None = None, b: pl.DataFrame | None = None, **kw: ob
     )
     sa = SideService("a", "integration", "111", status=200)
     sb = SideService("b", "production", "111", status=200)
-    return analyse(
-        "crm/customers",
-        SideData(info_a, fa.lazy(), frozenset(fa.columns)),
-        SideData(info_b, fb.lazy(), frozenset(fb.columns)),
-        info_a=info_a,
-        info_b=info_b,
-        method="full list",
-        enums={"type"},
-        service=service_frame([sa, sb]),
-        **kw,  # type: ignore[arg-type]
+    return Comparison.of(
+        analyse(
+            "crm/customers",
+            SideData(info_a, fa.lazy(), frozenset(fa.columns)),
+            SideData(info_b, fb.lazy(), frozenset(fb.columns)),
+            info_a=info_a,
+            info_b=info_b,
+            method="full list",
+            enums={"type"},
+            service=service_frame([sa, sb]),
+            **kw,  # type: ignore[arg-type]
+        )
     )
 
 
@@ -133,3 +137,30 @@ def test_to_html_writes_one_self_contained_page(tmp_path: Path) -> None:
     assert "Changed records: field, a → b" in page and "Multifamily" in page
     assert "Bo → Bob" in page and "LA, 10001 → SF, 10001" in page  # field: old → new, structs on one line
     assert not list(tmp_path.glob("sub/*.tmp"))
+
+
+def test_the_analysis_returns_data_and_the_public_result_adds_the_presentation() -> None:
+    """Layers: `stnb._compare` returns frames and text only; `stnb.Comparison` draws and writes pages."""
+    import stnb
+
+    plain = analyse(
+        "crm/customers",
+        SideData(INFO_A, side_a().lazy()),
+        SideData(INFO_B, side_b().lazy()),
+        info_a=INFO_A,
+        info_b=INFO_B,
+        method="full list",
+    )
+    assert type(plain) is data.Comparison
+    assert not any(hasattr(plain, name) for name in ("figures", "to_html", "_repr_html_"))
+    shown = Comparison.of(plain)
+    assert stnb.Comparison is Comparison and isinstance(shown, data.Comparison)
+    assert shown.counts is plain.counts and repr(shown) == repr(plain)  # the same frames, not copies
+    assert Comparison.of(shown) is shown
+    assert stnb.compare.__doc__ == data_compare_doc()
+
+
+def data_compare_doc() -> str | None:
+    from stnb._compare import compare
+
+    return compare.__doc__

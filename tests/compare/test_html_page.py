@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from stnb._compare import compare
+from stnb import compare
 from tests.compare.fake_api import FakeEnv, connection, customer
 
 BIG = 100_000_000

@@ -11,9 +11,10 @@ import polars as pl
 import pytest
 
 import stnb
+from stnb import Comparison, compare
 from stnb._client import Client
 from stnb._clock import FakeClock
-from stnb._compare import Comparison, compare, compare_all
+from stnb._compare import compare_all
 from stnb._config import Credentials, sandbox_environment
 from stnb._connection import Connection
 from stnb.sandbox import Sandbox

@@ -64,3 +64,15 @@ def test_the_body_and_the_frame() -> None:
         datetime(2026, 6, 15, 12, tzinfo=UTC),
         datetime(2026, 6, 15, 14, tzinfo=UTC),
     ]
+
+
+def test_the_capacity_query_is_a_read_on_a_read_only_environment() -> None:
+    """Production is read-only; the capacity POST only reads, so it is sent (and retried) like a GET."""
+    import stnb
+    from stnb.sandbox import Sandbox
+
+    sandbox = Sandbox(seed=1)
+    start = datetime.now(UTC) + timedelta(days=1)
+    with stnb.connect("production", sandbox=sandbox, progress=False) as conn:
+        frame = conn.capacity(start, start + timedelta(days=2))
+    assert frame.height > 0

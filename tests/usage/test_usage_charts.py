@@ -11,7 +11,7 @@ import pytest
 
 from stnb.charts import theme
 from stnb.charts import usage as charts
-from stnb.usage.demo import build_demo_usage
+from stnb.sandbox.demo_usage import build_demo_usage
 from stnb.usage.ledger import read_ledger
 from stnb.usage.portal import import_portal_reports
 

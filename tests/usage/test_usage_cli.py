@@ -12,7 +12,7 @@ import pytest
 from usage_helpers import T0, attempt
 
 from stnb.cli.main import main
-from stnb.usage import demo as demo_mod
+from stnb.sandbox import demo_usage as demo_mod
 from stnb.usage.ledger import UsageLedger
 
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from stnb.sandbox import demo_usage as demo
 from stnb.sandbox import portal
 from stnb.sandbox.identity import build_apps
 from stnb.usage import analytics as A
-from stnb.usage import demo
 from stnb.usage.columns import LEDGER_SCHEMA
 from stnb.usage.ledger import read_ledger
 from stnb.usage.portal import import_portal_reports

@@ -10,11 +10,11 @@ import polars as pl
 import pytest
 
 from stnb.cli.main import main
-from stnb.usage import report as report_mod
-from stnb.usage.demo import DemoUsage, build_demo_usage
+from stnb.pages import usage_report as report_mod
+from stnb.pages.usage_report import ChromiumNotFound, build_report, write_html_report
+from stnb.sandbox.demo_usage import DemoUsage, build_demo_usage
 from stnb.usage.ledger import read_ledger
 from stnb.usage.portal import import_portal_reports
-from stnb.usage.report import ChromiumNotFound, build_report, write_html_report
 from stnb.usage.summary import SUMMARY_COLUMNS, app_summary
 
 END = date(2026, 11, 27)

@@ -14,6 +14,7 @@ from usage_helpers import T0, attempt
 import stnb
 from stnb._attempts import Attempt, add_observer, mark_sandbox_app, notify, remove_observer
 from stnb.cli.main import main
+from stnb.pages.usage_report import build_report
 from stnb.sandbox import Sandbox
 from stnb.usage.columns import LEDGER_SCHEMA
 from stnb.usage.ledger import (
@@ -24,7 +25,6 @@ from stnb.usage.ledger import (
     read_ledger,
     uninstall_default_ledger,
 )
-from stnb.usage.report import build_report
 from stnb.usage.store import SCHEMA_VERSION
 
 # The ledger table exactly as stnb wrote it before the sandbox flag (schema version 1).

@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from stnb.catalog import load_catalog
+from stnb.catalog import portal as portal_format
 from stnb.sandbox import portal
 from stnb.sandbox.identity import build_apps
 from stnb.usage.portal import import_portal_reports, parse_report_file_name
@@ -76,7 +77,7 @@ def test_file_content_is_the_portal_format(folder: Path) -> None:
 def test_app_names_are_sanitised_like_the_portal() -> None:
     from datetime import datetime
 
-    name = portal.report_file_name(
+    name = portal_format.report_file_name(
         "Acme/Dispatch_Board (v2)!", "abc123", datetime(2026, 6, 1), datetime(2026, 6, 1, 23)
     )
     assert name == "Acme_Dispatch_Board _v2___abc123_202606010000_202606012300.csv"
@@ -164,7 +165,7 @@ def test_api_names_and_endpoints_match_the_official_documents(reports: list[port
     for module, doc in docs.items():
         info = doc["info"]
         assert isinstance(info, dict)
-        assert portal.API_NAMES[module] == info["title"], module
+        assert portal_format.API_NAMES[module] == info["title"], module
     used = {(ep.module, ep.method, ep.endpoint) for r in reports for _, ep, _ in r.rows}
     for module, method, endpoint in used:
         paths = docs[module]["paths"]

@@ -11,9 +11,9 @@ import polars as pl
 import pytest
 
 from stnb.charts.periods import PARTIAL_SHAPE
+from stnb.sandbox.demo_usage import THROTTLE_DAYS_BEFORE_END, DemoUsage, build_demo_usage
 from stnb.sandbox.portal import INCIDENT_DAYS_BEFORE_END
-from stnb.usage import DemoUsage, analytics, build_demo_usage, import_portal_reports, read_ledger
-from stnb.usage.demo import THROTTLE_DAYS_BEFORE_END
+from stnb.usage import analytics, import_portal_reports, read_ledger
 from stnb.widgets import UsageDashboard
 from stnb.widgets.outputs import PLOTLY_MIME, text_of
 

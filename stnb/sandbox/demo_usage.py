@@ -1,5 +1,7 @@
 """Demo usage for the sandbox's apps, offline: the portal's usage CSVs plus a matching attempt ledger.
 
+Used by `stnb usage report --demo`, the usage dashboard and the usage notebook; nothing here is real usage.
+
 The portal reports (see `stnb.sandbox.portal`) carry growth, seasonality, a launch, an incident and a
 churning tenant. The ledger adds what only the client sees, over the last `ledger_days` days, with
 its own planted events (offsets count back from `end`):
@@ -21,12 +23,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import polars as pl
-
 from stnb._attempts import app_fingerprint
+from stnb._ledger.store import INSERT_SQL, connect, ensure_schema, to_us
+from stnb.catalog.portal import PACIFIC
 from stnb.sandbox import portal as sandbox_portal
-from stnb.usage.columns import LEDGER_SCHEMA
-from stnb.usage.store import INSERT_SQL, connect, ensure_schema, to_us
 
 __all__ = [
     "ERROR_DAYS_BEFORE_END",
@@ -34,7 +34,6 @@ __all__ = [
     "THROTTLE_DAYS_BEFORE_END",
     "DemoUsage",
     "build_demo_usage",
-    "demo_ledger_frame",
 ]
 
 THROTTLE_DAYS_BEFORE_END = 9
@@ -159,11 +158,6 @@ class _Rows:
                 False,  # sandbox: demo rows stand for real traffic (see the module docstring)
             )
         )
-
-    def frame(self) -> pl.DataFrame:
-        raw = pl.DataFrame(self.rows, schema={**LEDGER_SCHEMA, "at": pl.Int64()}, orient="row")
-        at = pl.from_epoch(pl.col("at"), time_unit="us").dt.replace_time_zone("UTC")
-        return raw.with_columns(at).sort("at")
 
 
 def _outcome(rng: random.Random, error_rate: float, throttle_rate: float) -> tuple[int | None, str | None]:
@@ -296,11 +290,6 @@ def _ledger_rows(sandbox_or_apps: object, days: int, end: date, seed: int) -> _R
     return rows
 
 
-def demo_ledger_frame(sandbox_or_apps: object, *, days: int = 28, end: date, seed: int = 0) -> pl.DataFrame:
-    """The demo ledger's rows (columns: `LEDGER_SCHEMA`) for `days` days ending with `end`."""
-    return _ledger_rows(sandbox_or_apps, days, end, seed).frame()
-
-
 def _write_ledger(rows: _Rows, path: Path) -> None:
     for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         stale.unlink(missing_ok=True)
@@ -337,7 +326,7 @@ def build_demo_usage(
         from stnb.sandbox.identity import build_apps
 
         sandbox = build_apps(seed)
-    last = end or (datetime.now(UTC).astimezone(sandbox_portal.PACIFIC).date() - timedelta(days=1))
+    last = end or (datetime.now(UTC).astimezone(PACIFIC).date() - timedelta(days=1))
     folder = Path(out_dir)
     portal_dir = folder / "portal"
     ledger_path = folder / "ledger.sqlite3"
