@@ -83,6 +83,7 @@ class RecordSummary:
     scrubbed: int  # values replaced
     scrubbed_fields: tuple[str, ...]
     requests: int
+    stopped: str | None = None  # why the recording stopped early (the budget), else None
     reports: int = 0  # report descriptions recorded
     report_runs: int = 0  # report data runs recorded
     capacity_frames: int = 0  # capacity availabilities recorded
@@ -103,6 +104,7 @@ def record(
     capacity: bool | None = None,
     max_reports: int = DEFAULT_MAX_REPORTS,
     max_parents: int = DEFAULT_MAX_PARENTS,
+    budget: int | None = None,
 ) -> RecordSummary:
     """Record a scrubbed snapshot of `conn`'s tenant into the folder `out` (written whole or not at all).
 
@@ -111,9 +113,14 @@ def record(
     (confirmed ones on, contradicted ones off, ones it could not see on; `stnb._snapshot.observed`).
     `reports` / `capacity`: record the Reporting API (`max_reports` reports, one data run each) and one
     capacity answer; None (default): when recording every resource (`resources` not given). Sub-lists
-    that need a parent id are recorded under at most `max_parents` parents (`stnb._snapshot.extras`)."""
+    that need a parent id are recorded under at most `max_parents` parents (`stnb._snapshot.extras`).
+    `budget`: requests at most (every GET and POST; None: no limit). When it is spent the recording stops
+    and writes what it has: endpoints not reached, and the Reporting API or capacity if it was being
+    recorded, are listed in `not_recorded` (and the manifest's), `stopped` says why."""
     if isinstance(max_records, bool) or not isinstance(max_records, int) or max_records < 1:
         raise ValueError(f"max_records must be a positive number of records, got {max_records!r}")
+    if budget is not None and (isinstance(budget, bool) or not isinstance(budget, int) or budget < 1):
+        raise ValueError(f"budget must be a positive number of requests (or None), got {budget!r}")
     for name, value in (("max_reports", max_reports), ("max_parents", max_parents)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise ValueError(f"{name} must be a number of 0 or more, got {value!r}")
@@ -130,24 +137,36 @@ def record(
     everything = resources is None
     with_reports = everything if reports is None else bool(reports)
     with_capacity = everything if capacity is None else bool(capacity)
-    sampler = _Sampler(conn, max_records)
+    sampler = _Sampler(conn, max_records, budget)
     samples: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for resource, kind in _bar(chosen, progress):
-        samples[(resource.key, kind)] = sampler.sample(resource, kind)
-    sampler.close_relations(samples, conn.catalog)
     parents_of: dict[str, list[Any]] = {}
-    for resource in subs:
-        found = sampler.sub_list(resource, samples, conn.catalog, max_parents)
-        if isinstance(found, str):
-            not_recorded.append({"what": resource.key, "reason": found})
-            continue
-        samples[(resource.key, "list")], parents_of[resource.key] = found
+    reached: list[str] = []  # what was done, to list what was not when the budget runs out
+    try:
+        for resource, kind in _bar(chosen, progress):
+            samples[(resource.key, kind)] = sampler.sample(resource, kind)
+            reached.append(f"{resource.key} {kind}")
+        sampler.close_relations(samples, conn.catalog)
+        reached.append("relations")
+        for resource in subs:
+            found = sampler.sub_list(resource, samples, conn.catalog, max_parents)
+            reached.append(resource.key)
+            if isinstance(found, str):
+                not_recorded.append({"what": resource.key, "reason": found})
+                continue
+            samples[(resource.key, "list")], parents_of[resource.key] = found
+    except BudgetSpent:
+        stopped = sampler.stopped
+        steps = [f"{r.key} {k}" for r, k in chosen] + ["relations"] + [r.key for r in subs]
+        for what in steps[len(reached) :]:
+            reason = "not reached" if what != "relations" else "not all related records fetched"
+            not_recorded.append({"what": what, "reason": f"{reason}: {stopped}"})
     scrubber = Scrubber(DEFAULT_RULES, extra=scrub)
     now = datetime.now(UTC)
     reporting: dict[str, Any] | None = None
     if with_reports:
         reporting = _extra(
             "the Reporting API",
+            sampler,
             not_recorded,
             lambda: record_reporting(
                 sampler.get,
@@ -164,6 +183,7 @@ def record(
     if with_capacity:
         recorded_capacity = _extra(
             "capacity",
+            sampler,
             not_recorded,
             lambda: record_capacity(sampler.post, scrubber, timezone=conn.timezone, now=now),
         )
@@ -214,6 +234,7 @@ def record(
             "resources": entries,
             **extras,
             "not_recorded": not_recorded,
+            **({"stopped": sampler.stopped} if sampler.stopped else {}),
         }
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
         if target.exists():
@@ -232,15 +253,24 @@ def record(
         report_runs=len(reporting["runs"]) if reporting else 0,
         capacity_frames=len(recorded_capacity["availabilities"]) if recorded_capacity else 0,
         not_recorded=tuple(not_recorded),
+        stopped=sampler.stopped,
     )
 
 
-def _extra(what: str, not_recorded: list[dict[str, str]], take: Any) -> dict[str, Any] | None:
-    """Record one of the extras; an API error leaves it out of the snapshot, saying why."""
+def _extra(
+    what: str, sampler: _Sampler, not_recorded: list[dict[str, str]], take: Any
+) -> dict[str, Any] | None:
+    """Record one of the extras; an API error (or the budget running out) leaves it out, saying why."""
+    if sampler.stopped:
+        not_recorded.append({"what": what, "reason": f"not reached: {sampler.stopped}"})
+        return None
     try:
         result: dict[str, Any] = take()
     except StnbError as exc:
         not_recorded.append({"what": what, "reason": f"{type(exc).__name__}: {exc}"})
+        return None
+    except BudgetSpent:
+        not_recorded.append({"what": what, "reason": f"left out: {sampler.stopped}"})
         return None
     return result
 
@@ -310,17 +340,30 @@ def _bar(items: list[tuple[Resource, str]], progress: bool | None) -> Iterator[t
         bar.close()
 
 
+class BudgetSpent(Exception):
+    """The recording's request budget is used up (not an API error: what was recorded is kept)."""
+
+
 class _Sampler:
-    def __init__(self, conn: Connection, max_records: int) -> None:
+    def __init__(self, conn: Connection, max_records: int, budget: int | None = None) -> None:
         self.conn = conn
+        self.budget = budget
+        self.stopped: str | None = None
         self.clock: Clock = conn.clock  # the connection's (a test's fake)
         self.max_records = max_records
         self.requests = 0
         self._asked: dict[tuple[str, str], set[Any]] = {}
 
     def _get(self, path: str, params: dict[str, Any], path_params: Mapping[str, Any] | None = None) -> Any:
-        self.requests += 1
+        self._spend()
         return self.conn.request_json("GET", path.lstrip("/"), params=params, path_params=path_params)
+
+    def _spend(self) -> None:
+        """Count one request; BudgetSpent (nothing sent) when the budget is used up."""
+        if self.budget is not None and self.requests >= self.budget:
+            self.stopped = f"the budget of {self.budget} requests was spent"
+            raise BudgetSpent(self.stopped)
+        self.requests += 1
 
     def get(self, path: str, params: Mapping[str, Any], path_params: Mapping[str, Any] | None) -> Any:
         return self._get(path, dict(params), path_params)
@@ -332,7 +375,7 @@ class _Sampler:
         report "still running" (409) is asked again after STILL_RUNNING_WAIT seconds (times the refusals),
         as `stnb.reports` does, up to `_STILL_RUNNING_TRIES` times."""
         for attempt in range(1, _STILL_RUNNING_TRIES + 1):
-            self.requests += 1
+            self._spend()
             try:
                 return self.conn.request_json(
                     "POST",

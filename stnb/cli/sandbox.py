@@ -129,6 +129,13 @@ def _register_record(commands: argparse._SubParsersAction[Any]) -> None:
         "--max-reports", type=bounded_int(0), default=10, help="reports to describe and run (default 10)"
     )
     rec.add_argument(
+        "--budget",
+        type=bounded_int(1),
+        default=None,
+        help="requests at most (default: no limit); when spent, the snapshot holds what was recorded and "
+        "lists the rest as not recorded",
+    )
+    rec.add_argument(
         "--max-parents",
         type=bounded_int(0),
         default=10,
@@ -214,6 +221,7 @@ def _record(args: argparse.Namespace) -> int:
             capacity=args.capacity,
             max_reports=args.max_reports,
             max_parents=args.max_parents,
+            budget=args.budget,
         )
     except (FileExistsError, ValueError) as exc:
         print(f"stnb sandbox record: {exc}", file=sys.stderr)
@@ -231,6 +239,8 @@ def _record(args: argparse.Namespace) -> int:
             f"reporting: {summary.reports} reports described, {summary.report_runs} data runs; "
             f"capacity: {summary.capacity_frames} time frames"
         )
+    if summary.stopped:
+        print(f"partial: {summary.stopped}", file=sys.stderr)
     if summary.not_recorded:
         print(f"not recorded ({len(summary.not_recorded)}; listed in the manifest's not_recorded):")
         for item in summary.not_recorded[:10]:

@@ -12,11 +12,13 @@ built-in sandbox's semantics (paging, the run limit, 429 and the still-running 4
      "value_sets": {"business-units": {"fields": [...], "rows": [[1, "..."], ...]}}}
 
 A data run is answered from the recorded run of that report whose parameters are the same (compared after
-parsing, so `2026-11-06` and `2026-11-06T00:00:00` are one date, and names ignore case); other
-parameters answer 422 naming the recorded ones. Reports, categories or value sets never recorded answer
-404 saying so. `capacity.json`: `{"request": {...the body sent...}, "availabilities": [...]}`; a capacity
-query is checked as the built-in sandbox checks it, then answered with the recorded two-hour frames that
-lie inside the asked range (for the asked business units): none outside the recorded range.
+parsing, so `2026-11-06` and `2026-11-06T00:00:00` are one date, and names ignore case); other parameters
+answer 422 naming the recorded ones. A run recorded incomplete (`"complete": false`: the report had more
+rows than the recording kept) answers the recorded rows only, paged as usual. Reports, categories or
+value sets never recorded answer 404 saying so. `capacity.json`: `{"request": {...the body sent...},
+"availabilities": [...]}`; a capacity query is checked as the built-in sandbox checks it, then answered
+with the recorded two-hour frames that lie inside the asked range (for the asked business units): none
+outside the recorded range.
 """
 
 from __future__ import annotations

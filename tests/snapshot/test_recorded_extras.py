@@ -286,3 +286,38 @@ def test_a_report_still_running_is_asked_again_on_the_connection_s_clock(tmp_pat
     assert not [n for n in summary.not_recorded if "run failed" in n["reason"]], summary.not_recorded
     without_data = [n for n in summary.not_recorded if n["what"].endswith(" data")]
     assert summary.report_runs == summary.reports - len(without_data) > 0
+
+
+def test_a_recording_holds_to_its_budget_and_keeps_what_it_got(tmp_path: Path, capsys: Any) -> None:
+    origin = Sandbox(seed=ORIGIN_SEED, quirks="none", report_runs_per_minute=FAST_REPORTS)
+    seen: list[Any] = []
+    origin.on_request = seen.append
+    handle = serve_in_thread(origin, port=0)
+    try:
+        remote = RemoteSandbox(handle.url, ORIGIN_SEED)
+        with stnb.connect("production", sandbox=remote, progress=False) as conn:
+            before = len([r for r in seen if r.module != "auth"])
+            summary = record(
+                conn, tmp_path / "b.stnb", RESOURCES, max_records=30, reports=True, budget=4, progress=False
+            )
+            sent = len([r for r in seen if r.module != "auth"]) - before
+    finally:
+        handle.stop()
+    assert summary.requests == sent == 4  # counted by the server
+    assert summary.stopped == "the budget of 4 requests was spent"
+    manifest = read_manifest(summary.path)
+    assert manifest.data["stopped"] == summary.stopped
+    missing = {item["what"]: item["reason"] for item in manifest.data["not_recorded"]}
+    assert missing["the Reporting API"].startswith("not reached: the budget of 4")
+    assert all(f"{key}" in missing for key in SUB_LISTS)
+    assert summary.rows["crm/customers"]["list"] > 0  # the first endpoint, recorded before the budget ran out
+    with stnb.connect("production", sandbox=summary.path, progress=False) as snap:
+        assert snap.frame("crm/customers", active="Any").height == summary.rows["crm/customers"]["list"]
+    with (
+        stnb.connect(sandbox=Sandbox(seed=1), progress=False) as other,
+        pytest.raises(ValueError, match="budget"),
+    ):
+        record(other, tmp_path / "c.stnb", "crm/customers", budget=0, progress=False)
+    with pytest.raises(SystemExit):
+        main(["sandbox", "record", "--sandbox", "--budget", "0", "--out", str(tmp_path / "d")])
+    assert "at least 1" in capsys.readouterr().err
