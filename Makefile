@@ -11,8 +11,10 @@ $(BIN)/uv:
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check uv==0.13.9
 
+# Bytecode compiled at install, as pip does by default (uv does not): a kernel or server that starts
+# later never compiles its imports (twice as slow, and every time where PYTHONDONTWRITEBYTECODE is set).
 $(STAMP): pyproject.toml requirements.lock $(BIN)/uv
-	$(BIN)/uv pip install -q --python $(BIN)/python -r requirements.lock
+	$(BIN)/uv pip install -q --compile-bytecode --python $(BIN)/python -r requirements.lock
 	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
 	touch $(STAMP)
 
@@ -39,7 +41,7 @@ test-unit: $(STAMP)
 
 # Serially (never in parallel: tooling-notes), each cell within 60 s, on a throwaway usage ledger.
 test-notebooks: $(STAMP)
-	STNB_LEDGER=$${STNB_LEDGER:-$$(mktemp -d)/usage.sqlite3} \
+	STNB_LEDGER=$${STNB_LEDGER:-$$(mktemp -d)/usage.sqlite3} STNB_CACHE_DIR=$${STNB_CACHE_DIR:-$$(mktemp -d)} \
 	  $(BIN)/python -m pytest -p nbmake --nbmake --nbmake-timeout=60 --durations=10 notebooks/
 
 test-browser: $(STAMP) chromium
@@ -51,9 +53,14 @@ bench: $(STAMP)
 	failed=; for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b || failed="$$failed $$b"; done; \
 	if [ -n "$$failed" ]; then echo "targets missed:$$failed"; exit 1; fi
 
+# Two locks: requirements.lock (the core, every extra and dev: what `make install` installs) and
+# requirements-core.lock (`pip install stnb` alone, pinned as in requirements.lock; tests/test_install.py
+# installs it into a fresh venv and checks both files are fresh).
+LOCK_TARGET := --python-version 3.11 --python-platform x86_64-unknown-linux-gnu
+
 lock: $(BIN)/uv
-	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 \
-	  --python-platform x86_64-unknown-linux-gnu -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --all-extras $(LOCK_TARGET) -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml -c requirements.lock $(LOCK_TARGET) -o requirements-core.lock
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,7 +1,7 @@
 """Regenerate the README's two screenshots (docs/images/dashboard.png and compare.png) on the sandbox.
 
 Needs Debian's chromium (`make chromium`). Run from the repository root: `.venv/bin/python
-scripts/readme_screenshots.py`. The dashboard is served as `stnb dashboard usage` serves it.
+scripts/readme_screenshots.py`. The dashboard is served by `stnb dashboard usage` itself.
 """
 
 from __future__ import annotations
@@ -11,15 +11,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
 from stnb import compare
-from stnb.cli.lab import DASHBOARDS, dashboard_environment, free_port, voila_command
+from stnb.cli.lab import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 IMAGES = ROOT / "docs" / "images"
@@ -55,28 +52,21 @@ def main() -> int:
         notebooks = tmp / "notebooks"
         shutil.copytree(ROOT / "notebooks", notebooks, ignore=shutil.ignore_patterns("output"))
         port = free_port()
-        command = voila_command(notebooks / DASHBOARDS["usage"], port, open_browser=False)
+        env = {**_clean_environment(tmp), "STNB_CACHE_DIR": str(tmp / "cache")}
+        command = [sys.executable, "-m", "stnb.cli.main", "dashboard", "usage", "--no-browser"]
+        command += ["--port", str(port), "--notebooks", str(notebooks)]
         server = subprocess.Popen(
-            command,
-            env=dashboard_environment(_clean_environment(tmp)),
-            cwd=notebooks,
-            stderr=subprocess.DEVNULL,
+            command, env=env, cwd=notebooks, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
         )
         try:
-            for _ in range(600):
-                try:
-                    urllib.request.urlopen(
-                        f"http://127.0.0.1:{port}/voila/static/voila.js", timeout=2
-                    ).close()
+            assert server.stdout is not None
+            for line in server.stdout:  # the address comes once the dashboard has drawn
+                if f"127.0.0.1:{port}" in line:
                     break
-                except urllib.error.HTTPError:
-                    break
-                except OSError:
-                    time.sleep(0.2)
             page = browser.new_page(viewport={"width": 1100, "height": 720})
             page.goto(f"http://127.0.0.1:{port}/")
             page.locator(".gt_table").first.wait_for(timeout=180_000)
-            page.wait_for_timeout(1500)
+            page.wait_for_load_state("networkidle")
             page.screenshot(path=str(IMAGES / "dashboard.png"))
         finally:
             server.terminate()

@@ -23,6 +23,7 @@ import httpx2
 
 from stnb._attempts import Attempt, notify
 from stnb._auth import HOOK_EXTENSION, ClientCredentialsAuth
+from stnb._checks import check_transport
 from stnb._clock import SYSTEM_CLOCK, Clock
 from stnb._config import Credentials, Environment
 from stnb._flow import Effect, arun, run
@@ -182,6 +183,7 @@ class _BaseClient(Generic[_T]):
             raise UsageTypeError(f"credentials must be a Credentials, not {type(credentials).__name__}")
         _check_flags(read_only=None, allow_writes=allow_writes, retry=retry, timeout=timeout)
         check_timeout(rate, "rate", "requests per second")
+        check_transport(transport)
         self.environment = environment
         self.credentials = credentials
         self.env = environment.name

@@ -240,10 +240,11 @@ class _Base(Generic[_C]):
         if "pageSize" in endpoint.params and rest.get("pageSize") is None:
             rest["pageSize"] = self._page_size if page_size is None else page_size
         plan_active = effective_active(endpoint, rest)
-        _note_active(resource, plan_active, rest)
+        given = {"active": rest.get("active")}
         if plan_active is not None and rest.get("active") is None:
             rest["active"] = plan_active  # sent explicitly: servers disagree on the default (see above)
         queries = build_query(endpoint, rest, resource=resource.key)
+        _note_active(resource, plan_active, given)  # once the query is valid: a refused call says only why
         return _Plan(resource, endpoint, queries, path_params, plan_active)
 
     def _export_endpoint(

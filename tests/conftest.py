@@ -1,4 +1,4 @@
-"""Suite-wide settings: tests never write to the user's real usage ledger or read their credentials."""
+"""Suite-wide settings: tests never write to the user's real usage ledger or cache, nor read credentials."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pytest
 _LEDGER_DIR = Path(tempfile.mkdtemp(prefix="stnb-test-ledger-"))
 os.environ.setdefault("STNB_LEDGER", str(_LEDGER_DIR / "usage.sqlite3"))
 os.environ.setdefault("STNB_PROFILES", str(_LEDGER_DIR / "no-profiles.toml"))
+os.environ.setdefault("STNB_CACHE_DIR", str(_LEDGER_DIR / "cache"))  # the demo usage's cached frames
 
 
 @pytest.fixture
@@ -25,6 +26,7 @@ def no_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
             monkeypatch.delenv(name)
     monkeypatch.setenv("STNB_PROFILES", str(tmp_path / "profiles.toml"))
     monkeypatch.setenv("STNB_LEDGER", "off")
+    monkeypatch.setenv("STNB_CACHE_DIR", str(tmp_path / "cache"))  # never the user's cache
     workdir = tmp_path / "cwd"
     workdir.mkdir()
     monkeypatch.chdir(workdir)

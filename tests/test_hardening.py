@@ -398,7 +398,7 @@ def test_also_usage_ledger_since_takes_the_presets(
     for preset in ("yesterday", "last_7_days", "today", "last_30_days"):
         assert main(["usage", "ledger", "--path", str(path), "--since", preset]) == 0
     out = capsys.readouterr().out
-    assert "1 attempts from" in out
+    assert "1 attempt from" in out
     with pytest.raises(SystemExit) as exited:
         main(["usage", "ledger", "--path", str(path), "--since", "lastweek"])
     assert exited.value.code == 2

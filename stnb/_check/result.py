@@ -14,6 +14,7 @@ from typing import Any
 import polars as pl
 
 from stnb._check.findings import BREAKS
+from stnb._text import plural
 
 __all__ = ["CheckResult"]
 
@@ -66,8 +67,8 @@ class CheckResult:
         state = "complete" if self.complete else f"partial ({self.stopped})"
         return (
             f"stnb check of {self.env}{' (sandbox)' if self.sandbox else ''}: {', '.join(parts)}"
-            f" ({known} explained by known deviations); {self.requests} of {self.budget} requests; {state}; "
-            f"{self.unchecked.height} endpoints not checked"
+            f" ({known} explained by known deviations); {self.requests} of {plural(self.budget, 'request')};"
+            f" {state}; {plural(self.unchecked.height, 'endpoint')} not checked"
         )
 
     def __repr__(self) -> str:

@@ -110,10 +110,10 @@ def monthly_bars(
     fig = go.Figure()
     groups = frame.get_column(group).unique(maintain_order=True).sort().to_list() if group else [None]
     for index, name in enumerate(groups):
-        rows = frame.filter(pl.col(group) == name) if group else frame
+        rows = frame.filter(pl.col(group).eq_missing(name)) if group else frame  # None: the rows without one
         rows = rows.sort(month)
         fig.add_bar(
-            name=str(name) if name is not None else value_title,
+            name=value_title if not group else "(none)" if name is None else str(name),
             x=rows.get_column(month).to_list(),
             y=rows.get_column(value).to_list(),
             marker_color=COLORS[index % len(COLORS)],
@@ -162,10 +162,10 @@ def period_bars(
     fig = go.Figure()
     groups = frame.get_column(group).unique(maintain_order=True).sort().to_list() if group else [None]
     for index, name in enumerate(groups):
-        rows = (frame.filter(pl.col(group) == name) if group else frame).sort(start)
+        rows = (frame.filter(pl.col(group).eq_missing(name)) if group else frame).sort(start)
         starts = rows.get_column(start).to_list()
         fig.add_bar(
-            name=str(name) if name is not None else value_title,
+            name=value_title if not group else "(none)" if name is None else str(name),
             x=[labels[s] for s in starts],
             y=rows.get_column(value).to_list(),
             marker={
@@ -206,9 +206,9 @@ def group_lines(
         ranked = totals.get_column(group).head(top).to_list()
         shown = f" · top {len(ranked)} of {totals.height} by {group}" if totals.height > top else ""
     for index, name in enumerate(ranked):
-        rows = (frame.filter(pl.col(group) == name) if group else frame).sort(x)
+        rows = (frame.filter(pl.col(group).eq_missing(name)) if group else frame).sort(x)
         fig.add_scatter(
-            name=str(name) if name is not None else value_title,
+            name=value_title if not group else "(none)" if name is None else str(name),
             x=rows.get_column(x).to_list(),
             y=rows.get_column(y).to_list(),
             mode="lines",

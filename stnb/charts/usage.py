@@ -54,7 +54,7 @@ class Context:
             return self.apps[0]
         if 1 < len(self.apps) <= 3:
             return ", ".join(self.apps)
-        return f"{len(self.apps)} apps" if self.apps else "no apps"
+        return f"{len(self.apps)} apps" if self.apps else "no apps"  # more than 3 here
 
     @property
     def env(self) -> str:

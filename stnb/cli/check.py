@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from stnb._text import plural
 from stnb.cli.common import add_connection_arguments, bounded_int, connection_options
 
 __all__ = ["register"]
@@ -76,7 +77,10 @@ def _print_text(result: Any) -> None:
     statuses = result.quirks.group_by("status").len().sort("status")
     print("known deviations: " + ", ".join(f"{n} {s}" for s, n in statuses.iter_rows()))
     if result.stopped:
-        print(f"partial: {result.stopped}; {result.unchecked.height} endpoints not checked", file=sys.stderr)
+        print(
+            f"partial: {result.stopped}; {plural(result.unchecked.height, 'endpoint')} not checked",
+            file=sys.stderr,
+        )
 
 
 def _usage_counts(conn: Any) -> dict[str, int] | None:

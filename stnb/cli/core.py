@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, cast
 
+from stnb._text import plural
 from stnb.catalog import Catalog, Resource, UnknownResourceError, load_catalog
 from stnb.cli.common import MAX_PAGE_SIZE, add_connection_arguments, bounded_int, one_line
 from stnb.errors import ApiError, AuthError, PermissionDenied, StnbError, TransportError, UsageError
@@ -118,7 +119,7 @@ def resources(
     width = [max(len(row[i]) for row in rows) for i in range(3)]
     for row in rows:
         print(f"{row[0]:<{width[0]}}  {row[1]:<{width[1]}}  {row[2]:>{width[2]}}  {row[3]}", file=out)
-    print(f"{len(found)} of {len(catalog)} resources", file=out)
+    print(f"{len(found)} of {plural(len(catalog), 'resource')}", file=out)
     if not text and module is None and kind is None and catalog.skipped:
         kinds = Counter(s.kind for s in catalog.skipped)
         listed = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
@@ -250,7 +251,7 @@ def pull(
     active = f", active={info.active}" if info.active is not None else ""
     truncated = ", TRUNCATED by --max-pages" if info.truncated else ""
     print(
-        f"wrote {info.rows} rows of {info.resource} ({info.kind}{active}{truncated}) from {where} "
+        f"wrote {plural(info.rows, 'row')} of {info.resource} ({info.kind}{active}{truncated}) from {where} "
         f"to {path} in {elapsed:.1f} s",
         file=out,
     )

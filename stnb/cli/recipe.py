@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from stnb._text import plural
 from stnb.cli.common import add_connection_arguments, connection_options
 from stnb.errors import StnbError
 from stnb.tenant_time import PRESETS, preset_days
@@ -140,10 +141,10 @@ def run_recipe(
             print(frame, file=out)
     elif out_path.suffix.lower() == ".csv":
         frame.write_csv(out_path)
-        print(f"wrote {frame.height} rows to {out_path}", file=out)
+        print(f"wrote {plural(frame.height, 'row')} to {out_path}", file=out)
     else:
         frame.write_parquet(out_path)
-        print(f"wrote {frame.height} rows to {out_path}", file=out)
+        print(f"wrote {plural(frame.height, 'row')} to {out_path}", file=out)
     print(result.describe_requests(), file=out)
     if check is None:
         return 0

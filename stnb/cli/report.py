@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from stnb._text import plural
 from stnb.cli.common import (
     MAX_PAGE_SIZE,
     add_connection_arguments,
@@ -133,7 +134,7 @@ def list_reports(
     for row in rows:
         print(f"{row[0]:<{widths[0]}}  {row[1]:>{widths[1]}}  {row[2]}", file=out)
     print(
-        f"{_plural(len(rows) - 1, 'report')} in {_plural(len(categories), 'category', 'categories')}",
+        f"{plural(len(rows) - 1, 'report')} in {plural(len(categories), 'category', 'categories')}",
         file=out,
     )
     return 0
@@ -218,8 +219,8 @@ def run_report(
     assert info is not None
     where = f"{info.env} tenant {info.tenant}" + (" (sandbox)" if info.sandbox else "")
     summary = (
-        f"{frame.height} rows x {frame.width} columns of report {info.report_id} ({info.name}) from {where}, "
-        f"{info.pages} page{'s' if info.pages != 1 else ''}, "
+        f"{plural(frame.height, 'row')} x {plural(frame.width, 'column')} of report {info.report_id} "
+        f"({info.name}) from {where}, {plural(info.pages, 'page')}, "
         f"waited {info.waited:.0f} s for the report limit, {elapsed:.1f} s"
     )
     if out_path is None:
@@ -256,10 +257,6 @@ def _not_found(reports: Reports, category: str, report_id: str) -> str:
         f"category {category!r} has no report {report_id}; its reports: {listed or 'none'}{more} "
         f"(`stnb report list {category}`)"
     )
-
-
-def _plural(count: int, singular: str, plural: str | None = None) -> str:
-    return f"{count} {singular if count == 1 else plural or singular + 's'}"
 
 
 def _parse_params(pairs: Sequence[str], description: ReportDescription) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from typing import Any, TextIO
 
 from stnb._attempts import app_fingerprint
 from stnb._config import mask_client_id
+from stnb._text import plural
 from stnb.cli.common import bounded_float, bounded_int
 
 __all__ = ["print_banner", "register", "sandbox_from_args"]
@@ -230,9 +231,9 @@ def _record(args: argparse.Namespace) -> int:
         conn.close()
     total = sum(n for kinds in summary.rows.values() for n in kinds.values())
     print(
-        f"wrote {summary.path}: {total} records of {len(summary.rows)} resources "
-        f"in {summary.requests} requests; "
-        f"{summary.scrubbed} personal values scrubbed"
+        f"wrote {summary.path}: {plural(total, 'record')} of {plural(len(summary.rows), 'resource')} "
+        f"in {plural(summary.requests, 'request')}; "
+        f"{plural(summary.scrubbed, 'personal value')} scrubbed"
     )
     if summary.reports or summary.capacity_frames:
         print(
@@ -333,6 +334,9 @@ def sandbox_from_args(args: argparse.Namespace) -> Any:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from stnb.errors import require_extra
+
+    require_extra("serve", "stnb sandbox serve")  # uvicorn; checked before the world is built
     from stnb.sandbox import FaultSpecError
     from stnb.sandbox.server import serve_in_thread
 

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+from stnb._text import plural
 from stnb.cli.common import one_line
 
 __all__ = ["register"]
@@ -118,7 +119,7 @@ def _ledger(args: argparse.Namespace) -> int:
     else:
         first, last = frame["at"].min(), frame["at"].max()
         assert isinstance(first, datetime) and isinstance(last, datetime)
-        print(f"{frame.height:,} attempts from {first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC")
+        print(f"{plural(frame.height, 'attempt')} from {first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC")
         per_app = (
             frame.group_by(pl.coalesce("app_name", "app").alias("app"), "env", "sandbox")
             .agg(pl.len().alias("attempts"))
@@ -136,7 +137,7 @@ def _ledger(args: argparse.Namespace) -> int:
         )
     if args.export:
         out = write_parquet(frame, args.export)
-        print(f"exported {frame.height:,} attempts to {out}")
+        print(f"exported {plural(frame.height, 'attempt')} to {out}")
     return 0
 
 
@@ -153,8 +154,8 @@ def _import(args: argparse.Namespace) -> int:
         print(f"stnb usage import: warning: {warning.message}", file=sys.stderr)
     days = frame.select(pl.col("start").dt.date().n_unique()).item()
     print(
-        f"{frame['file'].n_unique():,} report files, {frame['app_id'].n_unique()} apps, "
-        f"{days} days, {frame['calls'].sum():,} successful calls"
+        f"{plural(frame['file'].n_unique(), 'report file')}, {plural(frame['app_id'].n_unique(), 'app')}, "
+        f"{plural(days, 'day')}, {plural(int(frame['calls'].sum()), 'successful call')}"
     )
     pacific = pl.col("start").dt.convert_time_zone(PACIFIC.key).dt.date()
     last_day = (pl.col("end") - timedelta(microseconds=1)).dt.convert_time_zone(PACIFIC.key).dt.date()
@@ -167,7 +168,7 @@ def _import(args: argparse.Namespace) -> int:
         out = Path(args.out)
         out.parent.mkdir(parents=True, exist_ok=True)
         frame.write_parquet(out)
-        print(f"wrote {frame.height:,} rows to {out}")
+        print(f"wrote {plural(frame.height, 'row')} to {out}")
     return 0
 
 
@@ -179,6 +180,10 @@ def _report(args: argparse.Namespace) -> int:
     if Path(args.out).is_dir():
         _error("report", f"--out {args.out} is a directory; give a file name ending in .html")
         return 2
+    if args.png:
+        from stnb.errors import require_extra
+
+        require_extra("png", "stnb usage report --png")  # kaleido; the HTML report needs no extra
     if args.demo and not args.demo_dir:
         # About 16 MB per run: removed once the report is written (--demo-dir keeps the files).
         with tempfile.TemporaryDirectory(prefix="stnb-demo-usage-") as tmp:
@@ -249,11 +254,14 @@ def _guarded(sub: str, func: Callable[[argparse.Namespace], int]) -> Callable[[a
     """Turn the errors a user can cause into one line `stnb usage SUB: error: ...` and exit code 1."""
 
     def run(args: argparse.Namespace) -> int:
+        from stnb.errors import MissingExtra
         from stnb.usage.ledger import LedgerError
         from stnb.usage.portal import PortalReportError
 
         try:
             return int(func(args))
+        except MissingExtra:  # a ValueError too, but its own line (and exit code) is the CLI's
+            raise
         except (LedgerError, PortalReportError, ValueError, OSError) as exc:
             _error(sub, str(exc))
             return 1
@@ -315,7 +323,9 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         help="where --demo writes its files, kept (default: a temporary folder, removed when done)",
     )
     report.add_argument("--out", required=True, metavar="usage.html", help="the HTML file to write")
-    report.add_argument("--png", metavar="DIR", help="also write each chart as PNG (needs Chromium)")
+    report.add_argument(
+        "--png", metavar="DIR", help="also write each chart as PNG (needs the png extra and Chromium)"
+    )
     _add_include_sandbox(report)
     report.set_defaults(func=_guarded("report", _report))
 

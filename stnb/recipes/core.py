@@ -20,6 +20,7 @@ from typing import Any
 
 import polars as pl
 
+from stnb._text import plural
 from stnb.recipes.fetch import Fetcher, Pull
 from stnb.recipes.period import Period
 
@@ -184,7 +185,7 @@ class RecipeResult:
         return out
 
     def describe_requests(self) -> str:
-        lines = [f"{self.recipe.name}: {self.requests} request(s) to the list endpoints"]
+        lines = [f"{self.recipe.name}: {plural(self.requests, 'request')} to the list endpoints"]
         lines += [f"  - {p.describe()}" for p in self.pulls]
         return "\n".join(lines)
 
@@ -247,9 +248,10 @@ class Reconciliation:
         present = [f for f in recipe.figures if f.name in report.columns]
         if not present or (recipe.report_key not in report.columns and _label(recipe, report) is None):
             wanted = [recipe.report_key, *[f.name for f in recipe.figures]]
-            lacking = ", ".join(c for c in wanted if c not in report.columns)
+            lacking = [c for c in wanted if c not in report.columns]
             raise ValueError(
-                f"report {recipe.report_category}/{recipe.report_name} lacks field(s) {lacking} "
+                f"report {recipe.report_category}/{recipe.report_name} lacks the "
+                f"{'field' if len(lacking) == 1 else 'fields'} {', '.join(lacking)} "
                 f"(has: {', '.join(report.columns)})"
             )
         skipped = tuple(f.name for f in recipe.figures if f not in present)
@@ -421,7 +423,7 @@ class Reconciliation:
                 ).height
                 if abs(amount) > 1e-9 or count:
                     lines.append(
-                        f"  - {cause}: {fmt(amount, signed=True)} ({count} record(s)): "
+                        f"  - {cause}: {fmt(amount, signed=True)} ({plural(count, 'record')}): "
                         + CAUSE_WORDS.get(cause, "")
                     )
             left = row[UNEXPLAINED]

@@ -13,6 +13,7 @@ import polars as pl
 
 from stnb import tenant_time
 from stnb._frames import SchemaDriftWarning
+from stnb._text import plural
 
 __all__ = ["IDS_PER_REQUEST", "Fetcher", "Pull", "ReportNotFoundByName"]
 
@@ -36,7 +37,7 @@ class Pull:
 
     def describe(self) -> str:
         shown = ", ".join(f"{k}={v if len(v) < 40 else v[:37] + '...'}" for k, v in self.filters.items())
-        return f"{self.resource} [{shown}]: {self.requests} request(s), {self.rows} row(s)"
+        return f"{self.resource} [{shown}]: {plural(self.requests, 'request')}, {plural(self.rows, 'row')}"
 
 
 @dataclass

@@ -25,6 +25,7 @@ from stnb._connection import Connection
 from stnb._frames import ParquetSink, polars_schema, to_frame
 from stnb._paging import Page, PageIterator
 from stnb._query import MAX_PAGE_SIZE
+from stnb._text import plural
 from stnb.catalog import Catalog, Resource
 from stnb.charts.explore import completeness_chart, frame_profile
 from stnb.widgets.filter_form import FilterForm
@@ -279,8 +280,9 @@ class ResourceExplorer:
         notes = "".join(f"<div>⚠ {text_html(w)}</div>" for w in result.warnings)
         origin = origin_html(result.env, result.tenant, result.sandbox)
         self.status.value = (
-            f"<div><b>{frame.height:,} rows × {frame.width} columns</b> of {text_html(result.resource)} "
-            f"in {result.pages} pages, {result.seconds:.1f} s · {origin}"
+            f"<div><b>{plural(frame.height, 'row')} × {plural(frame.width, 'column')}</b> of "
+            f"{text_html(result.resource)} in {plural(result.pages, 'page')}, {result.seconds:.1f} s"
+            f" · {origin}"
             f"</div><div style='font-size:12px'>filters: {text_html(sent)}"
             f"{' · ' + text_html(dates) if dates else ''}</div>{notes}"
         )

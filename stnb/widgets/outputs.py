@@ -17,6 +17,7 @@ import ipywidgets
 import plotly.graph_objects as go
 import polars as pl
 
+from stnb._text import plural
 from stnb.tables import BROWSE_MAX_ROWS, Unit, browse_html, browse_note, publication_html
 
 __all__ = [
@@ -80,7 +81,7 @@ def table_output(
         page_length=TABLE_PAGE_LENGTH,
         reorder=reorder,
     )
-    plain = f"{frame.height} rows × {frame.width} columns"
+    plain = f"{plural(frame.height, 'row')} × {plural(frame.width, 'column')}"
     if frame.height > max_rows:
         plain += f" ({browse_note(frame.height, max_rows)})"
     return _display({"text/html": page, "text/plain": plain})
@@ -99,7 +100,7 @@ def small_table_output(
     page = publication_html(
         frame, title=caption or None, subtitle=subtitle, units=units, labels=labels, notes=notes
     )
-    return _display({"text/html": page, "text/plain": caption or f"{frame.height} rows"})
+    return _display({"text/html": page, "text/plain": caption or plural(frame.height, "row")})
 
 
 SMALL_TABLE_ROWS = 50  # up to this many rows a frame is a publication table; beyond, a browsing table

@@ -17,6 +17,7 @@ import polars as pl
 
 from stnb._clock import SYSTEM_CLOCK, Clock
 from stnb._connection import Connection
+from stnb._text import plural
 from stnb.charts.explore import category_bars, measures
 from stnb.reports import ReportDescription, ReportParameter, Reports, RunInfo
 from stnb.tables.format import words
@@ -263,10 +264,10 @@ class ReportRunner:
         assert info is not None
         sent = ", ".join(f"{name}={value}" for name, value in info.parameters) or "none"
         waited = f", {info.waited:.0f} s of it waiting for the report limit" if info.waited >= 1 else ""
-        self.progress_label.value = text_html(f"{frame.height:,} rows in {seconds:.1f} s{waited}")
+        self.progress_label.value = text_html(f"{plural(frame.height, 'row')} in {seconds:.1f} s{waited}")
         self.status.value = (
-            f"<div><b>{text_html(info.name)}</b> ({info.report_id}) · {frame.height:,} rows in "
-            f"{info.pages} pages · {origin_html(info.env, info.tenant, info.sandbox)}</div>"
+            f"<div><b>{text_html(info.name)}</b> ({info.report_id}) · {plural(frame.height, 'row')} in "
+            f"{plural(info.pages, 'page')} · {origin_html(info.env, info.tenant, info.sandbox)}</div>"
             f"<div style='font-size:12px'>parameters: {text_html(sent)}</div>"
         )
         context = f"report {info.report_id} · {origin_text(info.env, info.tenant, info.sandbox)} · {sent}"

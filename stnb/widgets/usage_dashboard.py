@@ -16,13 +16,14 @@ from typing import Any
 import ipywidgets as widgets
 import polars as pl
 
+from stnb._text import plural
 from stnb.charts import usage as usage_charts
 from stnb.charts.explore import group_lines
 from stnb.pages.usage_report import anomaly_table_html, build_report, summary_table_html
-from stnb.sandbox.demo_usage import build_demo_usage
 from stnb.usage import analytics, import_portal_reports, read_ledger
 from stnb.usage.events import name_tenants, tenant_label, tenant_names, usage_events
 from stnb.usage.summary import app_summary
+from stnb.widgets.demo_cache import demo_frames
 from stnb.widgets.outputs import figure_output, html_output, show
 from stnb.widgets.render import banner_html, button_layout, error_html, text_html
 
@@ -120,6 +121,8 @@ class UsageDashboard:
             value="1d",
             description="per",
             style={"description_width": "90px", "button_width": "72px"},
+            # the label beside the buttons: the widget's element is a block (label above) in Voila and the lab
+            layout={"display": "flex", "align_items": "center", "width": "auto"},
         )
         self.group_by = widgets.Dropdown(options=list(GROUPS), value="app", description="group by")
         self.metric = widgets.Dropdown(description="metric")
@@ -162,16 +165,48 @@ class UsageDashboard:
         ledger: PathLike | None = None,
         demo_dir: PathLike = "output/demo-usage",
         output_dir: PathLike = "output",
+        ready_file: PathLike | None = None,
     ) -> UsageDashboard:
-        """Read portal CSVs and/or a ledger file; with neither, build the sandbox demo usage in `demo_dir`."""
-        if portal is None and ledger is None:
-            demo = build_demo_usage(Path(demo_dir), reuse=True)
-            portal, ledger = demo.portal_dir, demo.ledger_path
-        return cls(
-            portal=import_portal_reports(portal) if portal is not None else None,
-            ledger=read_ledger(ledger) if ledger is not None else None,
-            output_dir=output_dir,
-        )
+        """Read portal CSVs and/or a ledger file; with neither, the sandbox's demo usage (built in
+        `demo_dir` the first time, then read from stnb's cache: `stnb.widgets.demo_cache`).
+
+        `ready_file`: a file written once the dashboard has drawn ("ready"), or has failed to load
+        ("error: ..."); `stnb dashboard` waits for it before it prints the page's address.
+        """
+        try:
+            if portal is None and ledger is None:
+                demo = demo_frames(demo_dir)
+                dashboard = cls(portal=demo.portal, ledger=demo.ledger, output_dir=output_dir)
+            else:
+                dashboard = cls(
+                    portal=import_portal_reports(portal) if portal is not None else None,
+                    ledger=read_ledger(ledger) if ledger is not None else None,
+                    output_dir=output_dir,
+                )
+        except Exception as exc:
+            _signal(ready_file, f"error: {exc}")
+            raise
+        _signal(ready_file, "ready")
+        return dashboard
+
+    @classmethod
+    def page(
+        cls,
+        *,
+        portal: PathLike | Iterable[PathLike] | None = None,
+        ledger: PathLike | None = None,
+        demo_dir: PathLike = "output/demo-usage",
+        output_dir: PathLike = "output",
+        ready_file: PathLike | None = None,
+    ) -> UsageDashboard | widgets.HTML:
+        """`load(...)` for a page without code (`stnb dashboard usage`): data that cannot be read shows
+        as a box that says what is wrong, never as a traceback or Voila's "error when executing cell"."""
+        try:
+            return cls.load(
+                portal=portal, ledger=ledger, demo_dir=demo_dir, output_dir=output_dir, ready_file=ready_file
+            )
+        except Exception as exc:
+            return widgets.HTML(error_html(exc))
 
     # -- selection ---------------------------------------------------------------------------------
 
@@ -244,7 +279,7 @@ class UsageDashboard:
         apps = events.get_column("app").drop_nulls().n_unique()
         tenants = events.get_column("tenant").drop_nulls().n_unique()
         span = f"{self.start.value or '…'} – {self.end.value or '…'}"
-        return f"{self.source.value} · {envs} · {apps} apps · {tenants} tenants · {span}"
+        return f"{self.source.value} · {envs} · {plural(apps, 'app')} · {plural(tenants, 'tenant')} · {span}"
 
     def refresh(self) -> None:
         """Redraw the charts and tables for the current choices (in place)."""
@@ -319,6 +354,19 @@ class UsageDashboard:
         href = text_html(_relative(written).as_posix())
         self.exported.value = f'report written: <a href="{href}" target="_blank">{href}</a>'
         return written
+
+
+def _signal(ready_file: PathLike | None, state: str) -> None:
+    """Write `state` to `ready_file` (whole: a reader never sees half of it); nobody waiting is fine."""
+    if ready_file is None:
+        return
+    target = Path(ready_file)
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        partial.write_text(" ".join(state.split()) + "\n", encoding="utf-8")
+        partial.replace(target)
+    except OSError:
+        pass  # the server that asked is gone (a refilled kernel after `stnb dashboard` stopped)
 
 
 def _label_of(column: str) -> str:

@@ -43,8 +43,11 @@ def screenshot(page: Any, name: str, element: Any | None = None) -> Path:
         return path
     element.evaluate("e => e.scrollIntoView({block: 'start'})")
     box = element.bounding_box() or {"height": 700}
-    page.set_viewport_size({"width": 1400, "height": int(min(6000, max(900, box["height"] + 40)))})
-    element.evaluate("e => e.scrollIntoView({block: 'start'})")
+    # An element that scrolls inside itself (Voila's #rendered_cells is as tall as the window) is as tall
+    # as its content: the window grows to hold all of it, from its top.
+    height = max(box["height"], float(element.evaluate("e => e.scrollHeight")))
+    page.set_viewport_size({"width": 1400, "height": int(min(6000, max(900, height + 40)))})
+    element.evaluate("e => { e.scrollTop = 0; e.scrollIntoView({block: 'start'}); }")
     element.screenshot(path=str(path))
     return path
 

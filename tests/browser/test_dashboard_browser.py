@@ -1,33 +1,40 @@
 """`stnb dashboard usage` in headless Chromium: a page with no code, no reprs, no paths, nothing fetched
-from outside 127.0.0.1, no console errors, labels that fit; the time to the first chart is printed.
+from outside 127.0.0.1, no console errors, labels that fit, and its first chart within 5 s of the moment
+the command prints the page's address (what a user opens), measured cold and printed.
 
-Voila is started with the command and environment `stnb dashboard usage` uses, on a copy of notebooks/
-(the demo usage is built in tmp_path), without credentials. The screenshot goes to
+The command runs as a user runs it (`python -m stnb.cli.main dashboard usage --no-browser`), on a copy of
+notebooks/, without credentials, with an empty demo cache (so it builds the demo usage: its first start
+ever). The browser is already running when the command starts, as a user's is. The screenshot goes to
 tests/artifacts/screenshots/dashboard_usage.png (gitignored).
+
+The 5 s limit is scaled by load / cores only when the machine runs more runnable processes than it has
+cores (the 1-minute load average, the larger of before and after the page opened): the page's work is
+CPU-bound (Python kernel and server, the browser's renderer), and on an overloaded machine each process
+gets about cores / load of a core, so the same work takes load / cores times as long. On a machine with
+a core to spare the limit is 5 s exactly.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import queue
 import shutil
 import subprocess
+import sys
+import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pytest
-from jupyter_client import BlockingKernelClient
 
-from stnb.cli.lab import DASHBOARDS, dashboard_environment, free_port, voila_command
+from stnb.cli.lab import free_port
 from tests.browser.pages import screenshot
 
 REPO = Path(__file__).resolve().parents[2]
-START_TIMEOUT_S = 120.0
+START_TIMEOUT_S = 180.0
 CHART_TIMEOUT_MS = 180_000
 FIRST_CHART_TARGET_S = 5.0
 
@@ -37,93 +44,61 @@ def first_chart_limit(load: float, cores: int) -> float:
     return FIRST_CHART_TARGET_S * max(1.0, load / max(1, cores))
 
 
-def _wait_for_voila(process: subprocess.Popen[bytes], url: str) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"Voila exited with {process.returncode}")
-        try:
-            urllib.request.urlopen(f"{url}voila/static/voila.js", timeout=5).close()
-            return
-        except urllib.error.HTTPError:
-            return  # it answers
-        except OSError:
-            time.sleep(0.2)
-    raise AssertionError(f"Voila did not answer within {START_TIMEOUT_S:.0f} s")
+@dataclass(frozen=True)
+class Served:
+    url: str
+    printed_at: float  # time.monotonic() when the command printed the address
+    startup_s: float  # from starting the command to the address
+    lines: list[str]
 
 
-def _preheated_kernel(connections: Path, deadline: float) -> BlockingKernelClient:
-    """A client of Voila's first kernel, from its connection file (written by Voila under TMPDIR)."""
-    while time.monotonic() < deadline:
-        for file in sorted(connections.glob("voila_*/kernel-*.json")):
-            client = BlockingKernelClient()
-            try:
-                client.load_connection_file(str(file))
-            except (OSError, ValueError, KeyError):
-                continue  # being written
-            client.start_channels()
-            return client
-        time.sleep(0.1)
-    raise AssertionError(f"no preheated kernel within {START_TIMEOUT_S:.0f} s")
-
-
-def _wait_for_preheated_notebook(connections: Path) -> None:
-    """Block until Voila's preheated kernel has run the dashboard notebook.
-
-    Asks the kernel whether the notebook's cell produced its result (`Out` is filled); a request queues
-    behind the cell the kernel is running, so each answer waits for the kernel rather than for a clock.
-    A request that arrives before Voila's is answered "not yet" and asked again half a second later.
-    """
-    deadline = time.monotonic() + START_TIMEOUT_S
-    client = _preheated_kernel(connections, deadline)
-    try:
-        while time.monotonic() < deadline:
-            ask = {"ready": "len(Out)"}
-            msg_id = client.execute("", silent=True, store_history=False, user_expressions=ask)
-            reply = None
-            while reply is None and time.monotonic() < deadline:
-                with contextlib.suppress(queue.Empty):
-                    msg = client.get_shell_msg(timeout=1.0)
-                    reply = msg if msg["parent_header"].get("msg_id") == msg_id else None
-            if reply is None:
-                break
-            ready = reply["content"].get("user_expressions", {}).get("ready", {})
-            if ready.get("status") == "ok" and ready["data"]["text/plain"] != "0":
-                return
-            time.sleep(0.5)  # not yet (Voila has not sent its request): ask again, not in a tight loop
-        raise AssertionError(f"the preheated kernel did not run the notebook within {START_TIMEOUT_S:.0f} s")
-    finally:
-        client.stop_channels()
+def _read_lines(stream: IO[bytes], lines: queue.Queue[tuple[float, str]]) -> None:
+    for raw in stream:
+        lines.put((time.monotonic(), raw.decode("utf-8", "replace").rstrip()))
 
 
 @pytest.fixture(scope="module")
-def dashboard_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def dashboard(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Iterator[Served]:
     tmp_path = tmp_path_factory.mktemp("dashboard")
     notebooks = tmp_path / "notebooks"
     shutil.copytree(
         REPO / "notebooks", notebooks, ignore=shutil.ignore_patterns("output", ".ipynb_checkpoints")
     )
     port = free_port()
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("STNB_", "SERVICETITAN_", "JUPYTER"))}
-    env = dashboard_environment(clean)
-    env.update(STNB_PROFILES=str(tmp_path / "no-profiles.toml"), STNB_LEDGER=str(tmp_path / "ledger.sqlite"))
-    connections = tmp_path / "tmp"  # Voila keeps its kernels' connection files under TMPDIR
-    connections.mkdir()
-    env["TMPDIR"] = str(connections)
-    command = voila_command(notebooks / DASHBOARDS["usage"], port, open_browser=False)
-    log = (tmp_path / "voila.log").open("wb")
-    process = subprocess.Popen(command, env=env, cwd=notebooks, stdout=log, stderr=subprocess.STDOUT)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("STNB_", "SERVICETITAN_", "JUPYTER"))}
+    env.update(
+        STNB_PROFILES=str(tmp_path / "no-profiles.toml"),
+        STNB_LEDGER=str(tmp_path / "ledger.sqlite"),
+        STNB_CACHE_DIR=str(tmp_path / "cache"),  # empty: the demo usage is built, as on a first start
+    )
+    command = [sys.executable, "-m", "stnb.cli.main", "dashboard", "usage", "--no-browser"]
+    command += ["--port", str(port), "--notebooks", str(notebooks)]
+    log = (tmp_path / "server.log").open("wb")
+    started = time.monotonic()
+    process = subprocess.Popen(command, env=env, cwd=notebooks, stdout=subprocess.PIPE, stderr=log)
+    assert process.stdout is not None
+    lines: queue.Queue[tuple[float, str]] = queue.Queue()
+    threading.Thread(target=_read_lines, args=(process.stdout, lines), daemon=True).start()
     url = f"http://127.0.0.1:{port}/"
+    seen: list[str] = []
     try:
-        started = time.monotonic()
-        _wait_for_voila(process, url)
-        _wait_for_preheated_notebook(connections)
-        print(
-            f"\nusage dashboard: the server ran the notebook {time.monotonic() - started:.1f} s"
-            " after it started"
-            f" (load average {os.getloadavg()[0]:.2f})"
-        )
-        yield url
+        deadline = started + START_TIMEOUT_S
+        printed_at = None
+        while printed_at is None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or process.poll() is not None:
+                raise AssertionError(
+                    f"no address within {START_TIMEOUT_S:.0f} s (exit {process.poll()}): {seen}"
+                )
+            try:
+                at, line = lines.get(timeout=min(remaining, 1.0))
+            except queue.Empty:
+                continue
+            seen.append(line)
+            printed_at = at if url in line else None
+        startup = printed_at - started
+        print(f"\nusage dashboard: the command printed its address {startup:.1f} s after it started: {seen}")
+        yield Served(url, printed_at, startup, seen)
     finally:
         process.terminate()
         try:
@@ -134,20 +109,21 @@ def dashboard_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         log.close()
 
 
-def test_the_usage_dashboard_is_a_code_free_offline_page(dashboard_url: str, watched_page: Any) -> None:
+def test_the_usage_dashboard_is_a_code_free_offline_page(dashboard: Served, watched_page: Any) -> None:
     page = watched_page.page
     watched_page.loopback_only()
     load = os.getloadavg()[0]
-    started = time.monotonic()
-    page.goto(dashboard_url, wait_until="commit")
+    page.goto(dashboard.url, wait_until="commit")
     page.locator(".js-plotly-plot .main-svg").first.wait_for(state="visible", timeout=CHART_TIMEOUT_MS)
-    first_chart = time.monotonic() - started
+    first_chart = time.monotonic() - dashboard.printed_at  # cold: from the address appearing
     load = max(load, os.getloadavg()[0])
     limit = first_chart_limit(load, os.cpu_count() or 1)
     print(
-        f"\nusage dashboard: first chart {first_chart:.1f} s after opening the page"
-        f" (target {FIRST_CHART_TARGET_S:.0f} s, limit {limit:.1f} s at load average {load:.2f})"
+        f"\nusage dashboard: first chart {first_chart:.1f} s after the command printed the address"
+        f" ({dashboard.startup_s:.1f} s after it started; target {FIRST_CHART_TARGET_S:.0f} s,"
+        f" limit {limit:.1f} s at load average {load:.2f})"
     )
+    assert any("starting" in line for line in dashboard.lines[:1]), dashboard.lines  # said before the wait
     page.locator(".js-plotly-plot", has_text="API calls per day").first.wait_for(timeout=CHART_TIMEOUT_MS)
     page.locator(".gt_table").first.wait_for(timeout=CHART_TIMEOUT_MS)  # the summary, a publication table
     page.wait_for_load_state("networkidle")

@@ -7,7 +7,6 @@ Screenshots go to tests/artifacts/.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -21,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from stnb.cli.lab import free_port, lab_command
+from stnb.cli.lab import free_port, lab_command, lab_environment
 from tests.browser.pages import notebook_screenshot
 
 REPO = Path(__file__).resolve().parents[2]
@@ -35,15 +34,15 @@ TEST_FLAGS = (
     "--ServerApp.disable_check_xsrf=True",
     "--LabApp.expose_app_in_browser=True",
 )
-NEWS_SETTINGS = ("@jupyterlab/apputils-extension", "notification.jupyterlab-settings", {"fetchNews": "false"})
+NEWS_QUESTION = "official Jupyter news"  # JupyterLab's pop-up: "Would you like to get notified about ..."
 
 
 def _lab_environment(tmp_path: Path) -> dict[str, str]:
+    """`stnb lab`'s environment (its lab config: no news pop-up) with fresh, empty user settings."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("STNB_", "SERVICETITAN_", "JUPYTER"))}
-    settings = tmp_path / "lab-settings"
-    folder, name, values = NEWS_SETTINGS
-    (settings / folder).mkdir(parents=True)
-    (settings / folder / name).write_text(json.dumps(values))
+    env = lab_environment(env)
+    settings = tmp_path / "lab-settings"  # empty: JupyterLab's defaults, as on a first start
+    settings.mkdir()
     env.update(
         STNB_PROFILES=str(tmp_path / "no-profiles.toml"),
         STNB_LEDGER=str(tmp_path / "ledger.sqlite"),
@@ -158,6 +157,12 @@ def test_every_notebook_runs_clean_in_the_browser(lab_url: str, watched_page: An
     text = "\n".join(outputs)
     for leaked in ("shape: (", "PosixPath(", "Traceback", "/tmp/ipykernel"):
         assert leaked not in text, leaked
+    assert re.findall(r"\b[a-z]+\(s\)", text) == []  # "1 record", "2 records": never "record(s)"
+    stderr = '.jp-Notebook .jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'
+    for shown in page.locator(stderr).all_inner_texts():  # warnings only, each naming the user's cell
+        assert re.match(r"cell \[\d+\]:\d+: \w+Warning: ", shown) and "sandbox" not in shown, shown
+    assert text.count("using the built-in sandbox") <= 1, "the sandbox notice is shown once"
+    assert page.get_by_text(NEWS_QUESTION).count() == 0, "JupyterLab's news pop-up"
     assert watched_page.blocked == [], watched_page.blocked
     assert watched_page.errors == [], watched_page.errors
     assert watched_page.overflowing() == []

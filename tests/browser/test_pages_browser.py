@@ -15,6 +15,19 @@ from stnb.sandbox.demo_usage import build_demo_usage
 from tests.browser.pages import screenshot
 
 RAW_FLOAT = re.compile(r"\d\.\d{5,}|\de-\d\d")  # 469432.19999999995, -5.82e-11: never on a page
+# Elements wider than the window (a table running off to the right) or text cut inside its cell.
+WIDER_THAN_PAGE = """() => {
+  const width = document.documentElement.clientWidth;
+  const found = [];
+  for (const e of document.querySelectorAll('table, .js-plotly-plot, h1, h2, h3, p')) {
+    const box = e.getBoundingClientRect();
+    if (box.right > width + 1) found.push(`${e.tagName}.${e.className}: ends at ${Math.round(box.right)}`);
+  }
+  for (const e of document.querySelectorAll('td, th')) {
+    if (e.scrollWidth > e.clientWidth + 1) found.push(`cut: ${e.textContent.trim().slice(0, 60)}`);
+  }
+  return found;
+}"""
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +72,7 @@ def test_the_compare_page_reads_like_the_report(compare_page: Path, watched_page
     font = page.evaluate("getComputedStyle(document.body).fontFamily")
     assert "serif" not in font.replace("sans-serif", "")
     assert watched_page.blocked == [] and watched_page.errors == []
+    assert page.evaluate(WIDER_THAN_PAGE) == []
     screenshot(page, "compare.png")
 
 
@@ -71,4 +85,5 @@ def test_the_usage_report_page(report_page: Path, watched_page: Any) -> None:
     assert "Summary per app" in text and "Week over week" in text
     assert not RAW_FLOAT.search(text), RAW_FLOAT.search(text)
     assert watched_page.blocked == [] and watched_page.errors == []
+    assert page.evaluate(WIDER_THAN_PAGE) == []
     screenshot(page, "usage_report.png")

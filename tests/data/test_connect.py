@@ -116,6 +116,9 @@ def test_last_query_shows_the_effective_active_and_source(
     fake.lists[fake.path(CUSTOMERS)] = [{"id": i, "active": True} for i in range(1, 4)]
     with stnb.connect(sandbox=DuckSandbox(fake), clock=FakeClock()) as st:
         with caplog.at_level(logging.WARNING, logger="stnb"):
+            with pytest.raises(stnb.ValidationError):
+                st.frame("crm/customers", colour="blue")  # refused: says why, no note about active
+            assert not [r for r in caplog.records if "active not given" in r.getMessage()]
             st.frame("crm/customers", modifiedOnOrAfter="2026-01-01")
             st.frame("crm/customers")
         info = st.last_query

@@ -385,7 +385,7 @@ def test_a_pull_stopped_in_the_last_ids_chunk_knows_the_total(
     with pytest.warns(TruncationWarning) as caught:
         conn.frame("jpm/jobs", ids=list(range(1, 131)), pageSize=20, max_pages=7)
     (warning,) = caught
-    assert str(warning.message).endswith("; 120 records of 130 records fetched, more exist")
+    assert str(warning.message).endswith("; 120 of 130 records fetched, more exist")
     assert conn.last_query is not None and conn.last_query.total_count == 130
     walk = conn.pages("jpm/jobs", ids=list(range(1, 131)), pageSize=50)
     assert sum(len(p) for p in walk) == 130 and walk.total_count == 130

@@ -38,7 +38,7 @@ def test_run_prints_table_requests_and_a_reconciliation(sandbox: Sandbox, clock:
     text = out.getvalue()
     assert code == 0, text
     assert text.startswith("# Revenue by business unit: 2026-03-01 to 2026-03-31 (America/New_York)")
-    assert "revenue_by_business_unit: 5 request(s) to the list endpoints" in text
+    assert "revenue_by_business_unit: 5 requests to the list endpoints" in text
     assert "- jpm/jobs [jobStatus=Completed" in text
     assert "reconciled with report 'Business Unit Performance'" in text
     assert "nothing is left unexplained" in text and "UNEXPLAINED" not in text

@@ -109,7 +109,7 @@ def test_a_wrong_report_figure_is_left_unexplained(production: Connection) -> No
 
 def test_a_report_without_the_recipes_fields_is_refused(production: Connection) -> None:
     result = recipes.get("revenue_by_business_unit").run(production, ("2026-03-01", "2026-03-31"))
-    with pytest.raises(ValueError, match="lacks field"):
+    with pytest.raises(ValueError, match="lacks the fields CompletedRevenue, "):
         result.reconcile(report=pl.DataFrame({"BusinessUnitId": [1], "Name": ["x"]}))
 
 

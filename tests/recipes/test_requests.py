@@ -9,6 +9,7 @@ import pytest
 
 from stnb import recipes
 from stnb._connection import Connection
+from stnb._text import plural
 from stnb.sandbox import Sandbox
 
 # Reference lists (a few dozen rows) may be pulled whole; anything else needs a date or id filter.
@@ -51,7 +52,7 @@ def test_a_month_takes_a_bounded_number_of_filtered_requests(
         if pull.resource in sizes:
             assert pull.rows < sizes[pull.resource] / 5, pull  # never the whole resource
     text = result.describe_requests()
-    assert text.startswith(f"{name}: {result.requests} request(s)")
+    assert text.startswith(f"{name}: {plural(result.requests, 'request')} to the list endpoints")
     assert all(p.resource in text for p in result.pulls)
 
 

@@ -125,3 +125,17 @@ def test_category_bars_default_to_the_main_measure_and_take_another() -> None:
     assert list(fig.data[0].x) == ["Plumbing", "HVAC"]
     chosen = category_bars(frame, what="BU dashboard", value="Invoices")
     assert chosen is not None and list(chosen.data[0].y) == [9.0, 5.0]
+
+
+def test_monthly_bars_draw_rows_without_a_group_value_and_warn_about_nothing() -> None:
+    import warnings
+
+    frame = pl.DataFrame(
+        {"month": [date(2026, 1, 1), date(2026, 1, 1)], "revenue": [5.0, 7.0], "unit": ["North", None]}
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # polars: "Comparisons with None always result in null"
+        fig = monthly_bars(
+            frame, month="month", value="revenue", group="unit", what="Revenue", value_title="USD"
+        )
+    assert {trace.name: list(trace.y) for trace in fig.data} == {"(none)": [7.0], "North": [5.0]}

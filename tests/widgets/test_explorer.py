@@ -68,7 +68,7 @@ def test_run_shows_the_frame_with_its_origin(explorer: ResourceExplorer, st: Con
     assert f"{expected.height:,} rows × {expected.width} columns" in explorer.status.value
     assert f"from {origin}" in explorer.status.value
     table = text_of(explorer.table)
-    assert f"{expected.height} rows × {expected.width} columns" in table
+    assert f"{expected.height:,} rows × {expected.width} columns" in table
     assert expected.height > 2_000  # more than a browsing table holds: it says so in words
     shown = f"Showing the first 2,000 of {expected.height:,} rows: search and sort work on these 2,000"
     assert shown in table

@@ -11,7 +11,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import nbformat
@@ -19,12 +19,14 @@ import pytest
 
 from stnb.cli.lab import (
     DASHBOARDS,
+    READY_ENV,
     WELCOME_NOTEBOOK,
     credential_summary,
     find_notebooks_dir,
     free_port,
     lab_command,
     voila_command,
+    wait_until_ready,
 )
 from stnb.cli.main import build_parser, main
 from stnb.errors import ConfigError
@@ -61,7 +63,7 @@ def test_parser_knows_lab_and_dashboard() -> None:
 
 def test_lab_command_roots_jupyterlab_at_the_notebooks_on_loopback(notebooks_dir: Path) -> None:
     command = lab_command(notebooks_dir, 9123, open_browser=False)
-    assert command[:3] == [sys.executable, "-m", "jupyterlab"]
+    assert command[:4] == [sys.executable, "-m", "stnb.cli._server", "jupyterlab"]
     assert f"--ServerApp.root_dir={notebooks_dir}" in command
     assert "--ServerApp.ip=127.0.0.1" in command
     assert "--ServerApp.port=9123" in command
@@ -73,7 +75,7 @@ def test_lab_command_roots_jupyterlab_at_the_notebooks_on_loopback(notebooks_dir
 def test_voila_command_hides_code_and_tracebacks(tmp_path: Path) -> None:
     notebook = tmp_path / DASHBOARDS["usage"]
     command = voila_command(notebook, 9124, open_browser=True)
-    assert command[:4] == [sys.executable, "-m", "voila", str(notebook)]
+    assert command[:5] == [sys.executable, "-m", "stnb.cli._server", "voila", str(notebook)]
     assert {"--Voila.ip=127.0.0.1", "--port=9124", "--strip_sources=True", "--show_tracebacks=False"} <= set(
         command
     )
@@ -209,11 +211,22 @@ def served_dashboard(server_env: dict[str, str], tmp_path: Path) -> Iterator[str
     notebooks = tmp_path / "notebooks"  # the dashboard writes its demo data next to the notebook
     shutil.copytree(NOTEBOOKS, notebooks, ignore=shutil.ignore_patterns("output", ".ipynb_checkpoints"))
     port = free_port()
+    url = f"http://127.0.0.1:{port}/"
     command = ["dashboard", "usage", "--no-browser", "--port", str(port), "--notebooks", str(notebooks)]
-    process = _start(command, server_env)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "stnb.cli.main", *command],
+        env={**server_env, "STNB_CACHE_DIR": str(tmp_path / "cache")},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    assert process.stdout is not None
     try:
-        _wait_until_listening(process, port)
-        yield f"http://127.0.0.1:{port}/"
+        first = process.stdout.readline().decode()
+        assert first.startswith("starting the usage dashboard") and url not in first
+        ready = process.stdout.readline().decode()  # printed once the preheated kernel ran the notebook
+        assert ready.startswith("usage dashboard ready in") and url in ready, ready
+        assert list((tmp_path / "cache").glob("demo-usage-*.arrow")), "the demo frames are cached"
+        yield url
     finally:
         _stop(process, port)
 
@@ -237,6 +250,87 @@ def test_lab_opens_logged_in_without_news_or_update_checks(notebooks_dir: Path) 
     assert "--LabApp.news_url=None" in command  # no news pop-up, nothing fetched
     assert any(c.endswith("NeverCheckForUpdate") for c in command)
     assert lab_url(9123, "abc123") == f"http://127.0.0.1:9123/lab/tree/{WELCOME_NOTEBOOK}?token=abc123"
+
+
+def test_servers_run_as_python_m_would_without_the_iri_format_checker(tmp_path: Path) -> None:
+    (tmp_path / "probe").mkdir()
+    (tmp_path / "probe" / "__main__.py").write_text(
+        "import sys\n"
+        "import jsonschema\n"
+        "print(sys.argv[1:], 'iri' in jsonschema.Draft7Validator.FORMAT_CHECKER.checkers)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    run = [sys.executable, "-m", "stnb.cli._server", "probe", "--flag=1"]
+    done = subprocess.run(run, capture_output=True, text=True, env=env, check=True)
+    assert done.stdout.strip() == "['--flag=1'] False"  # the module's own arguments; no iri checker
+    plain = [sys.executable, "-m", "probe", "--flag=1"]
+    as_usual = subprocess.run(plain, capture_output=True, text=True, env=env, check=True)
+    assert as_usual.stdout.strip() == "['--flag=1'] True"  # what the runner saves the server
+
+
+def test_stnb_lab_disables_the_news_question_and_keeps_the_users_jupyter_config() -> None:
+    from stnb.cli.lab import LAB_CONFIG_DIR, lab_environment
+
+    env = lab_environment({"JUPYTER_CONFIG_PATH": "/mine"})
+    assert env["JUPYTER_CONFIG_PATH"].split(os.pathsep) == [str(LAB_CONFIG_DIR), "/mine"]
+    config = json.loads((LAB_CONFIG_DIR / "labconfig" / "page_config.json").read_text())
+    assert config == {"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}}
+
+
+def test_the_dashboard_server_is_quiet_and_refills_its_kernel_after_the_page_drew(tmp_path: Path) -> None:
+    command = voila_command(tmp_path / DASHBOARDS["usage"], 9124, open_browser=True)
+    assert "--Voila.log_level=ERROR" in command  # Voila's own "running at" address comes before ready
+    assert "--VoilaKernelManager.fill_delay=10" in command
+    assert "--no-browser" not in command
+
+
+def _fake_time() -> tuple[list[float], Callable[[], float], Callable[[float], None]]:
+    now = [0.0]
+
+    def clock() -> float:
+        return now[0]
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    return now, clock, sleep
+
+
+def test_wait_until_ready_reads_the_dashboards_file(tmp_path: Path) -> None:
+    ready = tmp_path / "ready"
+    now, clock, sleep = _fake_time()
+    polls = []
+
+    def alive() -> bool:
+        polls.append(now[0])
+        if len(polls) == 3:
+            ready.write_text("ready\n")
+        return True
+
+    assert wait_until_ready(ready, alive, clock=clock, sleep=sleep, poll_s=0.5) == ("ready", "")
+    assert polls == [0.0, 0.5, 1.0]
+
+    ready.write_text("error: no usage in /x.csv\n")
+    assert wait_until_ready(ready, alive, clock=clock, sleep=sleep) == ("error", "no usage in /x.csv")
+
+
+def test_wait_until_ready_stops_when_the_server_exits_or_after_the_timeout(tmp_path: Path) -> None:
+    missing = tmp_path / "never-written"
+    _, clock, sleep = _fake_time()
+    assert wait_until_ready(missing, lambda: False, clock=clock, sleep=sleep) == ("exited", "")
+    now, clock, sleep = _fake_time()
+    state = wait_until_ready(missing, lambda: True, timeout_s=3.0, clock=clock, sleep=sleep)
+    assert state == ("timeout", "") and 3.0 <= now[0] < 3.2
+
+
+def test_the_dashboard_environment_names_this_runs_ready_file(tmp_path: Path) -> None:
+    from stnb.cli.lab import dashboard_environment
+
+    assert READY_ENV not in dashboard_environment({READY_ENV: "/stale/ready"})
+    env = dashboard_environment({}, ready_file=tmp_path / "ready")
+    assert env[READY_ENV] == str((tmp_path / "ready").resolve())
+    notebook = (Path(__file__).resolve().parents[2] / "notebooks" / DASHBOARDS["usage"]).read_text()
+    assert f'ready_file=os.environ.get(\\"{READY_ENV}\\")' in notebook
 
 
 def test_the_dashboard_uses_stnbs_template_that_fetches_nothing(tmp_path: Path) -> None:

@@ -42,7 +42,7 @@ def test_the_view_shows_answer_chart_waterfall_and_explanation(st: stnb.Connecti
     text = text_of(view.out)
     assert "Revenue by business unit" in text and "agrees to the cent" in text
     assert "date basis" in text and "nothing is left unexplained" in text
-    assert "revenue_by_business_unit: 5 request(s)" in text
+    assert "revenue_by_business_unit: 5 requests" in text and "1 request, " in text
     figures = [o for o in view.out.outputs if PLOTLY_MIME in o.get("data", {})]
     assert len(figures) == 2
     assert view.check is not None and view.check.ok

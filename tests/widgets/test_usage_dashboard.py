@@ -160,6 +160,39 @@ def test_load_reads_files_and_needs_some_usage(demo: DemoUsage, tmp_path: Path) 
         UsageDashboard(ledger=pl.DataFrame(schema=read_ledger(demo.ledger_path).schema))
 
 
+def test_load_writes_its_ready_file_once_drawn_or_failed(demo: DemoUsage, tmp_path: Path) -> None:
+    ready = tmp_path / "ready"
+    loaded = UsageDashboard.load(portal=demo.portal_dir, output_dir=tmp_path, ready_file=ready)
+    assert ready.read_text() == "ready\n" and loaded.chart.outputs  # written after the first drawing
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(Exception) as raised:
+        UsageDashboard.load(portal=empty, output_dir=tmp_path, ready_file=ready)
+    assert ready.read_text() == f"error: {' '.join(str(raised.value).split())}\n"
+    gone = tmp_path / "gone" / "ready"  # the server that asked has stopped: nothing to tell, no error
+    UsageDashboard.load(portal=demo.portal_dir, output_dir=tmp_path, ready_file=gone)
+
+
+def test_the_page_shows_data_it_cannot_read_as_a_box_not_a_traceback(demo: DemoUsage, tmp_path: Path) -> None:
+    empty, ready = tmp_path / "empty", tmp_path / "ready"
+    empty.mkdir()
+    shown = UsageDashboard.page(portal=empty, output_dir=tmp_path, ready_file=ready)
+    assert isinstance(shown, ipywidgets.HTML) and 'class="stnb-error"' in shown.value
+    assert "holds no .csv portal reports" in shown.value and "Traceback" not in shown.value
+    assert ready.read_text().startswith("error: ")
+    assert isinstance(UsageDashboard.page(portal=demo.portal_dir, output_dir=tmp_path), UsageDashboard)
+
+
+def test_load_without_sources_uses_the_cached_demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STNB_CACHE_DIR", str(tmp_path / "cache"))
+    first = UsageDashboard.load(demo_dir=tmp_path / "demo", output_dir=tmp_path)
+    assert (tmp_path / "demo" / "ledger.sqlite3").exists() and list((tmp_path / "cache").iterdir())
+    again = UsageDashboard.load(demo_dir=tmp_path / "elsewhere", output_dir=tmp_path)
+    assert not (tmp_path / "elsewhere").exists()  # read from the cache, nothing rebuilt
+    assert again.ledger is not None and first.ledger is not None
+    assert again.ledger.equals(first.ledger) and again.status.value == first.status.value
+
+
 def test_weeks_the_range_covers_in_part_are_shaded(dashboard: UsageDashboard) -> None:
     dashboard.granularity.value = "1w"
     layout = figure(dashboard.chart)["layout"]
