@@ -8,6 +8,7 @@ sent, one request each (no retries), paced as every other call; a 429 stops the 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -488,7 +489,7 @@ def _behaviour(
         if probe.affordable(1):
             plain = probe.get(path, {**params, "pageSize": PAGE_SIZE, PROBE_PARAM: 1})
             if plain.ok and isinstance(plain.body, dict):
-                same = _ids(plain.body.get("data")) == _ids(records)
+                same = _fingerprints(plain.body.get("data")) == _fingerprints(records)
                 report(
                     "unknown-parameter",
                     "an unknown parameter is ignored",
@@ -592,8 +593,13 @@ def _lacks(record: Mapping[str, Any], flag: str) -> bool:
     return False
 
 
-def _ids(data: Any) -> list[Any]:
-    return [r.get("id") for r in data if isinstance(r, dict)] if isinstance(data, list) else []
+def _fingerprints(data: Any) -> list[str]:
+    """Each record as canonical JSON: export records need not carry an `id` (job history is keyed by
+    `jobId`, and one job's entries come back in a later batch when it changes), so a batch repeats
+    another only when its records are the same records, not the same ids."""
+    if not isinstance(data, list):
+        return []
+    return [json.dumps(r, sort_keys=True, default=str) for r in data if isinstance(r, dict)]
 
 
 # --- one export endpoint ------------------------------------------------------------------------------
@@ -621,8 +627,8 @@ def _check_export(
                 BREAKS,
             )
         elif isinstance(again.body, dict):
-            repeated = _ids(again.body.get("data"))
-            if reply.body.get("hasMore") and repeated and set(repeated) <= set(_ids(records)):
+            repeated = _fingerprints(again.body.get("data"))
+            if reply.body.get("hasMore") and repeated and set(repeated) <= set(_fingerprints(records)):
                 _finding(
                     run,
                     resource,
