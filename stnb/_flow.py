@@ -15,8 +15,9 @@ from __future__ import annotations
 import os
 import sys
 import warnings
-from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
-from contextlib import closing
+from collections.abc import AsyncGenerator, Awaitable, Callable, Generator, Iterator
+from contextlib import closing, contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -136,8 +137,33 @@ def _completed(step: Awaitable[T]) -> T:
     raise RuntimeError("a synchronous flow step suspended (an awaitable needing an event loop)")
 
 
+# Where stnb's warnings go in this thread or task instead of `warnings.warn`, when a caller collects them.
+_COLLECTOR: ContextVar[list[Warning] | None] = ContextVar("stnb_warning_collector", default=None)
+
+
+@contextmanager
+def collect_warnings() -> Iterator[list[Warning]]:
+    """Collect the warnings stnb raises in this context (this thread or task) instead of showing them.
+
+    For code that reports them its own way (a comparison's notes, the explorer's status line, recipes that
+    never read unknown fields). The process's warning filters are left alone: `warnings.catch_warnings` would
+    change them for every thread while the block runs.
+    """
+    caught: list[Warning] = []
+    token = _COLLECTOR.set(caught)
+    try:
+        yield caught
+    finally:
+        _COLLECTOR.reset(token)
+
+
 def warn_caller(message: str, category: type[Warning]) -> None:
-    """`warnings.warn`, attributed to the nearest caller outside the stnb package."""
+    """`warnings.warn`, attributed to the nearest caller outside the stnb package (or collected: see
+    `collect_warnings`)."""
+    collector = _COLLECTOR.get()
+    if collector is not None:
+        collector.append(category(message))
+        return
     frame = sys._getframe(1)
     level = 2  # stacklevel 2 is the frame that called warn_caller
     while frame.f_back is not None and frame.f_code.co_filename.startswith(_PACKAGE):
