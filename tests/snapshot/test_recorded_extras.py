@@ -321,3 +321,22 @@ def test_a_recording_holds_to_its_budget_and_keeps_what_it_got(tmp_path: Path, c
     with pytest.raises(SystemExit):
         main(["sandbox", "record", "--sandbox", "--budget", "0", "--out", str(tmp_path / "d")])
     assert "at least 1" in capsys.readouterr().err
+
+
+def test_recorded_reports_keep_the_run_limit(recorded: RecordSummary) -> None:
+    """One run per report a minute, as the built-in sandbox: a second run at once answers 429 with
+    Retry-After; the client waits it out (on the injected clock) and gets the same recorded rows."""
+    clock = FakeClock()
+    snap = snapshot_sandbox(recorded.path, clock=clock)  # the default limit: 1 run a minute
+    statuses: list[int] = []
+    snap.on_request = lambda seen: statuses.append(seen.status)
+    data = json.loads((recorded.path / "reporting.json").read_text())
+    run = next(r for r in data["runs"] if r["rows"])
+    ids = {"c": run["category"], "r": run["report"]}
+    path = f"{REPORTING}/report-category/{{c}}/reports/{{r}}/data"
+    with stnb.connect("production", sandbox=snap, progress=False, clock=clock) as conn:
+        first = _post(conn, path, {"parameters": run["parameters"]}, {"pageSize": 30}, **ids)
+        started = clock.monotonic()
+        second = _post(conn, path, {"parameters": run["parameters"]}, {"pageSize": 30}, **ids)
+    assert 429 in statuses and first == second and first["data"] == run["rows"]
+    assert clock.monotonic() - started >= 1  # the client waited (Retry-After) on the fake clock
