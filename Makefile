@@ -53,9 +53,14 @@ bench: $(STAMP)
 	failed=; for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b || failed="$$failed $$b"; done; \
 	if [ -n "$$failed" ]; then echo "targets missed:$$failed"; exit 1; fi
 
+# Two locks: requirements.lock (the core, every extra and dev: what `make install` installs) and
+# requirements-core.lock (`pip install stnb` alone, pinned as in requirements.lock; tests/test_install.py
+# installs it into a fresh venv and checks both files are fresh).
+LOCK_TARGET := --python-version 3.11 --python-platform x86_64-unknown-linux-gnu
+
 lock: $(BIN)/uv
-	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 \
-	  --python-platform x86_64-unknown-linux-gnu -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --all-extras $(LOCK_TARGET) -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml -c requirements.lock $(LOCK_TARGET) -o requirements-core.lock
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -38,18 +38,10 @@ if TYPE_CHECKING:
     from stnb._compare import compare_all
     from stnb._connect import connect, connect_async
     from stnb._connection import AsyncConnection, Connection, QueryInfo
-    from stnb._frames import SchemaDriftWarning
-    from stnb._paging import (
-        AsyncExportCursor,
-        AsyncPageIterator,
-        ExportCursor,
-        ExportTokenRejected,
-        Page,
-        PageIterator,
-        PagingOptionError,
-        PagingWarning,
-        TruncationWarning,
-    )
+    from stnb._frames.drift import SchemaDriftWarning
+    from stnb._paging.errors import ExportTokenRejected, PagingOptionError, PagingWarning, TruncationWarning
+    from stnb._paging.export import AsyncExportCursor, ExportCursor
+    from stnb._paging.pages import AsyncPageIterator, Page, PageIterator
     from stnb._query import EmptyRangeWarning
     from stnb._retry import RetryPolicy
     from stnb.catalog import UnknownResourceError
@@ -60,6 +52,7 @@ if TYPE_CHECKING:
         Conflict,
         InvalidRequest,
         InvalidResponse,
+        MissingExtra,
         NotFound,
         PermissionDenied,
         RateLimited,
@@ -107,20 +100,12 @@ _LAZY_NAMES: dict[str, str] = {
     "AsyncConnection": "stnb._connection",
     "Connection": "stnb._connection",
     "QueryInfo": "stnb._connection",
-    "SchemaDriftWarning": "stnb._frames",
+    "SchemaDriftWarning": "stnb._frames.drift",
+    **dict.fromkeys(("AsyncPageIterator", "Page", "PageIterator"), "stnb._paging.pages"),
+    **dict.fromkeys(("AsyncExportCursor", "ExportCursor"), "stnb._paging.export"),
     **dict.fromkeys(
-        (
-            "AsyncExportCursor",
-            "AsyncPageIterator",
-            "ExportCursor",
-            "ExportTokenRejected",
-            "Page",
-            "PageIterator",
-            "PagingOptionError",
-            "PagingWarning",
-            "TruncationWarning",
-        ),
-        "stnb._paging",
+        ("ExportTokenRejected", "PagingOptionError", "PagingWarning", "TruncationWarning"),
+        "stnb._paging.errors",
     ),
     "EmptyRangeWarning": "stnb._query",
     "RetryPolicy": "stnb._retry",
@@ -133,6 +118,7 @@ _LAZY_NAMES: dict[str, str] = {
             "Conflict",
             "InvalidRequest",
             "InvalidResponse",
+            "MissingExtra",
             "NotFound",
             "PermissionDenied",
             "RateLimited",
@@ -199,6 +185,7 @@ __all__ = [
     "ExportTokenRejected",
     "InvalidRequest",
     "InvalidResponse",
+    "MissingExtra",
     "NotFound",
     "Page",
     "PageIterator",

@@ -9,7 +9,7 @@ from typing import Any
 
 from stnb.errors import InvalidRequest, UsageError, UsageTypeError
 
-__all__ = ["OUTPUT_SUFFIXES", "check_output_path", "check_record_id"]
+__all__ = ["OUTPUT_SUFFIXES", "check_output_path", "check_record_id", "check_transport"]
 
 OUTPUT_SUFFIXES = (".parquet", ".csv")
 
@@ -55,3 +55,16 @@ def check_record_id(value: Any, name: str = "id") -> int | str:
     if isinstance(value, str) and not value.strip():
         raise InvalidRequest(f"{name} is empty: pass the record's id", errors={name: ["empty"]})
     return value
+
+
+def check_transport(transport: Any) -> None:
+    """`transport=` takes an httpx2 transport. An httpx (0.x) one, from code written before stnb moved to
+    httpx2, would only fail later as an unreachable token endpoint: say so now, naming the httpx2 twin."""
+    if transport is None:
+        return
+    kind = type(transport)
+    if kind.__module__.partition(".")[0] == "httpx":
+        raise UsageTypeError(
+            f"transport= takes an httpx2 transport (stnb runs on httpx2), got httpx.{kind.__name__}: "
+            f"pass httpx2.{kind.__name__} instead (same arguments; only the import changes)"
+        )

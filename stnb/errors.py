@@ -6,6 +6,7 @@ raised client-side (unknown filters, bad page size) with `errors` filled the sam
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -26,6 +27,7 @@ __all__ = [
     "Conflict",
     "InvalidRequest",
     "InvalidResponse",
+    "MissingExtra",
     "NotFound",
     "PermissionDenied",
     "RateLimited",
@@ -41,6 +43,7 @@ __all__ = [
     "error_from_response",
     "parse_retry_after",
     "parse_retry_after_title",
+    "require_extra",
 ]
 
 _EXCERPT_CHARS = 300
@@ -62,6 +65,50 @@ class UsageTypeError(UsageError, TypeError):
 
 class ConfigError(UsageError):
     """Credentials or settings are missing, malformed or contradictory; the message says what and where."""
+
+
+# The optional parts of stnb (pyproject.toml's extras) and the modules each one brings; a test keeps this
+# table and pyproject.toml in step. `pip install stnb` alone is the core: client, frames, reports, usage
+# analytics, charts, HTML pages and the CLI.
+EXTRAS: dict[str, tuple[str, ...]] = {
+    "lab": ("jupyterlab", "ipywidgets", "itables", "voila"),
+    "serve": ("uvicorn",),
+    "png": ("kaleido",),
+}
+
+
+class MissingExtra(UsageError):
+    """A feature needs an optional part of stnb (an extra) that is not installed.
+
+    The message is one line naming the feature, the extra and how to install it:
+    `stnb lab needs the lab extra: pip install 'stnb[lab]'`.
+    """
+
+    def __init__(self, feature: str, extra: str) -> None:
+        self.feature = feature
+        self.extra = extra
+        super().__init__(f"{feature} needs the {extra} extra: pip install 'stnb[{extra}]'")
+
+    def __reduce__(self) -> tuple[type[MissingExtra], tuple[str, str]]:
+        return (type(self), (self.feature, self.extra))
+
+
+def require_extra(extra: str, feature: str, modules: Sequence[str] | None = None) -> None:
+    """Raise `MissingExtra` unless every module of `extra` (or just `modules` of it) can be imported.
+
+    Looks the modules up without importing them, so it is cheap enough to call before any work starts.
+    """
+    if extra not in EXTRAS:
+        raise ValueError(f"unknown extra {extra!r}; stnb's extras are {', '.join(EXTRAS)}")
+    if not all(_importable(name) for name in (EXTRAS[extra] if modules is None else modules)):
+        raise MissingExtra(feature, extra)
+
+
+def _importable(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):  # a parent package missing, or a module without a spec
+        return False
 
 
 class WriteForbidden(StnbError):

@@ -52,6 +52,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "stnb._json",
         "stnb._checks",
         "stnb._flow",  # the sans-IO driver (generators and their drivers): no I/O, no stnb import
+        "stnb._progress",  # the one progress implementation, on the caller's clock (tqdm imported when drawn)
         "stnb._ledger",  # the usage ledger's file and writer: every connection records without `stnb.usage`
         "stnb._accessors",  # `st.reports` and the like, registered from above
         "stnb.tenant_time",

@@ -8,6 +8,7 @@ sent, one request each (no retries), paced as every other call; a 429 stops the 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -28,6 +29,7 @@ from stnb._check.probe import BudgetExhausted, Probe, Reply, StopCheck
 from stnb._check.result import CheckResult
 from stnb._check.shape import ShapeIssue, check_envelope, check_records, json_kind
 from stnb._connection import Connection
+from stnb._progress import open_progress
 from stnb.catalog import Catalog, Endpoint, Resource
 from stnb.catalog.model import EndpointKind
 from stnb.catalog.quirks import QUIRKS, Quirk
@@ -98,8 +100,11 @@ def check(
     if isinstance(budget, bool) or not isinstance(budget, int) or budget < 1:
         raise ValueError(f"budget must be a positive number of requests, got {budget!r}")
     chosen = _chosen(conn.catalog, resources, usage)
-    bar = _bar(progress, budget)
-    probe = Probe(conn, budget, on_request=(lambda: bar.update(1)) if bar is not None else None)
+    # Shown at once unless progress=False, counting requests against the budget on the connection's clock.
+    bar = open_progress(
+        progress is not False, "stnb check", unit="request", clock=conn.clock, eager=True, total=budget
+    )
+    probe = Probe(conn, budget, on_request=(lambda: bar.update(1)) if bar.shown else None)
     ref = _reference(conn, reference)
     ref_probe = Probe(ref, None) if ref is not None else None
     run = _Run()
@@ -131,8 +136,7 @@ def check(
     except KeyboardInterrupt:
         stopped = "interrupted"
     finally:
-        if bar is not None:
-            bar.close()
+        bar.close()
         if ref is not None and ref is not reference:
             ref.close()
     for resource, kind in todo[done:]:
@@ -220,14 +224,6 @@ def _reference(conn: Connection, reference: Connection | bool) -> Connection | N
     from stnb._connect import connect_builtin_sandbox
 
     return connect_builtin_sandbox(conn.env, progress=False)
-
-
-def _bar(progress: bool | None, budget: int) -> Any:
-    if progress is False:
-        return None
-    from tqdm.auto import tqdm  # imported on use: it loads ipywidgets in notebooks
-
-    return tqdm(total=budget, desc="stnb check", unit="request", leave=False)
 
 
 # --- one list endpoint --------------------------------------------------------------------------------
@@ -493,7 +489,7 @@ def _behaviour(
         if probe.affordable(1):
             plain = probe.get(path, {**params, "pageSize": PAGE_SIZE, PROBE_PARAM: 1})
             if plain.ok and isinstance(plain.body, dict):
-                same = _ids(plain.body.get("data")) == _ids(records)
+                same = _fingerprints(plain.body.get("data")) == _fingerprints(records)
                 report(
                     "unknown-parameter",
                     "an unknown parameter is ignored",
@@ -597,8 +593,13 @@ def _lacks(record: Mapping[str, Any], flag: str) -> bool:
     return False
 
 
-def _ids(data: Any) -> list[Any]:
-    return [r.get("id") for r in data if isinstance(r, dict)] if isinstance(data, list) else []
+def _fingerprints(data: Any) -> list[str]:
+    """Each record as canonical JSON: export records need not carry an `id` (job history is keyed by
+    `jobId`, and one job's entries come back in a later batch when it changes), so a batch repeats
+    another only when its records are the same records, not the same ids."""
+    if not isinstance(data, list):
+        return []
+    return [json.dumps(r, sort_keys=True, default=str) for r in data if isinstance(r, dict)]
 
 
 # --- one export endpoint ------------------------------------------------------------------------------
@@ -626,8 +627,8 @@ def _check_export(
                 BREAKS,
             )
         elif isinstance(again.body, dict):
-            repeated = _ids(again.body.get("data"))
-            if reply.body.get("hasMore") and repeated and set(repeated) <= set(_ids(records)):
+            repeated = _fingerprints(again.body.get("data"))
+            if reply.body.get("hasMore") and repeated and set(repeated) <= set(_fingerprints(records)):
                 _finding(
                     run,
                     resource,

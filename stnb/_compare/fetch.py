@@ -95,7 +95,7 @@ class SideReader:
         return build_query(self.endpoint, {**self.filters, **wanted}, resource=self.resource.key)
 
     def _get(self, query: QueryParams) -> Any:
-        return self.conn.request(
+        return self.conn.request_json(
             "GET", self.endpoint.path, params=query or None, path_params=self.path_params
         )
 

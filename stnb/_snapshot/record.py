@@ -26,6 +26,7 @@ import polars as pl
 
 from stnb._clock import Clock
 from stnb._connection import Connection
+from stnb._progress import open_progress
 from stnb._snapshot.extras import (
     DEFAULT_MAX_PARENTS,
     DEFAULT_MAX_REPORTS,
@@ -142,7 +143,7 @@ def record(
     parents_of: dict[str, list[Any]] = {}
     reached: list[str] = []  # what was done, to list what was not when the budget runs out
     try:
-        for resource, kind in _bar(chosen, progress):
+        for resource, kind in _bar(chosen, progress, conn):
             samples[(resource.key, kind)] = sampler.sample(resource, kind)
             reached.append(f"{resource.key} {kind}")
         sampler.close_relations(samples, conn.catalog)
@@ -325,17 +326,24 @@ def _chosen(
     return out, subs, skipped
 
 
-def _bar(items: list[tuple[Resource, str]], progress: bool | None) -> Iterator[tuple[Resource, str]]:
-    if progress is False:
-        yield from items
-        return
-    from tqdm.auto import tqdm  # imported on use: it loads ipywidgets in notebooks
-
-    bar = tqdm(items, desc="stnb sandbox record", unit="endpoint", leave=False)
+def _bar(
+    items: list[tuple[Resource, str]], progress: bool | None, conn: Connection
+) -> Iterator[tuple[Resource, str]]:
+    """The endpoints to record, counted on a bar (shown at once unless progress=False) on the
+    connection's clock, naming the one being recorded."""
+    bar = open_progress(
+        progress is not False,
+        "stnb sandbox record",
+        unit="endpoint",
+        clock=conn.clock,
+        eager=True,
+        total=len(items),
+    )
     try:
-        for resource, kind in bar:
-            bar.set_postfix_str(f"{resource.key} {kind}")
+        for resource, kind in items:
+            bar.note(f"{resource.key} {kind}")
             yield resource, kind
+            bar.update(1)
     finally:
         bar.close()
 
@@ -356,7 +364,7 @@ class _Sampler:
 
     def _get(self, path: str, params: dict[str, Any], path_params: Mapping[str, Any] | None = None) -> Any:
         self._spend()
-        return self.conn.request("GET", path.lstrip("/"), params=params, path_params=path_params)
+        return self.conn.request_json("GET", path.lstrip("/"), params=params, path_params=path_params)
 
     def _spend(self) -> None:
         """Count one request; BudgetSpent (nothing sent) when the budget is used up."""
@@ -377,7 +385,7 @@ class _Sampler:
         for attempt in range(1, _STILL_RUNNING_TRIES + 1):
             self._spend()
             try:
-                return self.conn.request(
+                return self.conn.request_json(
                     "POST",
                     path.lstrip("/"),
                     params=dict(params),

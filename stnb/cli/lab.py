@@ -8,7 +8,6 @@ embedded sandbox when there are none.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import secrets
 import signal
@@ -24,7 +23,7 @@ from typing import Any, Literal
 
 from stnb._config import ENVIRONMENTS, resolve_credentials
 from stnb.cli.common import bounded_int
-from stnb.errors import ConfigError
+from stnb.errors import ConfigError, require_extra
 
 __all__ = [
     "DASHBOARDS",
@@ -66,11 +65,15 @@ POOL_REFILL_DELAY_S = 10.0
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     """Add `lab` and `dashboard`."""
-    lab = subparsers.add_parser("lab", help="open the notebooks in JupyterLab (sandbox unless credentials)")
+    lab = subparsers.add_parser(
+        "lab", help="open the notebooks in JupyterLab (sandbox unless credentials; needs the lab extra)"
+    )
     _add_server_options(lab)
     lab.set_defaults(func=_run_lab)
 
-    dashboard = subparsers.add_parser("dashboard", help="serve a notebook as a code-free app (Voila)")
+    dashboard = subparsers.add_parser(
+        "dashboard", help="serve a notebook as a code-free app (Voila; needs the lab extra)"
+    )
     dashboard.add_argument("name", choices=sorted(DASHBOARDS), help="which dashboard")
     dashboard.add_argument("--portal", type=Path, default=None, help="folder of portal usage report CSVs")
     dashboard.add_argument("--ledger", type=Path, default=None, help="usage ledger file (SQLite)")
@@ -244,6 +247,7 @@ def credential_summary(
 
 
 def _run_lab(args: argparse.Namespace) -> int:
+    require_extra("lab", "stnb lab")  # JupyterLab, and the widgets and tables the notebooks show
     try:
         notebooks = find_notebooks_dir(args.notebooks)
     except ConfigError as exc:
@@ -258,13 +262,8 @@ def _run_lab(args: argparse.Namespace) -> int:
 
 
 def _run_dashboard(args: argparse.Namespace) -> int:
-    if importlib.util.find_spec("voila") is None:
-        print(
-            "voila is not installed, so the dashboard cannot be served; "
-            "`stnb usage report` writes the same charts as a static HTML report",
-            file=sys.stderr,
-        )
-        return 1
+    # Voila, and the widgets and tables the dashboard shows (`stnb usage report` needs none of them).
+    require_extra("lab", f"stnb dashboard {args.name}")
     try:
         notebooks = find_notebooks_dir(args.notebooks)
     except ConfigError as exc:

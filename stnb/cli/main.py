@@ -1,11 +1,12 @@
 """`stnb` entry point: each area of the package contributes its subcommands through `register`.
 
 Every error ends as one line `stnb COMMAND: error: MESSAGE` on stderr (a warning as one line
-`stnb COMMAND: warning: MESSAGE`): exit code 2 for bad arguments
-(argparse's checks), 1 for everything else (errors stnb raises on purpose keep their wording, their
-detail lines joined with "; "; anything unexpected is named by its type). No traceback is printed
-unless `--debug` or `STNB_DEBUG=1` asks for it. A closed stdout (`stnb resources | head`) ends the
-command quietly.
+`stnb COMMAND: warning: MESSAGE`): exit code 2 for bad arguments (argparse's checks) and for a command
+that needs an extra that is not installed (its one line names the extra:
+`stnb lab needs the lab extra: pip install 'stnb[lab]'`), 1 for everything else (errors stnb raises on
+purpose keep their wording, their detail lines joined with "; "; anything unexpected is named by its
+type). No traceback is printed unless `--debug` or `STNB_DEBUG=1` asks for it. A closed stdout
+(`stnb resources | head`) ends the command quietly.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import NoReturn
 
 from stnb.catalog import UnknownResourceError
 from stnb.cli.common import one_line
-from stnb.errors import StnbError
+from stnb.errors import MissingExtra, StnbError
 
 __all__ = ["OneLineParser", "build_parser", "main"]
 
@@ -82,6 +83,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return _stdout_closed()
+    except MissingExtra as exc:  # the line already names the command (or the feature) and the extra
+        if args.debug or _debug_from_environment():
+            traceback.print_exc(file=sys.stderr)
+        print(one_line(exc), file=sys.stderr)
+        return 2
     except _EXPECTED_ERRORS as exc:
         if args.debug or _debug_from_environment():
             traceback.print_exc(file=sys.stderr)

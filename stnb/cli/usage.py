@@ -180,6 +180,10 @@ def _report(args: argparse.Namespace) -> int:
     if Path(args.out).is_dir():
         _error("report", f"--out {args.out} is a directory; give a file name ending in .html")
         return 2
+    if args.png:
+        from stnb.errors import require_extra
+
+        require_extra("png", "stnb usage report --png")  # kaleido; the HTML report needs no extra
     if args.demo and not args.demo_dir:
         # About 16 MB per run: removed once the report is written (--demo-dir keeps the files).
         with tempfile.TemporaryDirectory(prefix="stnb-demo-usage-") as tmp:
@@ -250,11 +254,14 @@ def _guarded(sub: str, func: Callable[[argparse.Namespace], int]) -> Callable[[a
     """Turn the errors a user can cause into one line `stnb usage SUB: error: ...` and exit code 1."""
 
     def run(args: argparse.Namespace) -> int:
+        from stnb.errors import MissingExtra
         from stnb.usage.ledger import LedgerError
         from stnb.usage.portal import PortalReportError
 
         try:
             return int(func(args))
+        except MissingExtra:  # a ValueError too, but its own line (and exit code) is the CLI's
+            raise
         except (LedgerError, PortalReportError, ValueError, OSError) as exc:
             _error(sub, str(exc))
             return 1
@@ -316,7 +323,9 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         help="where --demo writes its files, kept (default: a temporary folder, removed when done)",
     )
     report.add_argument("--out", required=True, metavar="usage.html", help="the HTML file to write")
-    report.add_argument("--png", metavar="DIR", help="also write each chart as PNG (needs Chromium)")
+    report.add_argument(
+        "--png", metavar="DIR", help="also write each chart as PNG (needs the png extra and Chromium)"
+    )
     _add_include_sandbox(report)
     report.set_defaults(func=_guarded("report", _report))
 

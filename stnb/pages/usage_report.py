@@ -3,8 +3,8 @@
 The numbers come from `stnb.usage.report.report_numbers` (analysis), the charts from
 `stnb.charts.usage`, the tables from `stnb.tables`. `build_report` computes everything;
 `UsageReport.write_html` writes the page (it opens offline) and `UsageReport.write_pngs` writes each
-chart as a PNG through kaleido, which needs a Chromium browser. Attempts the built-in sandbox answered
-are left out unless `include_sandbox=True`; the page says how many.
+chart as a PNG through kaleido (the png extra), which needs a Chromium browser. Attempts the built-in
+sandbox answered are left out unless `include_sandbox=True`; the page says how many.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import plotly.offline
 import polars as pl
 
 from stnb.charts import usage as charts
+from stnb.errors import require_extra
 from stnb.pages.document import write_page
 from stnb.tables import MISSING, Unit, format_value, publication_html
 from stnb.usage.report import CallsSource, PathLike, report_numbers
@@ -113,7 +114,9 @@ class UsageReport:
         return write_page(self.to_html(), out)
 
     def write_pngs(self, folder: PathLike, *, width: int = 1200, height: int = 600) -> list[Path]:
-        """Write every chart as `<folder>/<slug>.png`; raises `ChromiumNotFound` without Chromium."""
+        """Write every chart as `<folder>/<slug>.png`; raises `MissingExtra` without kaleido (the png
+        extra) and `ChromiumNotFound` without Chromium."""
+        require_extra("png", "UsageReport.write_pngs")
         browser = chromium_path()
         if browser is None:
             raise ChromiumNotFound(

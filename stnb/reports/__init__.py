@@ -1,5 +1,6 @@
 """The Reporting API: discover, describe and run ServiceTitan reports into polars frames (`st.reports`)."""
 
+from stnb._progress import ProgressSink
 from stnb.reports.backfill import BackfillCheckpointError
 from stnb.reports.casting import ReportCastWarning
 from stnb.reports.client import ReportNotFound, Reports, ReportTimeout, RunInfo
@@ -14,7 +15,6 @@ from stnb.reports.model import (
     ReportParameter,
     ReportSummary,
 )
-from stnb.reports.progress import ProgressSink
 
 __all__ = [
     "BackfillCheckpointError",

@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from stnb._progress import Progress, ProgressSink, open_progress
 from stnb.errors import InvalidRequest, StnbError
-from stnb.reports.progress import ProgressSink, RunProgress, open_progress
 
 if TYPE_CHECKING:
     from stnb.reports.client import Reports
@@ -107,34 +107,45 @@ def run_backfill(
     }
     store = _Checkpoint(Path(checkpoint), identity) if checkpoint is not None else None
     bar = open_progress(
-        reports._progress(progress), f"backfill {description.id} {description.name}", unit="window"
+        reports._progress(progress),
+        f"backfill {description.id} {description.name}",
+        unit="window",
+        clock=reports._clock,
+        leave=True,
+        eager=True,
+        total=len(plan),
     )
-    bar.total(len(plan))
     frames: list[pl.DataFrame] = []
     try:
         for window in plan:
             saved = store.load(window) if store is not None else None
             if saved is None:
-                bar.status(f"{description.name} {window.first}..{window.last}")
+                label = f"{description.name} {window.first}..{window.last}"
+                bar.status(label)
                 dates: dict[str, Any] = {date_params[0]: window.first, date_params[1]: window.last}
-                frame = reports.run(category, description.id, progress=_WaitsOnly(bar), **dates, **params)
+                frame = reports.run(
+                    category, description.id, progress=_WaitsOnly(bar, label), **dates, **params
+                )
                 saved = frame.with_columns(
                     pl.lit(window.first).alias(PERIOD_START), pl.lit(window.last).alias(PERIOD_END)
                 )
                 if store is not None:
                     store.save(window, saved)
             frames.append(saved)
-            bar.advance(1)
+            bar.update(1)
+        bar.status(None)  # done: the bar reads "backfill <id> <name>" again, not the last window's state
     finally:
         bar.close()
     return pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame()
 
 
 class _WaitsOnly:
-    """A progress sink for each window's run: shows its waits on the backfill bar, not its rows."""
+    """A progress sink for each window's run: shows its waits on the backfill bar, not its rows; when a
+    wait ends, the bar shows the window being run again."""
 
-    def __init__(self, outer: RunProgress) -> None:
+    def __init__(self, outer: Progress, label: str) -> None:
         self._outer = outer
+        self._label = label
         self.total: Any = None
 
     def update(self, n: int = 1) -> None:
@@ -142,8 +153,8 @@ class _WaitsOnly:
 
     def set_description(self, desc: str | None = None, refresh: bool = True) -> None:
         del refresh
-        if desc and desc.startswith(("waiting", "report running")):
-            self._outer.status(desc)
+        waiting = bool(desc) and str(desc).startswith(("waiting", "report running"))
+        self._outer.status(desc if waiting else self._label)
 
     def close(self) -> None:
         """Nothing to close: the backfill owns the bar."""

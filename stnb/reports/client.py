@@ -32,6 +32,7 @@ import polars as pl
 from stnb import tenant_time
 from stnb._clock import Clock
 from stnb._connection import ReportSource
+from stnb._progress import Progress, ProgressSink, open_progress
 from stnb.errors import (
     Conflict,
     InvalidRequest,
@@ -56,7 +57,6 @@ from stnb.reports.model import (
     parse_reports,
     parse_value_set,
 )
-from stnb.reports.progress import ProgressSink, RunProgress, open_progress
 from stnb.reports.validation import build_parameters
 
 __all__ = ["DEFAULT_PAGE_SIZE", "MAX_PAGE_SIZE", "ReportNotFound", "ReportTimeout", "Reports", "RunInfo"]
@@ -259,7 +259,14 @@ class Reports:
         description = self.describe(category, report_id)
         sent = build_parameters(description, self._with_period(description, period, params))
         size = _page_size(page_size)
-        bar = open_progress(self._progress(progress), f"report {description.id} {description.name}")
+        bar = open_progress(
+            self._progress(progress),
+            f"report {description.id} {description.name}",
+            unit="row",
+            clock=self._clock,
+            leave=True,
+            eager=True,
+        )
         key = (self._conn.env, bool(self._conn.sandbox), str(self._conn.tenant), description.id)
         frames: builtins.list[pl.DataFrame] = []
         names: builtins.list[str] | None = None
@@ -278,7 +285,7 @@ class Reports:
                 names = names or page_names
                 rows = body["data"]
                 frames.append(string_frame(names, rows, where=_where(description, pages)))
-                bar.advance(len(rows))
+                bar.update(len(rows))
                 if not body.get("hasMore"):
                     break
                 if not rows:
@@ -386,7 +393,7 @@ class Reports:
         page: int,
         size: int,
         key: tuple[Any, ...],
-        bar: RunProgress,
+        bar: Progress,
         use_query: bool | None,
     ) -> tuple[dict[str, Any], float, bool]:
         """One page of data: waits for the limit, honours server 429s and 409s "report still running" (the
@@ -424,7 +431,7 @@ class Reports:
                 body = self._poll(body, description, page, bar)
             _check_page(body, _where(description, page))
             if page == 1:
-                bar.total(_int_or_none(body.get("totalCount")))
+                bar.set_total(_int_or_none(body.get("totalCount")))
             return body, waited, polled
 
     def _post_data(
@@ -454,7 +461,7 @@ class Reports:
             return self._client.request("POST", _DATA, **kwargs)
 
     def _poll(
-        self, started: dict[str, Any], description: ReportDescription, page: int, bar: RunProgress
+        self, started: dict[str, Any], description: ReportDescription, page: int, bar: Progress
     ) -> dict[str, Any]:
         token = started.get("token")
         where = _where(description, page)

@@ -34,15 +34,10 @@ from stnb.sandbox.capacity import capacity_query, capacity_response
 from stnb.sandbox.messages import SandboxRequest, SandboxResponse, json_response, problem
 from stnb.sandbox.params import BadRequest, parse_datetime
 from stnb.sandbox.quirks import Quirks
-from stnb.sandbox.reports import (
-    DEFAULT_LIST_PAGE_SIZE,
-    ReportingService,
-    _Field,
-    _page,
-    _Param,
-    _parse_parameters,
-    _Report,
-)
+from stnb.sandbox.reports import ReportingService
+from stnb.sandbox.reports.model import Field, Param, Report
+from stnb.sandbox.reports.requests import list_page, parse_parameters
+from stnb.sandbox.reports.service import DEFAULT_LIST_PAGE_SIZE
 
 __all__ = ["RecordedCapacity", "RecordedReporting", "report_from_description"]
 
@@ -50,20 +45,20 @@ _NOT_RECORDED_TITLE = "This snapshot holds no data of this report for these para
 
 
 class _NotRecorded(Exception):
-    def __init__(self, report: _Report, recorded: list[str]) -> None:
+    def __init__(self, report: Report, recorded: list[str]) -> None:
         super().__init__(_NOT_RECORDED_TITLE)
         self.report = report
         self.recorded = recorded
 
 
-def report_from_description(category: str, description: Mapping[str, Any]) -> _Report:
+def report_from_description(category: str, description: Mapping[str, Any]) -> Report:
     """A report definition (parameters and fields) from its description as the API sends it."""
     params = []
     for p in description.get("parameters") or []:
         accept = p.get("acceptValues") or {}
         values = accept.get("values")
         params.append(
-            _Param(
+            Param(
                 str(p.get("name")),
                 str(p.get("label") or p.get("name")),
                 str(p.get("dataType") or "String"),
@@ -74,10 +69,10 @@ def report_from_description(category: str, description: Mapping[str, Any]) -> _R
             )
         )
     fields = tuple(
-        _Field(str(f.get("name")), str(f.get("label") or f.get("name")), str(f.get("dataType") or "String"))
+        Field(str(f.get("name")), str(f.get("label") or f.get("name")), str(f.get("dataType") or "String"))
         for f in description.get("fields") or []
     )
-    return _Report(
+    return Report(
         category=category,
         id=int(description.get("id", 0)),
         name=str(description.get("name", "")),
@@ -103,7 +98,7 @@ class RecordedReporting(ReportingService):
     def __init__(self, world: Any, data: Mapping[str, Any], **options: Any) -> None:
         super().__init__(world, **options)
         self._data = data
-        self._reports: dict[tuple[str, int], _Report] = {}
+        self._reports: dict[tuple[str, int], Report] = {}
         for name, description in (data.get("descriptions") or {}).items():
             category, _, raw_id = str(name).rpartition("/")
             if raw_id.isdigit():
@@ -116,7 +111,7 @@ class RecordedReporting(ReportingService):
             if report is None:
                 continue
             body = json.dumps({"parameters": run.get("parameters") or []}).encode()
-            params = _parse_parameters(report, body)
+            params = parse_parameters(report, body)
             self._runs.setdefault(key, {})[_key(params)] = _rows_frame(report, run.get("rows") or [])
             shown = ", ".join(f"{p['name']}={p.get('value')}" for p in run.get("parameters") or [])
             self._shown.setdefault(key, []).append(shown or "no parameters")
@@ -144,13 +139,13 @@ class RecordedReporting(ReportingService):
     ) -> SandboxResponse | None:
         if parts == ["report-categories"] and method == "GET":
             return json_response(
-                200, _page(list(self._data.get("categories") or []), req, DEFAULT_LIST_PAGE_SIZE)
+                200, list_page(list(self._data.get("categories") or []), req, DEFAULT_LIST_PAGE_SIZE)
             )
         if len(parts) == 2 and parts[0] == "dynamic-value-sets" and method == "GET":
             found = (self._data.get("value_sets") or {}).get(parts[1])
             if found is None:
                 return self._not_found(f"Dynamic value set '{parts[1]}' was not recorded in this snapshot")
-            body = _page(list(found.get("rows") or []), req, DEFAULT_LIST_PAGE_SIZE)
+            body = list_page(list(found.get("rows") or []), req, DEFAULT_LIST_PAGE_SIZE)
             body["fields"] = found.get("fields") or []
             return json_response(200, body)
         if len(parts) >= 3 and parts[0] == "report-category" and parts[2] == "reports":
@@ -165,7 +160,7 @@ class RecordedReporting(ReportingService):
             return self._not_found(f"Report category '{category}' not found (not recorded in this snapshot)")
         if not rest:
             return (
-                json_response(200, _page(list(listed), req, DEFAULT_LIST_PAGE_SIZE))
+                json_response(200, list_page(list(listed), req, DEFAULT_LIST_PAGE_SIZE))
                 if method == "GET"
                 else None
             )
@@ -183,12 +178,12 @@ class RecordedReporting(ReportingService):
         return None
 
     def _run(
-        self, req: SandboxRequest, report: _Report, env: str, tenant: int, *, query: bool
+        self, req: SandboxRequest, report: Report, env: str, tenant: int, *, query: bool
     ) -> SandboxResponse:
-        self._result(report, _parse_parameters(report, req.body))  # parameters never recorded: 422 first
+        self._result(report, parse_parameters(report, req.body))  # parameters never recorded: 422 first
         return super()._run(req, report, env, tenant, query=query)
 
-    def _result(self, report: _Report, params: Mapping[str, Any]) -> pl.DataFrame:
+    def _result(self, report: Report, params: Mapping[str, Any]) -> pl.DataFrame:
         key = (report.category, report.id)
         found = self._runs.get(key, {}).get(_key(params))
         if found is None:
@@ -196,7 +191,7 @@ class RecordedReporting(ReportingService):
         return found
 
 
-def _rows_frame(report: _Report, rows: list[Any]) -> pl.DataFrame:
+def _rows_frame(report: Report, rows: list[Any]) -> pl.DataFrame:
     """Recorded value rows as a frame whose columns are the report's fields (values kept as sent)."""
     names = [f.name for f in report.fields]
     columns = []

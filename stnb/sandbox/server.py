@@ -1,4 +1,9 @@
-"""Serving a sandbox over HTTP: uvicorn on an already-bound socket, in a daemon thread."""
+"""Serving a sandbox over HTTP: uvicorn on an already-bound socket, in a daemon thread.
+
+uvicorn comes with the serve extra (`pip install 'stnb[serve]'`); without it, importing this module raises
+`stnb.errors.MissingExtra` saying so. The embedded sandbox (`stnb.connect()` without credentials) needs no
+server.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,14 @@ import socket
 import threading
 from types import TracebackType
 
-import uvicorn
+from stnb.errors import MissingExtra
+
+try:
+    import uvicorn
+except ModuleNotFoundError as exc:  # only uvicorn itself missing; a broken uvicorn install stays visible
+    if exc.name != "uvicorn":
+        raise
+    raise MissingExtra("stnb.sandbox.serve_in_thread", "serve") from None
 
 from stnb.sandbox.asgi import create_app
 from stnb.sandbox.core import Sandbox

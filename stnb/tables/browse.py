@@ -13,6 +13,7 @@ from collections.abc import Mapping
 
 import polars as pl
 
+from stnb.errors import require_extra
 from stnb.tables.format import Unit, format_value, words
 from stnb.tables.publish import units_of
 from stnb.tables.readable import readable
@@ -73,8 +74,10 @@ def browse_html(
     reorder: bool = True,
 ) -> str:
     """An interactive table (sort, search, pages) of `frame`'s first `max_rows` rows; the caption says how
-    many rows it holds. Needs the DataTables bundle in the page (`stnb.widgets.outputs.datatable_assets`).
+    many rows it holds. Needs the DataTables bundle in the page (`stnb.widgets.outputs.datatable_assets`)
+    and itables, which comes with the lab extra (`MissingExtra` without it).
     """
+    require_extra("lab", "stnb.tables.browse_html", ("itables",))
     from itables import javascript  # itables imports pandas when present: load on first use
 
     head = frame.head(max_rows)

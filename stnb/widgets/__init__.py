@@ -3,12 +3,19 @@
 Every widget keeps its root container in `.widget` and displays itself in a notebook; its callbacks are
 plain methods (`run()`, `test()`, ...) so they can be driven without a browser. Each widget's module is
 imported on first use (the usage dashboard needs none of the API client's modules).
+
+The widgets need the lab extra (`pip install 'stnb[lab]'`: ipywidgets, itables, JupyterLab); without it,
+`import stnb.widgets` raises `stnb.errors.MissingExtra` saying so. `import stnb` never imports them.
 """
 
 from __future__ import annotations
 
 import importlib
 from typing import TYPE_CHECKING, Any
+
+from stnb.errors import require_extra
+
+require_extra("lab", "stnb.widgets", ("ipywidgets", "itables"))
 
 if TYPE_CHECKING:
     from stnb.widgets.connection_panel import ConnectionPanel

@@ -173,6 +173,8 @@ class DriftedSandbox(Sandbox):
     def handle(self, request: SandboxRequest) -> SandboxResponse:
         if request.path.startswith("/settings/") and request.path.endswith("/tag-types"):
             return problem(404, "Not Found", "drift")
+        if request.path.endswith("/export/customers") and request.query_values("from"):
+            request = SandboxRequest(request.method, request.path, (("pageSize", "25"),), request.headers)
         response = super().handle(request)
         if response.status != 200 or "/export/" in request.path:
             return response
@@ -243,6 +245,11 @@ def test_planted_drift_is_found_with_its_severity_and_the_cli_exits_1(
     }
     enum = next(f for f in report["findings"] if f["check"] == "enum")
     assert enum["example"] == '"Industrial"' and "Industrial" in enum["observed"]
+    # An export whose continueFrom hands out the first batch again (the planted drift above).
+    repeats = [f for f in report["findings"] if f["check"] == "continue-from"]
+    assert [(f["resource"], f["observed"], f["severity"]) for f in repeats] == [
+        ("crm/customers", "the same records again", BREAKS)
+    ]
     # The sandbox comparison sees the same renamed field.
     sandbox_fields = {f["field"] for f in report["findings"] if f["category"] == "sandbox"}
     assert {"fullName", "name"} <= sandbox_fields
@@ -258,6 +265,15 @@ def test_planted_drift_is_found_with_its_severity_and_the_cli_exits_1(
 
 
 # --- budget, interruption, bad input --------------------------------------------------------------------
+
+
+def test_an_export_whose_records_have_no_id_is_not_taken_for_a_repeat() -> None:
+    """Job history is keyed by `jobId` (its records have no `id`): the next batch is new records, not a
+    repeat, even though every id-less record looks alike by id."""
+    conn = stnb.connect("production", sandbox=Sandbox(seed=SEED, quirks="none"), progress=False)
+    result = check(conn, budget=20, resources=["jpm/job-history"])
+    assert result.requests >= 2 and result.unchecked.height == 0  # page 1 and the continueFrom round trip
+    assert [f for f in result.findings.iter_rows(named=True) if f["check"] == "continue-from"] == []
 
 
 def test_the_budget_holds_to_the_request_and_the_rest_is_listed(documented: Served) -> None:
@@ -319,6 +335,17 @@ def test_notebook_display_figures_and_json() -> None:
     assert {f["known"] for f in data["findings"]} == {"missing-modified-on", "page-from-zero"}
     assert data["documents"] == ["2026-05"]
     assert "stnb check of production (sandbox)" in repr(result)
+
+
+def test_the_check_counts_its_requests_on_a_bar_that_is_gone_at_the_end(
+    documented: Served, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with documented.connect() as conn:
+        check(conn, budget=7, progress=True, reference=False)
+    err = capsys.readouterr().err
+    drawn = [part.rstrip() for part in err.split("\r") if part.strip()]
+    assert drawn[0].startswith("stnb check:   0%") and "0/7" in drawn[0]  # shown at once, with the budget
+    assert err.rstrip("\r").split("\r")[-1].strip() == ""  # the line is blanked when the check ends
 
 
 def test_the_analysis_returns_data_and_stnb_check_adds_the_presentation() -> None:

@@ -15,7 +15,7 @@ import httpx2
 import polars as pl
 import pytest
 
-import stnb._paging
+import stnb._paging.export
 from stnb._connection import Connection
 from stnb._frames import ParquetSink
 from stnb._seen import SeenVersions, _parse_all, micros
@@ -78,7 +78,7 @@ def test_seen_versions_keep_about_sixteen_bytes_per_id() -> None:
 @pytest.fixture
 def small_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
     """Exports remember versions in blocks of 3 ids, so a few batches cross several runs."""
-    monkeypatch.setattr(stnb._paging, "SeenVersions", functools.partial(SeenVersions, block=3))
+    monkeypatch.setattr(stnb._paging.export, "SeenVersions", functools.partial(SeenVersions, block=3))
 
 
 def test_export_keeps_the_newest_version_across_batches_and_blocks(

@@ -120,3 +120,13 @@ def test_progress_true_shows_the_bar_from_the_first_page_and_still_clears_it(
     err = capsys.readouterr().err
     assert "jpm/jobs:   0%" in err and "0/4" in err  # shown at once, the total known from the first page
     assert screen(err) == []
+
+
+def test_a_bars_rate_and_elapsed_time_come_from_the_walks_clock(
+    default_conn: Connection, fake: FakeApi, clock: FakeClock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    slow_server(fake, clock, 0.5)  # half a second per page on the clock; the wall clock barely moves
+    default_conn.frame("jpm/jobs", page_size=10, includeTotal=False, progress=True)
+    drawn = [part.rstrip() for part in capsys.readouterr().err.split("\r") if part.strip()]
+    # The bar opened with the first page; 19 more pages took 9.5 s on the clock.
+    assert any(p.startswith("jpm/jobs: 20page [00:09,  2.00page/s, rows=200]") for p in drawn)

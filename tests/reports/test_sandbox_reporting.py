@@ -365,7 +365,7 @@ def test_report_days_are_tenant_local_across_dst(
 def test_process_default_limit_applies_to_services_without_their_own(
     source: ReportSource, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sandbox_reports, "_default_runs_per_minute", 1.0)  # restored after the test
+    monkeypatch.setattr(sandbox_reports.service, "_default_runs_per_minute", 1.0)  # restored after the test
     sandbox_reports.set_default_runs_per_minute(3)
     service = ReportingService(source, clock=clock)
     statuses = [call(service, "POST", f"{REVENUE}/data", {"parameters": JANUARY}).status for _ in range(4)]

@@ -403,7 +403,7 @@ def test_value_quirks_are_reproduced_and_survived(
                 assert isinstance(after, int) and not isinstance(after, bool)
             elif quirk_id == "missing-modified-on" and lv.get("id", 1) % 5 == 0:
                 assert name.split(".")[-1] not in lv
-    monkeypatch.setattr("stnb._frames._reported", set())  # a fresh process: every report is a first one
+    monkeypatch.setattr("stnb._frames.drift._reported", set())  # a fresh process: every report is a first one
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         params = (

@@ -1,4 +1,4 @@
-"""JSON records -> typed polars frames with explicit schemas from the catalog, and Parquet streaming.
+"""`to_frame`: JSON records -> typed polars frames with explicit schemas from the catalog.
 
 Field types map to dtypes as follows: int64/int32 -> Int64/Int32, float64 -> Float64, bool -> Boolean,
 string and enum -> String, datetime -> Datetime("us", "UTC") (parsed from RFC3339 with or without
@@ -24,82 +24,28 @@ date -> Date, money -> Decimal(18, 2), decimal_string -> Decimal(18, 6), {"list"
 
 from __future__ import annotations
 
-import gc
 import json
-import os
-import shutil
-import threading
-import uuid
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import suppress
 from itertools import chain, compress, repeat
 from operator import is_not
-from pathlib import Path
-from types import TracebackType
 from typing import Any, cast
 
 import polars as pl
 
-from stnb._flow import warn_caller
+from stnb._frames.drift import Notes, report_drift
+from stnb._frames.schema import SCALARS, polars_dtype
 from stnb.catalog import FieldType
 from stnb.catalog.order import field_order
 
-__all__ = [
-    "DATETIME",
-    "DECIMAL",
-    "MONEY",
-    "ParquetSink",
-    "SchemaDriftWarning",
-    "concat_frames",
-    "polars_dtype",
-    "polars_schema",
-    "to_frame",
-]
+__all__ = ["WIDE_DECIMAL", "to_frame"]
 
-DATETIME = pl.Datetime("us", "UTC")
-MONEY = pl.Decimal(18, 2)
-DECIMAL = pl.Decimal(18, 6)
 
-_SCALARS: dict[str, pl.DataType] = {
-    "int64": pl.Int64(),
-    "int32": pl.Int32(),
-    "float64": pl.Float64(),
-    "bool": pl.Boolean(),
-    "string": pl.String(),
-    "datetime": DATETIME,
-    "date": pl.Date(),
-    "money": MONEY,
-    "decimal_string": DECIMAL,
-    "json": pl.String(),
-}
 # Types that arrive as JSON strings and are converted by a polars expression after loading.
 _PARSED = frozenset({"datetime", "date", "money", "decimal_string"})
 _TZ_FORMAT = "%Y-%m-%dT%H:%M:%S%.f%#z"
 _WHOLE_SECONDS_Z = "%Y-%m-%dT%H:%M:%SZ"
 _NAIVE_FORMAT = "%Y-%m-%dT%H:%M:%S%.f"
-
-
-class SchemaDriftWarning(UserWarning):
-    """Records differ from the documents: fields the catalog does not describe (kept as inferred columns),
-    values of another type than documented (kept), values that did not fit (nulled, counted)."""
-
-
-def polars_dtype(ftype: FieldType) -> pl.DataType:
-    """The polars dtype for one catalog field type."""
-    if isinstance(ftype, str):
-        return _SCALARS.get(ftype, pl.String())
-    if "enum" in ftype:
-        return pl.String()
-    if "list" in ftype:
-        return pl.List(polars_dtype(ftype["list"]))
-    if "struct" in ftype:
-        return pl.Struct({name: polars_dtype(t) for name, t in ftype["struct"].items()})
-    return pl.String()
-
-
-def polars_schema(fields: Mapping[str, FieldType]) -> pl.Schema:
-    """The polars schema for a resource's catalog fields, identity first (as `to_frame` orders them)."""
-    return pl.Schema({name: polars_dtype(fields[name]) for name in field_order(fields)})
 
 
 def to_frame(
@@ -117,36 +63,20 @@ def to_frame(
     `resource` names the source in the one-time warnings (unknown fields, cells that did not fit);
     `report=False` skips them, and they are then still given the first time they are not skipped.
     """
-    notes = _Notes()
-    with _gc_paused():
-        # The type check runs in C; the filtering comprehension only when something is not a dict.
-        rows: list[dict[str, Any]] = (
-            cast("list[dict[str, Any]]", list(records))
-            if set(map(type, records)) <= {dict}
-            else [r for r in records if isinstance(r, dict)]
-        )
-        frame = _typed_frame(rows, fields, notes)
+    notes = Notes()
+    # The type check runs in C; the filtering comprehension only when something is not a dict.
+    rows: list[dict[str, Any]] = (
+        cast("list[dict[str, Any]]", list(records))
+        if set(map(type, records)) <= {dict}
+        else [r for r in records if isinstance(r, dict)]
+    )
+    frame = _typed_frame(rows, fields, notes)
     if report:
-        _report(resource or "records", notes)
+        report_drift(resource or "records", notes)
     return frame
 
 
-class _Notes:
-    """What a conversion found worth telling once: unknown field paths, cells that became null, widened
-    decimal columns."""
-
-    __slots__ = ("dated", "mistyped", "rounded", "unfit", "unknown", "widened")
-
-    def __init__(self) -> None:
-        self.unknown: list[str] = []
-        self.unfit: dict[str, int] = {}
-        self.widened: list[str] = []
-        self.rounded: dict[str, int] = {}
-        self.mistyped: dict[str, dict[str, int]] = {}  # path -> JSON type name -> count
-        self.dated: dict[str, list[int]] = {}  # path -> [date-times in a date field, with a time of day]
-
-
-def _typed_frame(rows: list[dict[str, Any]], fields: Mapping[str, FieldType], notes: _Notes) -> pl.DataFrame:
+def _typed_frame(rows: list[dict[str, Any]], fields: Mapping[str, FieldType], notes: Notes) -> pl.DataFrame:
     values, keys = _dict_columns(rows)
     missing = (None,) * len(rows)
     columns = []
@@ -162,38 +92,6 @@ def _typed_frame(rows: list[dict[str, Any]], fields: Mapping[str, FieldType], no
         notes.unknown.extend(extras)
         frame = frame.hstack([_inferred(name, values[name]) for name in extras])
     return frame
-
-
-_gc_lock = threading.Lock()
-_gc_holders = 0
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a batch is converted.
-
-    Transposing records allocates many short-lived containers, and each allocation burst triggers full
-    collections that walk every record of the batch again (measured: most of the time on nested
-    resources). The pause is process-wide but lasts one batch; cycles made meanwhile are collected after.
-    The collector resumes when the last concurrent conversion ends, and stays off if the caller had
-    switched it off.
-    """
-    global _gc_holders
-    with _gc_lock:
-        # Join a pause already in progress; start one only if the collector is on (never turn it on).
-        holder = _gc_holders > 0 or gc.isenabled()
-        if holder:
-            if _gc_holders == 0:
-                gc.disable()
-            _gc_holders += 1
-    try:
-        yield
-    finally:
-        if holder:
-            with _gc_lock:
-                _gc_holders -= 1
-                if _gc_holders == 0:
-                    gc.enable()
 
 
 def _dict_columns(rows: Sequence[dict[str, Any]]) -> tuple[dict[str, Sequence[Any]], set[str]]:
@@ -217,7 +115,7 @@ def _dict_columns(rows: Sequence[dict[str, Any]]) -> tuple[dict[str, Sequence[An
     return {name: [r.get(name) for r in rows] for name in names}, names
 
 
-def _column(name: str, values: Sequence[Any], ftype: FieldType, notes: _Notes, path: str) -> pl.Series:
+def _column(name: str, values: Sequence[Any], ftype: FieldType, notes: Notes, path: str) -> pl.Series:
     """One column from its JSON values, in its final dtype; `path` names it in notes ("items[].total")."""
     if isinstance(ftype, dict):
         if "list" in ftype:
@@ -233,7 +131,7 @@ def _column(name: str, values: Sequence[Any], ftype: FieldType, notes: _Notes, p
 _JSON_TYPES = {int: "integer", float: "number", bool: "boolean", dict: "object", list: "array"}
 
 
-def _text_values(values: Sequence[Any], notes: _Notes, path: str) -> Sequence[Any]:
+def _text_values(values: Sequence[Any], notes: Notes, path: str) -> Sequence[Any]:
     """A text field's values, with values of another JSON type (an integer in a string enum, as the live
     API sends some) kept as their JSON text and counted by type in `notes`; one C-level scan when all is
     text."""
@@ -248,7 +146,7 @@ def _text_values(values: Sequence[Any], notes: _Notes, path: str) -> Sequence[An
 
 
 def _scalar_column(
-    name: str, values: Sequence[Any], dtype: pl.DataType, notes: _Notes, path: str
+    name: str, values: Sequence[Any], dtype: pl.DataType, notes: Notes, path: str
 ) -> pl.Series:
     try:
         return pl.Series(name, values, dtype=dtype)
@@ -311,7 +209,7 @@ _FITTERS: dict[type, Callable[[Any], Any]] = {
 
 
 def _struct_column(
-    name: str, values: Sequence[Any], subtypes: Mapping[str, FieldType], notes: _Notes, path: str
+    name: str, values: Sequence[Any], subtypes: Mapping[str, FieldType], notes: Notes, path: str
 ) -> pl.Series:
     """A Struct column: the objects' fields loaded column by column, null where a row has no object.
 
@@ -338,7 +236,7 @@ def _struct_column(
 
 
 def _list_column(
-    name: str, values: Sequence[Any], inner_type: FieldType, notes: _Notes, path: str
+    name: str, values: Sequence[Any], inner_type: FieldType, notes: Notes, path: str
 ) -> pl.Series:
     """A List column from one flat inner column plus row lengths: far faster than per-row lists."""
     empty = pl.repeat(pl.lit([], dtype=pl.List(polars_dtype(inner_type))), len(values))
@@ -364,7 +262,7 @@ def _list_column(
 
 
 def _present(
-    values: Sequence[Any], kind: type, notes: _Notes, path: str
+    values: Sequence[Any], kind: type, notes: Notes, path: str
 ) -> tuple[Sequence[Any], pl.Series | None]:
     """Values with cells of another type than `kind` set to None (counted in `notes`), and which rows
     hold a value.
@@ -380,7 +278,7 @@ def _present(
     return values, pl.Series("present", list(map(is_not, values, repeat(None))), dtype=pl.Boolean)
 
 
-def _finish(series: pl.Series, ftype: FieldType, notes: _Notes, path: str) -> pl.Series:
+def _finish(series: pl.Series, ftype: FieldType, notes: Notes, path: str) -> pl.Series:
     """Turn a loaded (raw) scalar column into its final dtype: parse datetimes, dates and decimals."""
     if ftype == "datetime":
         parsed = _datetimes(series)
@@ -388,7 +286,7 @@ def _finish(series: pl.Series, ftype: FieldType, notes: _Notes, path: str) -> pl
         parsed = series.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
         _note_date_times(series, notes, path)
     elif ftype in ("money", "decimal_string"):
-        parsed = _decimals(series, _SCALARS[str(ftype)], notes, path)
+        parsed = _decimals(series, SCALARS[str(ftype)], notes, path)
     else:
         return series
     lost = parsed.null_count() - series.null_count()
@@ -397,7 +295,7 @@ def _finish(series: pl.Series, ftype: FieldType, notes: _Notes, path: str) -> pl
     return parsed
 
 
-def _note_date_times(series: pl.Series, notes: _Notes, path: str) -> None:
+def _note_date_times(series: pl.Series, notes: Notes, path: str) -> None:
     """Count date-times in a date field (read as their date), and those whose time of day is not 00:00."""
     longer = series.str.len_bytes() > 10
     if not longer.any():
@@ -411,7 +309,7 @@ def _note_date_times(series: pl.Series, notes: _Notes, path: str) -> None:
 WIDE_DECIMAL = pl.Decimal(38, 9)
 
 
-def _decimals(text: pl.Series, dtype: pl.DataType, notes: _Notes, path: str) -> pl.Series:
+def _decimals(text: pl.Series, dtype: pl.DataType, notes: Notes, path: str) -> pl.Series:
     """Decimal strings in `dtype` when every value fits it exactly, else in Decimal(38, 9) (noted)."""
     wide = text.cast(WIDE_DECIMAL, strict=False)
     rounded = int(text.str.contains(r"\.\d{10}").sum())  # more decimals than even Decimal(38, 9) holds
@@ -500,244 +398,3 @@ def _encode_json(value: Any, ftype: FieldType) -> Any:
             return None
         return {k: _encode_json(v, ftype["struct"].get(k, "string")) for k, v in value.items()}
     return value
-
-
-_reported: set[tuple[str, str, str]] = set()
-_reported_lock = threading.Lock()
-
-
-def _first_time(resource: str, kind: str, paths: Sequence[str]) -> list[str]:
-    with _reported_lock:
-        new = [p for p in dict.fromkeys(paths) if (resource, kind, p) not in _reported]
-        _reported.update((resource, kind, p) for p in new)
-    return new
-
-
-def _report(resource: str, notes: _Notes) -> None:
-    """One warning per kind for what this process has not been told yet about `resource`."""
-    unknown = _first_time(resource, "unknown", sorted(notes.unknown))
-    if unknown:
-        _warn(f"{resource}: fields not in the catalog kept as inferred columns: {', '.join(unknown)}")
-    unfit = _first_time(resource, "unfit", sorted(notes.unfit))
-    if unfit:
-        counts = ", ".join(f"{p} ({notes.unfit[p]})" for p in unfit)
-        _warn(f"{resource}: values that do not fit the documented type were set to null: {counts}")
-    mistyped = _first_time(resource, "mistyped", sorted(notes.mistyped))
-    if mistyped:
-        counts = ", ".join(
-            f"{p} ({', '.join(f'{n} {kind}' for kind, n in sorted(notes.mistyped[p].items()))})"
-            for p in mistyped
-        )
-        _warn(f"{resource}: values of another type than documented were kept as text: {counts}")
-    dated = _first_time(resource, "dated", sorted(notes.dated))
-    if dated:
-        counts = ", ".join(
-            f"{p} ({notes.dated[p][0]}"
-            + (f", {notes.dated[p][1]} with a time of day, dropped" if notes.dated[p][1] else "")
-            + ")"
-            for p in dated
-        )
-        _warn(f"{resource}: date-times where the document says date were read as their date: {counts}")
-    rounded = _first_time(resource, "rounded", sorted(notes.rounded))
-    if rounded:
-        counts = ", ".join(f"{p} ({notes.rounded[p]})" for p in rounded)
-        _warn(f"{resource}: decimal values with more than 9 decimal places were rounded to 9: {counts}")
-    widened = _first_time(resource, "widened", sorted(notes.widened))
-    if widened:
-        _warn(
-            f"{resource}: decimal values with more digits than documented kept exactly as Decimal(38, 9): "
-            + ", ".join(widened)
-        )
-
-
-def _warn(message: str) -> None:
-    warn_caller(message, SchemaDriftWarning)  # at the user's call, however deep the conversion ran
-
-
-def concat_frames(frames: Sequence[pl.DataFrame], schema: pl.Schema | None = None) -> pl.DataFrame:
-    """The batches of one pull as one frame (`schema` when there is none).
-
-    Columns are aligned by name; a column whose batches disagree on its kind of type (a drifting field
-    outside the catalog: a number in one batch, an object in another) becomes JSON text in every batch
-    rather than being coerced into one of the types.
-    """
-    if not frames:
-        return pl.DataFrame(schema=schema or {})
-    if len(frames) == 1:
-        return frames[0]
-    drifting = _drifting([f.schema for f in frames])
-    if drifting:
-        frames = [
-            f.with_columns(_as_text(n, f.schema[n]).alias(n) for n in drifting if n in f.schema)
-            for f in frames
-        ]
-    return pl.concat(frames, how="diagonal_relaxed")
-
-
-def _drifting(schemas: Sequence[Mapping[str, pl.DataType]]) -> list[str]:
-    """Columns whose non-null dtypes are of different kinds across `schemas`."""
-    kinds: dict[str, set[str]] = {}
-    for schema in schemas:
-        for name, dtype in schema.items():
-            if dtype != pl.Null:
-                kinds.setdefault(name, set()).add(_kind(dtype))
-    return [name for name, seen in kinds.items() if len(seen) > 1]
-
-
-def _kind(dtype: pl.DataType) -> str:
-    # Numbers widen into each other and structs merge their fields without loss; other kinds do not.
-    if dtype.is_numeric():
-        return "number"
-    return type(dtype).__name__
-
-
-def _as_text(column: str, dtype: pl.DataType) -> pl.Expr:
-    if isinstance(dtype, (pl.Struct, pl.List)):
-        return _json_text(column, dtype)
-    return pl.col(column).cast(pl.String)
-
-
-def _json_text(column: str, dtype: pl.DataType) -> pl.Expr:
-    """Nested columns as JSON text, for formats (CSV) that only hold scalars; null stays null."""
-    if isinstance(dtype, pl.Struct):
-        return pl.when(pl.col(column).is_null()).then(None).otherwise(pl.col(column).struct.json_encode())
-    wrapped = pl.struct(pl.col(column).alias("v")).struct.json_encode()
-    text = wrapped.str.strip_prefix('{"v":').str.strip_suffix("}")
-    return pl.when(pl.col(column).is_null()).then(None).otherwise(text)
-
-
-_ROW_GROUP = 10_000  # rows per Parquet row group of a combined file: small groups keep close() in ~50 MB
-
-
-class ParquetSink:
-    """Writes frames as they arrive and combines them into one file at `close()`, with bounded memory.
-
-    Each `write` stores one Parquet part in a hidden directory next to `path`; `close` streams the parts
-    into `path` (Parquet, or CSV when `path` ends in ".csv", nested columns as JSON text) through a
-    temporary file and an atomic rename, so a failed pull never leaves a half-written file behind.
-    `unique_by` keeps the last row per key (exports: later batches hold newer versions): `close` reads the
-    key column alone to find the rows a later one replaces, and drops them by position. A writer that knows
-    which keys it wrote more than once (an export cursor does) says so with `only_repeated(keys)` before
-    `close`; then only those keys are looked at (none: no extra pass at all).
-    """
-
-    def __init__(
-        self,
-        path: str | os.PathLike[str],
-        *,
-        schema: pl.Schema | None = None,
-        unique_by: str | None = None,
-    ) -> None:
-        self.path = Path(path)
-        self.rows = 0
-        self._schema = schema
-        self._unique_by = unique_by
-        self._repeated: list[Any] | None = None
-        self._parts: list[Path] = []
-        self._dir = self.path.parent / f".{self.path.name}.parts-{uuid.uuid4().hex[:8]}"
-        self._closed = False
-
-    def write(self, frame: pl.DataFrame) -> None:
-        """Store one batch on disk; it is not kept in memory."""
-        if self._closed:
-            raise ValueError(f"ParquetSink for {self.path} is already closed")
-        if frame.height == 0 and self._parts:
-            return
-        self._write_part(frame)
-
-    def only_repeated(self, keys: Collection[Any]) -> None:
-        """Tell the sink that only these keys were written more than once (`unique_by` then looks at them
-        alone when combining the parts)."""
-        self._repeated = list(keys)
-
-    def _write_part(self, frame: pl.DataFrame) -> None:
-        self._dir.mkdir(parents=True, exist_ok=True)
-        part = self._dir / f"part-{len(self._parts):06d}.parquet"
-        frame.write_parquet(part)
-        self._parts.append(part)
-        self.rows += frame.height
-
-    def close(self) -> Path:
-        """Combine the parts into `path` atomically and remove them; returns `path`."""
-        if self._closed:
-            return self.path
-        self._closed = True
-        try:
-            if not self._parts:
-                self._write_part(pl.DataFrame(schema=self._schema or {}))
-            schemas = [pl.read_parquet_schema(p) for p in self._parts]
-            if all(schema == schemas[0] for schema in schemas):
-                # One scan reads the parts one after another; a scan per part, concatenated, holds
-                # buffers for many parts at once (memory then grows with the number of parts).
-                lazy = pl.scan_parquet(self._parts)
-            else:
-                lazy = self._aligned(schemas)
-            if self._unique_by is not None:
-                lazy = self._keep_last(lazy, self._unique_by)
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.parent / f".{self.path.name}.{uuid.uuid4().hex[:8]}.tmp"
-            try:
-                if self.path.suffix.lower() == ".csv":
-                    schema = lazy.collect_schema()
-                    nested = [
-                        _json_text(name, dtype).alias(name)
-                        for name, dtype in schema.items()
-                        if isinstance(dtype, (pl.Struct, pl.List))
-                    ]
-                    lazy.with_columns(nested).sink_csv(tmp)
-                else:
-                    lazy.sink_parquet(tmp, row_group_size=_ROW_GROUP)
-                os.replace(tmp, self.path)
-            finally:
-                tmp.unlink(missing_ok=True)
-        finally:
-            self._cleanup()
-        return self.path
-
-    def _aligned(self, schemas: Sequence[Mapping[str, pl.DataType]]) -> pl.LazyFrame:
-        """The parts as one frame when their schemas differ: columns by name, drifting ones as text."""
-        drifting = _drifting(schemas)
-        scans = [
-            pl.scan_parquet(p).with_columns(_as_text(n, schema[n]).alias(n) for n in drifting if n in schema)
-            for p, schema in zip(self._parts, schemas, strict=True)
-        ]
-        return scans[0] if len(scans) == 1 else pl.concat(scans, how="diagonal_relaxed")
-
-    def _keep_last(self, lazy: pl.LazyFrame, key: str) -> pl.LazyFrame:
-        """`lazy` without the rows whose key appears again later, in order; counts `rows`.
-
-        Only the key column is read to find those rows (the positions of earlier copies), so memory grows
-        by a few bytes per row, not by whole rows as `unique(keep="last")` over every column would."""
-        keys = lazy.select(pl.col(key)).with_row_index("__row")
-        if self._repeated is not None:
-            repeated = self._repeated
-            if not repeated:
-                return lazy
-            keys = keys.filter(pl.col(key).is_in(pl.Series(repeated).implode()))
-        older = keys.filter(~pl.col(key).is_last_distinct()).select("__row").collect().to_series()
-        self.rows -= older.len()
-        if older.is_empty():
-            return lazy
-        return lazy.with_row_index("__row").filter(~pl.col("__row").is_in(older.implode())).drop("__row")
-
-    def abort(self) -> None:
-        """Drop every part written so far; `path` is left untouched."""
-        self._closed = True
-        self._cleanup()
-
-    def _cleanup(self) -> None:
-        shutil.rmtree(self._dir, ignore_errors=True)
-
-    def __enter__(self) -> ParquetSink:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if exc_type is None:
-            self.close()
-        else:
-            self.abort()
