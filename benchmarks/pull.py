@@ -115,7 +115,7 @@ def pull_part(quirks: str) -> bool:
         creds = served.remote().credentials["integration"]
         with connect("integration", sandbox=served.remote(), progress=False) as st:
             path = st.resource(RESOURCE).endpoint("list").path
-            total = st.request("GET", path, params={"pageSize": 1, "includeTotal": "true"})["totalCount"]
+            total = st.request_json("GET", path, params={"pageSize": 1, "includeTotal": "true"})["totalCount"]
             page_size = max(1, total // PAGES_WANTED)
             print(
                 f"== pull: {RESOURCE} over HTTP on {served.url} (server in its own process), "

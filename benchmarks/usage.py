@@ -84,7 +84,7 @@ def ledger_overhead(calls: int, folder: Path) -> dict[str, float]:
     conn = stnb.connect("integration", sandbox=Sandbox(rate_limit=1e9), rate=1e9)
     path = "/crm/v2/tenant/{tenant}/customers"
     for _ in range(50):  # warm up: token, world build, caches
-        conn.request("GET", path, params={"pageSize": 10})
+        conn.request_json("GET", path, params={"pageSize": 10})
     on: list[float] = []
     off: list[float] = []
     for i in range(2 * calls):
@@ -92,7 +92,7 @@ def ledger_overhead(calls: int, folder: Path) -> dict[str, float]:
         if recording:
             add_observer(ledger)
         started = time.perf_counter()
-        conn.request("GET", path, params={"pageSize": 10})
+        conn.request_json("GET", path, params={"pageSize": 10})
         (on if recording else off).append(time.perf_counter() - started)
         if recording:
             remove_observer(ledger)

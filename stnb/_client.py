@@ -8,13 +8,14 @@ attempt to `stnb._attempts` observers, and raises a `stnb.errors` exception for 
 from __future__ import annotations
 
 import copy
+import functools
 import math
 import re
-from collections.abc import Generator, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Generic, Self, TypedDict, TypeVar, Unpack
 from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -44,7 +45,7 @@ from stnb.errors import (
     error_from_response,
 )
 
-__all__ = ["AsyncClient", "Client"]
+__all__ = ["AsyncClient", "Client", "RequestOptions"]
 
 log = get_logger("stnb._client")
 
@@ -62,6 +63,24 @@ _READS_BY_POST = (
 MAX_URL_LENGTH = 8192  # longer URLs are refused before sending (gateways reject them; httpx2 fails at 64 KiB)
 
 Params = Mapping[str, Any] | Sequence[tuple[str, Any]] | None
+
+
+class RequestOptions(TypedDict, total=False):
+    """The keyword options of every `request` / `request_json` (clients and connections, sync and async),
+    described once: query `params`, a `json` body, `path_params` for the template's placeholders, a
+    `retry` policy and a `timeout` for this call, `read_only=True` for a POST that only reads,
+    `allow_writes=True` to open a read-only environment for this call."""
+
+    params: Params
+    json: Any
+    path_params: Mapping[str, Any] | None
+    retry: RetryPolicy | None
+    read_only: bool | None
+    timeout: float | None
+    allow_writes: bool | None
+
+
+_OPTIONS = frozenset(RequestOptions.__annotations__)
 
 
 def _user_agent() -> str:
@@ -113,7 +132,7 @@ _Step = _Pace | _Send | _Sleep
 class _Trace:
     """Follows every send of one call (retries, and the auth flow's resend after a 401) to report each."""
 
-    def __init__(self, client: _BaseClient, call: _Call) -> None:
+    def __init__(self, client: _BaseClient[Any], call: _Call) -> None:
         self._client = client
         self._call = call
         self.sends = 0
@@ -136,22 +155,27 @@ class _Trace:
         self.rate_wait = 0.0
 
 
-class _BaseClient:
-    """Everything the sync and async clients share; only sending and sleeping differ."""
+_T = TypeVar("_T", httpx2.BaseTransport, httpx2.AsyncBaseTransport)
+
+
+class _BaseClient(Generic[_T]):
+    """Everything the sync and async clients share, their constructor included; only the httpx2 client,
+    sending and sleeping differ."""
 
     def __init__(
         self,
         environment: Environment,
         credentials: Credentials,
         *,
-        transport: httpx2.BaseTransport | httpx2.AsyncBaseTransport | None,
-        retry: RetryPolicy | None,
-        rate: float | None,
-        timeout: float | None,
-        allow_writes: bool,
-        clock: Clock | None,
-        sandbox: bool,
-        timezone: str | None,
+        transport: _T | None = None,
+        retry: RetryPolicy | None = None,
+        rate: float | None = None,
+        timeout: float | None = 30.0,
+        allow_writes: bool = False,
+        clock: Clock | None = None,
+        sandbox: bool = False,
+        timezone: str | None = None,
+        max_connections: int = 16,
     ) -> None:
         if not isinstance(environment, Environment):
             raise UsageTypeError(f"environment must be an Environment, not {type(environment).__name__}")
@@ -178,6 +202,36 @@ class _BaseClient:
             environment, credentials, clock=self._clock, transport=transport, timeout=timeout or 30.0
         )
         self._owns_http = True
+        limits = httpx2.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
+        self._http = self._open(
+            base_url=environment.api_url,
+            transport=transport,
+            auth=self._auth,
+            headers=self._default_headers(),
+            timeout=timeout,
+            limits=limits,
+        )
+
+    def _open(self, **options: Any) -> Any:
+        """The httpx2 client (sync or async) this client sends with."""
+        raise NotImplementedError
+
+    def _pace(self) -> Any:
+        """Wait for the shared pacer (the async client returns the awaitable)."""
+        raise NotImplementedError
+
+    def _wait(self, seconds: float) -> Any:
+        """Sleep before a retry (the async client returns the awaitable)."""
+        raise NotImplementedError
+
+    def _perform(self, step: _Step) -> Any:
+        """Do one effect of a call's flow, for both clients: the async client's I/O comes back as an
+        awaitable, which `arun` awaits."""
+        if isinstance(step, _Pace):
+            return self._pace()
+        if isinstance(step, _Send):
+            return self._http.request(step.method, step.url, **step.kwargs)
+        return self._wait(step.seconds)
 
     def _default_headers(self) -> dict[str, str]:
         # Built on demand so the app key lives in the httpx2 client only, not in this object's state.
@@ -219,19 +273,18 @@ class _BaseClient:
 
     # -- building a call -----------------------------------------------------------------------------
 
-    def _call(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Params,
-        json_body: Any,
-        path_params: Mapping[str, Any] | None,
-        retry: RetryPolicy | None,
-        read_only: bool | None,
-        timeout: float | None,
-        allow_writes: bool | None = None,
-    ) -> _Call:
+    def _call(self, method: str, path: str, options: RequestOptions) -> _Call:
+        unknown = sorted(set(options) - _OPTIONS)
+        if unknown:
+            takes = ", ".join(sorted(_OPTIONS))
+            raise UsageTypeError(f"request got an unexpected keyword argument {unknown[0]!r} (takes {takes})")
+        params = options.get("params")
+        json_body = options.get("json")
+        path_params = options.get("path_params")
+        retry = options.get("retry")
+        read_only = options.get("read_only")
+        timeout = options.get("timeout")
+        allow_writes = options.get("allow_writes")
         verb = _verb(method)
         _check_flags(read_only=read_only, allow_writes=allow_writes, retry=retry, timeout=timeout)
         if path_params is not None and not isinstance(path_params, Mapping):
@@ -462,26 +515,15 @@ class _BaseClient:
     def _decide(
         self, call: _Call, tries: int, waited: float, error: ApiError, response: httpx2.Response | None
     ) -> Decision:
+        now = self._clock.utcnow()
+        ask = functools.partial(
+            decide, call.policy, attempt=tries, waited=waited, idempotent=call.idempotent, now=now
+        )
         if isinstance(error, TransportError):
-            decision = decide(
-                call.policy,
-                attempt=tries,
-                waited=waited,
-                idempotent=call.idempotent,
-                now=self._clock.utcnow(),
-                transport_error=error.kind,
-            )
+            decision = ask(transport_error=error.kind)
         else:
-            decision = decide(
-                call.policy,
-                attempt=tries,
-                waited=waited,
-                idempotent=call.idempotent,
-                now=self._clock.utcnow(),
-                status=error.status,
-                retry_after=response.headers.get("Retry-After") if response is not None else None,
-                title=error.title,
-            )
+            retry_after = response.headers.get("Retry-After") if response is not None else None
+            decision = ask(status=error.status, retry_after=retry_after, title=error.title)
         if decision.retry:
             log.debug("%s %s: %s", call.method, call.template, decision.reason)
         else:
@@ -603,119 +645,43 @@ def _too_long(verb: str, template: str) -> InvalidRequest:
     )
 
 
-class Client(_BaseClient):
-    """A synchronous client for one tenant of one environment. Thread-safe; share it between threads."""
+class Client(_BaseClient[httpx2.BaseTransport]):
+    """A synchronous client for one tenant of one environment. Thread-safe; share it between threads.
 
-    def __init__(
-        self,
-        environment: Environment,
-        credentials: Credentials,
-        *,
-        transport: httpx2.BaseTransport | None = None,
-        retry: RetryPolicy | None = None,
-        rate: float | None = None,
-        timeout: float | None = 30.0,
-        allow_writes: bool = False,
-        clock: Clock | None = None,
-        sandbox: bool = False,
-        timezone: str | None = None,
-        max_connections: int = 16,
-    ) -> None:
-        super().__init__(
-            environment,
-            credentials,
-            transport=transport,
-            retry=retry,
-            rate=rate,
-            timeout=timeout,
-            allow_writes=allow_writes,
-            clock=clock,
-            sandbox=sandbox,
-            timezone=timezone,
-        )
-        limits = httpx2.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
-        self._http = httpx2.Client(
-            base_url=environment.api_url,
-            transport=transport,
-            auth=self._auth,
-            headers=self._default_headers(),
-            timeout=timeout,
-            limits=limits,
-        )
+    `Client(environment, credentials, *, transport=None, retry=None, rate=None, timeout=30.0,
+    allow_writes=False, clock=None, sandbox=False, timezone=None, max_connections=16)`.
+    """
 
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Params = None,
-        json: Any = None,
-        path_params: Mapping[str, Any] | None = None,
-        retry: RetryPolicy | None = None,
-        read_only: bool | None = None,
-        timeout: float | None = None,
-        allow_writes: bool | None = None,
-    ) -> httpx2.Response:
+    _http: httpx2.Client
+
+    def _open(self, **options: Any) -> httpx2.Client:
+        return httpx2.Client(**options)
+
+    def request(self, method: str, path: str, **options: Unpack[RequestOptions]) -> httpx2.Response:
         """Send `method path` (a template such as `jpm/v2/tenant/{tenant}/jobs/{id}`) and return the 2xx
         response; raises a `stnb.errors.ApiError` subclass otherwise, after retries per `retry`.
 
-        Writes (POST, PUT, PATCH, DELETE) are never retried; `read_only=True` marks a POST that only reads
-        so it may be retried. On a read-only environment (production) writes are refused with
-        `WriteForbidden` unless `allow_writes=True` was given to the client or to this call: no other flag
-        opens them. Report data (POST-as-read) is not a write.
+        Options (`RequestOptions`): `params`, `json`, `path_params`, `retry`, `read_only`, `timeout`,
+        `allow_writes`. Writes (POST, PUT, PATCH, DELETE) are never retried; `read_only=True` marks a POST
+        that only reads so it may be retried. On a read-only environment (production) writes are refused
+        with `WriteForbidden` unless `allow_writes=True` was given to the client or to this call: no other
+        flag opens them. Report data (POST-as-read) is not a write.
         """
-        call = self._call(
-            method,
-            path,
-            params=params,
-            json_body=json,
-            path_params=path_params,
-            retry=retry,
-            read_only=read_only,
-            timeout=timeout,
-            allow_writes=allow_writes,
-        )
-        response, _ = self._send(call, parse_json=False)
-        return response
+        return self._send(self._call(method, path, options), parse_json=False)[0]
 
-    def request_json(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Params = None,
-        json: Any = None,
-        path_params: Mapping[str, Any] | None = None,
-        retry: RetryPolicy | None = None,
-        read_only: bool | None = None,
-        timeout: float | None = None,
-        allow_writes: bool | None = None,
-    ) -> Any:
+    def request_json(self, method: str, path: str, **options: Unpack[RequestOptions]) -> Any:
         """`request` and parse the body as JSON (None for an empty body); a truncated or non-JSON body
         raises `InvalidResponse` naming the URL template (after retries, for reads)."""
-        call = self._call(
-            method,
-            path,
-            params=params,
-            json_body=json,
-            path_params=path_params,
-            retry=retry,
-            read_only=read_only,
-            timeout=timeout,
-            allow_writes=allow_writes,
-        )
-        _, value = self._send(call, parse_json=True)
-        return value
+        return self._send(self._call(method, path, options), parse_json=True)[1]
 
     def _send(self, call: _Call, *, parse_json: bool) -> tuple[httpx2.Response, Any]:
         return run(self._attempts(call, parse_json), self._perform)
 
-    def _perform(self, step: _Step) -> Any:
-        if isinstance(step, _Pace):
-            return self._bucket.acquire()
-        if isinstance(step, _Send):
-            return self._http.request(step.method, step.url, **step.kwargs)
-        return self._clock.sleep(step.seconds)
+    def _pace(self) -> float:
+        return self._bucket.acquire()
+
+    def _wait(self, seconds: float) -> None:
+        self._clock.sleep(seconds)
 
     def close(self) -> None:
         """Close the connection pool (clients made by `with_options` leave it to their parent)."""
@@ -732,111 +698,30 @@ class Client(_BaseClient):
         self.close()
 
 
-class AsyncClient(_BaseClient):
+class AsyncClient(_BaseClient[httpx2.AsyncBaseTransport]):
     """The asyncio twin of `Client`: same constructor and methods, awaited."""
 
-    def __init__(
-        self,
-        environment: Environment,
-        credentials: Credentials,
-        *,
-        transport: httpx2.AsyncBaseTransport | None = None,
-        retry: RetryPolicy | None = None,
-        rate: float | None = None,
-        timeout: float | None = 30.0,
-        allow_writes: bool = False,
-        clock: Clock | None = None,
-        sandbox: bool = False,
-        timezone: str | None = None,
-        max_connections: int = 16,
-    ) -> None:
-        super().__init__(
-            environment,
-            credentials,
-            transport=transport,
-            retry=retry,
-            rate=rate,
-            timeout=timeout,
-            allow_writes=allow_writes,
-            clock=clock,
-            sandbox=sandbox,
-            timezone=timezone,
-        )
-        limits = httpx2.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
-        self._http = httpx2.AsyncClient(
-            base_url=environment.api_url,
-            transport=transport,
-            auth=self._auth,
-            headers=self._default_headers(),
-            timeout=timeout,
-            limits=limits,
-        )
+    _http: httpx2.AsyncClient
 
-    async def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Params = None,
-        json: Any = None,
-        path_params: Mapping[str, Any] | None = None,
-        retry: RetryPolicy | None = None,
-        read_only: bool | None = None,
-        timeout: float | None = None,
-        allow_writes: bool | None = None,
-    ) -> httpx2.Response:
+    def _open(self, **options: Any) -> httpx2.AsyncClient:
+        return httpx2.AsyncClient(**options)
+
+    async def request(self, method: str, path: str, **options: Unpack[RequestOptions]) -> httpx2.Response:
         """See `Client.request`."""
-        call = self._call(
-            method,
-            path,
-            params=params,
-            json_body=json,
-            path_params=path_params,
-            retry=retry,
-            read_only=read_only,
-            timeout=timeout,
-            allow_writes=allow_writes,
-        )
-        response, _ = await self._send(call, parse_json=False)
-        return response
+        return (await self._send(self._call(method, path, options), parse_json=False))[0]
 
-    async def request_json(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Params = None,
-        json: Any = None,
-        path_params: Mapping[str, Any] | None = None,
-        retry: RetryPolicy | None = None,
-        read_only: bool | None = None,
-        timeout: float | None = None,
-        allow_writes: bool | None = None,
-    ) -> Any:
+    async def request_json(self, method: str, path: str, **options: Unpack[RequestOptions]) -> Any:
         """See `Client.request_json`."""
-        call = self._call(
-            method,
-            path,
-            params=params,
-            json_body=json,
-            path_params=path_params,
-            retry=retry,
-            read_only=read_only,
-            timeout=timeout,
-            allow_writes=allow_writes,
-        )
-        _, value = await self._send(call, parse_json=True)
-        return value
+        return (await self._send(self._call(method, path, options), parse_json=True))[1]
 
     async def _send(self, call: _Call, *, parse_json: bool) -> tuple[httpx2.Response, Any]:
         return await arun(self._attempts(call, parse_json), self._perform)
 
-    async def _perform(self, step: _Step) -> Any:
-        if isinstance(step, _Pace):
-            return await self._bucket.aacquire()
-        if isinstance(step, _Send):
-            return await self._http.request(step.method, step.url, **step.kwargs)
-        return await self._clock.asleep(step.seconds)
+    def _pace(self) -> Awaitable[float]:
+        return self._bucket.aacquire()
+
+    def _wait(self, seconds: float) -> Awaitable[None]:
+        return self._clock.asleep(seconds)
 
     async def close(self) -> None:
         """Close the connection pool (clients made by `with_options` leave it to their parent)."""

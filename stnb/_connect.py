@@ -14,11 +14,13 @@ some API scopes) and `tenant=` one of its demo tenants, by id or name.
 from __future__ import annotations
 
 import html
+import inspect
 import logging
 import os
 import sys
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import httpx2
 
@@ -32,7 +34,7 @@ from stnb._config import (
     sandbox_environment,
 )
 from stnb._connection import AsyncConnection, Connection
-from stnb._ledger import install_default_ledger
+from stnb._ledger.writer import install_default_ledger
 from stnb.errors import ConfigError, UsageTypeError
 
 if TYPE_CHECKING:
@@ -47,6 +49,8 @@ SANDBOX_NOTICE = (
 )
 
 log = logging.getLogger("stnb")
+P = ParamSpec("P")
+_Conn = TypeVar("_Conn", Connection, AsyncConnection)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +77,7 @@ def connect(
     tenant_id: str | int | None = None,
     timezone: str | None = None,
     progress: bool | None = None,
-    transport: httpx2.BaseTransport | None = None,
+    transport: httpx2.BaseTransport | httpx2.AsyncBaseTransport | None = None,
     retry: RetryPolicy | None = None,
     rate: float | None = None,
     timeout: float | None = 30.0,
@@ -82,70 +86,72 @@ def connect(
     """Connect to one tenant of `env` ("integration" by default, or `STNB_ENV`).
 
     Production is read-only unless `allow_writes=True`. `progress`: True always shows progress bars,
-    False never, None shows them for pulls that take more than a couple of seconds.
+    False never, None shows them for pulls that take more than a couple of seconds. `transport`: an
+    `httpx2.BaseTransport` (an `httpx2.AsyncBaseTransport` for `connect_async`).
     """
     from stnb._client import Client
 
-    _check_arguments(env, profile, tenant, allow_writes, timeout, rate, retry, progress)
-    target = _target(env, profile, tenant, sandbox, app_key, client_id, client_secret, tenant_id, transport)
-    client = Client(
+    return _connected(Client, Connection, locals())
+
+
+def _asyncio_twin(sync: Callable[P, Connection]) -> Callable[P, AsyncConnection]:
+    """`connect_async`, generated from `connect`'s one description: the same parameters, defaults and
+    checks, an `AsyncClient` and an `AsyncConnection`."""
+    signature = inspect.signature(sync)
+
+    def connect_async(*args: P.args, **kwargs: P.kwargs) -> AsyncConnection:
+        from stnb._client import AsyncClient
+
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        return _connected(AsyncClient, AsyncConnection, bound.arguments)
+
+    connect_async.__signature__ = signature.replace(return_annotation="AsyncConnection")  # type: ignore[attr-defined]
+    connect_async.__qualname__ = "connect_async"
+    connect_async.__doc__ = (
+        "The asyncio twin of `connect` (same parameters): "
+        "`async with stnb.connect_async() as st: await st.frame(...)`."
+    )
+    return connect_async
+
+
+connect_async = _asyncio_twin(connect)
+
+
+def _connected(
+    client_class: Any, connection_class: Callable[..., _Conn], arguments: Mapping[str, Any]
+) -> _Conn:
+    """What both `connect` and `connect_async` do with their arguments: check them, find who answers,
+    build the client and the connection, record attempts in the ledger."""
+    _check_arguments(**arguments)
+    target = _target(**arguments)
+    client = client_class(
         target.environment,
         target.credentials,
         transport=target.transport,
-        retry=retry,
-        rate=rate,
-        timeout=timeout,
-        allow_writes=allow_writes,
-        clock=clock,
+        retry=arguments["retry"],
+        rate=arguments["rate"],
+        timeout=arguments["timeout"],
+        allow_writes=arguments["allow_writes"],
+        clock=arguments["clock"],
         sandbox=target.sandbox,
-        timezone=timezone or target.timezone,
+        timezone=arguments["timezone"] or target.timezone,
     )
     _install_ledger(target)
-    return Connection(client, progress=progress, clock=clock)
-
-
-def connect_async(
-    env: str | None = None,
-    profile: str | None = None,
-    tenant: str | int | None = None,
-    *,
-    sandbox: Any = None,
-    allow_writes: bool = False,
-    app_key: str | None = None,
-    client_id: str | None = None,
-    client_secret: str | None = None,
-    tenant_id: str | int | None = None,
-    timezone: str | None = None,
-    progress: bool | None = None,
-    transport: httpx2.AsyncBaseTransport | None = None,
-    retry: RetryPolicy | None = None,
-    rate: float | None = None,
-    timeout: float | None = 30.0,
-    clock: Clock | None = None,
-) -> AsyncConnection:
-    """The asyncio twin of `connect`: `async with stnb.connect_async() as st: await st.frame(...)`."""
-    from stnb._client import AsyncClient
-
-    _check_arguments(env, profile, tenant, allow_writes, timeout, rate, retry, progress)
-    target = _target(env, profile, tenant, sandbox, app_key, client_id, client_secret, tenant_id, transport)
-    client = AsyncClient(
-        target.environment,
-        target.credentials,
-        transport=target.transport,
-        retry=retry,
-        rate=rate,
-        timeout=timeout,
-        allow_writes=allow_writes,
-        clock=clock,
-        sandbox=target.sandbox,
-        timezone=timezone or target.timezone,
-    )
-    _install_ledger(target)
-    return AsyncConnection(client, progress=progress, clock=clock)
+    return connection_class(client, progress=arguments["progress"], clock=arguments["clock"])
 
 
 def _check_arguments(
-    env: Any, profile: Any, tenant: Any, allow_writes: Any, timeout: Any, rate: Any, retry: Any, progress: Any
+    *,
+    env: Any,
+    profile: Any,
+    tenant: Any,
+    allow_writes: Any,
+    timeout: Any,
+    rate: Any,
+    retry: Any,
+    progress: Any,
+    **_: Any,
 ) -> None:
     """Mistakes in the arguments, as one `UsageError` each, before any credentials are looked up."""
     from stnb._client import check_timeout
@@ -167,6 +173,7 @@ def _check_arguments(
 
 
 def _target(
+    *,
     env: str | None,
     profile: str | None,
     tenant: str | int | None,
@@ -176,6 +183,7 @@ def _target(
     client_secret: str | None,
     tenant_id: str | int | None,
     transport: Any,
+    **_: Any,
 ) -> _Target:
     name = get_environment(env).name if env is not None else default_env()
     if sandbox is None or sandbox is False:

@@ -19,20 +19,21 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Generator, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, Unpack, cast
 
+import httpx2
 import polars as pl
 
 from stnb import _accessors
 from stnb import _capacity as capacity
 from stnb._checks import check_output_path, check_record_id
 from stnb._clock import Clock
+from stnb._flow import END, Effect, Iteration, Next, arun, run
 from stnb._frames import ParquetSink, concat_frames, polars_schema, to_frame
 from stnb._paging import (
     DEFAULT_CONCURRENCY,
@@ -46,7 +47,7 @@ from stnb.catalog import Catalog, Endpoint, Resource, load_catalog
 from stnb.errors import InvalidRequest, InvalidResponse
 
 if TYPE_CHECKING:
-    from stnb._client import AsyncClient, Client
+    from stnb._client import AsyncClient, Client, RequestOptions
 
 _C = TypeVar("_C", bound="Client | AsyncClient")
 
@@ -341,8 +342,42 @@ class _Base(Generic[_C]):
         return accessor
 
 
-class Connection(_Base["Client"]):
-    """A synchronous connection; see the module docstring. Thread-safe for concurrent reads."""
+_P = TypeVar("_P", bound="PageIterator | AsyncPageIterator")
+_E = TypeVar("_E", bound="ExportCursor | AsyncExportCursor")
+_I = TypeVar("_I")  # the records of `items`: an iterator, or an async iterator
+_F = TypeVar("_F")  # a frame, or a coroutine of one
+_R = TypeVar("_R")  # a record (dict), or a coroutine of one
+_W = TypeVar("_W")  # a written file's Path, or a coroutine of one
+_S = TypeVar("_S")  # an httpx2.Response, or a coroutine of one
+_Flow = Generator[Any, Any, None]  # a `stnb._flow` flow: effects out, their results in, one output
+
+
+@dataclass(frozen=True, slots=True)
+class _Ask(Effect):
+    """One call of the client: `request` (the response back) or `request_json` (parsed JSON back)."""
+
+    call: str
+    method: str
+    path: str
+    options: Mapping[str, Any]
+
+
+class _Connection(_Base[_C], Generic[_C, _P, _E, _I, _F, _R, _W, _S]):
+    """The public API of both connections, written once. What needs I/O is a flow (`stnb._flow`): the
+    synchronous connection runs it to its result, the asyncio one returns the coroutine that does."""
+
+    _pages_type: type[_P]
+    _export_type: type[_E]
+    _asyncio: bool  # flows run to their result (False), or become the coroutine that does (True)
+
+    def _run(self, flow: _Flow) -> Any:
+        return arun(flow, self._perform) if self._asyncio else run(flow, self._perform)
+
+    def _perform(self, step: Effect) -> Any:
+        """Do one effect of a flow: a client call (the asyncio connection's comes back as an awaitable)."""
+        if not isinstance(step, _Ask):
+            raise TypeError(f"unknown effect {step!r}")
+        return getattr(self.client, step.call)(step.method, step.path, **step.options)
 
     def pages(
         self,
@@ -352,8 +387,9 @@ class Connection(_Base["Client"]):
         page_size: int | None = None,
         progress: bool | None = None,
         **filters: Any,
-    ) -> PageIterator:
-        """Iterate the pages of a list resource: `for page in conn.pages("jpm/jobs", pageSize=500)`."""
+    ) -> _P:
+        """Iterate the pages of a list resource: `for page in conn.pages("jpm/jobs", pageSize=500)`
+        (`async for` on an `AsyncConnection`)."""
         plan = self._plan(resource, filters, page_size)
         return self._iterator(plan, max_pages, progress)
 
@@ -365,11 +401,10 @@ class Connection(_Base["Client"]):
         page_size: int | None = None,
         progress: bool | None = None,
         **filters: Any,
-    ) -> Iterator[dict[str, Any]]:
-        """Iterate the records of a list resource, page after page."""
-        return self.pages(
-            resource, max_pages=max_pages, page_size=page_size, progress=progress, **filters
-        ).items()
+    ) -> _I:
+        """Iterate the records of a list resource, page after page (`async for` on an `AsyncConnection`)."""
+        walk = self.pages(resource, max_pages=max_pages, page_size=page_size, progress=progress, **filters)
+        return cast(_I, walk.items())
 
     def frame(
         self,
@@ -379,14 +414,9 @@ class Connection(_Base["Client"]):
         progress: bool | None = None,
         page_size: int | None = None,
         **filters: Any,
-    ) -> pl.DataFrame:
+    ) -> _F:
         """All pages of a list resource as one typed DataFrame; `last_query` tells what answered."""
-        plan = self._plan(resource, filters, page_size)
-        walk = self._iterator(plan, max_pages, progress)
-        fields = plan.resource.fields_for("list")
-        frames = list(_typed((page.items for page in walk), fields, plan.resource.key))
-        self.last_query = self._info(plan, walk)
-        return _concat(frames, fields)
+        return cast(_F, self._run(self._frame_flow(resource, max_pages, progress, page_size, filters)))
 
     def export(
         self,
@@ -397,11 +427,12 @@ class Connection(_Base["Client"]):
         include_recent_changes: bool = False,
         progress: bool | None = None,
         **filters: Any,
-    ) -> ExportCursor:
-        """An export cursor from the beginning, from `since`, or from a saved `checkpoint`."""
+    ) -> _E:
+        """An export cursor from the beginning, from `since`, or from a saved `checkpoint`:
+        `for batch in conn.export("jpm/jobs", since="2025-01-01")` (`async for` on an `AsyncConnection`)."""
         res, endpoint, params = self._export_endpoint(resource, filters)
-        return ExportCursor(
-            self.client,
+        cursor: Any = self._export_type(
+            self.client,  # each connection's cursor takes its own client
             endpoint,
             resource=res.key,
             since=since,
@@ -411,6 +442,7 @@ class Connection(_Base["Client"]):
             progress=_progress_flag(progress, self._progress),
             clock=self._clock,
         )
+        return cast(_E, cursor)
 
     def export_frame(
         self,
@@ -421,28 +453,16 @@ class Connection(_Base["Client"]):
         include_recent_changes: bool = False,
         progress: bool | None = None,
         **filters: Any,
-    ) -> pl.DataFrame:
+    ) -> _F:
         """A whole export feed (inactive and deleted rows included) as one typed frame, one row per id."""
-        res, _, params = self._export_endpoint(resource, filters)
-        fields = res.fields_for("export")
-        cursor = self.export(
-            resource,
-            since=since,
-            checkpoint=checkpoint,
-            include_recent_changes=include_recent_changes,
-            progress=progress,
-            **filters,
+        options = {"since": since, "checkpoint": checkpoint, "include_recent_changes": include_recent_changes}
+        return cast(
+            _F, self._run(self._export_frame_flow(resource, filters, {**options, "progress": progress}))
         )
-        frames = list(_typed(cursor, fields, res.key))
-        result = _dedupe_newest(_concat(frames, fields))
-        self.last_query = self._export_info(res, params, cursor.batches, result.height)
-        return result
 
-    def get(self, resource: str, id: int | str, **params: Any) -> dict[str, Any]:
+    def get(self, resource: str, id: int | str, **params: Any) -> _R:
         """One record by id."""
-        endpoint, query, path_params = self._get_request(resource, id, params)
-        body = self.client.request_json("GET", endpoint.path, params=query, path_params=path_params)
-        return _record(body, endpoint)
+        return cast(_R, self._run(self._get_flow(resource, id, params)))
 
     def capacity(
         self,
@@ -452,19 +472,19 @@ class Connection(_Base["Client"]):
         business_unit_ids: Sequence[int] | None = None,
         job_type_id: int | None = None,
         skill_based_availability: bool = False,
-    ) -> pl.DataFrame:
+    ) -> _F:
         """Dispatch capacity from `start` (clamped to now) to `end`, in queries of at most 14 days, as one
         frame of availabilities (`stnb._capacity`)."""
-        bodies = self._capacity_queries(start, end, business_unit_ids, job_type_id, skill_based_availability)
-        answers = [
-            self.client.request_json("POST", capacity.CAPACITY_PATH, json=body, read_only=True)
-            for body in bodies
-        ]
-        return capacity.capacity_frame(answers)
+        window = (start, end, business_unit_ids, job_type_id, skill_based_availability)
+        return cast(_F, self._run(self._capacity_flow(*window)))
 
-    def request(self, method: str, path: str, **kwargs: Any) -> Any:
+    def request(self, method: str, path: str, **options: Unpack[RequestOptions]) -> _S:
+        """The escape hatch: any call, the 2xx `httpx2.Response` back (`stnb._client.Client.request`)."""
+        return cast(_S, self._run(_asked("request", method, path, options)))
+
+    def request_json(self, method: str, path: str, **options: Unpack[RequestOptions]) -> Any:
         """The escape hatch: any call, parsed JSON back (`stnb._client.Client.request_json`)."""
-        return self.client.request_json(method, path, **kwargs)
+        return self._run(_asked("request_json", method, path, options))
 
     def to_parquet(
         self,
@@ -477,34 +497,143 @@ class Connection(_Base["Client"]):
         page_size: int | None = None,
         progress: bool | None = None,
         **filters: Any,
-    ) -> Path:
+    ) -> _W:
         """Stream a list (or, with `export=True`, an export feed) page by page into a Parquet file.
 
         Memory stays bounded by a few pages; the file appears only when complete (atomic rename).
         A path ending in ".csv" writes CSV instead, nested columns as JSON text. The path is checked
         before anything is fetched (suffix .parquet or .csv, not a directory, a writable folder).
         """
-        path = check_output_path(path)
         if export:
-            res, _, params = self._export_endpoint(resource, filters)
-            fields = res.fields_for("export")
-            cursor = self.export(resource, since=since, progress=progress, **filters)
-            with ParquetSink(path, schema=polars_schema(fields), unique_by=_id_key(fields)) as sink:
-                for frame in _typed(cursor, fields, res.key):
-                    sink.write(frame)
-                sink.only_repeated(cursor.repeated_ids)
-                batches = cursor.batches
-                del cursor  # its record of every id handed out is not needed to combine the parts
-            self.last_query = self._export_info(res, params, batches, sink.rows)
-            return sink.path
+            flow = self._export_file_flow(resource, filters, since, progress, path)
+        else:
+            flow = self._list_file_flow(resource, max_pages, page_size, progress, filters, path)
+        return cast(_W, self._run(flow))
+
+    # -- flows: the logic of the calls above, once for both connections ------------------------------
+
+    def _frame_flow(
+        self,
+        resource: str,
+        max_pages: int | None,
+        progress: bool | None,
+        page_size: int | None,
+        filters: dict[str, Any],
+    ) -> _Flow:
+        plan = self._plan(resource, filters, page_size)
+        walk = self._iterator(plan, max_pages, progress)
+        fields = plan.resource.fields_for("list")
+        frames: list[pl.DataFrame] = []
+        yield from _converted(walk, fields, plan.resource.key, frames.append, pages=True)
+        self.last_query = self._info(plan, walk)
+        yield _concat(frames, fields)
+
+    def _export_frame_flow(self, resource: str, filters: dict[str, Any], options: dict[str, Any]) -> _Flow:
+        res, _, params = self._export_endpoint(resource, filters)
+        fields = res.fields_for("export")
+        cursor: Any = self.export(resource, **options, **filters)
+        frames: list[pl.DataFrame] = []
+        yield from _converted(cursor, fields, res.key, frames.append, pages=False)
+        result = _dedupe_newest(_concat(frames, fields))
+        self.last_query = self._export_info(res, params, cursor.batches, result.height)
+        yield result
+
+    def _get_flow(self, resource: str, id: int | str, params: dict[str, Any]) -> _Flow:
+        endpoint, query, path_params = self._get_request(resource, id, params)
+        body = yield _Ask("request_json", "GET", endpoint.path, {"params": query, "path_params": path_params})
+        yield _record(body, endpoint)
+
+    def _capacity_flow(
+        self,
+        start: str | date | datetime,
+        end: str | date | datetime,
+        business_unit_ids: Sequence[int] | None,
+        job_type_id: int | None,
+        skill_based_availability: bool,
+    ) -> _Flow:
+        bodies = self._capacity_queries(start, end, business_unit_ids, job_type_id, skill_based_availability)
+        answers = []
+        for body in bodies:
+            options = {"json": body, "read_only": True}
+            answers.append((yield _Ask("request_json", "POST", capacity.CAPACITY_PATH, options)))
+        yield capacity.capacity_frame(answers)
+
+    def _export_file_flow(
+        self,
+        resource: str,
+        filters: dict[str, Any],
+        since: str | date | datetime | None,
+        progress: bool | None,
+        file: str | os.PathLike[str],
+    ) -> _Flow:
+        path = check_output_path(file)
+        res, _, params = self._export_endpoint(resource, filters)
+        fields = res.fields_for("export")
+        cursor: Any = self.export(resource, since=since, progress=progress, **filters)
+        with ParquetSink(path, schema=polars_schema(fields), unique_by=_id_key(fields)) as sink:
+            yield from _converted(cursor, fields, res.key, sink.write, pages=False)
+            sink.only_repeated(cursor.repeated_ids)
+            batches = cursor.batches
+            del cursor  # its record of every id handed out is not needed to combine the parts
+        self.last_query = self._export_info(res, params, batches, sink.rows)
+        yield sink.path
+
+    def _list_file_flow(
+        self,
+        resource: str,
+        max_pages: int | None,
+        page_size: int | None,
+        progress: bool | None,
+        filters: dict[str, Any],
+        file: str | os.PathLike[str],
+    ) -> _Flow:
+        path = check_output_path(file)
         plan = self._plan(resource, filters, page_size)
         fields = plan.resource.fields_for("list")
         walk = self._iterator(plan, max_pages, progress)
         with ParquetSink(path, schema=polars_schema(fields)) as sink:
-            for frame in _typed((page.items for page in walk), fields, plan.resource.key):
-                sink.write(frame)
+            yield from _converted(walk, fields, plan.resource.key, sink.write, pages=True)
         self.last_query = self._info(plan, walk)
-        return sink.path
+        yield sink.path
+
+    def _iterator(self, plan: _Plan, max_pages: int | None, progress: bool | None) -> _P:
+        walk: Any = self._pages_type(
+            self.client,  # each connection's walk takes its own client
+            plan.endpoint,
+            plan.queries,
+            resource=plan.resource.key,
+            path_params=plan.path_params,
+            max_pages=max_pages,
+            concurrency=self._concurrency,
+            progress=_progress_flag(progress, self._progress),
+            description=plan.description(),
+            clock=self._clock,
+        )
+        return cast(_P, walk)
+
+
+def _asked(call: str, method: str, path: str, options: Mapping[str, Any]) -> _Flow:
+    """The flow of one client call (`request` or `request_json`)."""
+    yield (yield _Ask(call, method, path, options))
+
+
+class Connection(
+    _Connection[
+        "Client",
+        PageIterator,
+        ExportCursor,
+        Iterator[dict[str, Any]],
+        pl.DataFrame,
+        dict[str, Any],
+        Path,
+        httpx2.Response,
+    ]
+):
+    """A synchronous connection; see the module docstring. Thread-safe for concurrent reads."""
+
+    _pages_type = PageIterator
+    _export_type = ExportCursor
+    _asyncio = False
 
     def close(self) -> None:
         """Close the HTTP connections."""
@@ -513,244 +642,60 @@ class Connection(_Base["Client"]):
     def __enter__(self) -> Connection:
         return self
 
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _iterator(self, plan: _Plan, max_pages: int | None, progress: bool | None) -> PageIterator:
-        return PageIterator(
-            self.client,
-            plan.endpoint,
-            plan.queries,
-            resource=plan.resource.key,
-            path_params=plan.path_params,
-            max_pages=max_pages,
-            concurrency=self._concurrency,
-            progress=_progress_flag(progress, self._progress),
-            description=plan.description(),
-            clock=self._clock,
-        )
 
-
-class AsyncConnection(_Base["AsyncClient"]):
+class AsyncConnection(
+    _Connection[
+        "AsyncClient",
+        AsyncPageIterator,
+        AsyncExportCursor,
+        AsyncIterator[dict[str, Any]],
+        Coroutine[Any, Any, pl.DataFrame],
+        Coroutine[Any, Any, dict[str, Any]],
+        Coroutine[Any, Any, Path],
+        Coroutine[Any, Any, httpx2.Response],
+    ]
+):
     """The asyncio twin of `Connection`: the same methods, awaited (iterators with `async for`)."""
 
-    def pages(
-        self,
-        resource: str,
-        *,
-        max_pages: int | None = None,
-        page_size: int | None = None,
-        progress: bool | None = None,
-        **filters: Any,
-    ) -> AsyncPageIterator:
-        """`async for page in conn.pages("jpm/jobs")`."""
-        plan = self._plan(resource, filters, page_size)
-        return self._iterator(plan, max_pages, progress)
-
-    def items(
-        self,
-        resource: str,
-        *,
-        max_pages: int | None = None,
-        page_size: int | None = None,
-        progress: bool | None = None,
-        **filters: Any,
-    ) -> AsyncIterator[dict[str, Any]]:
-        """`async for job in conn.items("jpm/jobs")`."""
-        return self.pages(
-            resource, max_pages=max_pages, page_size=page_size, progress=progress, **filters
-        ).items()
-
-    async def frame(
-        self,
-        resource: str,
-        *,
-        max_pages: int | None = None,
-        progress: bool | None = None,
-        page_size: int | None = None,
-        **filters: Any,
-    ) -> pl.DataFrame:
-        """All pages of a list resource as one typed DataFrame; `last_query` tells what answered."""
-        plan = self._plan(resource, filters, page_size)
-        walk = self._iterator(plan, max_pages, progress)
-        fields = plan.resource.fields_for("list")
-        frames = [
-            frame async for frame in _atyped((page.items async for page in walk), fields, plan.resource.key)
-        ]
-        self.last_query = self._info(plan, walk)
-        return _concat(frames, fields)
-
-    def export(
-        self,
-        resource: str,
-        *,
-        since: str | date | datetime | None = None,
-        checkpoint: Mapping[str, Any] | str | os.PathLike[str] | None = None,
-        include_recent_changes: bool = False,
-        progress: bool | None = None,
-        **filters: Any,
-    ) -> AsyncExportCursor:
-        """An async export cursor: `async for batch in conn.export("jpm/jobs", since="2025-01-01")`."""
-        res, endpoint, params = self._export_endpoint(resource, filters)
-        return AsyncExportCursor(
-            self.client,
-            endpoint,
-            resource=res.key,
-            since=since,
-            checkpoint=_checkpoint(checkpoint),
-            include_recent_changes=include_recent_changes,
-            params={k: str(v) for k, v in params.items()},
-            progress=_progress_flag(progress, self._progress),
-            clock=self._clock,
-        )
-
-    async def export_frame(
-        self,
-        resource: str,
-        *,
-        since: str | date | datetime | None = None,
-        checkpoint: Mapping[str, Any] | str | os.PathLike[str] | None = None,
-        include_recent_changes: bool = False,
-        progress: bool | None = None,
-        **filters: Any,
-    ) -> pl.DataFrame:
-        """A whole export feed as one typed frame, one row per id (see `Connection.export_frame`)."""
-        res, _, params = self._export_endpoint(resource, filters)
-        fields = res.fields_for("export")
-        cursor = self.export(
-            resource,
-            since=since,
-            checkpoint=checkpoint,
-            include_recent_changes=include_recent_changes,
-            progress=progress,
-            **filters,
-        )
-        frames = [frame async for frame in _atyped(cursor, fields, res.key)]
-        result = _dedupe_newest(_concat(frames, fields))
-        self.last_query = self._export_info(res, params, cursor.batches, result.height)
-        return result
-
-    async def get(self, resource: str, id: int | str, **params: Any) -> dict[str, Any]:
-        """One record by id."""
-        endpoint, query, path_params = self._get_request(resource, id, params)
-        body = await self.client.request_json("GET", endpoint.path, params=query, path_params=path_params)
-        return _record(body, endpoint)
-
-    async def capacity(
-        self,
-        start: str | date | datetime,
-        end: str | date | datetime,
-        *,
-        business_unit_ids: Sequence[int] | None = None,
-        job_type_id: int | None = None,
-        skill_based_availability: bool = False,
-    ) -> pl.DataFrame:
-        """Dispatch capacity from `start` (clamped to now) to `end`, in queries of at most 14 days, as one
-        frame of availabilities (`stnb._capacity`)."""
-        bodies = self._capacity_queries(start, end, business_unit_ids, job_type_id, skill_based_availability)
-        answers = [
-            await self.client.request_json("POST", capacity.CAPACITY_PATH, json=body, read_only=True)
-            for body in bodies
-        ]
-        return capacity.capacity_frame(answers)
-
-    async def request(self, method: str, path: str, **kwargs: Any) -> Any:
-        """The escape hatch: any call, parsed JSON back."""
-        return await self.client.request_json(method, path, **kwargs)
-
-    async def to_parquet(
-        self,
-        resource: str,
-        path: str | os.PathLike[str],
-        *,
-        export: bool = False,
-        since: str | date | datetime | None = None,
-        max_pages: int | None = None,
-        page_size: int | None = None,
-        progress: bool | None = None,
-        **filters: Any,
-    ) -> Path:
-        """Stream a list or export feed into a Parquet (or CSV) file; see `Connection.to_parquet`."""
-        path = check_output_path(path)
-        if export:
-            res, _, params = self._export_endpoint(resource, filters)
-            fields = res.fields_for("export")
-            cursor = self.export(resource, since=since, progress=progress, **filters)
-            with ParquetSink(path, schema=polars_schema(fields), unique_by=_id_key(fields)) as sink:
-                async for frame in _atyped(cursor, fields, res.key):
-                    sink.write(frame)
-                sink.only_repeated(cursor.repeated_ids)
-                batches = cursor.batches
-                del cursor
-            self.last_query = self._export_info(res, params, batches, sink.rows)
-            return sink.path
-        plan = self._plan(resource, filters, page_size)
-        fields = plan.resource.fields_for("list")
-        walk = self._iterator(plan, max_pages, progress)
-        with ParquetSink(path, schema=polars_schema(fields)) as sink:
-            async for frame in _atyped((page.items async for page in walk), fields, plan.resource.key):
-                sink.write(frame)
-        self.last_query = self._info(plan, walk)
-        return sink.path
+    _pages_type = AsyncPageIterator
+    _export_type = AsyncExportCursor
+    _asyncio = True
 
     async def aclose(self) -> None:
         """Close the HTTP connections."""
         await self.client.close()
 
-    async def close(self) -> None:
-        """Close the HTTP connections (same as `aclose`)."""
-        await self.client.close()
+    close = aclose  # `await conn.close()` works too
 
     async def __aenter__(self) -> AsyncConnection:
         return self
 
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
+    async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
 
-    def _iterator(self, plan: _Plan, max_pages: int | None, progress: bool | None) -> AsyncPageIterator:
-        return AsyncPageIterator(
-            self.client,
-            plan.endpoint,
-            plan.queries,
-            resource=plan.resource.key,
-            path_params=plan.path_params,
-            max_pages=max_pages,
-            concurrency=self._concurrency,
-            progress=_progress_flag(progress, self._progress),
-            description=plan.description(),
-            clock=self._clock,
-        )
 
-
-def _typed(
-    batches: Iterable[list[dict[str, Any]]], fields: Mapping[str, Any], resource: str
-) -> Iterator[pl.DataFrame]:
-    """Typed frames of about CONVERT_ROWS records: fewer, larger conversions cost much less per record."""
+def _converted(
+    source: Any,
+    fields: Mapping[str, Any],
+    resource: str,
+    emit: Callable[[pl.DataFrame], object],
+    *,
+    pages: bool,
+) -> Generator[Effect, Any, None]:
+    """Typed frames of about CONVERT_ROWS records, each handed to `emit`, from a page walk (`pages=True`)
+    or an export feed's batches: fewer, larger conversions cost much less per record."""
+    iteration = Iteration(source)
     pending: list[dict[str, Any]] = []
-    for batch in batches:
-        pending.extend(batch)
+    while (batch := (yield Next(iteration))) is not END:
+        pending.extend(batch.items if pages else batch)
         if len(pending) >= CONVERT_ROWS:
-            yield to_frame(pending, fields, resource=resource)
+            emit(to_frame(pending, fields, resource=resource))
             pending = []
     if pending:
-        yield to_frame(pending, fields, resource=resource)
-
-
-async def _atyped(
-    batches: AsyncIterable[list[dict[str, Any]]], fields: Mapping[str, Any], resource: str
-) -> AsyncIterator[pl.DataFrame]:
-    pending: list[dict[str, Any]] = []
-    async for batch in batches:
-        pending.extend(batch)
-        if len(pending) >= CONVERT_ROWS:
-            yield to_frame(pending, fields, resource=resource)
-            pending = []
-    if pending:
-        yield to_frame(pending, fields, resource=resource)
+        emit(to_frame(pending, fields, resource=resource))
 
 
 def _concat(frames: list[pl.DataFrame], fields: Mapping[str, Any]) -> pl.DataFrame:

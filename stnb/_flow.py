@@ -15,11 +15,13 @@ from __future__ import annotations
 import os
 import sys
 import warnings
-from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
-from contextlib import closing
+from collections.abc import AsyncGenerator, Awaitable, Callable, Generator, Iterator
+from contextlib import closing, contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
-__all__ = ["Effect", "adrive", "arun", "drive", "run", "warn_caller"]
+__all__ = ["END", "Effect", "Iteration", "Next", "adrive", "arun", "drive", "run", "warn_caller"]
 
 T = TypeVar("T")
 
@@ -32,30 +34,33 @@ class Effect:
     __slots__ = ()
 
 
-def drive(flow: Generator[Effect | T, Any, None], perform: Callable[[Any], Any]) -> Generator[T, None, None]:
-    """Iterate a flow's output, with `perform` doing each effect it asks for."""
-    with closing(flow):
-        reply: Any = None
-        error: Exception | None = None
-        while True:
-            try:
-                step = flow.send(reply) if error is None else flow.throw(error)
-            except StopIteration:
-                return
-            reply, error = None, None
-            if not isinstance(step, Effect):
-                yield step
-                continue
-            try:
-                reply = perform(step)
-            except Exception as exc:
-                error = exc
+@dataclass(slots=True)
+class Iteration:
+    """An iterable a flow walks step by step (`yield Next(iteration)`); its iterator is made on the first
+    step: with `iter` by the sync driver, with `aiter` by the async one."""
+
+    source: Any
+    iterator: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class Next(Effect):
+    """The next item of an iteration, or `END` after the last: the drivers perform it themselves."""
+
+    iteration: Iteration
+
+
+END: Any = object()
 
 
 async def adrive(
-    flow: Generator[Effect | T, Any, None], perform: Callable[[Any], Awaitable[Any]]
+    flow: Generator[Effect | T, Any, None],
+    perform: Callable[[Any], Awaitable[Any]],
+    advance: Callable[[Iteration], Awaitable[Any]] | None = None,
 ) -> AsyncGenerator[T, None]:
-    """`drive` with an awaited `perform`."""
+    """Iterate a flow's output, with the awaited `perform` doing each effect it asks for (`advance` each
+    `Next`: `async for` by default)."""
+    step_next = advance or _anext
     with closing(flow):
         reply: Any = None
         error: Exception | None = None
@@ -69,9 +74,23 @@ async def adrive(
                 yield step
                 continue
             try:
-                reply = await perform(step)
+                reply = await (step_next(step.iteration) if isinstance(step, Next) else perform(step))
             except Exception as exc:
                 error = exc
+
+
+def drive(flow: Generator[Effect | T, Any, None], perform: Callable[[Any], Any]) -> Generator[T, None, None]:
+    """`adrive` without an event loop: every await in it is on a plain call here, so it never suspends and
+    each step of its coroutine completes at once (the one driver serves both kinds of caller)."""
+    outputs = adrive(flow, _now(perform), _now(_next))
+    try:
+        while True:
+            try:
+                yield _completed(outputs.__anext__())
+            except StopAsyncIteration:
+                return
+    finally:
+        _completed(outputs.aclose())
 
 
 def run(flow: Generator[Effect | T, Any, None], perform: Callable[[Any], Any]) -> T:
@@ -86,8 +105,65 @@ async def arun(flow: Generator[Effect | T, Any, None], perform: Callable[[Any], 
     return result
 
 
+def _next(iteration: Iteration) -> Any:
+    if iteration.iterator is None:
+        iteration.iterator = iter(iteration.source)
+    return next(iteration.iterator, END)
+
+
+async def _anext(iteration: Iteration) -> Any:
+    if iteration.iterator is None:
+        iteration.iterator = aiter(iteration.source)
+    return await anext(iteration.iterator, END)
+
+
+def _now(call: Callable[[Any], Any]) -> Callable[[Any], Awaitable[Any]]:
+    """`call` as an awaitable that completes at once, with its result or its exception."""
+
+    async def done(arg: Any) -> Any:
+        return call(arg)
+
+    return done
+
+
+def _completed(step: Awaitable[T]) -> T:
+    """The result of an awaitable that never suspends (see `drive`)."""
+    coroutine = step.__await__()
+    try:
+        coroutine.send(None)
+    except StopIteration as stop:
+        return stop.value  # type: ignore[no-any-return]
+    coroutine.close()
+    raise RuntimeError("a synchronous flow step suspended (an awaitable needing an event loop)")
+
+
+# Where stnb's warnings go in this thread or task instead of `warnings.warn`, when a caller collects them.
+_COLLECTOR: ContextVar[list[Warning] | None] = ContextVar("stnb_warning_collector", default=None)
+
+
+@contextmanager
+def collect_warnings() -> Iterator[list[Warning]]:
+    """Collect the warnings stnb raises in this context (this thread or task) instead of showing them.
+
+    For code that reports them its own way (a comparison's notes, the explorer's status line, recipes that
+    never read unknown fields). The process's warning filters are left alone: `warnings.catch_warnings` would
+    change them for every thread while the block runs.
+    """
+    caught: list[Warning] = []
+    token = _COLLECTOR.set(caught)
+    try:
+        yield caught
+    finally:
+        _COLLECTOR.reset(token)
+
+
 def warn_caller(message: str, category: type[Warning]) -> None:
-    """`warnings.warn`, attributed to the nearest caller outside the stnb package."""
+    """`warnings.warn`, attributed to the nearest caller outside the stnb package (or collected: see
+    `collect_warnings`)."""
+    collector = _COLLECTOR.get()
+    if collector is not None:
+        collector.append(category(message))
+        return
     frame = sys._getframe(1)
     level = 2  # stacklevel 2 is the frame that called warn_caller
     while frame.f_back is not None and frame.f_code.co_filename.startswith(_PACKAGE):

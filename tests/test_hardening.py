@@ -65,7 +65,7 @@ def connect(sandbox: Sandbox, clock: FakeClock, env: str = "integration", **opti
 
 
 def a_job(st: Connection) -> dict[str, Any]:
-    body = st.request("GET", "jpm/v2/tenant/{tenant}/jobs", params={"pageSize": 1})
+    body = st.request_json("GET", "jpm/v2/tenant/{tenant}/jobs", params={"pageSize": 1})
     return dict(body["data"][0])
 
 
@@ -79,8 +79,10 @@ def test_1_production_patch_with_read_only_true_is_refused_and_changes_nothing(
         job = a_job(st)
         for _ in range(4):  # the issue saw 4 of 4 tries change the job
             with pytest.raises(WriteForbidden) as refused:
-                st.request("PATCH", JOB, path_params={"id": job["id"]}, json={"summary": "x"}, read_only=True)
-        after = st.request("GET", JOB, path_params={"id": job["id"]})
+                st.request_json(
+                    "PATCH", JOB, path_params={"id": job["id"]}, json={"summary": "x"}, read_only=True
+                )
+        after = st.request_json("GET", JOB, path_params={"id": job["id"]})
     message = str(refused.value)
     assert "allow_writes=True" in message and "read_only" not in message
     assert after["summary"] == job["summary"] != "x"
@@ -92,15 +94,19 @@ def test_1_production_writes_open_only_with_allow_writes(
 ) -> None:
     with connect(sandbox, clock, "production") as st:
         job = a_job(st)
-        changed = st.request(
+        changed = st.request_json(
             "PATCH", JOB, path_params={"id": job["id"]}, json={"summary": "per call"}, allow_writes=True
         )
         assert changed["summary"] == "per call"
     with connect(sandbox, clock, "production", allow_writes=True) as st:
-        changed = st.request("PATCH", JOB, path_params={"id": job["id"]}, json={"summary": "per connection"})
+        changed = st.request_json(
+            "PATCH", JOB, path_params={"id": job["id"]}, json={"summary": "per connection"}
+        )
         assert changed["summary"] == "per connection"
         with pytest.raises(UsageError, match="never retried"):  # read_only=True is no way around it either
-            st.request("PATCH", JOB, path_params={"id": job["id"]}, json={"summary": "y"}, read_only=True)
+            st.request_json(
+                "PATCH", JOB, path_params={"id": job["id"]}, json={"summary": "y"}, read_only=True
+            )
     assert [s[2] for s in served if s[0] == "PATCH"] == [200, 200]
 
 
@@ -164,10 +170,10 @@ def test_2_an_unexpected_exception_is_one_line_without_debug(
         (lambda st: st.get("jpm/jobs", "x" * 100_000), InvalidRequest),
         (lambda st: st.frame("crm/customers", name="a" * 1_000_000), InvalidRequest),
         (lambda st: st.frame("crm/customers", name="\udcff"), InvalidRequest),
-        (lambda st: st.request("GET", "jpm/v2/tenant/{tenant}/jobs", params=5), UsageTypeError),
-        (lambda st: st.request("GET", "jpm/v2/tenant/{tenant}/jobs", json=object()), UsageTypeError),
-        (lambda st: st.request(5, "jpm/v2/tenant/{tenant}/jobs"), UsageTypeError),
-        (lambda st: st.request("FETCH", "jpm/v2/tenant/{tenant}/jobs"), UsageError),
+        (lambda st: st.request_json("GET", "jpm/v2/tenant/{tenant}/jobs", params=5), UsageTypeError),
+        (lambda st: st.request_json("GET", "jpm/v2/tenant/{tenant}/jobs", json=object()), UsageTypeError),
+        (lambda st: st.request_json(5, "jpm/v2/tenant/{tenant}/jobs"), UsageTypeError),
+        (lambda st: st.request_json("FETCH", "jpm/v2/tenant/{tenant}/jobs"), UsageError),
     ],
     ids=[
         "frame-123",
@@ -296,7 +302,7 @@ def test_6_writes_are_never_retried_after_a_500(
         job = a_job(st)
         sandbox.faults = "500=1"
         with pytest.raises(ServerError):
-            st.request(
+            st.request_json(
                 "POST",
                 "jpm/v2/tenant/{tenant}/jobs/{id}/notes",
                 path_params={"id": job["id"]},
@@ -326,7 +332,7 @@ def test_9_relative_path_segments_are_refused(
     path_params: dict[str, Any] | None,
 ) -> None:
     with connect(sandbox, clock) as st, pytest.raises(InvalidRequest, match="relative"):
-        st.request("GET", path, path_params=path_params)
+        st.request_json("GET", path, path_params=path_params)
     assert not served  # the token endpoint was not reached either
 
 

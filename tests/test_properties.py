@@ -219,7 +219,7 @@ def test_request_takes_any_arguments(
     world: tuple[Sandbox, FakeClock, stnb.Connection, Path], method: Any, path: Any, options: dict[str, Any]
 ) -> None:
     _, _, conn, _ = world
-    outcome(lambda: conn.request(method, path, **options))
+    outcome(lambda: conn.request_json(method, path, **options))
 
 
 @SETTINGS
@@ -446,4 +446,4 @@ def test_a_control_character_in_a_path_is_refused_before_sending() -> None:
     with stnb.connect("production", sandbox=Sandbox(seed=0), progress=False) as conn:
         for path in ("\x1b", "jpm/v2/tenant/{tenant}/jobs\x7f", "crm/v2/tenant/{tenant}/\ncustomers"):
             with pytest.raises(InvalidRequest, match="control character"):
-                conn.request("GET", path)
+                conn.request_json("GET", path)

@@ -228,3 +228,14 @@ def test_readme_commands_parse(command: str) -> None:
     args = build_parser().parse_args(shlex.split(command)[1:])
     assert isinstance(args, argparse.Namespace)
     assert callable(getattr(args, "func", None)), f"`{command}` names no runnable subcommand"
+
+
+def test_the_readme_shows_two_small_committed_screenshots() -> None:
+    """What stnb looks like before installing it: the dashboard and the comparison page, small PNGs in git
+    (scripts/readme_screenshots.py makes them; the browser tests write their own to tests/artifacts/)."""
+    root = Path(__file__).resolve().parents[1]
+    shown = re.findall(r"!\[[^\]]+\]\((docs/images/[^)]+\.png)\)", (root / "README.md").read_text("utf-8"))
+    assert sorted(shown) == ["docs/images/compare.png", "docs/images/dashboard.png"]
+    for name in shown:
+        data = (root / name).read_bytes()
+        assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) < 200_000, name

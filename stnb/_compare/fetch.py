@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import random
-import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 import polars as pl
 
 from stnb._connection import Connection
+from stnb._flow import collect_warnings, warn_caller
 from stnb._frames import ParquetSink, polars_schema, to_frame
 from stnb._paging import TruncationWarning
 from stnb._query import QueryParams, build_query, split_path_params
@@ -95,7 +95,7 @@ class SideReader:
         return build_query(self.endpoint, {**self.filters, **wanted}, resource=self.resource.key)
 
     def _get(self, query: QueryParams) -> Any:
-        return self.conn.request(
+        return self.conn.request_json(
             "GET", self.endpoint.path, params=query or None, path_params=self.path_params
         )
 
@@ -137,8 +137,7 @@ class SideReader:
         """Every page (or pages up to `max_rows` when the total is unknown)."""
         collector = _Collector(self.resource, "list")
         max_pages = math.ceil(max_rows / page_size) if max_rows is not None else None
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", TruncationWarning)  # the comparison's notes report it
+        with collect_warnings() as caught:
             walk = self.conn.pages(
                 self.resource.key,
                 max_pages=max_pages,
@@ -148,6 +147,9 @@ class SideReader:
                 **self.filters,
             )
             frames = [collector.frame(page.items) for page in walk]
+        for warning in caught:  # a truncation is in the notes; anything else still reaches the user
+            if not isinstance(warning, TruncationWarning):
+                warn_caller(str(warning), type(warning))
         frame = collector.combine(frames)
         return Fetched(frame.lazy(), frozenset(collector.keys), frame.height, walk.truncated)
 

@@ -24,11 +24,9 @@ date -> Date, money -> Decimal(18, 2), decimal_string -> Decimal(18, 6), {"list"
 
 from __future__ import annotations
 
-import gc
 import json
-import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import suppress
 from itertools import chain, compress, repeat
 from operator import is_not
 from typing import Any, cast
@@ -66,14 +64,13 @@ def to_frame(
     `report=False` skips them, and they are then still given the first time they are not skipped.
     """
     notes = Notes()
-    with _gc_paused():
-        # The type check runs in C; the filtering comprehension only when something is not a dict.
-        rows: list[dict[str, Any]] = (
-            cast("list[dict[str, Any]]", list(records))
-            if set(map(type, records)) <= {dict}
-            else [r for r in records if isinstance(r, dict)]
-        )
-        frame = _typed_frame(rows, fields, notes)
+    # The type check runs in C; the filtering comprehension only when something is not a dict.
+    rows: list[dict[str, Any]] = (
+        cast("list[dict[str, Any]]", list(records))
+        if set(map(type, records)) <= {dict}
+        else [r for r in records if isinstance(r, dict)]
+    )
+    frame = _typed_frame(rows, fields, notes)
     if report:
         report_drift(resource or "records", notes)
     return frame
@@ -95,38 +92,6 @@ def _typed_frame(rows: list[dict[str, Any]], fields: Mapping[str, FieldType], no
         notes.unknown.extend(extras)
         frame = frame.hstack([_inferred(name, values[name]) for name in extras])
     return frame
-
-
-_gc_lock = threading.Lock()
-_gc_holders = 0
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a batch is converted.
-
-    Transposing records allocates many short-lived containers, and each allocation burst triggers full
-    collections that walk every record of the batch again (measured: most of the time on nested
-    resources). The pause is process-wide but lasts one batch; cycles made meanwhile are collected after.
-    The collector resumes when the last concurrent conversion ends, and stays off if the caller had
-    switched it off.
-    """
-    global _gc_holders
-    with _gc_lock:
-        # Join a pause already in progress; start one only if the collector is on (never turn it on).
-        holder = _gc_holders > 0 or gc.isenabled()
-        if holder:
-            if _gc_holders == 0:
-                gc.disable()
-            _gc_holders += 1
-    try:
-        yield
-    finally:
-        if holder:
-            with _gc_lock:
-                _gc_holders -= 1
-                if _gc_holders == 0:
-                    gc.enable()
 
 
 def _dict_columns(rows: Sequence[dict[str, Any]]) -> tuple[dict[str, Sequence[Any]], set[str]]:

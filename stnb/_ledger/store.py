@@ -24,12 +24,14 @@ import platformdirs
 import polars as pl
 
 __all__ = [
+    "BUSY_TIMEOUT_MS",
     "DEFAULT_RETENTION_DAYS",
     "INSERT_SQL",
     "LEDGER_COLUMNS",
     "LEDGER_ENV_VAR",
     "LEDGER_SCHEMA",
     "SCHEMA_VERSION",
+    "UTC_US",
     "LedgerDisabled",
     "LedgerError",
     "LedgerRead",
@@ -44,6 +46,7 @@ __all__ = [
     "read_ledger",
     "read_rows",
     "to_us",
+    "where_clause",
 ]
 
 log = logging.getLogger("stnb.usage")
@@ -217,7 +220,9 @@ def open_existing(path: Path) -> Iterator[sqlite3.Connection]:
         yield conn
 
 
-def _where(since: datetime | None, until: datetime | None, sandbox: bool | None) -> tuple[str, list[int]]:
+def where_clause(
+    since: datetime | None, until: datetime | None, sandbox: bool | None
+) -> tuple[str, list[int]]:
     """A WHERE clause for `since <= at < until` and, unless `sandbox` is None, that sandbox flag."""
     where, params = [], []
     if since is not None:
@@ -244,7 +249,7 @@ def read_rows(
 
     `sandbox`: None reads every attempt, False only real ones, True only the sandbox's.
     """
-    where, params = _where(since, until, sandbox)
+    where, params = where_clause(since, until, sandbox)
     sql = f"SELECT {', '.join(_SQL_COLUMNS)} FROM attempts{where} ORDER BY at_us, id"
     raw_schema = {**LEDGER_SCHEMA, "at": pl.Int64(), "sandbox": pl.Int64()}
     cur = conn.execute(sql, params)
@@ -264,7 +269,7 @@ def count_rows(
     sandbox: bool | None = None,
 ) -> int:
     """How many attempts `read_rows` with the same arguments would return."""
-    where, params = _where(since, until, sandbox)
+    where, params = where_clause(since, until, sandbox)
     return int(conn.execute(f"SELECT count(*) FROM attempts{where}", params).fetchone()[0])
 
 

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Generator, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Generic
+from typing import Any, Generic, Self
 
 from stnb._clock import SYSTEM_CLOCK, Clock
 from stnb._flow import adrive, drive, warn_caller
@@ -334,20 +334,23 @@ class _CursorBase(Generic[Requester]):
         """Write the checkpoint as JSON, atomically; returns the path."""
         return save_checkpoint(self.checkpoint, path)
 
+    _RESUME_NEEDS = ""  # what `resume` says when the connection is of the other kind
+
+    @classmethod
+    def resume(cls, conn: Any, source: str | os.PathLike[str] | Mapping[str, Any], **kwargs: Any) -> Self:
+        """Continue a saved export: `ExportCursor.resume(conn, "jobs.checkpoint.json")` (an
+        `AsyncExportCursor` resumes on an `AsyncConnection`)."""
+        data = load_checkpoint(source)
+        cursor = conn.export(data["resource"], checkpoint=data, **kwargs)
+        if not isinstance(cursor, cls):
+            raise TypeError(f"{cls.__name__}.resume needs {cls._RESUME_NEEDS}")
+        return cursor
+
 
 class ExportCursor(_CursorBase[SyncRequester]):
     """Iterate an export feed batch by batch (`for batch in cur`), or record by record (`cur.items()`)."""
 
-    @classmethod
-    def resume(
-        cls, conn: Any, source: str | os.PathLike[str] | Mapping[str, Any], **kwargs: Any
-    ) -> ExportCursor:
-        """Continue a saved export: `ExportCursor.resume(conn, "jobs.checkpoint.json")`."""
-        data = load_checkpoint(source)
-        cursor = conn.export(data["resource"], checkpoint=data, **kwargs)
-        if not isinstance(cursor, ExportCursor):
-            raise TypeError("ExportCursor.resume needs a stnb.Connection; use AsyncExportCursor.resume")
-        return cursor
+    _RESUME_NEEDS = "a stnb.Connection; use AsyncExportCursor.resume"
 
     def items(self) -> Iterator[dict[str, Any]]:
         """Every record of every batch."""
@@ -368,16 +371,7 @@ class ExportCursor(_CursorBase[SyncRequester]):
 class AsyncExportCursor(_CursorBase[AsyncRequester]):
     """The asyncio twin of `ExportCursor`: `async for batch in cur`."""
 
-    @classmethod
-    def resume(
-        cls, conn: Any, source: str | os.PathLike[str] | Mapping[str, Any], **kwargs: Any
-    ) -> AsyncExportCursor:
-        """Continue a saved export on an `AsyncConnection`."""
-        data = load_checkpoint(source)
-        cursor = conn.export(data["resource"], checkpoint=data, **kwargs)
-        if not isinstance(cursor, AsyncExportCursor):
-            raise TypeError("AsyncExportCursor.resume needs a stnb.AsyncConnection")
-        return cursor
+    _RESUME_NEEDS = "a stnb.AsyncConnection"
 
     async def items(self) -> AsyncIterator[dict[str, Any]]:
         """Every record of every batch."""

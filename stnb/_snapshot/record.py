@@ -364,7 +364,7 @@ class _Sampler:
 
     def _get(self, path: str, params: dict[str, Any], path_params: Mapping[str, Any] | None = None) -> Any:
         self._spend()
-        return self.conn.request("GET", path.lstrip("/"), params=params, path_params=path_params)
+        return self.conn.request_json("GET", path.lstrip("/"), params=params, path_params=path_params)
 
     def _spend(self) -> None:
         """Count one request; BudgetSpent (nothing sent) when the budget is used up."""
@@ -385,7 +385,7 @@ class _Sampler:
         for attempt in range(1, _STILL_RUNNING_TRIES + 1):
             self._spend()
             try:
-                return self.conn.request(
+                return self.conn.request_json(
                     "POST",
                     path.lstrip("/"),
                     params=dict(params),

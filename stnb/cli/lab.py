@@ -65,11 +65,15 @@ POOL_REFILL_DELAY_S = 10.0
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     """Add `lab` and `dashboard`."""
-    lab = subparsers.add_parser("lab", help="open the notebooks in JupyterLab (sandbox unless credentials)")
+    lab = subparsers.add_parser(
+        "lab", help="open the notebooks in JupyterLab (sandbox unless credentials; needs the lab extra)"
+    )
     _add_server_options(lab)
     lab.set_defaults(func=_run_lab)
 
-    dashboard = subparsers.add_parser("dashboard", help="serve a notebook as a code-free app (Voila)")
+    dashboard = subparsers.add_parser(
+        "dashboard", help="serve a notebook as a code-free app (Voila; needs the lab extra)"
+    )
     dashboard.add_argument("name", choices=sorted(DASHBOARDS), help="which dashboard")
     dashboard.add_argument("--portal", type=Path, default=None, help="folder of portal usage report CSVs")
     dashboard.add_argument("--ledger", type=Path, default=None, help="usage ledger file (SQLite)")

@@ -26,7 +26,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     commands = parser.add_subparsers(dest="sandbox_command", metavar="COMMAND")
     serve = commands.add_parser(
         "serve",
-        help="serve the sandbox over HTTP until Ctrl-C",
+        help="serve the sandbox over HTTP until Ctrl-C (needs the serve extra)",
         description="Serve the offline ServiceTitan sandbox over HTTP and print demo credentials for it.",
     )
     serve.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")

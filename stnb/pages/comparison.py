@@ -13,14 +13,15 @@ import dataclasses
 import html
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from stnb._compare import comparison as data
 from stnb._compare.run import compare as _compare
-from stnb._compare.summary import is_identifier, plain_number, summary_frame, title, verdict
+from stnb._compare.summary import is_identifier, summary_frame, title, verdict
 from stnb.pages.document import page, presenting, write_page
+from stnb.tables import publication_html
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -57,30 +58,6 @@ class Comparison(data.Comparison):
 
 
 compare = presenting(_compare, Comparison.of)
-
-
-def _cell(value: Any, identifier: bool) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return ", ".join(_cell(v, identifier) for v in value)
-    if isinstance(value, bool) or identifier:
-        return str(value)
-    return plain_number(value)
-
-
-def _table(df: pl.DataFrame, max_rows: int = 50, *, ids: frozenset[str] = frozenset()) -> str:
-    """An HTML table of the first `max_rows` rows; columns in `ids` (or named like ids) print plainly."""
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in df.columns)
-    plain = [c in ids or is_identifier(c) for c in df.columns]
-    body = []
-    for row in df.head(max_rows).iter_rows():
-        cells = "".join(
-            f"<td>{html.escape(_cell(v, identifier))}</td>" for v, identifier in zip(row, plain, strict=True)
-        )
-        body.append(f"<tr>{cells}</tr>")
-    more = f"<p class='more'>… {df.height - max_rows:,} more rows</p>" if df.height > max_rows else ""
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{more}"
 
 
 _STYLE = (
@@ -190,8 +167,15 @@ def write_sweep_html(sweep: pl.DataFrame, path: str | Path, *, title: str) -> Pa
     columns = [c for c in _SWEEP_COLUMNS if c in sweep.columns]
     compared = sweep.filter(pl.col("status_a").is_not_null() | pl.col("status_b").is_not_null()).height
     said = f"{compared:,} of {sweep.height:,} resources compared on their first page"
+    labels = {"status_a": "Status (a)", "status_b": "Status (b)", "count_a": "Records (a)"}
+    labels |= {"count_b": "Records (b)", "new_values_a": "New values (a)", "new_values_b": "New values (b)"}
+    labels |= {"fields_only_a": "Fields only in a", "fields_only_b": "Fields only in b"}
+    labels |= {"dtype_diffs": "Type differences", "changed": "Changed values"}
+    table = publication_html(
+        sweep.select(columns), units={"status_a": "id", "status_b": "id"}, labels=labels
+    )  # a publication table, as every stnb page (stnb.tables): counts with separators, headers in words
     body = (
         f"{_STYLE}<div class='stnb-compare'><p><b>{html.escape(title)}</b></p>"
-        f"<p class='verdict'>{html.escape(said)}</p>{_table(sweep.select(columns), sweep.height)}</div>"
+        f"<p class='verdict'>{html.escape(said)}</p>{table}</div>"
     )
     return write_page(page(title, body), path)

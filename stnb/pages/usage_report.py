@@ -19,7 +19,6 @@ from importlib import metadata
 from pathlib import Path
 
 import plotly.graph_objects as go
-import plotly.io as pio
 import plotly.offline
 import polars as pl
 
@@ -123,12 +122,20 @@ class UsageReport:
                 "PNG export needs Chromium (kaleido renders with it) and none was found: install it "
                 "(Debian: apt-get install chromium) or set BROWSER_PATH; the HTML report needs no browser"
             )
-        os.environ.setdefault("BROWSER_PATH", browser)
         target = Path(folder)
         target.mkdir(parents=True, exist_ok=True)
         files = [target / f"{slug}.png" for slug, _ in self.figures]
         if files:
-            pio.write_images([fig for _, fig in self.figures], files, width=width, height=height)
+            import kaleido  # the png extra, checked above
+
+            opts = {"format": "png", "width": width, "height": height}
+            specs = [
+                {"fig": fig.to_dict(), "path": file, "opts": opts}
+                for (_, fig), file in zip(self.figures, files, strict=True)
+            ]
+            # The browser is handed to kaleido, not set in os.environ: a call changes nothing process-wide.
+            # No MathJax (the charts have no TeX; kaleido would fetch it from a CDN).
+            kaleido.write_fig_from_object_sync(specs, kopts={"path": browser, "mathjax": False})
         return files
 
 

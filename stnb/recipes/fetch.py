@@ -3,7 +3,6 @@ the requests (pages) and keeps a log of each pull's resource, filters and rows."
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -12,6 +11,7 @@ from typing import Any
 import polars as pl
 
 from stnb import tenant_time
+from stnb._flow import collect_warnings, warn_caller
 from stnb._frames import SchemaDriftWarning
 from stnb._text import plural
 
@@ -55,10 +55,11 @@ class Fetcher:
         sent = {k: _text(v) for k, v in filters.items() if v is not None}
         if "active" not in sent and _supports_active(self.conn, resource):
             sent["active"] = "true"  # said out loud: active records only, as ServiceTitan's default
-        with warnings.catch_warnings():
-            # fields the catalog lacks (production's extras) are kept by frames; recipes never read them
-            warnings.simplefilter("ignore", SchemaDriftWarning)
+        with collect_warnings() as caught:
             frame = self.conn.frame(resource, page_size=PAGE_SIZE, progress=False, **sent)
+        for warning in caught:  # fields the catalog lacks (production's extras) are kept; recipes ignore them
+            if not isinstance(warning, SchemaDriftWarning):
+                warn_caller(str(warning), type(warning))
         info = getattr(self.conn, "last_query", None)
         pages = int(getattr(info, "pages", 1) or 1)
         self.pulls.append(Pull(resource, sent, pages, frame.height))

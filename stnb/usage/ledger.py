@@ -24,7 +24,7 @@ from stnb._ledger.store import (
     load_ledger,
     open_existing,
     read_ledger,
-    to_us,
+    where_clause,
 )
 from stnb._ledger.writer import (
     BATCH_ROWS,
@@ -62,16 +62,8 @@ def dropped_attempts(
     """How many attempts the recording processes dropped from a full queue (`since <= at < until`),
     as counted in the ledger file; 0 for a file written before drops were counted."""
     file = ledger_path(path)
-    where, params = [], []
-    if since is not None:
-        where.append("at_us >= ?")
-        params.append(to_us(since))
-    if until is not None:
-        where.append("at_us < ?")
-        params.append(to_us(until))
-    sql = "SELECT coalesce(sum(count), 0) FROM ledger_drops" + (
-        " WHERE " + " AND ".join(where) if where else ""
-    )
+    where, params = where_clause(since, until, None)
+    sql = "SELECT coalesce(sum(count), 0) FROM ledger_drops" + where
     with open_existing(file) as conn:
         try:
             return int(conn.execute(sql, params).fetchone()[0])

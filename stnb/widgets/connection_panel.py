@@ -120,7 +120,7 @@ class ConnectionPanel:
         started = time.perf_counter()
         try:
             conn = self.connect()
-            body = conn.request("GET", PROBE_PATH, params={"pageSize": 1, "includeTotal": "true"})
+            body = conn.request_json("GET", PROBE_PATH, params={"pageSize": 1, "includeTotal": "true"})
         except Exception as exc:  # any failure is shown inline, never as a traceback
             self.result.value = error_html(exc)
             return False

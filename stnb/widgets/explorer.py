@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 import os
 import time
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +21,7 @@ import polars as pl
 
 from stnb._clock import Clock
 from stnb._connection import Connection
+from stnb._flow import collect_warnings
 from stnb._frames import ParquetSink, polars_schema, to_frame
 from stnb._paging import Page, PageIterator
 from stnb._query import MAX_PAGE_SIZE
@@ -233,8 +233,7 @@ class ResourceExplorer:
         fields = chosen.fields_for("list")
         started = time.perf_counter()
         frames: list[pl.DataFrame] = []
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
+        with collect_warnings() as caught:  # shown on the status line; the process's filters stay as they are
             walk = conn.pages(
                 chosen.key,
                 page_size=self.page_size.value,
@@ -259,7 +258,7 @@ class ResourceExplorer:
             pages=walk.pages,
             truncated=walk.truncated,
             seconds=time.perf_counter() - started,
-            warnings=[str(w.message) for w in caught],
+            warnings=[str(w) for w in caught],
         )
 
     def _advance(self, page: Page, walk: PageIterator) -> None:

@@ -60,12 +60,24 @@ _NOTEBOOK_HEIGHT = """() => {
 }"""
 
 
+_ALL_CELLS_SHOWN = """() => {
+  const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
+  const cells = [...panel.querySelectorAll('.jp-Notebook .jp-Cell')];
+  const wanted = window.jupyterapp.shell.currentWidget.content.model.cells.length;
+  const last = cells[cells.length - 1];
+  const full = cells.length === wanted || (last && last.getBoundingClientRect().bottom >= window.innerHeight);
+  const plots = [...panel.querySelectorAll('.js-plotly-plot')];
+  return full && plots.every(p => p.querySelector('.main-svg'));
+}"""
+
+
 def notebook_screenshot(page: Any, name: str, max_height: int = 9000) -> Path:
     """The open notebook from its top, in a window tall enough for all of it (up to `max_height` px)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     height = int(page.evaluate(_NOTEBOOK_HEIGHT))
     page.set_viewport_size({"width": 1400, "height": min(max_height, height + 160)})
-    page.wait_for_timeout(1500)  # cells entering the window render
+    # cells entering the window render (a cell below the window is not in the page until then)
+    page.wait_for_function(_ALL_CELLS_SHOWN, timeout=60_000)
     page.evaluate(_NOTEBOOK_HEIGHT)
     path = SCREENSHOTS / name
     page.screenshot(path=str(path))

@@ -150,7 +150,7 @@ def test_every_notebook_runs_clean_in_the_browser(lab_url: str, watched_page: An
     if charts.count():
         charts.first.wait_for(state="visible", timeout=WIDGET_TIMEOUT_MS)
     print(f"\n{notebook}: all cells ran in {time.monotonic() - started:.1f} s, {charts.count()} charts")
-    page.wait_for_timeout(1000)  # late renderers (plotly, DataTables) report their errors now
+    page.wait_for_function(_RENDERED, timeout=WIDGET_TIMEOUT_MS)  # late renderers have run (and erred, if so)
     sources = page.evaluate(_SOURCES)
     assert not [s for s in sources if s.lstrip().startswith("assert ") or "\nassert " in s], "test asserts"
     outputs = page.locator(".jp-Notebook .jp-OutputArea").all_inner_texts()
@@ -169,6 +169,13 @@ def test_every_notebook_runs_clean_in_the_browser(lab_url: str, watched_page: An
     notebook_screenshot(page, notebook.replace(".ipynb", ".png"))
 
 
+# Every plotly figure drawn and every browsing table (itables) made a DataTable: the renderers that run after
+# the cells did have run, so their console errors (if any) are in already.
+_RENDERED = """() =>
+  [...document.querySelectorAll('.jp-Notebook .js-plotly-plot')].every(p => p.querySelector('.main-svg'))
+  && [...document.querySelectorAll('.jp-Notebook table[id^="itables_"]')]
+    .every(t => t.classList.contains('dataTable'))
+"""
 _SOURCES = """() => {
   const cells = window.jupyterapp.shell.currentWidget.content.model.cells;
   const found = [];

@@ -75,9 +75,9 @@ def test_sandbox_production_refuses_writes_unless_allowed() -> None:
 
     sandbox = Sandbox(seed=3)
     with connect(env="production", sandbox=sandbox) as st, pytest.raises(WriteForbidden):
-        st.request("POST", "crm/v2/tenant/{tenant}/customers", json={"name": "x"})
+        st.request_json("POST", "crm/v2/tenant/{tenant}/customers", json={"name": "x"})
     with connect(env="production", sandbox=sandbox, allow_writes=True) as st:
-        customer = st.request(
+        customer = st.request_json(
             "POST",
             "crm/v2/tenant/{tenant}/customers",
             json={

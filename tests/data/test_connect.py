@@ -106,7 +106,7 @@ def test_credentials_from_the_environment_answer_live(
         assert st.frame("jobs").height == 1
         assert CLIENT_SECRET not in repr(st) + repr(st.client)
         with pytest.raises(stnb.WriteForbidden):
-            st.request("POST", "crm/v2/tenant/{tenant}/customers", json={"name": "x"})
+            st.request_json("POST", "crm/v2/tenant/{tenant}/customers", json={"name": "x"})
 
 
 def test_last_query_shows_the_effective_active_and_source(
@@ -148,7 +148,7 @@ def test_get_and_request(isolated: None, fake: FakeApi) -> None:
     fake.lists[fake.path(JOBS)] = [job(1)]
     with stnb.connect(sandbox=DuckSandbox(fake), clock=FakeClock()) as st:
         assert st.get("jpm/jobs", 7)["id"] == 7
-        body = st.request("GET", "jpm/v2/tenant/{tenant}/jobs", params={"pageSize": 1})
+        body = st.request_json("GET", "jpm/v2/tenant/{tenant}/jobs", params={"pageSize": 1})
         assert body["data"][0]["id"] == 1
         with pytest.raises(stnb.NotFound):
             st.get("jpm/jobs", 8)

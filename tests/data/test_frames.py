@@ -341,6 +341,18 @@ def test_conversion_leaves_the_garbage_collector_as_it_found_it() -> None:
         gc.enable()
 
 
+def test_conversion_never_switches_the_garbage_collector(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No process-wide side effect on a call (issue 16): the collector is neither turned off nor on."""
+
+    def switched(*_: object) -> None:
+        raise AssertionError("to_frame switched the process-wide garbage collector")
+
+    monkeypatch.setattr(gc, "disable", switched)
+    monkeypatch.setattr(gc, "enable", switched)
+    batch = [record(id=i) for i in range(200)]
+    assert to_frame(batch, FIELDS)["id"].to_list() == list(range(200))
+
+
 def test_concurrent_conversions_resume_the_garbage_collector_once_all_end() -> None:
     batch = [record(id=i) for i in range(200)]
     with ThreadPoolExecutor(max_workers=4) as pool:

@@ -98,7 +98,7 @@ def test_sub_lists_answer_like_the_original_for_the_recorded_parents(
 
 
 def _post(conn: stnb.Connection, path: str, body: Any, params: Any = None, **path_params: Any) -> Any:
-    return conn.request(
+    return conn.request_json(
         "POST", path, json=body, params=params, path_params=path_params or None, read_only=True
     )
 
@@ -114,17 +114,17 @@ def test_reporting_answers_like_the_original_for_the_recorded_parameters(
         stnb.connect("production", sandbox=origin, progress=False) as orig,
     ):
         page = {"pageSize": 100}
-        categories = snap.request("GET", f"{REPORTING}/report-categories", params=page)
-        assert categories == orig.request("GET", f"{REPORTING}/report-categories", params=page)
+        categories = snap.request_json("GET", f"{REPORTING}/report-categories", params=page)
+        assert categories == orig.request_json("GET", f"{REPORTING}/report-categories", params=page)
         for category in categories["data"]:
             path = f"{REPORTING}/report-category/{{c}}/reports"
-            mine = snap.request("GET", path, params=page, path_params={"c": category["id"]})
-            assert mine == orig.request("GET", path, params=page, path_params={"c": category["id"]})
+            mine = snap.request_json("GET", path, params=page, path_params={"c": category["id"]})
+            assert mine == orig.request_json("GET", path, params=page, path_params={"c": category["id"]})
         with_rows = 0
         for run in data["runs"]:
             ids = {"c": run["category"], "r": run["report"]}
             described = f"{REPORTING}/report-category/{{c}}/reports/{{r}}"
-            assert snap.request("GET", described, path_params=ids) == orig.request(
+            assert snap.request_json("GET", described, path_params=ids) == orig.request_json(
                 "GET", described, path_params=ids
             )
             body = {"parameters": run["parameters"]}
@@ -150,7 +150,7 @@ def test_reporting_answers_like_the_original_for_the_recorded_parameters(
             _post(snap, f"{REPORTING}/report-category/{{c}}/reports/{{r}}/data", {"parameters": other}, **ids)
         assert "recorded offline with" in str(exc.value.errors) and "From=" in str(exc.value.errors)
         with pytest.raises(NotFound, match="not recorded"):
-            snap.request(
+            snap.request_json(
                 "GET", f"{REPORTING}/report-category/{{c}}/reports/999999", path_params={"c": ids["c"]}
             )
 
@@ -241,9 +241,9 @@ def test_the_cli_records_reports_and_capacity_and_bad_input(
     assert main([*args, "--out", str(plain), "--no-progress"]) == 0
     assert "reporting" not in read_manifest(plain).data
     with stnb.connect("production", sandbox=snapshot_sandbox(plain), progress=False) as snap:
-        assert snap.request("GET", f"{REPORTING}/report-categories")["data"] == []
+        assert snap.request_json("GET", f"{REPORTING}/report-categories")["data"] == []
         with pytest.raises(NotFound, match="not recorded"):
-            snap.request("GET", f"{REPORTING}/report-category/accounting/reports")
+            snap.request_json("GET", f"{REPORTING}/report-category/accounting/reports")
     # A damaged or missing extra file.
     (out / "capacity.json").unlink()
     with pytest.raises(SnapshotError, match=r"capacity\.json is missing"):

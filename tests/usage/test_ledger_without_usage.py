@@ -17,7 +17,7 @@ import stnb
 st = stnb.connect(sandbox=True, progress=False)
 rows = st.frame("crm/customers", max_pages=1).height
 st.close()
-from stnb._ledger import installed_ledger
+from stnb._ledger.writer import installed_ledger
 assert installed_ledger().flush()
 print(json.dumps({"rows": rows, "usage": sorted(m for m in sys.modules if m.startswith("stnb.usage"))}))
 """

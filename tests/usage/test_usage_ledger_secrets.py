@@ -40,7 +40,7 @@ def test_client_attempts_are_recorded_without_secrets(
     transport = RecordingTransport(sandbox.transport())
     try:
         conn = stnb.connect("production", sandbox=sandbox, transport=transport)
-        conn.request("GET", "/crm/v2/tenant/{tenant}/customers", params={"pageSize": 5})
+        conn.request_json("GET", "/crm/v2/tenant/{tenant}/customers", params={"pageSize": 5})
         with pytest.raises(NotFound):
             conn.get("customers", 999_999_999_999)
         conn.close()

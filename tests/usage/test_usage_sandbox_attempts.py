@@ -87,7 +87,7 @@ def test_sandbox_calls_are_recorded_flagged_and_left_out_of_reads(
     uninstall_default_ledger()
     try:
         with stnb.connect("integration", sandbox=Sandbox(), progress=False) as st:
-            st.request("GET", "/jpm/v2/tenant/{tenant}/jobs", params={"pageSize": 5})
+            st.request_json("GET", "/jpm/v2/tenant/{tenant}/jobs", params={"pageSize": 5})
         ledger = installed_ledger()
         assert ledger is not None and ledger.flush()
         with caplog.at_level(logging.WARNING, logger="stnb.usage"):
