@@ -16,11 +16,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import polars as pl
+from great_tables import loc, style
 
 from stnb._check import result as data
+from stnb._check.findings import BREAKS, LOSES_DATA
 from stnb._check.run import check as _check
 from stnb._redact import redact
+from stnb._text import plural
 from stnb.pages.document import presenting, write_page
+from stnb.tables import publication_table
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -60,9 +64,7 @@ check = presenting(_check, CheckResult.of)
 
 _STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:2em;color:#222}
-table{border-collapse:collapse;margin:0.5em 0 1.5em;font-size:0.9em}
-th,td{border:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}
-th{background:#f4f4f4}.breaks{color:#c0392b;font-weight:600}.loses{color:#d35400}.verdict{font-size:1.1em}
+h2{font-size:1.1em;margin-top:1.5em}.verdict{font-size:1.1em}
 """
 _COLUMNS = (
     "resource",
@@ -80,25 +82,23 @@ _COLUMNS = (
 
 
 def _table(frame: pl.DataFrame, columns: tuple[str, ...] | list[str], limit: int | None = None) -> str:
-    shown = frame.head(limit) if limit is not None else frame
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
-    rows = []
-    for row in shown.iter_rows(named=True):
-        cells = []
-        for c in columns:
-            value = row.get(c)
-            text = "" if value is None else str(value)
-            css = (
-                ' class="breaks"'
-                if text == "breaks a client"
-                else ' class="loses"'
-                if text == "loses data silently"
-                else ""
+    """A publication table (great_tables, as on every stnb page): headers in words, every cell as text
+    (escaped), severities that break a client or lose data in colour, and how many rows are left out."""
+    shown = (frame.head(limit) if limit is not None else frame).select(
+        [pl.col(c).cast(pl.String) for c in columns if c in frame.columns]
+    )
+    left_out = frame.height - shown.height
+    notes = [f"… and {plural(left_out, 'more row')} (the whole list is in the page `to_html()` writes)"]
+    table = publication_table(
+        shown, units=dict.fromkeys(shown.columns, "text"), notes=notes if left_out else ()
+    )
+    if "severity" in shown.columns:
+        for severity, colour in ((BREAKS, "#B91C1C"), (LOSES_DATA, "#C2410C")):
+            table = table.tab_style(
+                style=style.text(color=colour, weight="bold"),
+                locations=loc.body(columns="severity", rows=pl.col("severity") == severity),
             )
-            cells.append(f"<td{css}>{html.escape(text)}</td>")
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    more = f"<p>… and {frame.height - shown.height} more</p>" if shown.height < frame.height else ""
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{more}"
+    return str(table.as_raw_html())
 
 
 def check_fragment(result: data.CheckResult, compact: bool = False) -> str:

@@ -330,6 +330,9 @@ def test_notebook_display_figures_and_json() -> None:
         )
     fragment = result._repr_html_()
     assert "loses data silently" in fragment and "Known deviations" in fragment
+    # Publication tables (great_tables) as on every stnb page, the severity in colour, headers in words.
+    assert fragment.count('class="gt_table"') == 1 and ">Severity<" in fragment
+    assert "color: #C2410C" in fragment.replace("color:#C2410C", "color: #C2410C")
     assert set(result.figures()) == {"findings", "known_deviations"}
     data = json.loads(result.to_json())
     assert {f["known"] for f in data["findings"]} == {"missing-modified-on", "page-from-zero"}

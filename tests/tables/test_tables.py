@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -200,3 +201,19 @@ def test_publication_cells_and_titles_are_escaped() -> None:
     )
     assert "<script>x" not in page and "&lt;script&gt;x" in page
     assert "<i>t</i>" not in page and "<u>n</u>" not in page and "<b>" not in page
+
+
+def test_no_page_or_widget_writes_its_own_html_table() -> None:
+    """One table presentation for the package: every table on a page, in the dashboard or in a widget comes
+    from stnb.tables (great_tables for publication, itables for browsing), never from hand-written HTML."""
+    import stnb
+
+    package = Path(stnb.__file__).parent
+    hand_written = [
+        f"{path.relative_to(package)}:{number}"
+        for path in sorted(package.rglob("*.py"))
+        if path.parent.name != "tables"
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if "<table" in line or "<td" in line or "<th>" in line
+    ]
+    assert hand_written == []
