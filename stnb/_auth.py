@@ -29,6 +29,7 @@ import httpx2
 from stnb._attempts import Attempt, notify
 from stnb._clock import SYSTEM_CLOCK, Clock
 from stnb._config import Credentials, Environment
+from stnb._flow import Effect, arun, run
 from stnb._redact import get_logger, register_secret
 from stnb._retry import DEFAULT_RETRY, RetryPolicy, decide
 from stnb.errors import ApiError, AuthError, TransportError, body_excerpt
@@ -187,6 +188,38 @@ def clear_tokens() -> None:
     _DEFAULT_CACHE.clear()
 
 
+@dataclass(frozen=True, slots=True)
+class _TokenStep:
+    """A token the auth flow needs; `refused`: the request, its 401 and the token it was refused with."""
+
+    policy: RetryPolicy | None
+    refused: tuple[httpx2.Request, httpx2.Response, str] | None = None
+
+
+class _Fetch(Effect):
+    """Fetch a token from the token endpoint."""
+
+
+_FETCH = _Fetch()
+
+
+@dataclass(frozen=True, slots=True)
+class _Wait(Effect):
+    """Wait before the next token attempt."""
+
+    seconds: float
+
+
+def _send(
+    steps: Generator[_TokenStep | httpx2.Request, object, None], reply: object
+) -> _TokenStep | httpx2.Request | None:
+    """The flow's next step after `reply`, or None when it is done."""
+    try:
+        return steps.send(reply)
+    except StopIteration:
+        return None
+
+
 class ClientCredentialsAuth(httpx2.Auth):
     """Adds `Authorization: Bearer <token>` to each request, fetching tokens with the client credentials.
 
@@ -227,103 +260,118 @@ class ClientCredentialsAuth(httpx2.Auth):
         )
 
     # -- the flows ---------------------------------------------------------------------------------
+    # One flow (`_steps`) for both: it yields the request for httpx to send, or a `_TokenStep` its driver
+    # answers with a token (sync: `token`; async: `atoken`).
 
     def sync_auth_flow(self, request: httpx2.Request) -> Generator[httpx2.Request, httpx2.Response, None]:
-        policy = _policy(request)
-        token = self.token(policy)
-        _authorize(request, token)
-        _hook(request, "sending")
-        response = yield request
-        if response.status_code != 401:
-            return
-        response.read()
-        _hook(request, "rejected", response)
-        log.debug("401 from %s: refreshing the token once and resending", self.environment.name)
-        self._entry.invalidate(token)
-        _authorize(request, self.token(policy))
-        _hook(request, "sending")
-        yield request
+        steps = self._steps(request)
+        step = next(steps, None)
+        while step is not None:
+            reply = self._token_for(step) if isinstance(step, _TokenStep) else (yield step)
+            step = _send(steps, reply)
 
     async def async_auth_flow(
         self, request: httpx2.Request
     ) -> AsyncGenerator[httpx2.Request, httpx2.Response]:
+        steps = self._steps(request)
+        step = next(steps, None)
+        while step is not None:
+            reply = await self._atoken_for(step) if isinstance(step, _TokenStep) else (yield step)
+            step = _send(steps, reply)
+
+    def _steps(self, request: httpx2.Request) -> Generator[_TokenStep | httpx2.Request, object, None]:
+        """Authorize and send; on a 401, refresh the token once (the refused one is dropped) and resend."""
         policy = _policy(request)
-        token = await self.atoken(policy)
-        _authorize(request, token)
-        _hook(request, "sending")
-        response = yield request
-        if response.status_code != 401:
-            return
-        await response.aread()
+        token = yield _TokenStep(policy)
+        assert isinstance(token, str)
+        for attempt in range(2):
+            _authorize(request, token)
+            _hook(request, "sending")
+            response = yield request
+            if attempt or not isinstance(response, httpx2.Response) or response.status_code != 401:
+                return
+            token = yield _TokenStep(policy, refused=(request, response, token))
+            assert isinstance(token, str)
+
+    def _token_for(self, step: _TokenStep) -> str:
+        if step.refused is not None:
+            step.refused[1].read()  # the 401's body, for the hooks
+            self._forget(step.refused)
+        return self.token(step.policy)
+
+    async def _atoken_for(self, step: _TokenStep) -> str:
+        if step.refused is not None:
+            await step.refused[1].aread()
+            self._forget(step.refused)
+        return await self.atoken(step.policy)
+
+    def _forget(self, refused: tuple[httpx2.Request, httpx2.Response, str]) -> None:
+        request, response, token = refused
         _hook(request, "rejected", response)
         log.debug("401 from %s: refreshing the token once and resending", self.environment.name)
         self._entry.invalidate(token)
-        _authorize(request, await self.atoken(policy))
-        _hook(request, "sending")
-        yield request
 
     # -- tokens ------------------------------------------------------------------------------------
 
     def token(self, policy: RetryPolicy | None = None) -> str:
         """A valid access token, fetching one if needed (one fetch however many threads ask; a failed
         fetch is retried per `policy` and its error shared by every thread that waited on it)."""
-        entry = self._entry
-        cached = entry.valid(self._clock.monotonic())
+        cached = self._entry.valid(self._clock.monotonic())
         if cached is not None:
             return cached.value
-        seen = entry.fetches
-        with entry.fetch_lock:
-            now = self._clock.monotonic()
-            cached = entry.valid(now)
-            if cached is not None:
-                return cached.value
-            shared = entry.shared_failure(seen, now)
-            if shared is not None:
-                raise shared
-            tries, waited = 0, 0.0
-            while True:
-                tries += 1
-                try:
-                    fresh = self._fetch_sync()
-                except (AuthError, TransportError) as exc:
-                    wait = self._retry_wait(policy, tries, waited, exc)
-                    if wait is None:
-                        raise
-                    self._clock.sleep(wait)
-                    waited += wait
-                    continue
-                entry.store(fresh)
-                return fresh.value
+        seen = self._entry.fetches
+        with self._entry.fetch_lock:
+            return run(self._fetch_flow(seen, policy), self._perform)
 
     async def atoken(self, policy: RetryPolicy | None = None) -> str:
         """`token` for asyncio: tasks wait on an asyncio.Lock, never blocking the loop."""
-        entry = self._entry
-        cached = entry.valid(self._clock.monotonic())
+        cached = self._entry.valid(self._clock.monotonic())
         if cached is not None:
             return cached.value
-        seen = entry.fetches
-        async with entry.async_lock():
-            now = self._clock.monotonic()
-            cached = entry.valid(now)
-            if cached is not None:
-                return cached.value
-            shared = entry.shared_failure(seen, now)
-            if shared is not None:
-                raise shared
-            tries, waited = 0, 0.0
-            while True:
-                tries += 1
-                try:
-                    fresh = await self._fetch_async()
-                except (AuthError, TransportError) as exc:
-                    wait = self._retry_wait(policy, tries, waited, exc)
-                    if wait is None:
-                        raise
-                    await self._clock.asleep(wait)
-                    waited += wait
-                    continue
-                entry.store(fresh)
-                return fresh.value
+        seen = self._entry.fetches
+        async with self._entry.async_lock():
+            return await arun(self._fetch_flow(seen, policy), self._aperform)
+
+    def _fetch_flow(self, seen: int, policy: RetryPolicy | None) -> Generator[Effect | str, object, None]:
+        """What the one caller holding the fetch lock does, written once for `token` and `atoken`: the
+        token another caller fetched meanwhile, or the failure it shared, or a fetch retried per `policy`."""
+        entry = self._entry
+        now = self._clock.monotonic()
+        cached = entry.valid(now)
+        if cached is not None:
+            yield cached.value
+            return
+        shared = entry.shared_failure(seen, now)
+        if shared is not None:
+            raise shared
+        tries, waited = 0, 0.0
+        while True:
+            tries += 1
+            try:
+                fresh = yield _FETCH
+            except (AuthError, TransportError) as exc:
+                wait = self._retry_wait(policy, tries, waited, exc)
+                if wait is None:
+                    raise
+                yield _Wait(wait)
+                waited += wait
+                continue
+            assert isinstance(fresh, _Token)
+            entry.store(fresh)
+            yield fresh.value
+            return
+
+    def _perform(self, effect: Effect) -> _Token | None:
+        if isinstance(effect, _Wait):
+            self._clock.sleep(effect.seconds)
+            return None
+        return self._fetch_sync()
+
+    async def _aperform(self, effect: Effect) -> _Token | None:
+        if isinstance(effect, _Wait):
+            await self._clock.asleep(effect.seconds)
+            return None
+        return await self._fetch_async()
 
     def _retry_wait(
         self, policy: RetryPolicy | None, tries: int, waited: float, error: ApiError

@@ -28,12 +28,21 @@ KNOWN: dict[tuple[str, str, str], str] = {}
 
 
 def _twins(tree: ast.Module) -> list[tuple[ast.AST, ast.AST]]:
+    """Pairs at module level, and pairs of methods within one class (`token` / `atoken`)."""
+    pairs = _pairs(tree.body)
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef):
+            pairs += _pairs(node.body)
+    return pairs
+
+
+def _pairs(body: list[ast.stmt]) -> list[tuple[ast.AST, ast.AST]]:
     top = {
         node.name: node
-        for node in tree.body
+        for node in body
         if isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
     }
-    pairs = []
+    pairs: list[tuple[ast.AST, ast.AST]] = []
     for name, node in top.items():
         for other in (
             f"Async{name}",
